@@ -1,0 +1,8 @@
+"""circe-kg: the knowledge graph of circular-economy policy instruments and practices of CircE.
+
+Data flows files -> store -> validation / queries -> web and CLI:
+``rdf_files`` parses, ``loader`` validates and swaps graphs into a ``store``, ``validation`` explains
+SHACL results, ``queries`` runs the named questions of ``queries/*.rq``, ``cli`` and ``web`` serve them.
+"""
+
+__version__ = "0.1.0"

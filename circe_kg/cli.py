@@ -1,0 +1,232 @@
+"""The `circe-kg` command: a thin shell over loader, validation, queries and the web app.
+
+Exit codes: 0 ok · 1 invalid data (syntax error or shape violation; nothing was loaded) · 2 usage error
+(unknown query or option, bad parameter) · 3 the store could not be used.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+import pyoxigraph as ox
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import queries
+from .config import default_store_path, shipped_files
+from .errors import EXIT_INVALID_DATA, CirceError
+from .loader import load_files, validate_files
+from .namespaces import compact
+from .store import EmbeddedStore
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DUMP_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG, "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML,
+}
+RESULT_FORMATS = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
+                  "json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML}
+
+
+def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Print a CirceError as a message (never a traceback) and exit with its code."""
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except CirceError as error:
+            click.echo("error: " + error.to_text(), err=True)
+            sys.exit(error.exit_code)
+    return wrapper
+
+
+def _progress() -> tuple[Progress, Callable[[str, int, int], None]]:
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                        TimeElapsedColumn(), console=err, transient=True)
+    task = progress.add_task("loading", total=None)
+
+    def update(what: str, done: int, total: int) -> None:
+        progress.update(task, description=what, completed=done, total=total)
+    return progress, update
+
+
+store_option = click.option(
+    "--store", "store_path", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Folder of the on-disk store (default: $CIRCE_KG_STORE or var/store in the checkout).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=__doc__.split("\n\n", 1)[1])
+@click.version_option(package_name="circe-kg")
+def main() -> None:
+    """circe-kg: the CircE knowledge graph of circular-economy policy instruments and practices."""
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--graph", "graph_iri", default=None, help="Load the one FILE into this named graph instead of its own.")
+@store_option
+@reports_errors
+def load(files: tuple[Path, ...], graph_iri: str | None, store_path: Path | None) -> None:
+    """Load FILES (default: the shipped ontology/, shapes/ and data/) into the store, all or nothing.
+
+    Each file goes to its own named graph; loading a file again replaces its graph. Every file is parsed
+    and the resulting graph validated against the shapes before anything is written.
+    """
+    paths = list(files) or shipped_files()
+    store = EmbeddedStore(store_path or default_store_path())
+    progress, update = _progress()
+    with progress:
+        summary = load_files(store, paths, update, graph_iri)
+    for g in summary.graphs:
+        out.print(f"{'replaced' if g.replaced else 'loaded  '} {g.file}: {g.triples} triples -> <{g.graph_iri}>")
+    out.print(f"{len(summary.graphs)} file(s) loaded; the store holds {summary.total_triples} triples "
+              f"({summary.report.summary()})")
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "turtle"]), default="text", show_default=True,
+              help="text for people, json for scripts, turtle for the standard SHACL validation report.")
+@click.option("--against-store", is_flag=True,
+              help="Validate FILES together with the store's graphs (default: with the shipped files).")
+@store_option
+@reports_errors
+def validate(files: tuple[Path, ...], fmt: str, against_store: bool, store_path: Path | None) -> None:
+    """Validate FILES (default: the shipped ones) as if they were loaded. Nothing is stored.
+
+    FILES replace the shipped files of the same name, so an edited copy of data/practices.ttl is checked in
+    the context of everything else. Exit status 0 conforms, 1 violations.
+    """
+    paths = list(files)
+    if against_store:
+        store = EmbeddedStore(store_path or default_store_path())
+        report = validate_files(store, paths)
+    else:
+        given = {p.resolve() for p in paths}
+        context = [p for p in shipped_files() if p.resolve() not in given]
+        names = {p.name for p in paths}
+        context = [p for p in context if not (p.parent.name == "data" and p.name in names)]
+        report = validate_files(None, context + paths)
+    if fmt == "json":
+        click.echo(report.to_json())
+    elif fmt == "turtle":
+        click.echo(report.to_turtle())
+    else:
+        click.echo(report.to_text())
+    sys.exit(EXIT_INVALID_DATA if report.violations else 0)
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
+              help="A parameter of the query (repeatable). IRIs may be prefixed: barrier:sos-public-procurement.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "xml"]), default="table",
+              show_default=True)
+@click.option("--list", "list_queries", is_flag=True, help="List the named queries and their parameters.")
+@store_option
+@reports_errors
+def query(name: str | None, params: tuple[str, ...], fmt: str, list_queries: bool, store_path: Path | None) -> None:
+    """Ask the graph one of the named questions of queries/*.rq (NAME without .rq)."""
+    if list_queries or not name:
+        for q in queries.available():
+            out.print(f"[bold]{q.name}[/]  {q.title}", markup=True)
+            for p in q.parameters:
+                out.print(f"    --param {p.name}=…  ({p.type}, {'required' if p.required else 'optional'}) {p.description}")
+        if not name and not list_queries:
+            raise click.UsageError("give a query NAME (listed above)")
+        return
+    values: dict[str, str] = {}
+    for item in params:
+        key, eq, value = item.partition("=")
+        if not eq or not key:
+            raise click.BadParameter(f"{item!r}: write NAME=VALUE", param_hint="--param")
+        values[key.strip()] = value
+    queries.get(name)  # an unknown name is a usage error before the store is opened
+    store = EmbeddedStore(store_path or default_store_path())
+    answer = queries.run(store, name, values)
+    if answer.boolean is not None:
+        click.echo("yes" if answer.boolean else "no")
+        return
+    if fmt == "table":
+        _print_table(answer)
+        return
+    parsed = ox.parse_query_results(answer.json, format=ox.QueryResultsFormat.JSON)
+    sys.stdout.buffer.write(parsed.serialize(format=RESULT_FORMATS[fmt]) or b"")
+    sys.stdout.flush()
+
+
+def _show(term: Any) -> str:
+    if isinstance(term, ox.NamedNode):
+        return compact(term.value)
+    if isinstance(term, ox.Literal):
+        return term.value + (f" @{term.language}" if term.language else "")
+    return str(term)
+
+
+def _print_table(answer: queries.Answer) -> None:
+    table = Table(title=answer.query.title or answer.query.name, show_lines=False)
+    for variable in answer.variables:
+        table.add_column(variable, overflow="fold")
+    for row in answer.rows:
+        table.add_row(*(_show(row[v]) if v in row else "" for v in answer.variables))
+    out.print(table)
+    out.print(f"{len(answer.rows)} row(s)")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(sorted(DUMP_FORMATS)), default="turtle", show_default=True,
+              help="nquads and trig keep the named graphs; the others write the union of all graphs.")
+@click.option("--graph", "graph_iri", default=None, help="Dump only this named graph.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file instead of standard output.")
+@store_option
+@reports_errors
+def dump(fmt: str, graph_iri: str | None, output: Path | None, store_path: Path | None) -> None:
+    """Write the store's content in an RDF format."""
+    store = EmbeddedStore(store_path or default_store_path())
+    if graph_iri and graph_iri not in store.named_graphs():
+        raise click.BadParameter(f"no graph <{graph_iri}> in the store (see `circe-kg graphs`)", param_hint="--graph")
+    data = store.dump(DUMP_FORMATS[fmt], graph_iri)
+    if output:
+        output.write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+
+
+@main.command()
+@store_option
+@reports_errors
+def graphs(store_path: Path | None) -> None:
+    """List the store's named graphs and their triple counts."""
+    store = EmbeddedStore(store_path or default_store_path())
+    for iri in store.named_graphs():
+        out.print(f"{store.count(iri):>8}  {iri}")
+    out.print(f"{store.count():>8}  in all")
+
+
+@main.command()
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (127.0.0.1 keeps it local).")
+@store_option
+@reports_errors
+def serve(port: int, host: str, store_path: Path | None) -> None:
+    """Serve the web app and the SPARQL endpoint over the store."""
+    from waitress import serve as waitress_serve
+
+    from .web import create_app
+
+    store = EmbeddedStore(store_path or default_store_path())
+    if store.count() == 0:
+        err.print("note: the store is empty; run `circe-kg load` first to load the shipped data")
+    app = create_app(store=store)
+    out.print(f"circe-kg serving {store.count()} triples on http://{host}:{port}/  (SPARQL: /sparql)")
+    waitress_serve(app, host=host, port=port, threads=8, ident="circe-kg")

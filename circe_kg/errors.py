@@ -1,0 +1,106 @@
+"""Typed errors: each carries what went wrong, where, a hint to fix it, an HTTP status and a CLI exit code.
+
+Exit codes (documented in `circe-kg --help`): 0 ok, 1 invalid data (syntax or shapes), 2 usage error
+(unknown query, bad parameter, bad option), 3 the store could not be used.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+EXIT_OK = 0
+EXIT_INVALID_DATA = 1
+EXIT_USAGE = 2
+EXIT_STORE = 3
+
+
+class CirceError(Exception):
+    """Base of every error meant for a person: message, optional hint, HTTP status, exit code."""
+
+    status = 500
+    exit_code = EXIT_STORE
+    kind = "error"
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"error": self.kind, "status": self.status, "message": self.message}
+        if self.hint:
+            out["hint"] = self.hint
+        return out
+
+    def to_text(self) -> str:
+        return self.message + (f"\nhint: {self.hint}" if self.hint else "")
+
+
+class UsageError(CirceError):
+    status = 400
+    exit_code = EXIT_USAGE
+    kind = "usage-error"
+
+
+class UnknownQuery(UsageError):
+    status = 404
+    kind = "unknown-query"
+
+
+class BadParameter(UsageError):
+    kind = "bad-parameter"
+
+
+class StoreUnavailable(CirceError):
+    status = 503
+    exit_code = EXIT_STORE
+    kind = "store-unavailable"
+
+
+class RdfSyntaxError(CirceError):
+    """A file that does not parse: where (file, line, column), the offending text, what the parser expected."""
+
+    status = 400
+    exit_code = EXIT_INVALID_DATA
+    kind = "syntax-error"
+
+    def __init__(self, file: str, line: int | None, column: int | None, detail: str,
+                 line_text: str | None = None, hint: str | None = None) -> None:
+        where = file + (f":{line}" if line else "") + (f":{column}" if line and column else "")
+        super().__init__(f"{where}: syntax error: {detail}", hint)
+        self.file, self.line, self.column, self.detail, self.line_text = file, line, column, detail, line_text
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out.update(file=self.file, line=self.line, column=self.column, detail=self.detail, text=self.line_text)
+        return out
+
+    def to_text(self) -> str:
+        lines = [self.message]
+        if self.line_text is not None:
+            lines.append("    " + self.line_text)
+            if self.column:
+                lines.append("    " + " " * (self.column - 1) + "^")
+        if self.hint:
+            lines.append(f"hint: {self.hint}")
+        return "\n".join(lines)
+
+
+class ValidationFailed(CirceError):
+    """The data parses but violates the shapes; carries the whole report."""
+
+    status = 422
+    exit_code = EXIT_INVALID_DATA
+    kind = "validation-failed"
+
+    def __init__(self, report: Any) -> None:
+        super().__init__(report.summary(), "fix the violations listed; nothing was loaded")
+        self.report = report
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out["report"] = self.report.to_dict()
+        return out
+
+    def to_text(self) -> str:
+        return self.report.to_text() + "\nNothing was loaded: the store is unchanged."

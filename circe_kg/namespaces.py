@@ -1,0 +1,75 @@
+"""Namespaces and the URI scheme of circe-kg, defined once."""
+
+from rdflib import Namespace
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS, XSD
+
+BASE = "https://w3id.org/circe-kg/"
+CIRCE = Namespace(BASE + "ontology#")
+ID = Namespace(BASE + "id/")
+GRAPH = Namespace(BASE + "graph/")
+ORG = Namespace("http://www.w3.org/ns/org#")
+CV = Namespace("http://data.europa.eu/m8g/")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+SCHEMA = Namespace("https://schema.org/")
+NUTS = Namespace("http://data.europa.eu/nuts/code/")
+NACE = Namespace("http://data.europa.eu/ux2/nace2/")
+
+# Prefixes offered to queries, parameters and error messages (so people can write circe:Practice).
+PREFIXES: dict[str, str] = {
+    "circe": str(CIRCE),
+    "id": str(ID),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "owl": str(OWL),
+    "xsd": str(XSD),
+    "skos": str(SKOS),
+    "dct": str(DCTERMS),
+    "sh": str(SH),
+    "org": str(ORG),
+    "cv": str(CV),
+    "prov": str(PROV),
+    "schema": str(SCHEMA),
+    "nuts": str(NUTS),
+    "nace": str(NACE),
+}
+
+# The per-kind prefixes of docs/MODEL.md, so people can write practice:albergo-diffuso anywhere.
+KIND_PREFIXES: dict[str, str] = {
+    "project": "project/", "organisation": "organisation/", "partnership": "partnership/",
+    "instrument": "instrument/", "sector": "sector/", "opportunity": "opportunity/", "barrier": "barrier/",
+    "practice": "practice/", "plan": "action-plan/", "action": "action/", "observation": "observation/",
+    "meeting": "meeting/", "transfer": "transfer/", "scheme": "scheme/",
+    "kirchherr": "concept/kirchherr-2018/", "emf": "concept/emf-barrier-types/", "resolve": "concept/resolve/",
+    "rladder": "concept/r-ladder/", "itype": "concept/instrument-type/",
+    "improvement": "concept/improvement-type/", "criterion": "concept/prioritisation-criterion/",
+    "role": "concept/partner-role/", "evidence": "concept/evidence-level/", "status": "concept/monitoring-status/",
+}
+PREFIXES.update({prefix: str(ID) + path for prefix, path in KIND_PREFIXES.items()})
+_LONGEST_FIRST = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))
+
+
+def compact(iri: str, extra: dict[str, str] | None = None) -> str:
+    """practice:albergo-diffuso for https://w3id.org/circe-kg/id/practice/albergo-diffuso; <iri> otherwise."""
+    candidates = sorted({**PREFIXES, **extra}.items(), key=lambda i: -len(i[1])) if extra else _LONGEST_FIRST
+    for prefix, namespace in candidates:
+        if prefix and namespace and iri.startswith(namespace):
+            local = iri[len(namespace):]
+            if local and all(c.isalnum() or c in "-_." for c in local) and not local.endswith("."):
+                return f"{prefix}:{local}"
+    return f"<{iri}>"
+
+
+def expand(text: str) -> str | None:
+    """The full IRI for `prefix:local`, `<iri>` or an absolute http(s) IRI; None if it is none of those."""
+    text = text.strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1]
+    if text.startswith(("http://", "https://")):
+        return text
+    prefix, colon, local = text.partition(":")
+    if colon and prefix in PREFIXES:
+        return PREFIXES[prefix] + local
+    return None
+
+__all__ = ["KIND_PREFIXES", "compact", "expand", "BASE", "CIRCE", "CV", "DCTERMS", "GRAPH", "ID", "NACE", "NUTS", "ORG", "OWL", "PREFIXES",
+           "PROV", "RDF", "RDFS", "SCHEMA", "SH", "SKOS", "XSD"]

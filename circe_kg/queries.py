@@ -1,0 +1,176 @@
+"""The named questions of `queries/*.rq`: read their header, bind their parameters, run them.
+
+Each file opens with a comment header, one `key: value` per line:
+
+    # title: Which practices address a barrier?
+    # question: the question in plain words (continuation lines indent)
+    # param: barrier iri optional  The barrier (barrier:…) or a barrier category (kirchherr:regulatory)
+    # example: circe-kg query practices-for-barrier --param barrier=kirchherr:regulatory
+    # answers: CQ3
+
+Parameters are bound as values of the query's variables (Oxigraph substitutions), never pasted into the
+text, so a value can never change what the query means. A bound variable must be in the SELECT
+projection (that is how Oxigraph substitutes); an optional one left out stays unbound.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .config import QUERIES_DIR
+from .errors import BadParameter, UnknownQuery
+from .namespaces import XSD, expand
+from .store import Store
+
+NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
+TYPES = ("iri", "string", "integer", "date", "language")
+
+
+@dataclass
+class Parameter:
+    name: str
+    type: str
+    required: bool
+    description: str
+
+
+@dataclass
+class NamedQuery:
+    name: str
+    text: str
+    title: str = ""
+    question: str = ""
+    example: str = ""
+    answers: str = ""
+    parameters: list[Parameter] = field(default_factory=list)
+
+    def parameter(self, name: str) -> Parameter | None:
+        return next((p for p in self.parameters if p.name == name), None)
+
+
+def _parse_header(name: str, text: str) -> NamedQuery:
+    query = NamedQuery(name=name, text=text)
+    last_key = None
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            if line.strip():
+                break
+            continue
+        body = line[1:].rstrip()
+        match = re.match(r"^\s?([a-z]+):\s*(.*)$", body)
+        if match and match.group(1) in ("title", "question", "param", "example", "answers"):
+            key, value = match.groups()
+            last_key = key
+            if key == "param":
+                parts = value.split(None, 3)
+                if len(parts) < 3 or parts[1] not in TYPES or parts[2] not in ("required", "optional"):
+                    raise ValueError(f"queries/{name}.rq: bad param line {value!r}: "
+                                     f"write 'param: NAME TYPE required|optional DESCRIPTION', TYPE one of {TYPES}")
+                query.parameters.append(Parameter(parts[0], parts[1], parts[2] == "required",
+                                                  parts[3] if len(parts) > 3 else ""))
+            else:
+                setattr(query, key, value)
+        elif last_key and last_key != "param" and body.strip():
+            setattr(query, last_key, (getattr(query, last_key) + " " + body.strip()).strip())
+    return query
+
+
+@lru_cache(maxsize=None)
+def _load(path: Path, mtime: float) -> NamedQuery:
+    return _parse_header(path.stem, path.read_text(encoding="utf-8"))
+
+
+def available(folder: Path = QUERIES_DIR) -> list[NamedQuery]:
+    return [get(p.stem, folder) for p in sorted(folder.glob("*.rq"))]
+
+
+def get(name: str, folder: Path = QUERIES_DIR) -> NamedQuery:
+    """The query called `name` (file queries/{name}.rq). Raises UnknownQuery with close names."""
+    path = folder / f"{name}.rq"
+    if not NAME.match(name) or not path.is_file():
+        names = sorted(p.stem for p in folder.glob("*.rq"))
+        close = difflib.get_close_matches(name, names, n=3)
+        hint = (f"did you mean {', '.join(close)}? " if close else "") + "`circe-kg query --list` shows them all"
+        raise UnknownQuery(f"no query named {name!r}", hint)
+    return _load(path, path.stat().st_mtime)
+
+
+def bind(query: NamedQuery, values: dict[str, str]) -> dict[str, ox.NamedNode | ox.Literal]:
+    """Turn `name=value` text into typed RDF terms, checking names, types and required parameters."""
+    known = {p.name for p in query.parameters}
+    for name in values:
+        if name not in known:
+            listed = ", ".join(sorted(known)) or "none"
+            raise BadParameter(f"query {query.name!r} has no parameter {name!r}", f"its parameters: {listed}")
+    bound: dict[str, ox.NamedNode | ox.Literal] = {}
+    for parameter in query.parameters:
+        raw = values.get(parameter.name)
+        if raw is None or raw == "":
+            if parameter.required:
+                raise BadParameter(f"query {query.name!r} needs --param {parameter.name}=…",
+                                   parameter.description or None)
+            continue
+        bound[parameter.name] = _term(parameter, raw)
+    return bound
+
+
+def _term(parameter: Parameter, raw: str) -> ox.NamedNode | ox.Literal:
+    if "\x00" in raw:
+        raise BadParameter(f"parameter {parameter.name!r} contains a NUL character", "remove it")
+    if parameter.type == "iri":
+        iri = expand(raw)
+        if iri is None:
+            raise BadParameter(f"parameter {parameter.name!r} must be an IRI, got {raw!r}",
+                               "write a full https://… IRI or a prefixed name such as barrier:sos-public-procurement")
+        try:
+            return ox.NamedNode(iri)
+        except ValueError as error:
+            raise BadParameter(f"parameter {parameter.name!r} is not a valid IRI: {error}",
+                               "IRIs have no spaces or <>\"{}|^` characters") from None
+    if parameter.type == "integer":
+        if not re.fullmatch(r"[+-]?\d{1,18}", raw.strip()):
+            raise BadParameter(f"parameter {parameter.name!r} must be a whole number, got {raw!r}")
+        return ox.Literal(raw.strip(), datatype=ox.NamedNode(str(XSD.integer)))
+    if parameter.type == "date":
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw.strip()):
+            raise BadParameter(f"parameter {parameter.name!r} must be a date YYYY-MM-DD, got {raw!r}")
+        return ox.Literal(raw.strip(), datatype=ox.NamedNode(str(XSD.date)))
+    if parameter.type == "language":
+        if not LANGUAGE_TAG.match(raw.strip()):
+            raise BadParameter(f"parameter {parameter.name!r} must be a language tag such as en or it, got {raw!r}")
+        return ox.Literal(raw.strip().lower())
+    return ox.Literal(raw)
+
+
+@dataclass
+class Answer:
+    """A query's answer, kept in the SPARQL 1.1 JSON results format (so every output is derived from it)."""
+
+    query: NamedQuery
+    json: bytes
+    variables: list[str]
+    rows: list[dict[str, ox.NamedNode | ox.Literal | ox.BlankNode]]
+    boolean: bool | None = None
+
+
+def run(store: Store, name: str, values: dict[str, str] | None = None) -> Answer:
+    """Run the named query with `values` bound; return its answer."""
+    query = get(name)
+    bound = bind(query, values or {})
+    result = store.query(query.text, bound)
+    if isinstance(result, ox.QueryBoolean):
+        return Answer(query, (b'{"head":{},"boolean":%s}' % (b"true" if bool(result) else b"false")), [], [], bool(result))
+    if not isinstance(result, ox.QuerySolutions):
+        raise BadParameter(f"query {name!r} is not a SELECT or ASK query", "named queries answer questions")
+    data = result.serialize(format=ox.QueryResultsFormat.JSON) or b""
+    parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+    variables = [v.value for v in parsed.variables]
+    rows = [{v: solution[v] for v in variables if solution[v] is not None} for solution in parsed]
+    return Answer(query, data, variables, rows)

@@ -1,0 +1,114 @@
+"""The store behind one small interface, so the loader, queries, CLI and web app never care which one it is.
+
+`EmbeddedStore` is Oxigraph on disk (RocksDB): a folder, opened by one process at a time. A remote SPARQL
+1.1 server will implement the same `Store` protocol (scale-out issue).
+
+Atomicity: `replace_graphs` sends one SPARQL Update (DROP + INSERT DATA per graph). Oxigraph applies an
+update in one transaction, so readers see the old graphs or the new ones, never a mix, and a crash in the
+middle leaves the old state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Protocol
+
+import pyoxigraph as ox
+
+from .errors import StoreUnavailable
+from .namespaces import PREFIXES
+
+QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+
+class Store(Protocol):
+    def named_graphs(self) -> list[str]: ...
+    def count(self, graph_iri: str | None = None) -> int: ...
+    def triples(self, graph_iri: str) -> Iterator[ox.Triple]: ...
+    def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Triple]]) -> None: ...
+    def drop_graphs(self, graph_iris: Iterable[str]) -> None: ...
+    def query(self, sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult: ...
+    def dump(self, rdf_format: ox.RdfFormat, graph_iri: str | None = None) -> bytes: ...
+    def close(self) -> None: ...
+
+
+def replace_graphs_update(graphs: Mapping[str, Iterable[ox.Triple]]) -> str:
+    """One SPARQL Update that swaps in each graph's new content. Terms are written by Oxigraph's own
+    N-Triples serialisation (escaped by the library), never by string formatting of user values."""
+    parts: list[str] = []
+    for graph_iri, triples in graphs.items():
+        graph = ox.NamedNode(graph_iri)
+        parts.append(f"DROP SILENT GRAPH {graph}")
+        body = ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES)
+        if body:
+            parts.append(f"INSERT DATA {{ GRAPH {graph} {{\n" + body.decode("utf-8") + "} }")
+    return " ;\n".join(parts)
+
+
+class EmbeddedStore:
+    """Oxigraph on disk (or in memory when `path` is None, for tests and benchmarks)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        try:
+            if path is None:
+                self._store = ox.Store()
+            else:
+                path.mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(path))
+        except OSError as error:
+            raise StoreUnavailable(
+                f"cannot open the store at {path}: {error}",
+                "another process (a running `circe-kg serve`?) may hold it: stop that process, or point "
+                "CIRCE_KG_STORE / --store at another folder") from None
+
+    def named_graphs(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def count(self, graph_iri: str | None = None) -> int:
+        graph = ox.NamedNode(graph_iri) if graph_iri else None
+        if graph is not None and not self._store.contains_named_graph(graph):
+            return 0
+        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, graph))
+
+    def triples(self, graph_iri: str) -> Iterator[ox.Triple]:
+        for quad in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)):
+            yield quad.triple
+
+    def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Triple]]) -> None:
+        materialised = {iri: list(triples) for iri, triples in graphs.items()}
+        self._store.update(replace_graphs_update(materialised))
+        for iri, triples in materialised.items():
+            if not triples:  # keep an empty file visible as an (empty) named graph
+                self._store.add_graph(ox.NamedNode(iri))
+        self._store.flush()
+
+    def drop_graphs(self, graph_iris: Iterable[str]) -> None:
+        update = " ;\n".join(f"DROP SILENT GRAPH {ox.NamedNode(iri)}" for iri in graph_iris)
+        if update:
+            self._store.update(update)
+            self._store.flush()
+
+    def query(self, sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult:
+        """Run a SPARQL query over the union of all graphs, with parameters bound (never pasted)."""
+        bound = {ox.Variable(name): value for name, value in (substitutions or {}).items()}
+        return self._store.query(sparql, prefixes=PREFIXES, use_default_graph_as_union=True,
+                                 substitutions=bound or None)
+
+    def dump(self, rdf_format: ox.RdfFormat, graph_iri: str | None = None) -> bytes:
+        if graph_iri is not None:
+            return self._store.dump(format=rdf_format, from_graph=ox.NamedNode(graph_iri)) or b""
+        if rdf_format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+            return self._store.dump(format=rdf_format) or b""
+        # A triple format cannot carry graph names: write the union of all graphs, without duplicates.
+        union = {quad.triple for quad in self._store.quads_for_pattern(None, None, None, None)}
+        return ox.serialize(sorted(union, key=str), format=rdf_format, prefixes=PREFIXES) or b""
+
+    def close(self) -> None:
+        self._store.flush()
+        del self._store
+
+
+def open_store(path: Path | None) -> EmbeddedStore:
+    return EmbeddedStore(path)

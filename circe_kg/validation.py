@@ -1,0 +1,197 @@
+"""SHACL validation that explains itself: results grouped by focus node, each with the shape's message,
+the path, the offending value, the file and line where the focus node is defined, and a hint to fix it.
+
+The ontology is given to pySHACL as `ont_graph` so that `sh:class` and `sh:targetClass` see the class
+hierarchy (a circe:GoodPractice is a circe:Practice) without the cost of RDFS inference.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
+import rdflib
+from pyshacl import validate as pyshacl_validate
+from rdflib.collection import Collection
+from rdflib.term import Node
+
+from .namespaces import RDF, SH, compact
+
+Locator = Callable[[str], "tuple[str, int | None] | None"]
+SEVERITIES = {str(SH.Violation): "Violation", str(SH.Warning): "Warning", str(SH.Info): "Info"}
+
+
+def to_rdflib(triples: Iterable[ox.Triple], graph: rdflib.Graph | None = None) -> rdflib.Graph:
+    """Copy Oxigraph triples into an rdflib graph (through N-Triples, which both speak exactly)."""
+    graph = graph if graph is not None else rdflib.Graph()
+    data = ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES)
+    if data:
+        graph.parse(data=data.decode("utf-8"), format="nt")
+    return graph
+
+
+class Namer:
+    """Writes nodes the short way people read them (circe:Practice, practice:albergo-diffuso, "x"@en)."""
+
+    def __init__(self, extra: dict[str, str] | None = None) -> None:
+        self.extra = extra
+
+    def __call__(self, node: Node | str | None) -> str | None:
+        if node is None:
+            return None
+        if isinstance(node, rdflib.Literal):
+            return node.n3()
+        if isinstance(node, rdflib.BNode):
+            return f"_:{node}"
+        return compact(str(node), self.extra)
+
+
+@dataclass
+class Result:
+    severity: str
+    focus: str
+    message: str
+    path: str | None = None
+    value: str | None = None
+    shape: str | None = None
+    component: str | None = None
+    file: str | None = None
+    line: int | None = None
+    hint: str | None = None
+
+
+@dataclass
+class Report:
+    conforms: bool
+    results: list[Result] = field(default_factory=list)
+    graph: rdflib.Graph | None = None  # the standard SHACL validation report
+
+    def to_turtle(self) -> str:
+        graph = self.graph if self.graph is not None else rdflib.Graph()
+        graph.bind("sh", SH)
+        return graph.serialize(format="turtle")
+
+    def count(self, severity: str) -> int:
+        return sum(1 for r in self.results if r.severity == severity)
+
+    @property
+    def violations(self) -> int:
+        return self.count("Violation")
+
+    def summary(self) -> str:
+        v, w, i = self.count("Violation"), self.count("Warning"), self.count("Info")
+        return f"{v} violation{'s' * (v != 1)}, {w} warning{'s' * (w != 1)}, {i} info{'s' * (i != 1)}"
+
+    def by_focus(self) -> dict[str, list[Result]]:
+        grouped: dict[str, list[Result]] = {}
+        for result in sorted(self.results, key=lambda r: (r.file or "~", r.line or 0, r.focus)):
+            grouped.setdefault(result.focus, []).append(result)
+        return grouped
+
+    def to_text(self) -> str:
+        lines: list[str] = []
+        for focus, results in self.by_focus().items():
+            first = results[0]
+            where = f"{first.file}:{first.line}" if first.file and first.line else (first.file or "(not in a file)")
+            lines.append(f"{where}  {focus}")
+            for r in results:
+                detail = "  ".join(x for x in (r.path and f"path {r.path}", r.value and f"value {r.value}") if x)
+                lines.append(f"  {r.severity}: {r.message}" + (f"  [{detail}]" if detail else ""))
+                if r.shape:
+                    lines.append(f"    shape {r.shape} ({r.component})")
+                if r.hint:
+                    lines.append(f"    hint: {r.hint}")
+        lines.append(("Conforms. " if self.conforms else "Does not conform: ") + self.summary())
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"conforms": self.conforms, "summary": self.summary(),
+                "violations": self.count("Violation"), "warnings": self.count("Warning"),
+                "infos": self.count("Info"), "results": [asdict(r) for r in self.results]}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+
+class _Hinter:
+    """Turns a constraint component and its parameters into advice a data steward can act on."""
+
+    def __init__(self, data: rdflib.Graph, shapes: rdflib.Graph, name: Namer) -> None:
+        self.data, self.shapes, self.name = data, shapes, name
+
+    def __call__(self, shape: Node, component: str, value: Node | None) -> str | None:
+        local = component.rsplit("#", 1)[-1]
+        param = lambda p: self.shapes.value(shape, SH[p])  # noqa: E731
+        if local == "InConstraintComponent":
+            allowed = [self.name(v) for v in Collection(self.shapes, param("in"))] if param("in") else []
+            return "use one of: " + ", ".join(a for a in allowed if a)
+        if local == "DatatypeConstraintComponent":
+            wanted = self.name(param("datatype"))
+            example = {"xsd:date": '"2018-04-10"^^xsd:date', "xsd:decimal": '"1892771.00"^^xsd:decimal',
+                       "xsd:boolean": "true", "xsd:anyURI": '"https://…"^^xsd:anyURI'}.get(wanted or "", "")
+            got = f" (got {value.n3()})" if isinstance(value, rdflib.Literal) else ""
+            return f"write a valid {wanted} literal{', e.g. ' + example if example else ''}{got}"
+        if local == "ClassConstraintComponent":
+            wanted = param("class")
+            guess = self._closest_instance(value, wanted)
+            text = f"the value must be a {self.name(wanted)} (a resource typed with it or a subclass)"
+            return text + (f"; did you mean {guess}?" if guess else "")
+        if local == "PatternConstraintComponent":
+            guess = self._closest_instance(value, None)
+            return f"the value must match /{param('pattern')}/" + (f"; did you mean {guess}?" if guess else "")
+        if local == "MinCountConstraintComponent":
+            return f"add at least {param('minCount')} value(s) for {self.name(param('path'))}"
+        if local == "MaxCountConstraintComponent":
+            return f"keep at most {param('maxCount')} value(s) for {self.name(param('path'))}"
+        if local == "LanguageInConstraintComponent":
+            tags = [str(v) for v in Collection(self.shapes, param("languageIn"))] if param("languageIn") else []
+            return "use one of the language tags: " + ", ".join(tags)
+        if local == "UniqueLangConstraintComponent":
+            return "keep one value per language tag (merge or drop the duplicates)"
+        if local == "NodeKindConstraintComponent":
+            return f"the value must be {self.name(param('nodeKind'))}: write <https://…>, not a string"
+        if local in ("LessThanOrEqualsConstraintComponent", "LessThanConstraintComponent"):
+            return f"the value must not come after {self.name(param('lessThanOrEquals') or param('lessThan'))}"
+        return None
+
+    def _closest_instance(self, value: Node | None, wanted_class: Node | None) -> str | None:
+        """A mistyped IRI (a NUTS code, a concept) is usually one edit away from a real one."""
+        if not isinstance(value, rdflib.URIRef):
+            return None
+        if wanted_class is not None:
+            candidates = {str(s) for s in self.data.subjects(RDF.type, wanted_class) if isinstance(s, rdflib.URIRef)}
+        else:
+            namespace = str(value).rsplit("/", 1)[0] + "/"
+            candidates = {str(s) for s in self.data.subjects() if isinstance(s, rdflib.URIRef)
+                          and str(s).startswith(namespace)}
+        candidates.discard(str(value))
+        close = difflib.get_close_matches(str(value), sorted(candidates), n=1, cutoff=0.75)
+        return self.name(rdflib.URIRef(close[0])) if close else None
+
+
+def validate(data: rdflib.Graph, shapes: rdflib.Graph, ontology: rdflib.Graph | None = None,
+             locate: Locator | None = None, prefixes: dict[str, str] | None = None) -> Report:
+    """Validate `data` against `shapes`, reading the class hierarchy from `ontology`."""
+    conforms, results_graph, _ = pyshacl_validate(
+        data, shacl_graph=shapes, ont_graph=ontology, inference="none", abort_on_first=False,
+        allow_infos=True, allow_warnings=True, advanced=True, js=False)
+    name = Namer(prefixes)
+    hint = _Hinter(data, shapes, name)
+    results: list[Result] = []
+    for node in results_graph.subjects(RDF.type, SH.ValidationResult):
+        get = lambda p: results_graph.value(node, SH[p])  # noqa: E731
+        focus, shape, component, value = get("focusNode"), get("sourceShape"), get("sourceConstraintComponent"), get("value")
+        messages = [str(m) for m in results_graph.objects(node, SH.resultMessage)]
+        location = locate(str(focus)) if locate and isinstance(focus, rdflib.URIRef) else None
+        results.append(Result(
+            severity=SEVERITIES.get(str(get("resultSeverity")), str(get("resultSeverity"))),
+            focus=name(focus) or "", message="; ".join(messages) or "constraint not met",
+            path=name(get("resultPath")), value=name(value), shape=name(shape) if isinstance(shape, rdflib.URIRef) else None,
+            component=name(component), file=location[0] if location else None,
+            line=location[1] if location else None,
+            hint=hint(shape, str(component), value) if shape is not None and component is not None else None))
+    return Report(conforms=bool(conforms), results=results, graph=results_graph)

@@ -1,0 +1,36 @@
+"""One error shape: a CirceError (or an HTTP error) renders as JSON for machines and HTML for people."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from ..errors import CirceError
+
+
+def wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" or request.path.startswith("/sparql")
+
+
+def render_error(status: int, message: str, hint: str | None = None, kind: str = "error",
+                 extra: dict | None = None) -> Response:
+    body = {"error": kind, "status": status, "message": message, **({"hint": hint} if hint else {}), **(extra or {})}
+    if wants_json():
+        response = jsonify(body)
+    else:
+        response = Response(render_template("error.html", **body), mimetype="text/html")
+    response.status_code = status
+    return response
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CirceError)
+    def circe_error(error: CirceError) -> Response:
+        data = error.to_dict()
+        extra = {k: v for k, v in data.items() if k not in ("error", "status", "message", "hint")}
+        return render_error(error.status, error.message, error.hint, error.kind, extra)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        return render_error(error.code or 500, error.description or error.name, kind=error.name.lower().replace(" ", "-"))
