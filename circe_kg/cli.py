@@ -81,9 +81,8 @@ def load(files: tuple[Path, ...], graph_iri: str | None, store_path: Path | None
     and the resulting graph validated against the shapes before anything is written.
     """
     paths = list(files) or shipped_files()
-    store = EmbeddedStore(store_path or default_store_path())
     progress, update = _progress()
-    with progress:
+    with EmbeddedStore(store_path or default_store_path()) as store, progress:
         summary = load_files(store, paths, update, graph_iri)
     for g in summary.graphs:
         out.print(f"{'replaced' if g.replaced else 'loaded  '} {g.file}: {g.triples} triples -> <{g.graph_iri}>")
@@ -107,8 +106,8 @@ def validate(files: tuple[Path, ...], fmt: str, against_store: bool, store_path:
     """
     paths = list(files)
     if against_store:
-        store = EmbeddedStore(store_path or default_store_path())
-        report = validate_files(store, paths)
+        with EmbeddedStore(store_path or default_store_path()) as store:
+            report = validate_files(store, paths)
     else:
         given = {p.resolve() for p in paths}
         context = [p for p in shipped_files() if p.resolve() not in given]
@@ -139,7 +138,8 @@ def query(name: str | None, params: tuple[str, ...], fmt: str, list_queries: boo
         for q in queries.available():
             out.print(f"[bold]{q.name}[/]  {q.title}", markup=True)
             for p in q.parameters:
-                out.print(f"    --param {p.name}=…  ({p.type}, {'required' if p.required else 'optional'}) {p.description}")
+                need = "required" if p.required else "optional"
+                out.print(f"    --param {p.name}=…  ({p.type}, {need}) {p.description}")
         if not name and not list_queries:
             raise click.UsageError("give a query NAME (listed above)")
         return
@@ -150,8 +150,8 @@ def query(name: str | None, params: tuple[str, ...], fmt: str, list_queries: boo
             raise click.BadParameter(f"{item!r}: write NAME=VALUE", param_hint="--param")
         values[key.strip()] = value
     queries.get(name)  # an unknown name is a usage error before the store is opened
-    store = EmbeddedStore(store_path or default_store_path())
-    answer = queries.run(store, name, values)
+    with EmbeddedStore(store_path or default_store_path()) as store:
+        answer = queries.run(store, name, values)
     if answer.boolean is not None:
         click.echo("yes" if answer.boolean else "no")
         return
@@ -167,16 +167,18 @@ def _show(term: Any) -> str:
     if isinstance(term, ox.NamedNode):
         return compact(term.value)
     if isinstance(term, ox.Literal):
-        return term.value + (f" @{term.language}" if term.language else "")
+        return term.value + (f" @{term.language}" if term.language and term.language != "en" else "")
     return str(term)
 
 
 def _print_table(answer: queries.Answer) -> None:
+    """People read labels: a column whose ?xLabel twin is there is left out (csv and json keep both)."""
+    shown = [v for v in answer.variables if f"{v}Label" not in answer.variables]
     table = Table(title=answer.query.title or answer.query.name, show_lines=False)
-    for variable in answer.variables:
-        table.add_column(variable, overflow="fold")
+    for variable in shown:
+        table.add_column(variable.removesuffix("Label") if variable.endswith("Label") else variable, overflow="fold")
     for row in answer.rows:
-        table.add_row(*(_show(row[v]) if v in row else "" for v in answer.variables))
+        table.add_row(*(_show(row[v]) if v in row else "" for v in shown))
     out.print(table)
     out.print(f"{len(answer.rows)} row(s)")
 
@@ -191,10 +193,11 @@ def _print_table(answer: queries.Answer) -> None:
 @reports_errors
 def dump(fmt: str, graph_iri: str | None, output: Path | None, store_path: Path | None) -> None:
     """Write the store's content in an RDF format."""
-    store = EmbeddedStore(store_path or default_store_path())
-    if graph_iri and graph_iri not in store.named_graphs():
-        raise click.BadParameter(f"no graph <{graph_iri}> in the store (see `circe-kg graphs`)", param_hint="--graph")
-    data = store.dump(DUMP_FORMATS[fmt], graph_iri)
+    with EmbeddedStore(store_path or default_store_path()) as store:
+        if graph_iri and graph_iri not in store.named_graphs():
+            raise click.BadParameter(f"no graph <{graph_iri}> in the store (see `circe-kg graphs`)",
+                                     param_hint="--graph")
+        data = store.dump(DUMP_FORMATS[fmt], graph_iri)
     if output:
         output.write_bytes(data)
     else:
@@ -207,10 +210,10 @@ def dump(fmt: str, graph_iri: str | None, output: Path | None, store_path: Path 
 @reports_errors
 def graphs(store_path: Path | None) -> None:
     """List the store's named graphs and their triple counts."""
-    store = EmbeddedStore(store_path or default_store_path())
-    for iri in store.named_graphs():
-        out.print(f"{store.count(iri):>8}  {iri}")
-    out.print(f"{store.count():>8}  in all")
+    with EmbeddedStore(store_path or default_store_path()) as store:
+        for iri in store.named_graphs():
+            out.print(f"{store.count(iri):>8}  {iri}")
+        out.print(f"{store.count():>8}  in all")
 
 
 @main.command()

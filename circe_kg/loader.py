@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
 
+from .config import shipped_files
 from .errors import UsageError, ValidationFailed
 from .rdf_files import ParsedFile, kind_of_graph, parse_file
 from .store import Store
@@ -46,20 +48,34 @@ def _state_after(store: Store, parsed: list[ParsedFile]) -> dict[str, list[ox.Tr
     return state
 
 
+@lru_cache(maxsize=1)
+def _shipped_data_files_cached(stamp: tuple[tuple[str, float], ...]) -> tuple[ParsedFile, ...]:
+    return tuple(parse_file(Path(name)) for name, _ in stamp)
+
+
+def _shipped_data_files() -> tuple[ParsedFile, ...]:
+    """The shipped data files, parsed once per version on disk: where a reported node is defined."""
+    paths = [p for p in shipped_files() if p.parent.name == "data"]
+    return _shipped_data_files_cached(tuple((str(p), p.stat().st_mtime) for p in paths))
+
+
 def validate_state(state: dict[str, list[ox.Triple]], parsed: Iterable[ParsedFile] = ()) -> Report:
     """Validate the data graphs of `state` against its shapes graphs, with its ontology graphs as hierarchy."""
     by_kind: dict[str, rdflib.Graph] = {kind: rdflib.Graph() for kind in ("ontology", "shapes", "data")}
     for iri, triples in state.items():
         to_rdflib(triples, by_kind[kind_of_graph(iri)])
     files = list(parsed)
+    given = {p.graph_iri for p in files}
     prefixes: dict[str, str] = {}
     for p in files:
         prefixes.update(p.prefixes)
 
     def locate(iri: str) -> tuple[str, int | None] | None:
-        for p in files:
-            if p.kind == "data":
-                line = p.line_of(iri)
+        # The files being loaded first, then the shipped data files whose graphs are in the state.
+        candidates = files + [s for s in _shipped_data_files() if s.graph_iri in state and s.graph_iri not in given]
+        for as_subject in (True, False):
+            for p in candidates:
+                line = p.line_of(iri, as_subject) if p.kind == "data" else None
                 if line:
                     return p.name, line
         return None

@@ -71,5 +71,6 @@ def expand(text: str) -> str | None:
         return PREFIXES[prefix] + local
     return None
 
-__all__ = ["KIND_PREFIXES", "compact", "expand", "BASE", "CIRCE", "CV", "DCTERMS", "GRAPH", "ID", "NACE", "NUTS", "ORG", "OWL", "PREFIXES",
+__all__ = ["KIND_PREFIXES", "compact", "expand", "BASE", "CIRCE", "CV", "DCTERMS", "GRAPH", "ID", "NACE", "NUTS",
+           "ORG", "OWL", "PREFIXES",
            "PROV", "RDF", "RDFS", "SCHEMA", "SH", "SKOS", "XSD"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -82,7 +82,7 @@ def _parse_header(name: str, text: str) -> NamedQuery:
     return query
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(path: Path, mtime: float) -> NamedQuery:
     return _parse_header(path.stem, path.read_text(encoding="utf-8"))
 
@@ -166,7 +166,8 @@ def run(store: Store, name: str, values: dict[str, str] | None = None) -> Answer
     bound = bind(query, values or {})
     result = store.query(query.text, bound)
     if isinstance(result, ox.QueryBoolean):
-        return Answer(query, (b'{"head":{},"boolean":%s}' % (b"true" if bool(result) else b"false")), [], [], bool(result))
+        data = result.serialize(format=ox.QueryResultsFormat.JSON) or b""
+        return Answer(query, data, [], [], bool(result))
     if not isinstance(result, ox.QuerySolutions):
         raise BadParameter(f"query {name!r} is not a SELECT or ASK query", "named queries answer questions")
     data = result.serialize(format=ox.QueryResultsFormat.JSON) or b""

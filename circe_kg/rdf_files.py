@@ -85,25 +85,24 @@ class ParsedFile:
     def sha256(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
-    def line_of(self, iri: str) -> int | None:
-        """The line where `iri` first appears as a subject — written at the start of a line, as Turtle
-        subjects are — or else anywhere, in any spelling the file uses (full IRI or prefixed name)."""
+    def line_of(self, iri: str, as_subject: bool = True) -> int | None:
+        """The line where `iri` is written as a subject — at the start of a line, as Turtle subjects are —
+        or, with as_subject=False, anywhere; in any spelling the file uses (full IRI or prefixed name)."""
         spellings = [f"<{iri}>"]
         for prefix, namespace in self.prefixes.items():
             if namespace and iri.startswith(namespace):
                 local = iri[len(namespace):]
                 escaped = _LOCAL_ESCAPES.sub(r"\\\1", local)
                 spellings.extend((f"{prefix}:{local}", f"{prefix}:{escaped}"))
-        anywhere = None
         for number, line in enumerate(self.text.splitlines(), start=1):
             if line.lstrip().startswith("#"):
                 continue
             for spelling in spellings:
-                if line.startswith(spelling) and _ends_token(line, len(spelling)):
+                if as_subject and line.startswith(spelling) and _ends_token(line, len(spelling)):
                     return number
-                if anywhere is None and _contains_token(line, spelling):
-                    anywhere = number
-        return anywhere
+                if not as_subject and _contains_token(line, spelling):
+                    return number
+        return None
 
 
 def _ends_token(text: str, end: int) -> bool:
@@ -156,7 +155,8 @@ def _kind_of_content(path: Path, triples: list[ox.Triple]) -> str:
     return "data"
 
 
-def parse_text(text: str, name: str, rdf_format: ox.RdfFormat = ox.RdfFormat.TURTLE) -> tuple[list[ox.Triple], dict[str, str]]:
+def parse_text(text: str, name: str,
+               rdf_format: ox.RdfFormat = ox.RdfFormat.TURTLE) -> tuple[list[ox.Triple], dict[str, str]]:
     """Parse RDF text into triples; raise RdfSyntaxError naming `name`, line, column and a hint."""
     # Fresh blank-node ids: two files may both say _:b1, and each load must not merge them.
     parser = ox.parse(input=text.encode("utf-8"), format=rdf_format, without_named_graphs=True,

@@ -28,7 +28,8 @@ class Store(Protocol):
     def triples(self, graph_iri: str) -> Iterator[ox.Triple]: ...
     def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Triple]]) -> None: ...
     def drop_graphs(self, graph_iris: Iterable[str]) -> None: ...
-    def query(self, sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult: ...
+    def query(self, sparql: str,
+              substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult: ...
     def dump(self, rdf_format: ox.RdfFormat, graph_iri: str | None = None) -> bytes: ...
     def close(self) -> None: ...
 
@@ -106,8 +107,16 @@ class EmbeddedStore:
         return ox.serialize(sorted(union, key=str), format=rdf_format, prefixes=PREFIXES) or b""
 
     def close(self) -> None:
-        self._store.flush()
-        del self._store
+        """Flush and release the folder (the lock) so that another process or command can open it."""
+        if hasattr(self, "_store"):
+            self._store.flush()
+            del self._store
+
+    def __enter__(self) -> EmbeddedStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def open_store(path: Path | None) -> EmbeddedStore:

@@ -44,6 +44,8 @@ class Namer:
         if node is None:
             return None
         if isinstance(node, rdflib.Literal):
+            if node.datatype is not None:
+                return f"{rdflib.Literal(str(node)).n3()}^^{compact(str(node.datatype))}"
             return node.n3()
         if isinstance(node, rdflib.BNode):
             return f"_:{node}"
@@ -133,7 +135,7 @@ class _Hinter:
             wanted = self.name(param("datatype"))
             example = {"xsd:date": '"2018-04-10"^^xsd:date', "xsd:decimal": '"1892771.00"^^xsd:decimal',
                        "xsd:boolean": "true", "xsd:anyURI": '"https://…"^^xsd:anyURI'}.get(wanted or "", "")
-            got = f" (got {value.n3()})" if isinstance(value, rdflib.Literal) else ""
+            got = f" (got {self.name(value)})" if isinstance(value, rdflib.Literal) else ""
             return f"write a valid {wanted} literal{', e.g. ' + example if example else ''}{got}"
         if local == "ClassConstraintComponent":
             wanted = param("class")
@@ -183,14 +185,17 @@ def validate(data: rdflib.Graph, shapes: rdflib.Graph, ontology: rdflib.Graph | 
     hint = _Hinter(data, shapes, name)
     results: list[Result] = []
     for node in results_graph.subjects(RDF.type, SH.ValidationResult):
-        get = lambda p: results_graph.value(node, SH[p])  # noqa: E731
-        focus, shape, component, value = get("focusNode"), get("sourceShape"), get("sourceConstraintComponent"), get("value")
+        def get(key: str, result: Node = node) -> Node | None:
+            return results_graph.value(result, SH[key])
+        focus, shape, value = get("focusNode"), get("sourceShape"), get("value")
+        component = get("sourceConstraintComponent")
         messages = [str(m) for m in results_graph.objects(node, SH.resultMessage)]
         location = locate(str(focus)) if locate and isinstance(focus, rdflib.URIRef) else None
         results.append(Result(
             severity=SEVERITIES.get(str(get("resultSeverity")), str(get("resultSeverity"))),
             focus=name(focus) or "", message="; ".join(messages) or "constraint not met",
-            path=name(get("resultPath")), value=name(value), shape=name(shape) if isinstance(shape, rdflib.URIRef) else None,
+            path=name(get("resultPath")), value=name(value),
+            shape=name(shape) if isinstance(shape, rdflib.URIRef) else None,
             component=name(component), file=location[0] if location else None,
             line=location[1] if location else None,
             hint=hint(shape, str(component), value) if shape is not None and component is not None else None))

@@ -33,4 +33,5 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
-        return render_error(error.code or 500, error.description or error.name, kind=error.name.lower().replace(" ", "-"))
+        kind = error.name.lower().replace(" ", "-")
+        return render_error(error.code or 500, error.description or error.name, kind=kind)

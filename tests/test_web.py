@@ -1,0 +1,84 @@
+"""The minimal web app: home page counts, and the SPARQL endpoint's protocol, formats and errors."""
+
+import json
+
+import pytest
+
+
+def test_home_shows_counts_and_questions(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "practices" in page and "transfers" in page and "practices-for-barrier" in page
+    assert 'lang="en"' in page and "<main" in page
+
+
+SELECT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+@pytest.mark.parametrize("accept, mime", [
+    ("application/sparql-results+json", "application/sparql-results+json"),
+    ("application/sparql-results+xml", "application/sparql-results+xml"),
+    ("text/csv", "text/csv"),
+    ("text/tab-separated-values", "text/tab-separated-values"),
+    ("*/*", "application/sparql-results+json"),
+])
+def test_select_results_by_accept(client, accept, mime):
+    response = client.get("/sparql", query_string={"query": SELECT}, headers={"Accept": accept})
+    assert response.status_code == 200 and response.mimetype == mime
+    assert response.headers["Access-Control-Allow-Origin"] == "*" and "Accept" in response.headers["Vary"]
+
+
+def test_post_forms_and_direct_query(client):
+    direct = client.post("/sparql", data=SELECT, content_type="application/sparql-query")
+    form = client.post("/sparql", data={"query": SELECT})
+    assert direct.status_code == form.status_code == 200
+    count = int(json.loads(direct.data)["results"]["bindings"][0]["n"]["value"])
+    assert count > 1000
+
+
+@pytest.mark.parametrize("fmt, mime", [("turtle", "text/turtle"), ("ntriples", "application/n-triples"),
+                                       ("rdfxml", "application/rdf+xml"), ("jsonld", "application/ld+json")])
+def test_construct_results(client, fmt, mime):
+    query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s a <https://w3id.org/circe-kg/ontology#Transfer> ; ?p ?o }"
+    response = client.get("/sparql", query_string={"query": query, "format": fmt})
+    assert response.status_code == 200 and response.mimetype == mime and response.data
+
+
+def test_syntax_error_is_400_with_position(client):
+    response = client.get("/sparql", query_string={"query": "SELECT ?s WHERE { ?s ?p }"})
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["error"] == "usage-error" and "SPARQL syntax error" in body["message"] and "1:" in body["message"]
+
+
+def test_updates_are_refused(client, loaded_store):
+    before = loaded_store.count()
+    for response in (
+        client.post("/sparql", data="DROP ALL", content_type="application/sparql-update"),
+        client.post("/sparql", data={"update": "DROP ALL"}),
+    ):
+        assert response.status_code == 403
+    assert client.get("/sparql", query_string={"query": "DROP ALL"}).status_code == 400
+    assert loaded_store.count() == before
+
+
+def test_unacceptable_format_is_406(client):
+    response = client.get("/sparql", query_string={"query": SELECT}, headers={"Accept": "image/png"})
+    assert response.status_code == 406 and "accept one of" in response.get_json()["hint"]
+
+
+def test_service_description_without_query(client):
+    response = client.get("/sparql")
+    assert response.status_code == 200 and response.mimetype == "text/turtle"
+    assert b"sparql-service-description" in response.data
+
+
+def test_oversized_request_is_413(client):
+    response = client.post("/sparql", data={"query": "#" * (2 * 1024 * 1024)})
+    assert response.status_code == 413
+
+
+def test_unknown_page_is_404_in_html_for_browsers(client):
+    response = client.get("/nowhere", headers={"Accept": "text/html"})
+    assert response.status_code == 404 and b"<h1>404" in response.data
