@@ -23,6 +23,7 @@ from .config import default_store_path, shipped_files
 from .errors import EXIT_INVALID_DATA, CirceError
 from .loader import load_files, validate_files
 from .namespaces import compact
+from .serialization import serialize
 from .store import EmbeddedStore
 
 out = Console(highlight=False, soft_wrap=True)
@@ -154,6 +155,10 @@ def query(name: str | None, params: tuple[str, ...], fmt: str, list_queries: boo
         answer = queries.run(store, name, values)
     if answer.boolean is not None:
         click.echo("yes" if answer.boolean else "no")
+        return
+    if answer.triples is not None:
+        sys.stdout.buffer.write(serialize(answer.triples, ox.RdfFormat.TURTLE))
+        sys.stdout.flush()
         return
     if fmt == "table":
         _print_table(answer)

@@ -158,6 +158,7 @@ class Answer:
     variables: list[str]
     rows: list[dict[str, ox.NamedNode | ox.Literal | ox.BlankNode]]
     boolean: bool | None = None
+    triples: list[ox.Triple] | None = None  # for CONSTRUCT / DESCRIBE
 
 
 def run(store: Store, name: str, values: dict[str, str] | None = None) -> Answer:
@@ -168,8 +169,8 @@ def run(store: Store, name: str, values: dict[str, str] | None = None) -> Answer
     if isinstance(result, ox.QueryBoolean):
         data = result.serialize(format=ox.QueryResultsFormat.JSON) or b""
         return Answer(query, data, [], [], bool(result))
-    if not isinstance(result, ox.QuerySolutions):
-        raise BadParameter(f"query {name!r} is not a SELECT or ASK query", "named queries answer questions")
+    if isinstance(result, ox.QueryTriples):
+        return Answer(query, b"", [], [], triples=list(result))
     data = result.serialize(format=ox.QueryResultsFormat.JSON) or b""
     parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
     variables = [v.value for v in parsed.variables]

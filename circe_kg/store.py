@@ -18,11 +18,14 @@ import pyoxigraph as ox
 
 from .errors import StoreUnavailable
 from .namespaces import PREFIXES
+from .serialization import serialize
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 
 
 class Store(Protocol):
+    generation: int  # bumped by every write, so copies and caches know when they are stale
+
     def named_graphs(self) -> list[str]: ...
     def count(self, graph_iri: str | None = None) -> int: ...
     def triples(self, graph_iri: str) -> Iterator[ox.Triple]: ...
@@ -52,6 +55,7 @@ class EmbeddedStore:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
+        self.generation = 0
         try:
             if path is None:
                 self._store = ox.Store()
@@ -84,12 +88,14 @@ class EmbeddedStore:
             if not triples:  # keep an empty file visible as an (empty) named graph
                 self._store.add_graph(ox.NamedNode(iri))
         self._store.flush()
+        self.generation += 1
 
     def drop_graphs(self, graph_iris: Iterable[str]) -> None:
         update = " ;\n".join(f"DROP SILENT GRAPH {ox.NamedNode(iri)}" for iri in graph_iris)
         if update:
             self._store.update(update)
             self._store.flush()
+            self.generation += 1
 
     def query(self, sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult:
         """Run a SPARQL query over the union of all graphs, with parameters bound (never pasted)."""
@@ -103,8 +109,7 @@ class EmbeddedStore:
         if rdf_format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
             return self._store.dump(format=rdf_format) or b""
         # A triple format cannot carry graph names: write the union of all graphs, without duplicates.
-        union = {quad.triple for quad in self._store.quads_for_pattern(None, None, None, None)}
-        return ox.serialize(sorted(union, key=str), format=rdf_format, prefixes=PREFIXES) or b""
+        return serialize((quad.triple for quad in self._store.quads_for_pattern(None, None, None, None)), rdf_format)
 
     def close(self) -> None:
         """Flush and release the folder (the lock) so that another process or command can open it."""

@@ -21,9 +21,12 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 
-stamp=.venv/.circe-kg-installed
-want="$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)$extras"
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+# One stamp per set of extras: a test install also satisfies a plain one, so switching between
+# scripts/serve.sh and scripts/test.sh does not reinstall.
+pins="$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
+stamp=.venv/.circe-kg-installed${extras:+-test}
+want="$pins$extras"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] && [ "$(cat .venv/.circe-kg-installed-test 2>/dev/null)" != "$pins[test]" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
   .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".$extras" 2>&1 \
     | grep -vE '^WARNING: Location|BuildBackendWarning|^\s*$' || true
@@ -35,4 +38,25 @@ fi
 # owlready2's reasoner (HermiT) runs on Java.
 if ! command -v java >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null
+fi
+
+# The /query page's browser assets (Yasgui) come from the npm registry, pinned by package-lock.json and
+# served by the app from node_modules/ (no CDN). Reinstalled only when package-lock.json changes.
+if ! command -v npm >/dev/null 2>&1; then
+  # Debian ships npm separately from nodejs.
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; } || true
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "circe-kg needs npm (Node.js) to install the /query page's assets: apt-get install nodejs npm" >&2
+    exit 1
+  fi
+fi
+npm_stamp=node_modules/.circe-kg-installed
+npm_want="$(sha256sum package-lock.json | cut -d' ' -f1)"
+if [ "$(cat "$npm_stamp" 2>/dev/null)" != "$npm_want" ] || [ ! -f node_modules/@zazuko/yasgui/build/yasgui.min.js ]; then
+  # --ignore-scripts: the build files ship ready in the package; no install script needs to run.
+  npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null \
+    || { echo "setup failed: npm ci could not install package-lock.json's packages" >&2; exit 1; }
+  [ -f node_modules/@zazuko/yasgui/build/yasgui.min.js ] \
+    || { echo "setup failed: node_modules/@zazuko/yasgui/build/yasgui.min.js is missing after npm ci" >&2; exit 1; }
+  echo "$npm_want" > "$npm_stamp"
 fi

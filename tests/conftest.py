@@ -35,11 +35,15 @@ def loaded_disk_store(tmp_path: Path) -> EmbeddedStore:
     return store
 
 
-@pytest.fixture
-def app(loaded_store):
+@pytest.fixture(scope="session")
+def app(loaded_store, tmp_path_factory):
+    """One app (and one pool of query workers) for the session, over the read-only loaded store."""
     from circe_kg.web import create_app
 
-    return create_app(store=loaded_store, config={"TESTING": True})
+    app = create_app(store=loaded_store, config={"TESTING": True, "SPARQL_TIMEOUT_S": 5.0,
+                                                 "DUMPS_DIR": tmp_path_factory.mktemp("dumps")})
+    yield app
+    app.extensions["circe_sandbox"].close()
 
 
 @pytest.fixture

@@ -1,25 +1,61 @@
-"""The Flask application factory. Nothing happens at import; `create_app` wires the store and blueprints."""
+"""The Flask application factory. Nothing happens at import; `create_app` wires the store and blueprints.
+
+Settings (pass in `config`, or set the same names as CIRCE_KG_* environment variables for `circe-kg serve`):
+STORE_PATH, PERSISTENT_BASE (the base of resource IRIs, default https://w3id.org/circe-kg/), DUMPS_DIR,
+SPARQL_TIMEOUT_S (10), SPARQL_MAX_RESULT_BYTES (16 MiB), SPARQL_WORKERS (3), MAX_CONTENT_LENGTH (1 MiB).
+"""
 
 from __future__ import annotations
 
+import atexit
+import os
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 from ..config import default_store_path
+from ..dumps import Dumps
+from ..namespaces import BASE
+from ..sandbox import Limits, QuerySandbox
 from ..store import EmbeddedStore, Store
-from . import errors, home, sparql
+from . import dumps, errors, home, linked_data, query_page, sparql, void
+
+DEFAULTS: dict[str, Any] = {
+    "PERSISTENT_BASE": BASE,
+    "SPARQL_TIMEOUT_S": 10.0,
+    "SPARQL_MAX_RESULT_BYTES": 16 * 1024 * 1024,
+    "SPARQL_WORKERS": 3,
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+}
+
+
+def _from_environment() -> dict[str, Any]:
+    settings: dict[str, Any] = {}
+    for key, default in DEFAULTS.items():
+        value = os.environ.get(f"CIRCE_KG_{key}")
+        if value is not None:
+            settings[key] = type(default)(value)
+    return settings
 
 
 def create_app(store: Store | None = None, config: dict[str, Any] | None = None) -> Flask:
     """Build the app over `store` (default: the on-disk store at the configured path)."""
     app = Flask(__name__)
-    app.config.update(MAX_CONTENT_LENGTH=1 * 1024 * 1024, JSON_SORT_KEYS=False)
+    app.config.update(DEFAULTS)
+    app.config.update(_from_environment())
     app.config.update(config or {})
-    app.extensions["circe_store"] = store if store is not None else EmbeddedStore(
-        Path(app.config.get("STORE_PATH", default_store_path())))
+    if store is None:
+        store = EmbeddedStore(Path(app.config.get("STORE_PATH", default_store_path())))
+    app.extensions["circe_store"] = store
+    sandbox = QuerySandbox(store, Limits(float(app.config["SPARQL_TIMEOUT_S"]),
+                                         int(app.config["SPARQL_MAX_RESULT_BYTES"]), int(app.config["SPARQL_WORKERS"])))
+    atexit.register(sandbox.close)
+    app.extensions["circe_sandbox"] = sandbox
+    dumps_dir = app.config.get("DUMPS_DIR") or (
+        Path(store.path).parent / "dumps" if getattr(store, "path", None) else default_store_path().parent / "dumps")
+    app.extensions["circe_dumps"] = Dumps(store, Path(dumps_dir))
     errors.init_app(app)
-    app.register_blueprint(home.bp)
-    app.register_blueprint(sparql.bp)
+    for blueprint in (home.bp, sparql.bp, query_page.bp, linked_data.bp, dumps.bp, void.bp):
+        app.register_blueprint(blueprint)
     return app

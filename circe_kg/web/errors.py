@@ -9,8 +9,9 @@ from ..errors import CirceError
 
 
 def wants_json() -> bool:
+    """HTML only for clients that take it (browsers send */* too); machines get the JSON shape."""
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" or request.path.startswith("/sparql")
+    return best != "text/html" or request.path.startswith("/sparql")
 
 
 def render_error(status: int, message: str, hint: str | None = None, kind: str = "error",

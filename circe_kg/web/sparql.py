@@ -1,48 +1,33 @@
 """The public SPARQL 1.1 Protocol endpoint at /sparql: read-only, results negotiated by Accept (or `format`).
 
-The default graph is the union of all named graphs. Updates are refused here (the data-steward issue adds
-authenticated writes on a separate path).
+Queries run in the sandbox's killable workers (time limit, result-size cap). The default graph is the union
+of all named graphs unless `default-graph-uri` says otherwise. Updates are refused here (the data-steward
+issue adds authenticated writes on a separate path).
 """
 
 from __future__ import annotations
 
-import pyoxigraph as ox
 import rdflib
-from flask import Blueprint, Response, request
-from rdflib.namespace import RDF
+from flask import Blueprint, Response, current_app, request, url_for
+from rdflib.namespace import RDF, XSD
 
 from ..errors import UsageError
-from .store_access import get_store
+from ..sandbox import GRAPH_FORMATS, SOLUTION_FORMATS, NotAcceptable, QuerySandbox
 
 bp = Blueprint("sparql", __name__)
 
 SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = rdflib.Namespace("http://www.w3.org/ns/formats/")
+VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
+MAX_QUERY_STRING = 64 * 1024
 
-SOLUTION_TYPES = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
-GRAPH_TYPES = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-}
+ALIASES = {"application/json": "application/sparql-results+json"}
 FORMAT_PARAMETER = {
     "json": "application/sparql-results+json", "xml": "application/sparql-results+xml", "csv": "text/csv",
     "tsv": "text/tab-separated-values", "turtle": "text/turtle", "ttl": "text/turtle",
     "ntriples": "application/n-triples", "nt": "application/n-triples", "rdfxml": "application/rdf+xml",
-    "xmlrdf": "application/rdf+xml", "jsonld": "application/ld+json",
+    "jsonld": "application/ld+json",
 }
-
-
-class NotAcceptable(UsageError):
-    status = 406
-    kind = "not-acceptable"
 
 
 class UpdateRefused(UsageError):
@@ -50,40 +35,65 @@ class UpdateRefused(UsageError):
     kind = "update-refused"
 
 
+class UriTooLong(UsageError):
+    status = 414
+    kind = "uri-too-long"
+
+
+def sandbox() -> QuerySandbox:
+    return current_app.extensions["circe_sandbox"]  # type: ignore[no-any-return]
+
+
 def _query_text() -> str | None:
+    if len(request.query_string) > MAX_QUERY_STRING:
+        raise UriTooLong(f"the query string is longer than {MAX_QUERY_STRING} bytes",
+                         "send long queries with POST (application/sparql-query)")
     if request.method == "GET":
+        if "update" in request.args:
+            raise UpdateRefused("this endpoint is read-only: SPARQL Update is refused")
         return request.args.get("query")
-    if request.mimetype == "application/sparql-query":
-        return request.get_data(as_text=True)
     if request.mimetype == "application/sparql-update" or "update" in request.form:
         raise UpdateRefused("this endpoint is read-only: SPARQL Update is refused",
                             "the public /sparql answers queries only")
+    if request.mimetype == "application/sparql-query":
+        return request.get_data(as_text=True)
     if request.mimetype == "application/x-www-form-urlencoded":
         return request.form.get("query")
     raise UsageError(f"unsupported request content type {request.mimetype!r}",
                      "POST application/sparql-query, or application/x-www-form-urlencoded with query=…")
 
 
-def _choose(offered: dict[str, object]) -> str:
+def _negotiate() -> tuple[str | None, str | None]:
+    """The media type for solutions (SELECT/ASK) and for graphs (CONSTRUCT/DESCRIBE) this client wants."""
     fmt = (request.values.get("format") or "").lower()
     if fmt:
-        mime = FORMAT_PARAMETER.get(fmt, fmt)
-        if mime in offered:
-            return mime
-        raise NotAcceptable(f"format {fmt!r} cannot express this result",
-                            "use one of: " + ", ".join(k for k, v in FORMAT_PARAMETER.items() if v in offered))
-    if not request.accept_mimetypes or request.accept_mimetypes.best in ("*/*", None):
-        return next(iter(offered))
-    best = request.accept_mimetypes.best_match(list(offered))
-    if best is None:
-        raise NotAcceptable("none of the media types in Accept can express this result",
-                            "accept one of: " + ", ".join(offered))
-    return best
+        mime = ALIASES.get(FORMAT_PARAMETER.get(fmt, fmt), FORMAT_PARAMETER.get(fmt, fmt))
+        if mime in SOLUTION_FORMATS or mime in GRAPH_FORMATS:
+            return (mime if mime in SOLUTION_FORMATS else None, mime if mime in GRAPH_FORMATS else None)
+        raise NotAcceptable(f"unknown format {fmt!r}", "use one of: " + ", ".join(sorted(FORMAT_PARAMETER)))
+    accept = request.accept_mimetypes
+    if not accept or accept.best in ("*/*", None):
+        return "application/sparql-results+json", "text/turtle"
+    solution = accept.best_match([*SOLUTION_FORMATS, *ALIASES])
+    graph = accept.best_match(list(GRAPH_FORMATS))
+    if solution is None and graph is None:
+        raise NotAcceptable("none of the media types in Accept is offered",
+                            "accept one of: " + ", ".join([*SOLUTION_FORMATS, *GRAPH_FORMATS]))
+    return ALIASES.get(solution or "", solution), graph
+
+
+def _graph_iris(name: str) -> list[str]:
+    values = request.values.getlist(name)
+    for value in values:
+        if not value.startswith(("http://", "https://", "urn:")) or any(c in value for c in ' <>"{}|^`\\'):
+            raise UsageError(f"{name} must be an absolute IRI, got {value!r}")
+    return values
 
 
 def _service_description() -> Response:
     graph = rdflib.Graph()
     graph.bind("sd", SD)
+    graph.bind("void", VOID)
     service = rdflib.URIRef(request.base_url)
     graph.add((service, RDF.type, SD.Service))
     graph.add((service, SD.endpoint, service))
@@ -92,26 +102,39 @@ def _service_description() -> Response:
     for fmt in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
                 "Turtle", "N-Triples", "RDF_XML", "JSON-LD"):
         graph.add((service, SD.resultFormat, FORMATS[fmt]))
-    response = Response(graph.serialize(format="turtle"), mimetype="text/turtle")
+    dataset = rdflib.BNode()
+    graph.add((service, SD.defaultDataset, dataset))
+    graph.add((dataset, RDF.type, SD.Dataset))
+    default = rdflib.BNode()
+    graph.add((dataset, SD.defaultGraph, default))
+    graph.add((default, RDF.type, SD.Graph))
+    graph.add((default, VOID.triples, rdflib.Literal(current_app.extensions["circe_store"].count(),
+                                                      datatype=XSD.integer)))
+    graph.add((service, rdflib.URIRef("http://rdfs.org/ns/void#inDataset"),
+               rdflib.URIRef(url_for("void.description", _external=True))))
+    mime = request.accept_mimetypes.best_match(list(GRAPH_FORMATS)) or "text/turtle"
+    fmt = {"text/turtle": "turtle", "application/n-triples": "nt", "application/rdf+xml": "xml",
+           "application/ld+json": "json-ld"}[mime]
+    response = Response(graph.serialize(format=fmt), mimetype=mime)
+    response.headers["Vary"] = "Accept"
     return response
 
 
-@bp.route("/sparql", methods=["GET", "POST"])
+@bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
 def endpoint() -> Response:
-    text = _query_text()
-    if not text:
-        return _service_description()
-    try:
-        result = get_store().query(text)
-    except SyntaxError as error:
-        raise UsageError(f"SPARQL syntax error: {error}", "check the query near the position given") from None
-    if isinstance(result, ox.QueryTriples):
-        mime = _choose(GRAPH_TYPES)
-        body = result.serialize(format=GRAPH_TYPES[mime]) or b""
+    if request.method == "OPTIONS":  # CORS preflight for reads
+        response = Response(status=204)
     else:
-        mime = _choose(SOLUTION_TYPES)
-        body = result.serialize(format=SOLUTION_TYPES[mime]) or b""
-    response = Response(body, mimetype=mime)
-    response.headers["Vary"] = "Accept"
+        text = _query_text()
+        if not text:
+            response = _service_description()
+        else:
+            solution_mime, graph_mime = _negotiate()
+            reply = sandbox().run(text, solution_mime, graph_mime,
+                                  _graph_iris("default-graph-uri"), _graph_iris("named-graph-uri"))
+            response = Response(reply.body, mimetype=reply.mime)
+            response.headers["Vary"] = "Accept"
     response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
     return response

@@ -1,0 +1,195 @@
+"""Dereferenceable URIs: /id/… answers 303 See Other to /page/… (HTML) or /data/….{ttl,nt,rdf,jsonld} (RDF),
+chosen by Accept; /ontology serves the ontology document or its HTML documentation.
+
+Resource IRIs live under the persistent base (config PERSISTENT_BASE, default https://w3id.org/circe-kg/);
+this server answers for them at the same path, so https://w3id.org/circe-kg/id/x is /id/x here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+
+from .. import queries
+from ..errors import CirceError, UsageError
+from ..namespaces import CIRCE, DCTERMS, RDF, SKOS, compact
+from ..serialization import BY_EXTENSION, BY_MIME, RDF_TYPES, serialize
+from .store_access import get_store
+
+bp = Blueprint("linked_data", __name__)
+
+HTML_TYPES = ["text/html", "application/xhtml+xml"]
+ONTOLOGY_IRI = "https://w3id.org/circe-kg/ontology"
+
+
+class NotFound(CirceError):
+    status = 404
+    kind = "not-found"
+
+
+class NotAcceptable(UsageError):
+    status = 406
+    kind = "not-acceptable"
+
+
+def base() -> str:
+    return str(current_app.config["PERSISTENT_BASE"])
+
+
+def local_href(iri: str) -> str | None:
+    """The path on this server that answers for `iri`, when it lies under the persistent base."""
+    if iri.startswith(base() + "id/"):
+        return "/" + iri[len(base()):]
+    if iri.startswith(ONTOLOGY_IRI):
+        return "/ontology" + iri[len(ONTOLOGY_IRI):]
+    return None
+
+
+def _wanted() -> str:
+    """html or an RDF media type, from Accept (HTML wins ties, as browsers send */* too)."""
+    offered = HTML_TYPES + [t.mime for t in RDF_TYPES]
+    if not request.accept_mimetypes:
+        return "text/html"
+    best = request.accept_mimetypes.best_match(offered)
+    if best is None:
+        raise NotAcceptable("none of the media types in Accept is offered for this resource",
+                            "accept one of: " + ", ".join(offered))
+    return "html" if best in HTML_TYPES else best
+
+
+def _description(iri: str) -> list[ox.Triple]:
+    answer = queries.run(get_store(), "resource-description", {"resource": iri})
+    return answer.triples or []
+
+
+def _not_found(iri: str, mime: str) -> Response:
+    message = f"<{iri}> is not in the graph"
+    hint = "check the address, or search from the home page"
+    if mime == "html" or mime not in BY_MIME:
+        raise NotFound(message, hint)
+    if mime == "application/ld+json":
+        body, ctype = f'{{"error": "not-found", "message": "{message}"}}', mime
+    elif mime == "application/rdf+xml":
+        body, ctype = f'<?xml version="1.0"?>\n<!-- {message} -->\n<rdf:RDF xmlns:rdf="{RDF}"/>\n', mime
+    else:
+        body, ctype = f"# {message}\n", mime
+    response = Response(body, status=404, mimetype=ctype)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@bp.get("/id/<path:rest>")
+def resource(rest: str) -> Response:
+    iri = base() + "id/" + rest
+    wanted = _wanted()
+    if not _description(iri):
+        return _not_found(iri, wanted)
+    if wanted == "html":
+        target = url_for("linked_data.page", rest=rest)
+    else:
+        target = url_for("linked_data.data", rest=rest, extension=BY_MIME[wanted].extension)
+    response = redirect(target, code=303)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@bp.get("/data/<path:rest>.<extension>")
+def data(rest: str, extension: str) -> Response:
+    rdf_type = BY_EXTENSION.get(extension)
+    iri = base() + "id/" + rest
+    if rdf_type is None:
+        raise NotFound(f"no format '.{extension}'", "use .ttl, .nt, .rdf or .jsonld")
+    triples = _description(iri)
+    if not triples:
+        return _not_found(iri, rdf_type.mime)
+    response = Response(serialize(triples, rdf_type.format), mimetype=rdf_type.mime)
+    response.headers["Link"] = f'<{iri}>; rel="describedby"'
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@dataclass
+class Value:
+    text: str
+    href: str | None = None
+    language: str | None = None
+    external: bool = False
+
+
+@dataclass
+class Row:
+    property_label: str
+    property_iri: str
+    values: list[Value] = field(default_factory=list)
+
+
+def _label_of(triples: list[ox.Triple], node: ox.NamedNode | ox.BlankNode, predicate: str) -> str | None:
+    labels = {t.object.language: t.object.value for t in triples
+              if t.subject == node and t.predicate.value == predicate and isinstance(t.object, ox.Literal)}
+    return labels.get("en") or next(iter(labels.values()), None)
+
+
+def _value(triples: list[ox.Triple], term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Value:
+    if isinstance(term, ox.Literal):
+        return Value(term.value, language=term.language)
+    if isinstance(term, ox.BlankNode):
+        parts = [f"{compact(t.predicate.value)} {t.object.value}" for t in triples if t.subject == term]
+        return Value("; ".join(parts) or "(blank node)")
+    label = _label_of(triples, term, str(SKOS.prefLabel))
+    href = local_href(term.value)
+    return Value(label or compact(term.value), href or term.value, external=href is None)
+
+
+@bp.get("/page/<path:rest>")
+def page(rest: str) -> str:
+    iri = base() + "id/" + rest
+    triples = _description(iri)
+    if not triples:
+        raise NotFound(f"<{iri}> is not in the graph", "check the address, or search from the home page")
+    subject = ox.NamedNode(iri)
+    rows: dict[str, Row] = {}
+    for t in triples:
+        if t.subject != subject or t.predicate.value in (str(SKOS.prefLabel), str(CIRCE.illustrative)):
+            continue
+        label = _label_of(triples, t.predicate, "http://www.w3.org/2000/01/rdf-schema#label")
+        row = rows.setdefault(t.predicate.value, Row(label or compact(t.predicate.value), t.predicate.value))
+        row.values.append(_value(triples, t.object))
+    labels = {t.object.language: t.object.value for t in triples
+              if t.subject == subject and t.predicate.value == str(SKOS.prefLabel)}
+    incoming = queries.run(get_store(), "resource-incoming", {"resource": iri}).rows
+    illustrative = any(t.subject == subject and t.predicate.value == str(CIRCE.illustrative) for t in triples)
+    sources = [t.object.value for t in triples if t.subject == subject and t.predicate.value == str(DCTERMS.source)]
+    return render_template(
+        "resource.html", iri=iri, rest=rest, title=labels.get("en") or compact(iri), labels=labels,
+        rows=sorted(rows.values(), key=lambda r: r.property_label), illustrative=illustrative, sources=sources,
+        incoming=[Value(r["subjectLabel"].value if "subjectLabel" in r else compact(r["subject"].value),
+                        local_href(r["subject"].value) or r["subject"].value) for r in incoming],
+        incoming_properties=[r["propertyLabel"].value if "propertyLabel" in r else compact(r["property"].value)
+                             for r in incoming],
+        formats=RDF_TYPES)
+
+
+@bp.get("/ontology")
+def ontology() -> Response | str:
+    """The ontology document: RDF for machines, its documentation (a section per term) for people."""
+    wanted = _wanted()
+    if wanted == "html":
+        lang = request.args.get("lang", "en")
+        answer = queries.run(get_store(), "ontology-terms", {"lang": lang})
+        terms = [{
+            "iri": row["term"].value, "anchor": row["term"].value.rsplit("#", 1)[-1], "kind": row["kind"].value,
+            "label": row["label"].value if "label" in row else "",
+            "definition": row["definition"].value if "definition" in row else "",
+            "parents": [compact(x) for x in row["parents"].value.split()] if "parents" in row else [],
+            "domains": [compact(x) for x in row["domains"].value.split()] if "domains" in row else [],
+            "ranges": [compact(x) for x in row["ranges"].value.split()] if "ranges" in row else [],
+        } for row in answer.rows]
+        return render_template("ontology.html", terms=terms, formats=RDF_TYPES, ontology_iri=ONTOLOGY_IRI)
+    store = get_store()
+    graph = next(g for g in store.named_graphs() if g.endswith("/graph/ontology/circe"))
+    response = Response(serialize(store.triples(graph), BY_MIME[wanted].format), mimetype=wanted)
+    response.headers["Vary"] = "Accept"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response

@@ -1,0 +1,169 @@
+"""/void: the dataset described in VoID and DCAT-AP 3.0 (dataset, distributions for the endpoint and each
+dump, licence, publisher, contact point, temporal and spatial coverage, themes) so that a harvester such as
+data.europa.eu or a VoID-aware crawler finds the endpoint, the dumps and the URI space on its own.
+
+This describes circe-kg (the publication), not CircE: the figures come from the store, the coverage from
+the data (queries/dataset-coverage.rq), the statistics from queries/void-statistics.rq.
+"""
+
+from __future__ import annotations
+
+import rdflib
+from flask import Blueprint, Response, request
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
+
+from .. import queries
+from ..namespaces import BASE, CIRCE
+from .dumps import dumps
+from .store_access import get_store
+
+bp = Blueprint("void", __name__)
+
+VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
+VCARD = rdflib.Namespace("http://www.w3.org/2006/vcard/ns#")
+SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
+EU = rdflib.Namespace("http://publications.europa.eu/resource/authority/")
+IANA = "https://www.iana.org/assignments/media-types/"
+DATASET = rdflib.URIRef(BASE + "id/dataset/circe-kg")
+SERVICE = rdflib.URIRef(BASE + "id/dataset/circe-kg-sparql")
+PUBLISHER = rdflib.URIRef(BASE + "id/organisation/circe-kg-maintainers")
+THEMES = {"ENVI": "Environment", "ECON": "Economy and finance", "REGI": "Regions and cities"}
+GRAPH_TYPES = {"text/turtle": "turtle", "application/n-triples": "nt", "application/rdf+xml": "xml",
+               "application/ld+json": "json-ld"}
+
+
+def _literal(value: object, datatype: rdflib.URIRef | None = None) -> rdflib.Literal:
+    return rdflib.Literal(value, datatype=datatype)
+
+
+def _typed(g: rdflib.Graph, node: rdflib.URIRef, *types: rdflib.URIRef) -> rdflib.URIRef:
+    """DCAT-AP's shapes check the class of every linked node without inference, so say it outright."""
+    for kind in types:
+        g.add((node, RDF.type, kind))
+    return node
+
+
+def description(root: str) -> rdflib.Graph:
+    """The VoID + DCAT-AP graph, with this server's absolute addresses under `root` (ends with /)."""
+    g = rdflib.Graph()
+    for prefix, ns in (("void", VOID), ("dcat", DCAT), ("dct", DCTERMS), ("foaf", FOAF), ("vcard", VCARD),
+                       ("spdx", SPDX), ("skos", SKOS), ("circe", CIRCE)):
+        g.bind(prefix, ns)
+    store = get_store()
+    endpoint = _typed(g, rdflib.URIRef(root + "sparql"), RDFS.Resource)
+
+    g.add((DATASET, RDF.type, DCAT.Dataset))
+    g.add((DATASET, RDF.type, VOID.Dataset))
+    g.add((DATASET, DCTERMS.title, rdflib.Literal("circe-kg: the CircE knowledge graph", lang="en")))
+    g.add((DATASET, DCTERMS.title, rdflib.Literal("circe-kg: il grafo della conoscenza di CircE", lang="it")))
+    g.add((DATASET, DCTERMS.description, rdflib.Literal(
+        "Linked data about the Interreg Europe project CircE (PGI02398, 2017-2021): partners and regions, policy "
+        "instruments, sectors, circular-economy opportunities and barriers, good practices, action plans, "
+        "monitoring and transfers. Sourced facts carry dct:source; illustrative examples carry "
+        "circe:illustrative true.", lang="en")))
+    g.add((DATASET, DCTERMS.license, EU["licence/CC_BY_4_0"]))
+    g.add((EU["licence/CC_BY_4_0"], RDF.type, DCTERMS.LicenseDocument))
+    g.add((DATASET, DCTERMS.publisher, PUBLISHER))
+    g.add((PUBLISHER, RDF.type, FOAF.Agent))
+    g.add((PUBLISHER, FOAF.name, rdflib.Literal("circe-kg maintainers", lang="en")))
+    contact = rdflib.URIRef(BASE + "id/organisation/circe-kg-maintainers#contact")
+    g.add((DATASET, DCAT.contactPoint, contact))
+    _typed(g, contact, VCARD.Organization, VCARD.Kind)
+    g.add((contact, VCARD.fn, rdflib.Literal("circe-kg maintainers")))
+    g.add((contact, VCARD.hasURL, rdflib.URIRef(root)))
+    g.add((DATASET, DCAT.landingPage, _typed(g, rdflib.URIRef(root), FOAF.Document)))
+    g.add((DATASET, DCTERMS.language, _typed(g, EU["language/ENG"], DCTERMS.LinguisticSystem)))
+    for code, label in THEMES.items():
+        theme = EU[f"data-theme/{code}"]
+        g.add((DATASET, DCAT.theme, theme))
+        g.add((theme, RDF.type, SKOS.Concept))
+        g.add((theme, SKOS.prefLabel, rdflib.Literal(label, lang="en")))
+        g.add((theme, SKOS.inScheme, EU["data-theme"]))
+    g.add((EU["data-theme"], RDF.type, SKOS.ConceptScheme))
+    g.add((EU["data-theme"], DCTERMS.title, rdflib.Literal("Data theme", lang="en")))
+
+    coverage = queries.run(store, "dataset-coverage").rows
+    dates = [(r["start"].value, r["end"].value) for r in coverage if "start" in r and "end" in r]
+    if dates:
+        period = rdflib.URIRef(str(DATASET) + "#period")
+        g.add((DATASET, DCTERMS.temporal, period))
+        g.add((period, RDF.type, DCTERMS.PeriodOfTime))
+        g.add((period, DCAT.startDate, _literal(min(d[0] for d in dates), XSD.date)))
+        g.add((period, DCAT.endDate, _literal(max(d[1] for d in dates), XSD.date)))
+    for region in sorted({r["region"].value for r in coverage if "region" in r}):
+        g.add((DATASET, DCTERMS.spatial, rdflib.URIRef(region)))
+        g.add((rdflib.URIRef(region), RDF.type, DCTERMS.Location))
+
+    # VoID: size, URI space, vocabularies, class partitions, endpoint and dumps, links out.
+    g.add((DATASET, VOID.triples, _literal(store.count(), XSD.integer)))
+    g.add((DATASET, VOID.uriSpace, rdflib.Literal(BASE + "id/")))
+    g.add((DATASET, VOID.sparqlEndpoint, endpoint))
+    g.add((DATASET, VOID.exampleResource, rdflib.URIRef(BASE + "id/transfer/lombardy-to-sos-dispersed-circular-hotel")))
+    for vocabulary in ("https://w3id.org/circe-kg/ontology#", str(SKOS), str(DCTERMS), "http://www.w3.org/ns/org#",
+                       "http://www.w3.org/ns/prov#"):
+        g.add((DATASET, VOID.vocabulary, rdflib.URIRef(vocabulary)))
+    for row in queries.run(store, "void-statistics").rows:
+        partition = rdflib.BNode()
+        g.add((DATASET, VOID.classPartition, partition))
+        g.add((partition, VOID["class"], rdflib.URIRef(row["class"].value)))
+        g.add((partition, VOID.entities, _literal(int(row["entities"].value), XSD.integer)))
+    for target in ("http://data.europa.eu/nuts/", "http://data.europa.eu/ux2/nace2/", "https://linkedopendata.eu/"):
+        linkset = rdflib.BNode()
+        g.add((linkset, RDF.type, VOID.Linkset))
+        g.add((linkset, VOID.subjectsTarget, DATASET))
+        g.add((linkset, VOID.objectsTarget, rdflib.URIRef(target)))
+        g.add((DATASET, VOID.subset, linkset))
+
+    # DCAT: the SPARQL endpoint as a data service and a distribution.
+    g.add((SERVICE, RDF.type, DCAT.DataService))
+    g.add((SERVICE, DCTERMS.title, rdflib.Literal("circe-kg SPARQL 1.1 endpoint", lang="en")))
+    g.add((SERVICE, DCAT.endpointURL, endpoint))
+    g.add((SERVICE, DCAT.endpointDescription, endpoint))
+    g.add((SERVICE, DCTERMS.conformsTo,
+           _typed(g, rdflib.URIRef("https://www.w3.org/TR/sparql11-protocol/"), DCTERMS.Standard)))
+    g.add((SERVICE, DCAT.servesDataset, DATASET))
+    g.add((SERVICE, DCTERMS.license, EU["licence/CC_BY_4_0"]))
+    sparql_distribution = rdflib.URIRef(str(DATASET) + "#sparql")
+    g.add((DATASET, DCAT.distribution, sparql_distribution))
+    g.add((sparql_distribution, RDF.type, DCAT.Distribution))
+    g.add((sparql_distribution, DCTERMS.title, rdflib.Literal("SPARQL endpoint", lang="en")))
+    g.add((sparql_distribution, DCAT.accessURL, endpoint))
+    g.add((sparql_distribution, DCAT.accessService, SERVICE))
+    g.add((sparql_distribution, DCTERMS.license, EU["licence/CC_BY_4_0"]))
+
+    # DCAT + VoID: one distribution per dump file.
+    for info in dumps().manifest():
+        url = _typed(g, rdflib.URIRef(root + "dumps/" + info.name), RDFS.Resource)
+        distribution = rdflib.URIRef(str(DATASET) + "#" + info.name)
+        g.add((DATASET, DCAT.distribution, distribution))
+        g.add((DATASET, VOID.dataDump, url))
+        g.add((distribution, RDF.type, DCAT.Distribution))
+        g.add((distribution, DCTERMS.title, rdflib.Literal(info.title, lang="en")))
+        g.add((distribution, DCAT.accessURL, _typed(g, rdflib.URIRef(root + "dumps/"), RDFS.Resource)))
+        g.add((distribution, DCAT.downloadURL, url))
+        g.add((distribution, DCAT.mediaType, _typed(g, rdflib.URIRef(IANA + info.mime), DCTERMS.MediaType)))
+        if info.compression:
+            gzip_type = _typed(g, rdflib.URIRef(IANA + "application/gzip"), DCTERMS.MediaType)
+            g.add((distribution, DCAT.compressFormat, gzip_type))
+        g.add((distribution, DCAT.byteSize, _literal(info.bytes, XSD.nonNegativeInteger)))
+        g.add((distribution, DCTERMS.modified, _literal(info.modified, XSD.dateTime)))
+        g.add((distribution, DCTERMS.license, EU["licence/CC_BY_4_0"]))
+        checksum = rdflib.URIRef(str(distribution) + "-sha256")
+        g.add((distribution, SPDX.checksum, checksum))
+        g.add((checksum, RDF.type, SPDX.Checksum))
+        g.add((checksum, SPDX.algorithm, _typed(g, SPDX.checksumAlgorithm_sha256, SPDX.ChecksumAlgorithm)))
+        g.add((checksum, SPDX.checksumValue, _literal(info.sha256, XSD.hexBinary)))
+        g.add((distribution, RDFS.comment, rdflib.Literal(f"{info.triples} triples", lang="en")))
+    return g
+
+
+@bp.get("/void", endpoint="description")
+def description_view() -> Response:
+    mime = request.accept_mimetypes.best_match(list(GRAPH_TYPES)) if request.accept_mimetypes else None
+    mime = mime or "text/turtle"
+    graph = description(request.host_url)
+    response = Response(graph.serialize(format=GRAPH_TYPES[mime]), mimetype=mime)
+    response.headers["Vary"] = "Accept"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+

@@ -1,0 +1,123 @@
+"""Dereferenceable URIs, resource pages, the ontology document, dumps and /void (Flask test client)."""
+
+import gzip
+import hashlib
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+from pyshacl import validate
+from rdflib.compare import isomorphic
+
+from circe_kg.serialization import RDF_TYPES
+
+ALBERGO = "/id/practice/albergo-diffuso"
+DCAT_AP = Path(__file__).resolve().parents[2] / "shared" / "standards" / "dcat-ap-3.0.0-SHACL.ttl"
+
+
+@pytest.mark.parametrize("rdf_type", RDF_TYPES, ids=[t.extension for t in RDF_TYPES])
+def test_id_redirects_machines_to_data_in_their_format(client, rdf_type):
+    response = client.get(ALBERGO, headers={"Accept": rdf_type.mime})
+    assert response.status_code == 303 and response.headers["Vary"] == "Accept"
+    assert response.headers["Location"].endswith(f"/data/practice/albergo-diffuso.{rdf_type.extension}")
+    data = client.get(response.headers["Location"])
+    assert data.status_code == 200 and data.mimetype == rdf_type.mime
+    graph = rdflib.Graph().parse(data=data.data, format=rdf_type.rdflib_name)
+    subject = rdflib.URIRef("https://w3id.org/circe-kg" + ALBERGO)
+    assert (subject, rdflib.RDF.type, rdflib.URIRef("https://w3id.org/circe-kg/ontology#Practice")) in graph
+    # the labels of what it links to travel with it
+    assert (rdflib.URIRef("http://data.europa.eu/nuts/code/ITC4"), rdflib.URIRef(
+        "http://www.w3.org/2004/02/skos/core#prefLabel"), None) in graph
+
+
+def test_id_redirects_browsers_to_the_page(client):
+    response = client.get(ALBERGO, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/page/practice/albergo-diffuso")
+    page = client.get("/page/practice/albergo-diffuso").get_data(as_text=True)
+    assert "<h1>Dispersed hotel (albergo diffuso)</h1>" in page
+    assert 'lang="it">Albergo diffuso' in page
+    assert 'href="/id/organisation/regione-lombardia"' in page  # links stay on this server
+    assert 'rel="alternate" type="text/turtle"' in page
+
+
+def test_illustrative_resources_show_the_badge_and_sourced_ones_their_sources(client):
+    sourced = client.get("/page/transfer/lombardy-to-sos-dispersed-circular-hotel").get_data(as_text=True)
+    assert "skupnostobcin.si/2019/04/19" in sourced and "Illustrative example" not in sourced
+    illustrative = client.get("/page/transfer/catalonia-to-sofia-circular-economy-observatory").get_data(as_text=True)
+    assert "Illustrative example — not a CircE record" in illustrative
+
+
+@pytest.mark.parametrize("accept", ["text/turtle", "text/html", "application/ld+json"])
+def test_unknown_uri_is_404_in_the_negotiated_format(client, accept):
+    response = client.get("/id/practice/no-such-practice", headers={"Accept": accept})
+    assert response.status_code == 404 and response.mimetype in (accept, "text/html")
+    assert b"no-such-practice" in response.data
+
+
+def test_unsupported_accept_is_406_listing_the_offer(client):
+    response = client.get(ALBERGO, headers={"Accept": "image/png"})
+    assert response.status_code == 406
+    assert "text/turtle" in response.get_json()["hint"]
+
+
+def test_hostile_paths_are_404(client):
+    for path in ("/id/../../etc/passwd", "/id/%2e%2e/%2e%2e/pyproject.toml", "/data/practice/x.exe",
+                 "/id/practice/<script>alert(1)</script>"):
+        response = client.get(path, headers={"Accept": "text/html"})
+        assert response.status_code in (400, 404), path  # 400: not even a valid IRI
+        assert b"<script>alert" not in response.data
+
+
+def test_ontology_dereferences_to_rdf_and_to_documentation(client):
+    html = client.get("/ontology", headers={"Accept": "text/html"})
+    page = html.get_data(as_text=True)
+    assert html.status_code == 200 and 'id="Practice"' in page and 'id="addresses"' in page
+    assert "Buona pratica" in client.get("/ontology?lang=it", headers={"Accept": "text/html"}).get_data(as_text=True)
+    for rdf_type in RDF_TYPES:
+        response = client.get("/ontology", headers={"Accept": rdf_type.mime})
+        graph = rdflib.Graph().parse(data=response.data, format=rdf_type.rdflib_name)
+        assert (rdflib.URIRef("https://w3id.org/circe-kg/ontology"), rdflib.RDF.type, rdflib.OWL.Ontology) in graph
+
+
+def test_dumps_are_listed_and_isomorphic_to_the_store(client, loaded_store):
+    manifest = client.get("/dumps/", headers={"Accept": "application/json"}).get_json()
+    assert {d["name"] for d in manifest} == {"circe-kg.ttl", "circe-kg.nt.gz", "circe-kg.nq", "circe-kg.jsonld"}
+    dataset = rdflib.Dataset()
+    dataset.parse(data=loaded_store.dump(ox.RdfFormat.N_QUADS).decode(), format="nquads")
+    union = rdflib.Graph()
+    for s, p, o, _ in dataset.quads((None, None, None, None)):
+        union.add((s, p, o))
+    for entry in manifest:
+        response = client.get(f"/dumps/{entry['name']}")
+        body = response.get_data()
+        response.close()  # send_file streams from an open file
+        assert response.status_code == 200 and len(body) == entry["bytes"]
+        assert hashlib.sha256(body).hexdigest() == entry["sha256"]
+        if entry["name"].endswith(".gz"):
+            body = gzip.decompress(body)
+        if entry["name"].endswith(".nq"):
+            quads = rdflib.Dataset()
+            quads.parse(data=body, format="nquads")
+            assert {str(g.identifier) for g in quads.graphs() if len(g)} == set(loaded_store.named_graphs())
+            continue
+        fmt = {"ttl": "turtle", "gz": "nt", "jsonld": "json-ld"}[entry["name"].rsplit(".", 1)[-1]]
+        graph = rdflib.Graph().parse(data=body, format=fmt)
+        assert len(graph) == entry["triples"] == len(union)
+        assert isomorphic(graph, union), entry["name"]
+    assert client.get("/dumps/../pyproject.toml").status_code == 404
+    assert "circe-kg.nt.gz" in client.get("/dumps/", headers={"Accept": "text/html"}).get_data(as_text=True)
+
+
+def test_void_conforms_to_the_official_dcat_ap_shapes(client):
+    if not DCAT_AP.exists():
+        pytest.skip("../shared/standards/dcat-ap-3.0.0-SHACL.ttl is not beside this checkout")
+    response = client.get("/void", headers={"Accept": "text/turtle"})
+    graph = rdflib.Graph().parse(data=response.data, format="turtle")
+    conforms, _, text = validate(graph, shacl_graph=rdflib.Graph().parse(DCAT_AP), inference="none")
+    assert conforms, text
+    void = rdflib.Namespace("http://rdfs.org/ns/void#")
+    dataset = rdflib.URIRef("https://w3id.org/circe-kg/id/dataset/circe-kg")
+    assert (dataset, void.sparqlEndpoint, rdflib.URIRef("http://localhost/sparql")) in graph
+    assert len(list(graph.objects(dataset, void.dataDump))) == 4
+    assert (dataset, rdflib.DCTERMS.spatial, rdflib.URIRef("http://data.europa.eu/nuts/code/ITC4")) in graph

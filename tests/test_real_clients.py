@@ -1,0 +1,153 @@
+"""The served app on 127.0.0.1, talked to with the clients other projects use: SPARQLWrapper, rdflib's
+SPARQLStore, requests. A real `circe-kg serve` process over a real on-disk store."""
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import rdflib
+import requests
+from pyshacl import validate
+from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from SPARQLWrapper import JSON, TURTLE, XML, SPARQLWrapper
+
+from circe_kg.serialization import RDF_TYPES
+
+COMMAND = Path(sys.executable).parent / "circe-kg"
+DCAT_AP = Path(__file__).resolve().parents[2] / "shared" / "standards" / "dcat-ap-3.0.0-SHACL.ttl"
+HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("served")
+    env = {**os.environ, "CIRCE_KG_STORE": str(folder / "store"), "CIRCE_KG_SPARQL_TIMEOUT_S": "2"}
+    subprocess.run([COMMAND, "load"], env=env, check=True, capture_output=True, timeout=120)
+    port = _free_port()
+    log = open(folder / "serve.log", "wb")  # noqa: SIM115 - closed after the server stops
+    process = subprocess.Popen([COMMAND, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}/"
+    for _ in range(100):
+        try:
+            requests.get(base, timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+    log.close()
+
+
+def test_sparqlwrapper_select_json_and_xml(server):
+    client = SPARQLWrapper(server + "sparql")
+    client.setQuery("SELECT ?t WHERE { ?t a <https://w3id.org/circe-kg/ontology#Transfer> } ORDER BY ?t")
+    client.setReturnFormat(JSON)
+    rows = client.query().convert()["results"]["bindings"]
+    assert len(rows) == 3
+    client.setReturnFormat(XML)
+    document = client.query().convert()
+    assert len(document.getElementsByTagName("result")) == 3
+
+
+def test_sparqlwrapper_construct_turtle(server):
+    client = SPARQLWrapper(server + "sparql")
+    client.setQuery("CONSTRUCT { ?t ?p ?o } WHERE { ?t a <https://w3id.org/circe-kg/ontology#Transfer> ; ?p ?o }")
+    client.setReturnFormat(TURTLE)
+    graph = rdflib.Graph().parse(data=client.query().convert(), format="turtle")
+    assert len(graph) > 20
+
+
+def test_rdflib_sparqlstore_as_a_remote_graph(server):
+    graph = rdflib.Graph(store=SPARQLStore(server + "sparql", returnFormat="json"))
+    practice = rdflib.URIRef("https://w3id.org/circe-kg/id/practice/albergo-diffuso")
+    labels = {str(o) for o in graph.objects(practice, rdflib.URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"))}
+    assert "Albergo diffuso" in labels
+    answer = graph.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert int(next(iter(answer))[0]) > 3000
+
+
+@pytest.mark.parametrize("rdf_type", RDF_TYPES, ids=[t.extension for t in RDF_TYPES])
+def test_content_negotiation_on_id(server, rdf_type):
+    response = requests.get(server + "id/practice/albergo-diffuso", headers={"Accept": rdf_type.mime}, timeout=10)
+    assert response.status_code == 200 and response.history[0].status_code == 303
+    assert response.headers["Content-Type"].startswith(rdf_type.mime)
+    graph = rdflib.Graph().parse(data=response.content, format=rdf_type.rdflib_name)
+    assert len(graph) > 10
+
+
+def test_html_is_html_and_unknown_accept_is_406(server):
+    page = requests.get(server + "id/practice/albergo-diffuso", headers={"Accept": "text/html"}, timeout=10)
+    assert page.headers["Content-Type"].startswith("text/html") and "<html" in page.text
+    assert requests.get(server + "id/practice/albergo-diffuso", headers={"Accept": "image/png"},
+                        timeout=10).status_code == 406
+    missing = requests.get(server + "id/practice/nothing-here", headers={"Accept": "text/turtle"}, timeout=10)
+    assert missing.status_code == 404 and missing.headers["Content-Type"].startswith("text/turtle")
+
+
+def test_service_description_parses(server):
+    response = requests.get(server + "sparql", headers={"Accept": "text/turtle"}, timeout=10)
+    graph = rdflib.Graph().parse(data=response.text, format="turtle")
+    sd = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+    assert (rdflib.URIRef(server + "sparql"), rdflib.RDF.type, sd.Service) in graph
+
+
+def test_live_void_conforms_to_dcat_ap(server):
+    if not DCAT_AP.exists():
+        pytest.skip("../shared/standards is not beside this checkout")
+    graph = rdflib.Graph().parse(data=requests.get(server + "void", timeout=10).text, format="turtle")
+    conforms, _, text = validate(graph, shacl_graph=rdflib.Graph().parse(DCAT_AP), inference="none")
+    assert conforms, text
+    void = rdflib.Namespace("http://rdfs.org/ns/void#")
+    (endpoint,) = graph.objects(None, void.sparqlEndpoint)
+    assert str(endpoint) == server + "sparql"
+    for dump in graph.objects(None, void.dataDump):
+        assert requests.head(str(dump), timeout=10).status_code == 200
+
+
+def test_heavy_query_times_out_while_a_simple_one_answers(server):
+    outcome = {}
+
+    def heavy():
+        start = time.monotonic()
+        response = requests.get(server + "sparql", params={"query": HEAVY}, timeout=30)
+        outcome["heavy"] = (response.status_code, response.json()["error"], time.monotonic() - start)
+
+    thread = threading.Thread(target=heavy)
+    thread.start()
+    time.sleep(0.3)
+    start = time.monotonic()
+    simple = requests.get(server + "sparql", params={"query": "ASK { ?s ?p ?o }"},
+                          headers={"Accept": "application/sparql-results+json"}, timeout=10)
+    simple_seconds = time.monotonic() - start
+    thread.join()
+    assert simple.status_code == 200 and simple.json()["boolean"] is True
+    assert simple_seconds < 1.5, simple_seconds
+    status, error, seconds = outcome["heavy"]
+    assert (status, error) == (503, "query-timeout") and 1.9 < seconds < 6
+    # and the service is still up
+    assert requests.get(server + "sparql", params={"query": "ASK {}"}, timeout=10).status_code == 200
+
+
+def test_bad_requests_get_clear_errors_and_change_nothing(server):
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    before = requests.get(server + "sparql", params={"query": count}, timeout=10).json()
+    syntax = requests.get(server + "sparql", params={"query": "SELECT * WHERE { ?s ?p }"}, timeout=10)
+    assert syntax.status_code == 400 and "1:" in syntax.json()["message"]
+    update = requests.post(server + "sparql", data="DROP ALL", headers={"Content-Type": "application/sparql-update"},
+                           timeout=10)
+    assert update.status_code == 403
+    too_long = requests.get(server + "sparql", params={"query": "ASK {} #" + "x" * 70000}, timeout=10)
+    assert too_long.status_code in (413, 414, 431)
+    assert requests.get(server + "sparql", params={"query": count}, timeout=10).json() == before
