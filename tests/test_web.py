@@ -82,3 +82,17 @@ def test_oversized_request_is_413(client):
 def test_unknown_page_is_404_in_html_for_browsers(client):
     response = client.get("/nowhere", headers={"Accept": "text/html"})
     assert response.status_code == 404 and b"<h1>404" in response.data
+
+
+def test_default_and_named_graph_parameters_choose_the_dataset(client):
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    transfers = "https://w3id.org/circe-kg/graph/data/transfers"
+    union = client.get("/sparql", query_string={"query": query}).get_json()
+    only = client.get("/sparql", query_string={"query": query, "default-graph-uri": transfers}).get_json()
+    n = lambda answer: int(answer["results"]["bindings"][0]["n"]["value"])  # noqa: E731
+    assert n(only) == 10 < n(union)
+    named = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    answer = client.get("/sparql", query_string={"query": named, "named-graph-uri": transfers}).get_json()
+    assert [b["g"]["value"] for b in answer["results"]["bindings"]] == [transfers]
+    bad = client.get("/sparql", query_string={"query": query, "default-graph-uri": "not an iri"})
+    assert bad.status_code == 400
