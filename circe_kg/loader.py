@@ -9,17 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
-import rdflib
 
-from .config import shipped_files
-from .errors import UsageError, ValidationFailed
-from .rdf_files import ParsedFile, kind_of_graph, parse_file
+from .errors import UsageError
+from .rdf_files import KINDS, ParsedFile, kind_of_graph, parse_file
 from .store import Store
-from .validation import Report, to_rdflib, validate
+from .validation import Report, validate_state
+from .writes import WriteGate, checksum
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 
@@ -36,53 +34,18 @@ class LoadedGraph:
 @dataclass
 class LoadSummary:
     graphs: list[LoadedGraph]
+    total_triples: int  # in the ontology, shapes and data graphs (the history is not counted)
+    version: int
     report: Report
-    total_triples: int
 
 
 def _state_after(store: Store, parsed: list[ParsedFile]) -> dict[str, list[ox.Triple]]:
     """Every graph's content as it would be after loading `parsed` (the current store, with those replaced)."""
     incoming = {p.graph_iri: p.triples for p in parsed}
-    state = {iri: list(store.triples(iri)) for iri in store.named_graphs() if iri not in incoming}
+    state = {iri: list(store.triples(iri)) for iri in store.named_graphs()
+             if iri not in incoming and kind_of_graph(iri) != "system"}
     state.update(incoming)
     return state
-
-
-@lru_cache(maxsize=1)
-def _shipped_data_files_cached(stamp: tuple[tuple[str, float], ...]) -> tuple[ParsedFile, ...]:
-    return tuple(parse_file(Path(name)) for name, _ in stamp)
-
-
-def _shipped_data_files() -> tuple[ParsedFile, ...]:
-    """The shipped data files, parsed once per version on disk: where a reported node is defined."""
-    paths = [p for p in shipped_files() if p.parent.name == "data"]
-    return _shipped_data_files_cached(tuple((str(p), p.stat().st_mtime) for p in paths))
-
-
-def validate_state(state: dict[str, list[ox.Triple]], parsed: Iterable[ParsedFile] = ()) -> Report:
-    """Validate the data graphs of `state` against its shapes graphs, with its ontology graphs as hierarchy."""
-    by_kind: dict[str, rdflib.Graph] = {kind: rdflib.Graph() for kind in ("ontology", "shapes", "data")}
-    for iri, triples in state.items():
-        to_rdflib(triples, by_kind[kind_of_graph(iri)])
-    files = list(parsed)
-    given = {p.graph_iri for p in files}
-    prefixes: dict[str, str] = {}
-    for p in files:
-        prefixes.update(p.prefixes)
-
-    def locate(iri: str) -> tuple[str, int | None] | None:
-        # The files being loaded first, then the shipped data files whose graphs are in the state.
-        candidates = files + [s for s in _shipped_data_files() if s.graph_iri in state and s.graph_iri not in given]
-        for as_subject in (True, False):
-            for p in candidates:
-                line = p.line_of(iri, as_subject) if p.kind == "data" else None
-                if line:
-                    return p.name, line
-        return None
-
-    if len(by_kind["shapes"]) == 0:
-        return Report(conforms=True)
-    return validate(by_kind["data"], by_kind["shapes"], by_kind["ontology"], locate, prefixes)
 
 
 def parse_all(paths: Iterable[Path], progress: Progress | None = None,
@@ -105,21 +68,20 @@ def parse_all(paths: Iterable[Path], progress: Progress | None = None,
 
 
 def load_files(store: Store, paths: Iterable[Path], progress: Progress | None = None,
-               graph_iri: str | None = None) -> LoadSummary:
-    """Parse, validate and load `paths` atomically. Raises RdfSyntaxError or ValidationFailed, store unchanged."""
+               graph_iri: str | None = None, gate: WriteGate | None = None,
+               agent: str = "circe-kg load") -> LoadSummary:
+    """Parse, validate and load `paths` atomically through the write gate (recorded in the history).
+    Raises RdfSyntaxError or ValidationFailed, and then the store is unchanged."""
     parsed = parse_all(paths, progress, graph_iri)
     existing = set(store.named_graphs())
-    state = _state_after(store, parsed)
     if progress:
-        progress("validating", 0, 1)
-    report = validate_state(state, parsed)
-    if report.violations:
-        raise ValidationFailed(report)
-    if progress:
-        progress("writing to the store", 0, 1)
-    store.replace_graphs({p.graph_iri: p.triples for p in parsed})
+        progress("validating and writing", 0, 1)
+    gate = gate or WriteGate(store, None)
+    upload = checksum("".join(p.text for p in parsed).encode("utf-8"))
+    change = gate.commit({p.graph_iri: p.triples for p in parsed}, "load", agent, upload, parsed, allow_kinds=KINDS)
     graphs = [LoadedGraph(p.name, p.graph_iri, p.kind, len(p.triples), p.graph_iri in existing) for p in parsed]
-    return LoadSummary(graphs, report, store.count())
+    total = sum(store.count(g) for g in store.named_graphs() if kind_of_graph(g) != "system")
+    return LoadSummary(graphs, total, change.number, change.report)
 
 
 def validate_files(store: Store | None, paths: Iterable[Path], progress: Progress | None = None) -> Report:
@@ -129,16 +91,13 @@ def validate_files(store: Store | None, paths: Iterable[Path], progress: Progres
     return validate_state(state, parsed)
 
 
-def remove_graphs(store: Store, graph_iris: Iterable[str]) -> list[str]:
+def remove_graphs(store: Store, graph_iris: Iterable[str], gate: WriteGate | None = None,
+                  agent: str = "circe-kg remove") -> list[str]:
     """Remove named graphs, refusing if what stays behind would violate the shapes."""
     wanted = list(graph_iris)
     present = set(store.named_graphs())
     missing = [g for g in wanted if g not in present]
     if missing:
         raise UsageError(f"no such graph: <{missing[0]}>", "list the graphs with `circe-kg graphs`")
-    state = {iri: list(store.triples(iri)) for iri in present if iri not in wanted}
-    report = validate_state(state)
-    if report.violations:
-        raise ValidationFailed(report)
-    store.drop_graphs(wanted)
+    (gate or WriteGate(store, None)).commit({g: None for g in wanted}, "remove", agent, allow_kinds=KINDS)
     return wanted

@@ -135,10 +135,10 @@ def _slug(text: str) -> str:
 
 
 def kind_of_graph(graph_iri: str) -> str:
-    """ontology, shapes or data, read from the graph IRI (anything unknown counts as data)."""
+    """ontology, shapes, data or system (the history), read from the graph IRI (anything else counts as data)."""
     rest = graph_iri[len(str(GRAPH)):] if graph_iri.startswith(str(GRAPH)) else ""
     first = rest.split("/", 1)[0]
-    return first if first in KINDS else "data"
+    return first if first in (*KINDS, "system") else "data"
 
 
 def _kind_of_content(path: Path, triples: list[ox.Triple]) -> str:

@@ -29,7 +29,8 @@ class Store(Protocol):
     def named_graphs(self) -> list[str]: ...
     def count(self, graph_iri: str | None = None) -> int: ...
     def triples(self, graph_iri: str) -> Iterator[ox.Triple]: ...
-    def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Triple]]) -> None: ...
+    def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Triple] | None],
+                       append: Mapping[str, Iterable[ox.Triple]] | None = None) -> None: ...
     def drop_graphs(self, graph_iris: Iterable[str]) -> None: ...
     def query(self, sparql: str,
               substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult: ...
@@ -37,16 +38,25 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-def replace_graphs_update(graphs: Mapping[str, Iterable[ox.Triple]]) -> str:
-    """One SPARQL Update that swaps in each graph's new content. Terms are written by Oxigraph's own
-    N-Triples serialisation (escaped by the library), never by string formatting of user values."""
+def replace_graphs_update(graphs: Mapping[str, Iterable[ox.Triple] | None],
+                          append: Mapping[str, Iterable[ox.Triple]] | None = None) -> str:
+    """One SPARQL Update that swaps in each graph's new content (None drops the graph) and adds `append`'s
+    triples to theirs. Terms are written by Oxigraph's own N-Triples serialisation (escaped by the
+    library), never by string formatting of user values."""
     parts: list[str] = []
-    for graph_iri, triples in graphs.items():
-        graph = ox.NamedNode(graph_iri)
-        parts.append(f"DROP SILENT GRAPH {graph}")
+
+    def insert(graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> None:
         body = ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES)
         if body:
             parts.append(f"INSERT DATA {{ GRAPH {graph} {{\n" + body.decode("utf-8") + "} }")
+
+    for graph_iri, triples in graphs.items():
+        graph = ox.NamedNode(graph_iri)
+        parts.append(f"DROP SILENT GRAPH {graph}")
+        if triples is not None:
+            insert(graph, triples)
+    for graph_iri, triples in (append or {}).items():
+        insert(ox.NamedNode(graph_iri), triples)
     return " ;\n".join(parts)
 
 
@@ -81,11 +91,12 @@ class EmbeddedStore:
         for quad in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)):
             yield quad.triple
 
-    def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Triple]]) -> None:
-        materialised = {iri: list(triples) for iri, triples in graphs.items()}
-        self._store.update(replace_graphs_update(materialised))
+    def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Triple] | None],
+                       append: Mapping[str, Iterable[ox.Triple]] | None = None) -> None:
+        materialised = {iri: (list(t) if t is not None else None) for iri, t in graphs.items()}
+        self._store.update(replace_graphs_update(materialised, append))
         for iri, triples in materialised.items():
-            if not triples:  # keep an empty file visible as an (empty) named graph
+            if triples == []:  # keep an empty file visible as an (empty) named graph
                 self._store.add_graph(ox.NamedNode(iri))
         self._store.flush()
         self.generation += 1

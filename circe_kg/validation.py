@@ -11,6 +11,8 @@ import difflib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -19,7 +21,9 @@ from pyshacl import validate as pyshacl_validate
 from rdflib.collection import Collection
 from rdflib.term import Node
 
+from .config import shipped_files
 from .namespaces import RDF, SH, compact
+from .rdf_files import ParsedFile, kind_of_graph, parse_file
 
 Locator = Callable[[str], "tuple[str, int | None] | None"]
 SEVERITIES = {str(SH.Violation): "Violation", str(SH.Warning): "Warning", str(SH.Info): "Info"}
@@ -200,3 +204,41 @@ def validate(data: rdflib.Graph, shapes: rdflib.Graph, ontology: rdflib.Graph | 
             line=location[1] if location else None,
             hint=hint(shape, str(component), value) if shape is not None and component is not None else None))
     return Report(conforms=bool(conforms), results=results, graph=results_graph)
+
+
+@lru_cache(maxsize=1)
+def _shipped_data_files_cached(stamp: tuple[tuple[str, float], ...]) -> tuple[ParsedFile, ...]:
+    return tuple(parse_file(Path(name)) for name, _ in stamp)
+
+
+def _shipped_data_files() -> tuple[ParsedFile, ...]:
+    """The shipped data files, parsed once per version on disk: where a reported node is defined."""
+    paths = [p for p in shipped_files() if p.parent.name == "data"]
+    return _shipped_data_files_cached(tuple((str(p), p.stat().st_mtime) for p in paths))
+
+
+def validate_state(state: dict[str, list[ox.Triple]], parsed: Iterable[ParsedFile] = ()) -> Report:
+    """Validate the data graphs of `state` against its shapes graphs, with its ontology graphs as hierarchy."""
+    by_kind: dict[str, rdflib.Graph] = {kind: rdflib.Graph() for kind in ("ontology", "shapes", "data")}
+    for iri, triples in state.items():
+        if kind_of_graph(iri) in by_kind:  # the history (system graphs) is not validated
+            to_rdflib(triples, by_kind[kind_of_graph(iri)])
+    files = list(parsed)
+    given = {p.graph_iri for p in files}
+    prefixes: dict[str, str] = {}
+    for p in files:
+        prefixes.update(p.prefixes)
+
+    def locate(iri: str) -> tuple[str, int | None] | None:
+        # The files being loaded first, then the shipped data files whose graphs are in the state.
+        candidates = files + [s for s in _shipped_data_files() if s.graph_iri in state and s.graph_iri not in given]
+        for as_subject in (True, False):
+            for p in candidates:
+                line = p.line_of(iri, as_subject) if p.kind == "data" else None
+                if line:
+                    return p.name, line
+        return None
+
+    if len(by_kind["shapes"]) == 0:
+        return Report(conforms=True)
+    return validate(by_kind["data"], by_kind["shapes"], by_kind["ontology"], locate, prefixes)

@@ -8,26 +8,34 @@ from circe_kg.config import DATA_DIR, shipped_files
 from circe_kg.errors import RdfSyntaxError, UsageError, ValidationFailed
 from circe_kg.loader import load_files, remove_graphs
 from circe_kg.store import EmbeddedStore
+from circe_kg.writes import PROVENANCE_GRAPH
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def _snapshot(store: EmbeddedStore) -> dict[str, int]:
+    """Every graph's size, the history included: a refused write must not even be recorded."""
     return {g: store.count(g) for g in store.named_graphs()}
 
 
+def _data(store: EmbeddedStore) -> dict[str, int]:
+    return {g: n for g, n in _snapshot(store).items() if g != PROVENANCE_GRAPH}
+
+
 def test_shipped_files_load_into_one_graph_each(loaded_disk_store):
-    graphs = loaded_disk_store.named_graphs()
+    graphs = [g for g in loaded_disk_store.named_graphs() if g != PROVENANCE_GRAPH]
     assert len(graphs) == len(shipped_files())
     assert "https://w3id.org/circe-kg/graph/data/project" in graphs
     assert all(loaded_disk_store.count(g) > 0 for g in graphs)
 
 
-def test_loading_again_replaces_instead_of_duplicating(loaded_disk_store):
-    before = _snapshot(loaded_disk_store)
+def test_loading_again_replaces_instead_of_duplicating_and_is_recorded(loaded_disk_store):
+    before = _data(loaded_disk_store)
+    history = loaded_disk_store.count(PROVENANCE_GRAPH)
     summary = load_files(loaded_disk_store, shipped_files())
-    assert _snapshot(loaded_disk_store) == before
+    assert _data(loaded_disk_store) == before
     assert all(g.replaced for g in summary.graphs)
+    assert loaded_disk_store.count(PROVENANCE_GRAPH) > history and summary.version == 2
 
 
 def test_malformed_turtle_changes_nothing(loaded_disk_store):
@@ -57,7 +65,7 @@ def test_a_valid_new_file_is_added_and_can_be_removed(loaded_disk_store):
     assert graph.graph_iri == "https://w3id.org/circe-kg/graph/data/good-practice-is-a-practice"
     assert loaded_disk_store.count(graph.graph_iri) == graph.triples > 0
     remove_graphs(loaded_disk_store, [graph.graph_iri])
-    assert _snapshot(loaded_disk_store) == before
+    assert _data(loaded_disk_store) == {g: n for g, n in before.items() if g != PROVENANCE_GRAPH}
 
 
 def test_removing_a_graph_others_depend_on_is_refused(loaded_disk_store):
@@ -76,6 +84,7 @@ def test_the_store_persists_on_disk(tmp_path):
     store.close()
     reopened = EmbeddedStore(tmp_path / "store")
     assert reopened.count() == count > 1000
+    assert PROVENANCE_GRAPH in reopened.named_graphs()
 
 
 def test_two_files_for_one_graph_are_refused(tmp_path, disk_store):

@@ -1,0 +1,211 @@
+"""Every write goes through one gate: the new state is validated before it becomes visible, writes are
+serialised, and each accepted write is recorded with PROV-O and kept as a version that can be restored.
+
+- A write is expressed as the new content of some named graphs (None drops a graph); SPARQL Update is run
+  on an in-memory copy first to find those graphs, so it passes the same gate as an upload.
+- The graph change and its provenance go to the store in one SPARQL Update (one transaction): readers see
+  the old state or the new one with its history, never half of it.
+- Each version's content is written to `history/{number}/{graph}.nt` before the store changes, so a
+  restore can bring any recorded version back; the provenance graph says which versions exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .errors import CirceError, UsageError, ValidationFailed
+from .namespaces import CIRCE, GRAPH, ID, PROV, RDF, RDFS, XSD
+from .rdf_files import ParsedFile, kind_of_graph
+from .validation import Report, validate_state
+
+PROVENANCE_GRAPH = str(GRAPH) + "system/provenance"
+WRITABLE_KINDS = ("data",)
+
+
+class WriteRefused(CirceError):
+    status = 403
+    kind = "write-refused"
+
+
+class NoSuchVersion(UsageError):
+    status = 404
+    kind = "no-such-version"
+
+
+@dataclass
+class GraphChange:
+    graph: str
+    added: int
+    removed: int
+    version: str
+
+
+@dataclass
+class Change:
+    number: int
+    operation: str
+    agent: str
+    time: str
+    graphs: list[GraphChange] = field(default_factory=list)
+    report: Report | None = None  # warnings and infos that did not stop the write
+
+
+def _slug(graph_iri: str) -> str:
+    return re.sub(r"[^A-Za-z0-9-]+", "__", graph_iri[len(str(GRAPH)):] if graph_iri.startswith(str(GRAPH))
+                  else graph_iri)
+
+
+def checksum(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _n(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(iri)
+
+
+def _literal(value: object, datatype: str) -> ox.Literal:
+    return ox.Literal(str(value), datatype=_n(datatype))
+
+
+class WriteGate:
+    """The one way to change a store: validate, record, apply — or refuse with the report."""
+
+    def __init__(self, store: object, history_dir: Path | None) -> None:
+        self.store = store
+        self.history_dir = history_dir
+        self._lock = threading.Lock()
+
+    # -- writes ---------------------------------------------------------------------------------
+    def commit(self, new_graphs: Mapping[str, Iterable[ox.Triple] | None], operation: str, agent: str,
+               upload_checksum: str | None = None, parsed: Iterable[ParsedFile] = (),
+               used_version: str | None = None, allow_kinds: tuple[str, ...] = WRITABLE_KINDS) -> Change:
+        new = {g: (list(t) if t is not None else None) for g, t in new_graphs.items()}
+        for graph in new:
+            if kind_of_graph(graph) not in allow_kinds or graph.startswith(str(GRAPH) + "system/"):
+                raise WriteRefused(f"<{graph}> cannot be written here",
+                                   f"write to data graphs: {GRAPH}data/…")
+        with self._lock:
+            present = set(self.store.named_graphs())
+            current = {g: set(self.store.triples(g)) for g in new if g in present}
+            state = {g: list(self.store.triples(g)) for g in present
+                     if g not in new and kind_of_graph(g) != "system"}
+            state.update({g: t for g, t in new.items() if t is not None})
+            report = validate_state(state, parsed)
+            if report.violations:
+                raise ValidationFailed(report)
+            number = self._next_number()
+            change = Change(number, operation, agent, datetime.now(UTC).replace(microsecond=0).isoformat(),
+                            report=report)
+            for graph, triples in new.items():
+                before = current.get(graph, set())
+                after = set(triples or [])
+                version = f"{ID}version/{number}/{_slug(graph)}"
+                change.graphs.append(GraphChange(graph, len(after - before), len(before - after), version))
+                self._keep_version(number, graph, triples or [])
+            record = self._provenance(change, upload_checksum, used_version)
+            self.store.replace_graphs(new, append={PROVENANCE_GRAPH: record})
+            return change
+
+    def update(self, sparql_update: str, agent: str, upload_checksum: str | None = None) -> Change:
+        """Run a SPARQL Update on a copy, then send the graphs it changed through the gate."""
+        copy = ox.Store()
+        copy.load(input=self.store.dump(ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
+        before = {g: set(self._graph(copy, g)) for g in self._graphs(copy)}
+        try:
+            copy.update(sparql_update)
+        except SyntaxError as error:
+            raise UsageError(f"SPARQL Update syntax error: {error}", "check the update near the position given") \
+                from None
+        if any(True for _ in copy.quads_for_pattern(None, None, None, ox.DefaultGraph())):
+            raise WriteRefused("the update writes to the default graph, which holds nothing here",
+                               "write inside GRAPH <…/graph/data/…> { … } or use the Graph Store Protocol")
+        after = {g: set(self._graph(copy, g)) for g in self._graphs(copy)}
+        changed: dict[str, list[ox.Triple] | None] = {}
+        for graph in set(before) | set(after):
+            if before.get(graph) != after.get(graph):
+                changed[graph] = list(after[graph]) if graph in after else None
+        if not changed:
+            raise UsageError("the update changes nothing", "check its WHERE pattern and graph names")
+        return self.commit(changed, "update", agent, upload_checksum)
+
+    def restore(self, graph: str, number: int, agent: str) -> Change:
+        path = self._version_path(number, graph)
+        if path is None or not path.exists():
+            known = ", ".join(str(n) for n in self.versions(graph)) or "none"
+            raise NoSuchVersion(f"graph <{graph}> has no version {number}", f"its versions: {known}")
+        data = path.read_bytes()
+        triples = [q.triple for q in ox.parse(input=data, format=ox.RdfFormat.N_TRIPLES)] if data.strip() else None
+        return self.commit({graph: triples}, "restore", agent, used_version=f"{ID}version/{number}/{_slug(graph)}")
+
+    def versions(self, graph: str) -> list[int]:
+        if self.history_dir is None or not self.history_dir.exists():
+            return []
+        return sorted(int(folder.name) for folder in self.history_dir.iterdir()
+                      if folder.name.isdigit() and (folder / f"{_slug(graph)}.nt").exists())
+
+    # -- helpers ----------------------------------------------------------------------------------
+    @staticmethod
+    def _graphs(store: ox.Store) -> list[str]:
+        return [g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)]
+
+    @staticmethod
+    def _graph(store: ox.Store, graph: str) -> Iterable[ox.Triple]:
+        return (q.triple for q in store.quads_for_pattern(None, None, None, _n(graph)))
+
+    def _next_number(self) -> int:
+        numbers = [0]
+        if self.history_dir is not None and self.history_dir.exists():
+            numbers += [int(f.name) for f in self.history_dir.iterdir() if f.name.isdigit()]
+        numbers += [int(t.object.value) for t in self.store.triples(PROVENANCE_GRAPH)
+                    if t.predicate.value == str(CIRCE.versionNumber)] if PROVENANCE_GRAPH in \
+            self.store.named_graphs() else []
+        return max(numbers) + 1
+
+    def _version_path(self, number: int, graph: str) -> Path | None:
+        return None if self.history_dir is None else self.history_dir / f"{number:06d}" / f"{_slug(graph)}.nt"
+
+    def _keep_version(self, number: int, graph: str, triples: list[ox.Triple]) -> None:
+        path = self._version_path(number, graph)
+        if path is None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"")
+
+    def _provenance(self, change: Change, upload_checksum: str | None, used_version: str | None) -> list[ox.Triple]:
+        activity = _n(f"{ID}change/{change.number}")
+        agent = _n(f"{ID}agent/{re.sub(r'[^A-Za-z0-9-]+', '-', change.agent).strip('-') or 'unknown'}")
+        a = _n(str(RDF.type))
+        triples = [
+            ox.Triple(activity, a, _n(str(PROV.Activity))),
+            ox.Triple(activity, _n(str(RDFS.label)),
+                      ox.Literal(f"{change.operation} by {change.agent}", language="en")),
+            ox.Triple(activity, _n(str(CIRCE.operation)), ox.Literal(change.operation)),
+            ox.Triple(activity, _n(str(CIRCE.versionNumber)), _literal(change.number, str(XSD.integer))),
+            ox.Triple(activity, _n(str(PROV.startedAtTime)), _literal(change.time, str(XSD.dateTime))),
+            ox.Triple(activity, _n(str(PROV.wasAssociatedWith)), agent),
+            ox.Triple(agent, a, _n(str(PROV.Agent))),
+            ox.Triple(agent, _n(str(RDFS.label)), ox.Literal(change.agent)),
+        ]
+        if upload_checksum:
+            triples.append(ox.Triple(activity, _n(str(CIRCE.uploadChecksum)), ox.Literal(upload_checksum)))
+        if used_version:
+            triples.append(ox.Triple(activity, _n(str(PROV.used)), _n(used_version)))
+        for g in change.graphs:
+            version = _n(g.version)
+            triples += [
+                ox.Triple(version, a, _n(str(PROV.Entity))),
+                ox.Triple(version, _n(str(PROV.specializationOf)), _n(g.graph)),
+                ox.Triple(version, _n(str(PROV.wasGeneratedBy)), activity),
+                ox.Triple(version, _n(str(CIRCE.versionNumber)), _literal(change.number, str(XSD.integer))),
+                ox.Triple(version, _n(str(CIRCE.triplesAdded)), _literal(g.added, str(XSD.integer))),
+                ox.Triple(version, _n(str(CIRCE.triplesRemoved)), _literal(g.removed, str(XSD.integer))),
+            ]
+        return triples
