@@ -6,6 +6,7 @@ Exit codes: 0 ok · 1 invalid data (syntax error or shape violation; nothing was
 
 from __future__ import annotations
 
+import getpass
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -19,12 +20,13 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import queries
-from .config import default_store_path, shipped_files
+from .config import default_store_path, history_path, shipped_files
 from .errors import EXIT_INVALID_DATA, CirceError
 from .loader import load_files, validate_files
-from .namespaces import compact
+from .namespaces import compact, expand
 from .serialization import serialize
 from .store import EmbeddedStore
+from .writes import WriteGate
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -83,12 +85,32 @@ def load(files: tuple[Path, ...], graph_iri: str | None, store_path: Path | None
     """
     paths = list(files) or shipped_files()
     progress, update = _progress()
-    with EmbeddedStore(store_path or default_store_path()) as store, progress:
-        summary = load_files(store, paths, update, graph_iri)
+    folder = store_path or default_store_path()
+    with EmbeddedStore(folder) as store, progress:
+        summary = load_files(store, paths, update, graph_iri, WriteGate(store, history_path(folder)), _who())
     for g in summary.graphs:
         out.print(f"{'replaced' if g.replaced else 'loaded  '} {g.file}: {g.triples} triples -> <{g.graph_iri}>")
-    out.print(f"{len(summary.graphs)} file(s) loaded; the store holds {summary.total_triples} triples "
-              f"({summary.report.summary()})")
+    out.print(f"{len(summary.graphs)} file(s) loaded as version {summary.version}; the store holds "
+              f"{summary.total_triples} triples ({summary.report.summary()})")
+
+
+def _who() -> str:
+    """The history names CLI writes after the account that ran them."""
+    return f"{getpass.getuser()} (circe-kg command line)"
+
+
+@main.command()
+@click.argument("graph")
+@click.option("--to", "version", type=int, required=True, help="The version number (see `circe-kg query history`).")
+@store_option
+@reports_errors
+def restore(graph: str, version: int, store_path: Path | None) -> None:
+    """Bring named GRAPH back to the content it had at VERSION (validated and recorded like any write)."""
+    folder = store_path or default_store_path()
+    with EmbeddedStore(folder) as store:
+        change = WriteGate(store, history_path(folder)).restore(expand(graph) or graph, version, _who())
+    out.print(f"restored <{change.graphs[0].graph}> to version {version}, recorded as version {change.number} "
+              f"(+{change.graphs[0].added} / -{change.graphs[0].removed} triples)")
 
 
 @main.command()

@@ -21,3 +21,8 @@ def shipped_files() -> list[Path]:
     for folder in (ONTOLOGY_DIR, SHAPES_DIR, DATA_DIR):
         files.extend(sorted(folder.glob("*.ttl")))
     return files
+
+
+def history_path(store_path: Path) -> Path:
+    """Where the versions of a store's graphs are kept: beside the store folder."""
+    return Path(os.environ.get("CIRCE_KG_HISTORY", store_path.parent / "history"))

@@ -22,7 +22,7 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 
 from .config import shipped_files
-from .namespaces import RDF, SH, compact
+from .namespaces import OWL, RDF, SH, compact
 from .rdf_files import ParsedFile, kind_of_graph, parse_file
 
 Locator = Callable[[str], "tuple[str, int | None] | None"]
@@ -126,8 +126,10 @@ class Report:
 class _Hinter:
     """Turns a constraint component and its parameters into advice a data steward can act on."""
 
-    def __init__(self, data: rdflib.Graph, shapes: rdflib.Graph, name: Namer) -> None:
+    def __init__(self, data: rdflib.Graph, shapes: rdflib.Graph, name: Namer,
+                 ontology: rdflib.Graph | None = None) -> None:
         self.data, self.shapes, self.name = data, shapes, name
+        self.ontology = ontology if ontology is not None else rdflib.Graph()
 
     def __call__(self, shape: Node, component: str, value: Node | None) -> str | None:
         local = component.rsplit("#", 1)[-1]
@@ -160,6 +162,12 @@ class _Hinter:
             return "keep one value per language tag (merge or drop the duplicates)"
         if local == "NodeKindConstraintComponent":
             return f"the value must be {self.name(param('nodeKind'))}: write <https://…>, not a string"
+        if local == "SPARQLConstraintComponent" and isinstance(value, rdflib.URIRef) \
+                and (value, RDF.type, OWL.Class) not in self.ontology:
+            classes = sorted(str(c) for c in self.ontology.subjects(RDF.type, OWL.Class)
+                             if isinstance(c, rdflib.URIRef))
+            close = difflib.get_close_matches(str(value), classes, n=1, cutoff=0.8)
+            return f"did you mean {self.name(rdflib.URIRef(close[0]))}?" if close else None
         if local in ("LessThanOrEqualsConstraintComponent", "LessThanConstraintComponent"):
             return f"the value must not come after {self.name(param('lessThanOrEquals') or param('lessThan'))}"
         return None
@@ -186,7 +194,7 @@ def validate(data: rdflib.Graph, shapes: rdflib.Graph, ontology: rdflib.Graph | 
         data, shacl_graph=shapes, ont_graph=ontology, inference="none", abort_on_first=False,
         allow_infos=True, allow_warnings=True, advanced=True, js=False)
     name = Namer(prefixes)
-    hint = _Hinter(data, shapes, name)
+    hint = _Hinter(data, shapes, name, ontology)
     results: list[Result] = []
     for node in results_graph.subjects(RDF.type, SH.ValidationResult):
         def get(key: str, result: Node = node) -> Node | None:

@@ -58,6 +58,8 @@ def test_hints_name_allowed_values_and_close_matches(loaded_store):
     assert result.value == "role:chief"
     report = validate_files(loaded_store, [FIXTURES / "shapes" / "unknown-nuts-code.ttl"])
     assert any(r.hint and "did you mean nuts:ITC4?" in r.hint for r in report.results), report.to_text()
+    report = validate_files(loaded_store, [FIXTURES / "shapes" / "unknown-class.ttl"])
+    assert [r.hint for r in report.results] == ["did you mean circe:Practice?"], report.to_text()
     report = validate_files(loaded_store, [FIXTURES / "shapes" / "invalid-date.ttl"])
     assert any(r.hint and 'e.g. "2018-04-10"^^xsd:date' in r.hint for r in report.results), report.to_text()
 

@@ -2,7 +2,9 @@
 
 Settings (pass in `config`, or set the same names as CIRCE_KG_* environment variables for `circe-kg serve`):
 STORE_PATH, PERSISTENT_BASE (the base of resource IRIs, default https://w3id.org/circe-kg/), DUMPS_DIR,
-SPARQL_TIMEOUT_S (10), SPARQL_MAX_RESULT_BYTES (16 MiB), SPARQL_WORKERS (3), MAX_CONTENT_LENGTH (1 MiB).
+SPARQL_TIMEOUT_S (10), SPARQL_MAX_RESULT_BYTES (16 MiB), SPARQL_WORKERS (3), MAX_CONTENT_LENGTH (16 MiB),
+HISTORY_DIR (versions kept for restore), WRITE_TOKENS ({token: agent name}; in production the tokens come
+from CIRCE_KG_WRITE_TOKEN / CIRCE_KG_TOKENS_FILE, see web/writes.py).
 """
 
 from __future__ import annotations
@@ -14,19 +16,20 @@ from typing import Any
 
 from flask import Flask
 
-from ..config import default_store_path
+from ..config import default_store_path, history_path
 from ..dumps import Dumps
 from ..namespaces import BASE
 from ..sandbox import Limits, QuerySandbox
 from ..store import EmbeddedStore, Store
-from . import dumps, errors, home, linked_data, query_page, sparql, void
+from ..writes import WriteGate
+from . import dumps, errors, home, linked_data, query_page, sparql, void, writes
 
 DEFAULTS: dict[str, Any] = {
     "PERSISTENT_BASE": BASE,
     "SPARQL_TIMEOUT_S": 10.0,
     "SPARQL_MAX_RESULT_BYTES": 16 * 1024 * 1024,
     "SPARQL_WORKERS": 3,
-    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
 }
 
 
@@ -55,7 +58,11 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
     dumps_dir = app.config.get("DUMPS_DIR") or (
         Path(store.path).parent / "dumps" if getattr(store, "path", None) else default_store_path().parent / "dumps")
     app.extensions["circe_dumps"] = Dumps(store, Path(dumps_dir))
+    history_dir = app.config.get("HISTORY_DIR") or (
+        history_path(Path(store.path)) if getattr(store, "path", None) else None)
+    app.extensions["circe_gate"] = WriteGate(store, Path(history_dir) if history_dir else None)
+    app.extensions["circe_tokens"] = writes.configured_tokens(app.config)
     errors.init_app(app)
-    for blueprint in (home.bp, sparql.bp, query_page.bp, linked_data.bp, dumps.bp, void.bp):
+    for blueprint in (home.bp, sparql.bp, query_page.bp, linked_data.bp, dumps.bp, void.bp, writes.bp):
         app.register_blueprint(blueprint)
     return app

@@ -160,6 +160,8 @@ def page(rest: str) -> str:
               if t.subject == subject and t.predicate.value == str(SKOS.prefLabel)}
     incoming = queries.run(get_store(), "resource-incoming", {"resource": iri}).rows
     illustrative = any(t.subject == subject and t.predicate.value == str(CIRCE.illustrative) for t in triples)
+    changes = queries.run(get_store(), "resource-last-change", {"resource": iri}).rows
+    last_change = {k: v.value for k, v in changes[0].items()} if changes else None
     sources = [t.object.value for t in triples if t.subject == subject and t.predicate.value == str(DCTERMS.source)]
     return render_template(
         "resource.html", iri=iri, rest=rest, title=labels.get("en") or compact(iri), labels=labels,
@@ -168,7 +170,7 @@ def page(rest: str) -> str:
                         local_href(r["subject"].value) or r["subject"].value) for r in incoming],
         incoming_properties=[r["propertyLabel"].value if "propertyLabel" in r else compact(r["property"].value)
                              for r in incoming],
-        formats=RDF_TYPES)
+        formats=RDF_TYPES, last_change=last_change)
 
 
 @bp.get("/ontology")

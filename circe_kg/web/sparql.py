@@ -10,6 +10,7 @@ from __future__ import annotations
 import rdflib
 from flask import Blueprint, Response, current_app, request, url_for
 from rdflib.namespace import RDF, XSD
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import UsageError
 from ..sandbox import GRAPH_FORMATS, SOLUTION_FORMATS, NotAcceptable, QuerySandbox
@@ -20,6 +21,7 @@ SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = rdflib.Namespace("http://www.w3.org/ns/formats/")
 VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
 MAX_QUERY_STRING = 64 * 1024
+MAX_QUERY_BODY = 1024 * 1024  # queries are text; uploads (16 MiB) go to the steward paths
 
 ALIASES = {"application/json": "application/sparql-results+json"}
 FORMAT_PARAMETER = {
@@ -45,6 +47,8 @@ def sandbox() -> QuerySandbox:
 
 
 def _query_text() -> str | None:
+    if (request.content_length or 0) > MAX_QUERY_BODY:
+        raise RequestEntityTooLarge(f"a query may be at most {MAX_QUERY_BODY} bytes")
     if len(request.query_string) > MAX_QUERY_STRING:
         raise UriTooLong(f"the query string is longer than {MAX_QUERY_STRING} bytes",
                          "send long queries with POST (application/sparql-query)")

@@ -1,0 +1,207 @@
+"""Authenticated writes (SPARQL Update, Graph Store Protocol) through the validation gate, with history
+and restore. Each test gets its own app over its own on-disk store and history folder."""
+
+import hashlib
+import threading
+
+import pyoxigraph as ox
+import pytest
+
+from circe_kg.config import shipped_files
+from circe_kg.loader import load_files
+from circe_kg.store import EmbeddedStore
+from circe_kg.web import create_app
+from circe_kg.writes import PROVENANCE_GRAPH, WriteGate
+
+TOKEN = "s3cret-token-for-tests-only"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+GRAPH = "https://w3id.org/circe-kg/graph/data/steward-test"
+PRACTICES = "https://w3id.org/circe-kg/graph/data/practices"
+NEW_PRACTICE = """@prefix circe: <https://w3id.org/circe-kg/ontology#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+<https://w3id.org/circe-kg/id/practice/steward-example> a circe:Practice ;
+    skos:prefLabel "Steward example"@en ; circe:illustrative true ;
+    circe:illustrativeNote "Written by a test."@en ;
+    circe:addresses <https://w3id.org/circe-kg/id/concept/kirchherr-2018/market> .
+"""
+
+
+@pytest.fixture
+def setup(tmp_path):
+    store = EmbeddedStore(tmp_path / "store")
+    load_files(store, shipped_files(), gate=WriteGate(store, tmp_path / "history"))
+    app = create_app(store=store, config={"TESTING": True, "WRITE_TOKENS": {TOKEN: "test steward"},
+                                          "DUMPS_DIR": tmp_path / "dumps", "HISTORY_DIR": tmp_path / "history"})
+    yield app, app.test_client(), store
+    app.extensions["circe_sandbox"].close()
+    store.close()
+
+
+def fingerprint(store) -> tuple[int, str]:
+    """Triple count and a checksum of the whole store, history included."""
+    lines = sorted(store.dump(ox.RdfFormat.N_QUADS).decode().splitlines())
+    stable = [line for line in lines if "_:" not in line]
+    return store.count(), hashlib.sha256("\n".join(stable).encode()).hexdigest()
+
+
+def test_no_token_configured_means_writes_are_disabled(tmp_path, loaded_store):
+    app = create_app(store=loaded_store, config={"TESTING": True, "DUMPS_DIR": tmp_path})
+    response = app.test_client().post("/update", data="DROP ALL", content_type="application/sparql-update",
+                                      headers=AUTH)
+    assert response.status_code == 403 and "disabled" in response.get_json()["message"]
+    app.extensions["circe_sandbox"].close()
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong-token-wrong-token"},
+                                     {"Authorization": f"Basic {TOKEN}"}, {"Authorization": "Bearer "}])
+def test_writes_without_a_valid_token_are_401_and_change_nothing(setup, headers):
+    _, client, store = setup
+    before = fingerprint(store)
+    for response in (
+        client.post("/update", data="CLEAR ALL", content_type="application/sparql-update", headers=headers),
+        client.put(f"/graphs?graph={GRAPH}", data=NEW_PRACTICE, content_type="text/turtle", headers=headers),
+        client.delete(f"/graphs?graph={PRACTICES}", headers=headers),
+        client.post(f"/graphs/restore?graph={PRACTICES}&version=1", headers=headers),
+    ):
+        assert response.status_code == 401 and response.headers.get("Content-Type", "").startswith("application/json")
+    assert fingerprint(store) == before
+
+
+def test_put_get_and_history(setup):
+    _, client, store = setup
+    created = client.put(f"/graphs?graph={GRAPH}", data=NEW_PRACTICE, content_type="text/turtle", headers=AUTH)
+    assert created.status_code == 201, created.get_json()
+    body = created.get_json()
+    assert body["agent"] == "test steward" and body["graphs"][0]["added"] == 5
+    got = client.get(f"/graphs?graph={GRAPH}", headers={"Accept": "text/turtle"})
+    assert got.status_code == 200 and b"steward-example" in got.data
+    replaced = client.put(f"/graphs?graph={GRAPH}", data=NEW_PRACTICE, content_type="text/turtle", headers=AUTH)
+    assert replaced.status_code == 200 and replaced.get_json()["graphs"][0]["added"] == 0
+    history = client.get(f"/history?graph={GRAPH}", headers={"Accept": "application/json"}).get_json()
+    assert [(h["operation"], h["agentLabel"]) for h in history] == [("PUT", "test steward")] * 2
+    page = client.get("/page/practice/steward-example").get_data(as_text=True)
+    assert "Last changed" in page and "by test steward (PUT" in page
+    # the public endpoint sees the write (its workers refresh their copy)
+    answer = client.get("/sparql", query_string={
+        "query": "ASK { <https://w3id.org/circe-kg/id/practice/steward-example> ?p ?o }"}).get_json()
+    assert answer["boolean"] is True
+
+
+def test_invalid_put_is_422_with_the_report_and_changes_nothing(setup):
+    _, client, store = setup
+    before = fingerprint(store)
+    broken = NEW_PRACTICE.replace('circe:illustrative true ;', '').replace(
+        'circe:illustrativeNote "Written by a test."@en ;', '')
+    response = client.put(f"/graphs?graph={GRAPH}", data=broken, content_type="text/turtle", headers=AUTH)
+    assert response.status_code == 422
+    report = response.get_json()["report"]
+    assert report["violations"] == 1 and "Sourced or illustrative" in report["results"][0]["message"]
+    assert fingerprint(store) == before
+
+
+def test_malformed_upload_is_400_with_position(setup):
+    _, client, store = setup
+    before = fingerprint(store)
+    response = client.put(f"/graphs?graph={GRAPH}", data=NEW_PRACTICE.replace("circe:Practice ;", "circe:Practice"),
+                          content_type="text/turtle", headers=AUTH)
+    body = response.get_json()
+    assert response.status_code == 400 and body["line"] == 5 and "syntax error" in body["message"]
+    assert client.put(f"/graphs?graph={GRAPH}", data="x", content_type="image/png", headers=AUTH).status_code == 415
+    assert fingerprint(store) == before
+
+
+def test_oversized_upload_is_413(setup):
+    _, client, store = setup
+    before = fingerprint(store)
+    response = client.put(f"/graphs?graph={GRAPH}", data=b"#" * (50 * 1024 * 1024), content_type="text/turtle",
+                          headers=AUTH)
+    assert response.status_code == 413
+    assert fingerprint(store) == before
+
+
+def test_update_that_deletes_a_required_property_is_refused(setup):
+    _, client, store = setup
+    before = fingerprint(store)
+    update = """PREFIX circe: <https://w3id.org/circe-kg/ontology#>
+        DELETE { GRAPH ?g { ?action circe:partOfPlan ?plan } } WHERE { GRAPH ?g { ?action circe:partOfPlan ?plan } }"""
+    response = client.post("/update", data=update, content_type="application/sparql-update", headers=AUTH)
+    assert response.status_code == 422
+    assert any("exactly one action plan" in r["message"] for r in response.get_json()["report"]["results"])
+    assert fingerprint(store) == before
+
+
+def test_update_with_an_unknown_class_is_refused_with_a_hint(setup):
+    _, client, store = setup
+    before = fingerprint(store)
+    update = f"""INSERT DATA {{ GRAPH <{GRAPH}> {{
+        <https://w3id.org/circe-kg/id/practice/typo> a <https://w3id.org/circe-kg/ontology#Pratice> ;
+          <http://www.w3.org/2004/02/skos/core#prefLabel> "Typo"@en ;
+          <http://purl.org/dc/terms/source> <https://example.org/x> }} }}"""
+    response = client.post("/update", data={"update": update}, headers=AUTH)
+    assert response.status_code == 422
+    assert response.get_json()["report"]["results"][0]["hint"] == "did you mean circe:Practice?"
+    assert fingerprint(store) == before
+
+
+def test_update_syntax_errors_and_system_graphs(setup):
+    _, client, store = setup
+    before = fingerprint(store)
+    assert client.post("/update", data="INSERT DATA { <a> }", content_type="application/sparql-update",
+                       headers=AUTH).status_code == 400
+    forge = f'INSERT DATA {{ GRAPH <{PROVENANCE_GRAPH}> {{ <x:a> <x:b> "forged" }} }}'
+    assert client.post("/update", data=forge, content_type="application/sparql-update",
+                       headers=AUTH).status_code == 403
+    default = 'INSERT DATA { <https://w3id.org/x> <https://w3id.org/y> "z" }'
+    assert client.post("/update", data=default, content_type="application/sparql-update",
+                       headers=AUTH).status_code == 403
+    assert fingerprint(store) == before
+
+
+def test_hostile_strings_are_stored_as_text_and_shown_inert(setup):
+    _, client, _ = setup
+    hostile = '<script>alert(1)</script>"><img src=x onerror=alert(2)> "} ; DROP ALL ; {'
+    data = NEW_PRACTICE.replace('"Steward example"@en', '"""' + hostile + '"""@en')
+    assert client.put(f"/graphs?graph={GRAPH}", data=data, content_type="text/turtle", headers=AUTH).status_code == 201
+    page = client.get("/page/practice/steward-example").get_data(as_text=True)
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img src=x" not in page
+
+
+def test_delete_and_restore(setup):
+    _, client, store = setup
+    client.put(f"/graphs?graph={GRAPH}", data=NEW_PRACTICE, content_type="text/turtle", headers=AUTH)
+    content = set(store.triples(GRAPH))
+    deleted = client.delete(f"/graphs?graph={GRAPH}", headers=AUTH)
+    assert deleted.status_code == 200 and GRAPH not in store.named_graphs()
+    version = [h for h in client.get(f"/history?graph={GRAPH}", headers={"Accept": "application/json"}).get_json()
+               if h["operation"] == "PUT"][0]["number"]
+    restored = client.post(f"/graphs/restore?graph={GRAPH}&version={version}", headers=AUTH)
+    assert restored.status_code == 200 and restored.get_json()["operation"] == "restore"
+    assert {str(t) for t in store.triples(GRAPH)} == {str(t) for t in content}
+    missing = client.post(f"/graphs/restore?graph={GRAPH}&version=999", headers=AUTH)
+    assert missing.status_code == 404 and "its versions" in missing.get_json()["hint"]
+    assert client.delete(f"/graphs?graph={GRAPH}-nothing", headers=AUTH).status_code == 404
+    assert client.put("/graphs?graph=https://w3id.org/circe-kg/graph/shapes/circe", data=NEW_PRACTICE,
+                      content_type="text/turtle", headers=AUTH).status_code == 403
+
+
+def test_concurrent_writes_are_serialised(setup):
+    _, client, store = setup
+    results = []
+
+    def write(n: int) -> None:
+        data = NEW_PRACTICE.replace("steward-example", f"steward-example-{n}")
+        results.append(client.put(f"/graphs?graph={GRAPH}-{n}", data=data, content_type="text/turtle",
+                                  headers=AUTH).status_code)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [201, 201]
+    versions = [h["number"] for h in client.get("/history", headers={"Accept": "application/json"}).get_json()
+                if h["graph"].startswith(GRAPH)]
+    assert len(set(versions)) == 2
+    assert {f"{GRAPH}-0", f"{GRAPH}-1"} <= set(store.named_graphs())
