@@ -171,6 +171,29 @@ def parse_text(text: str, name: str,
     return triples, dict(parser.prefixes or {})
 
 
+DATASET_FORMATS = {".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG}
+
+
+def parse_dataset_file(path: Path) -> list[ParsedFile]:
+    """A backup (N-Quads or TriG, e.g. from `circe-kg dump --format nquads`): one ParsedFile per named graph."""
+    name = display_name(path)
+    text = path.read_text(encoding="utf-8")
+    parser = ox.parse(input=text.encode("utf-8"), format=DATASET_FORMATS[path.suffix.lower()], rename_blank_nodes=True)
+    graphs: dict[str, list[ox.Triple]] = {}
+    try:
+        for quad in parser:
+            if not isinstance(quad.graph_name, ox.NamedNode):
+                raise RdfSyntaxError(name, None, None, "a triple outside any named graph",
+                                     hint="every triple of a backup belongs to a named graph")
+            graphs.setdefault(quad.graph_name.value, []).append(quad.triple)
+    except SyntaxError as error:
+        lines = text.splitlines()
+        line_text = lines[error.lineno - 1] if error.lineno and 0 < error.lineno <= len(lines) else None
+        raise RdfSyntaxError(name, error.lineno, error.offset, error.msg, line_text, _hint_for(error.msg)) from None
+    return [ParsedFile(f"{name} <{iri}>", iri, kind_of_graph(iri), triples, dict(parser.prefixes or {}), "")
+            for iri, triples in sorted(graphs.items())]
+
+
 def parse_file(path: Path, graph_iri: str | None = None) -> ParsedFile:
     """Read and parse one file. Raises RdfSyntaxError (bad content) or UsageError (missing / unknown format)."""
     name = display_name(path)

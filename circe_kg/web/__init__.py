@@ -22,7 +22,7 @@ from ..namespaces import BASE
 from ..sandbox import Limits, QuerySandbox
 from ..store import EmbeddedStore, Store
 from ..writes import WriteGate
-from . import dumps, errors, home, linked_data, query_page, sparql, void, writes
+from . import dumps, errors, home, linked_data, query_page, sparql, validate_page, void, writes
 
 DEFAULTS: dict[str, Any] = {
     "PERSISTENT_BASE": BASE,
@@ -63,6 +63,7 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
     app.extensions["circe_gate"] = WriteGate(store, Path(history_dir) if history_dir else None)
     app.extensions["circe_tokens"] = writes.configured_tokens(app.config)
     errors.init_app(app)
-    for blueprint in (home.bp, sparql.bp, query_page.bp, linked_data.bp, dumps.bp, void.bp, writes.bp):
+    for blueprint in (home.bp, sparql.bp, query_page.bp, linked_data.bp, dumps.bp, void.bp, writes.bp,
+                      validate_page.bp):
         app.register_blueprint(blueprint)
     return app
