@@ -35,6 +35,12 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] && [ "$(cat .venv/.circe-kg-inst
   echo "$want" > "$stamp"
 fi
 
+# The browser tests drive Debian's Chromium with Playwright (Playwright's own browser download cannot work here).
+if [ -n "$extras" ] && [ ! -x /usr/bin/chromium ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+    || { echo "setup failed: could not install Debian's chromium for the browser tests" >&2; exit 1; }
+fi
+
 # owlready2's reasoner (HermiT) runs on Java.
 if ! command -v java >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null

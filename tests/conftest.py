@@ -3,9 +3,15 @@ the Flask app over the loaded store, and a CLI runner."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
+import requests
 from click.testing import CliRunner
 
 from circe_kg.config import shipped_files
@@ -54,3 +60,37 @@ def client(app):
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """Start a real `circe-kg serve` on 127.0.0.1 over a freshly loaded on-disk store; yields a function
+    that takes extra environment settings and returns the base URL. Stopped at the end of the module."""
+    processes = []
+
+    def start(**settings: str) -> str:
+        folder = tmp_path_factory.mktemp("served")
+        command = Path(sys.executable).parent / "circe-kg"
+        env = {**os.environ, "CIRCE_KG_STORE": str(folder / "store"), **settings}
+        subprocess.run([command, "load"], env=env, check=True, capture_output=True, timeout=120)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        log = open(folder / "serve.log", "wb")  # noqa: SIM115 - closed after the server stops
+        process = subprocess.Popen([command, "serve", "--port", str(port)], env=env, stdout=log,
+                                   stderr=subprocess.STDOUT)
+        processes.append((process, log))
+        base = f"http://127.0.0.1:{port}/"
+        for _ in range(100):
+            try:
+                requests.get(base, timeout=1)
+                return base
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError(f"circe-kg serve did not start; see {folder / 'serve.log'}")
+
+    yield start
+    for process, log in processes:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()

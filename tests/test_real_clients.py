@@ -1,10 +1,6 @@
 """The served app on 127.0.0.1, talked to with the clients other projects use: SPARQLWrapper, rdflib's
 SPARQLStore, requests. A real `circe-kg serve` process over a real on-disk store."""
 
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -18,36 +14,13 @@ from SPARQLWrapper import JSON, TURTLE, XML, SPARQLWrapper
 
 from circe_kg.serialization import RDF_TYPES
 
-COMMAND = Path(sys.executable).parent / "circe-kg"
 DCAT_AP = Path(__file__).resolve().parents[2] / "shared" / "standards" / "dcat-ap-3.0.0-SHACL.ttl"
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("served")
-    env = {**os.environ, "CIRCE_KG_STORE": str(folder / "store"), "CIRCE_KG_SPARQL_TIMEOUT_S": "2"}
-    subprocess.run([COMMAND, "load"], env=env, check=True, capture_output=True, timeout=120)
-    port = _free_port()
-    log = open(folder / "serve.log", "wb")  # noqa: SIM115 - closed after the server stops
-    process = subprocess.Popen([COMMAND, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}/"
-    for _ in range(100):
-        try:
-            requests.get(base, timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+def server(served):
+    return served(CIRCE_KG_SPARQL_TIMEOUT_S="2")
 
 
 def test_sparqlwrapper_select_json_and_xml(server):

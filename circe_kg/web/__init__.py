@@ -22,7 +22,7 @@ from ..namespaces import BASE
 from ..sandbox import Limits, QuerySandbox
 from ..store import EmbeddedStore, Store
 from ..writes import WriteGate
-from . import dumps, errors, home, linked_data, query_page, sparql, validate_page, void, writes
+from . import dumps, edit, errors, home, linked_data, query_page, sparql, validate_page, void, writes
 
 DEFAULTS: dict[str, Any] = {
     "PERSISTENT_BASE": BASE,
@@ -64,6 +64,6 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
     app.extensions["circe_tokens"] = writes.configured_tokens(app.config)
     errors.init_app(app)
     for blueprint in (home.bp, sparql.bp, query_page.bp, linked_data.bp, dumps.bp, void.bp, writes.bp,
-                      validate_page.bp):
+                      validate_page.bp, edit.bp):
         app.register_blueprint(blueprint)
     return app

@@ -73,24 +73,28 @@ def gate() -> WriteGate:
     return current_app.extensions["circe_gate"]  # type: ignore[no-any-return]
 
 
+def agent_for(given: str) -> str:
+    """The agent name of a configured token (compared in constant time), or Unauthorised / WritesDisabled."""
+    tokens = current_app.extensions["circe_tokens"]
+    if not tokens:
+        raise WritesDisabled("writing is disabled on this server",
+                             "the operator enables it by setting CIRCE_KG_WRITE_TOKEN or CIRCE_KG_TOKENS_FILE")
+    agent = None
+    for token, name in tokens.items():  # no early exit: every check costs the same
+        if hmac.compare_digest(given.encode(), token.encode()):
+            agent = name
+    if agent is None:
+        raise Unauthorised("a valid bearer token is required to write",
+                           "send `Authorization: Bearer <token>`; ask the operator for a token")
+    return agent
+
+
 def requires_token(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Let the request through only with a configured bearer token (compared in constant time)."""
+    """Let the request through only with a configured bearer token."""
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        tokens = current_app.extensions["circe_tokens"]
-        if not tokens:
-            raise WritesDisabled("writing is disabled on this server",
-                                 "the operator enables it by setting CIRCE_KG_WRITE_TOKEN or CIRCE_KG_TOKENS_FILE")
         header = request.headers.get("Authorization", "")
-        given = header[7:].strip().encode() if header.lower().startswith("bearer ") else b""
-        agent = None
-        for token, name in tokens.items():  # no early exit: every check costs the same
-            if hmac.compare_digest(given, token.encode()):
-                agent = name
-        if agent is None:
-            raise Unauthorised("a valid bearer token is required to write",
-                               "send `Authorization: Bearer <token>`; ask the operator for a token")
-        g.agent = agent
+        g.agent = agent_for(header[7:].strip() if header.lower().startswith("bearer ") else "")
         return view(*args, **kwargs)
     return wrapper
 

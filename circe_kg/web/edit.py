@@ -1,0 +1,121 @@
+"""Edit and create resources in the browser, with forms generated from the shapes (circe_kg/forms.py).
+A save goes through the same write gate as every other write: on a violation the form comes back with each
+message next to its field, and nothing is stored."""
+
+from __future__ import annotations
+
+import re
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+
+from .. import queries
+from ..errors import CirceError, ValidationFailed
+from ..forms import Field, fields_for, fill, triples_from_form
+from ..namespaces import CIRCE, GRAPH, RDF, compact
+from .linked_data import NotFound, base
+from .store_access import get_store
+from .writes import agent_for, gate
+
+bp = Blueprint("edit", __name__)
+CREATABLE = {"practice": str(CIRCE.Practice), "barrier": str(CIRCE.Barrier), "opportunity": str(CIRCE.Opportunity)}
+EDITS_GRAPH = f"{GRAPH}data/edits"
+
+
+def _describe(iri: str) -> list:
+    return queries.run(get_store(), "resource-description", {"resource": iri}).triples or []
+
+
+def _class_of(triples: list, iri: str) -> str:
+    types = [t.object.value for t in triples if t.subject.value == iri and t.predicate.value == str(RDF.type)]
+    editable = [(len(fields_for(get_store(), t)), t) for t in types]
+    editable = [(n, t) for n, t in editable if n]
+    if not editable:
+        raise NotFound(f"<{iri}> has no edit form", "only resources of a class with shapes can be edited")
+    return max(editable)[1]
+
+
+def _render(fields: list[Field], title: str, action: str, status: int = 200, message: str | None = None,
+            general: list[str] | None = None, slug: str | None = None) -> tuple[str, int]:
+    groups: dict[str, list[Field]] = {}
+    for f in fields:
+        groups.setdefault(f.group or "", []).append(f)
+    enabled = bool(current_app.extensions["circe_tokens"])
+    return render_template("edit.html", groups=groups, title=title, action=action, message=message,
+                           general=general or [], slug=slug, writes_enabled=enabled), status
+
+
+def _save(iri: str, fields: list[Field], graph: str, keep: list, operation: str, title: str, action: str,
+          slug: str | None = None) -> Response | tuple[str, int]:
+    form = request.form.to_dict(flat=False)
+    try:
+        agent = agent_for(request.form.get("token", ""))
+        new = triples_from_form(fields, form, iri)
+        change = gate().commit({graph: keep + new}, operation, agent)
+    except ValidationFailed as failure:
+        by_path = {compact(f.path): f for f in fields}
+        general = []
+        for result in failure.report.results:
+            target = by_path.get(result.path or "") if result.focus == compact(iri) else None
+            text = result.message + (f" — {result.hint}" if result.hint else "")
+            (target.errors.append(text) if target else general.append(f"{result.focus}: {text}"))
+        _refill(fields, form)
+        return _render(fields, title, action, 422, "Not saved: fix the problems marked below.", general, slug)
+    except CirceError as error:
+        _refill(fields, form)
+        return _render(fields, title, action, error.status, f"Not saved: {error.message}",
+                       [error.hint] if error.hint else [], slug)
+    page = url_for("linked_data.page", rest=iri[len(base()) + len("id/"):], saved=change.number)
+    return redirect(page, code=303)
+
+
+def _refill(fields: list[Field], form: dict[str, list[str]]) -> None:
+    """Show people what they typed, not what is stored, when a save is refused."""
+    for f in fields:
+        langs = form.get(f"{f.key}.lang", [])
+        f.values = [(v, langs[i] if i < len(langs) else None) for i, v in enumerate(form.get(f.key, [])) if v]
+
+
+@bp.route("/edit/<path:rest>", methods=["GET", "POST"])
+def edit(rest: str) -> Response | tuple[str, int]:
+    iri = base() + "id/" + rest
+    triples = _describe(iri)
+    if not triples:
+        raise NotFound(f"<{iri}> is not in the graph", "check the address")
+    fields = fields_for(get_store(), _class_of(triples, iri), request.args.get("lang", "en"))
+    title = next((t.object.value for t in triples if t.subject.value == iri
+                  and t.predicate.value.endswith("#prefLabel") and t.object.language == "en"), compact(iri))
+    action = url_for("edit.edit", rest=rest)
+    if request.method == "GET":
+        fill(fields, triples, iri)
+        return _render(fields, f"Edit: {title}", action)
+    graphs = [r["graph"].value for r in queries.run(get_store(), "resource-graphs", {"resource": iri}).rows]
+    graph = next((g for g in graphs if g.startswith(f"{GRAPH}data/")), None)
+    if graph is None:
+        raise NotFound(f"<{iri}> is not in a data graph", "only data can be edited here")
+    paths = {f.path for f in fields}
+    keep = [t for t in get_store().triples(graph) if not (t.subject.value == iri and t.predicate.value in paths)]
+    return _save(iri, fields, graph, keep, "edit", f"Edit: {title}", action)
+
+
+@bp.route("/new/<kind>", methods=["GET", "POST"])
+def create(kind: str) -> Response | tuple[str, int]:
+    if kind not in CREATABLE:
+        raise NotFound(f"cannot create a {kind!r} here", "create one of: " + ", ".join(CREATABLE))
+    fields = fields_for(get_store(), CREATABLE[kind], request.args.get("lang", "en"))
+    action = url_for("edit.create", kind=kind)
+    title = f"New {kind}"
+    if request.method == "GET":
+        return _render(fields, title, action, slug="")
+    slug = request.form.get("slug", "").strip().lower()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,80}", slug):
+        return _render(fields, title, action, 400, "Not saved: the short name must be lower-case letters, "
+                       "digits and hyphens (e.g. circular-procurement-helpdesk).", slug=slug)
+    iri = f"{base()}id/{kind}/{slug}"
+    if _describe(iri):
+        return _render(fields, title, action, 409, f"Not saved: {compact(iri)} exists already; edit it instead.",
+                       slug=slug)
+    store = get_store()
+    keep = list(store.triples(EDITS_GRAPH)) if EDITS_GRAPH in store.named_graphs() else []
+    keep.append(ox.Triple(ox.NamedNode(iri), ox.NamedNode(str(RDF.type)), ox.NamedNode(CREATABLE[kind])))
+    return _save(iri, fields, EDITS_GRAPH, keep, "create", title, action, slug)
