@@ -12,6 +12,7 @@ serialised, and each accepted write is recorded with PROV-O and kept as a versio
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import threading
 from collections.abc import Iterable, Mapping
@@ -116,6 +117,10 @@ class WriteGate:
 
     def update(self, sparql_update: str, agent: str, upload_checksum: str | None = None) -> Change:
         """Run a SPARQL Update on a copy, then send the graphs it changed through the gate."""
+        return self.commit(self.changes_of_update(sparql_update), "update", agent, upload_checksum)
+
+    def changes_of_update(self, sparql_update: str) -> dict[str, list[ox.Triple] | None]:
+        """The new content of every graph a SPARQL Update would change, found by running it on a copy."""
         copy = ox.Store()
         copy.load(input=self.store.dump(ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
         before = {g: set(self._graph(copy, g)) for g in self._graphs(copy)}
@@ -134,7 +139,99 @@ class WriteGate:
                 changed[graph] = list(after[graph]) if graph in after else None
         if not changed:
             raise UsageError("the update changes nothing", "check its WHERE pattern and graph names")
-        return self.commit(changed, "update", agent, upload_checksum)
+        return changed
+
+    # -- review before publication ----------------------------------------------------------------
+    def propose(self, new_graphs: Mapping[str, Iterable[ox.Triple] | None], operation: str, agent: str) -> int:
+        """Hold a change as a draft for review: kept beside the history, invisible to readers, recorded."""
+        if self.history_dir is None:
+            raise WriteRefused("drafts need a history folder", "run the server over an on-disk store")
+        new = {g: (list(t) if t is not None else None) for g, t in new_graphs.items()}
+        for graph in new:
+            if kind_of_graph(graph) not in WRITABLE_KINDS:
+                raise WriteRefused(f"<{graph}> cannot be written here", f"write to data graphs: {GRAPH}data/…")
+        with self._lock:
+            drafts = self.history_dir / "drafts"
+            drafts.mkdir(parents=True, exist_ok=True)
+            number = max([0] + [int(f.name) for f in drafts.iterdir() if f.name.isdigit()]) + 1
+            folder = drafts / str(number)
+            folder.mkdir()
+            for index, triples in enumerate(new.values()):
+                if triples is not None:
+                    (folder / f"{index}.nt").write_bytes(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"")
+            meta = {"number": number, "operation": operation, "agent": agent, "status": "pending",
+                    "time": datetime.now(UTC).replace(microsecond=0).isoformat(),
+                    "graphs": [{"graph": g, "file": f"{i}.nt" if t is not None else None}
+                               for i, (g, t) in enumerate(new.items())]}
+            (folder / "draft.json").write_text(json.dumps(meta, indent=2))
+            self._record(f"draft {number} ({operation})", agent, "draft", {"draft": number})
+            return number
+
+    def drafts(self) -> list[dict]:
+        folder = None if self.history_dir is None else self.history_dir / "drafts"
+        if folder is None or not folder.exists():
+            return []
+        return [json.loads((f / "draft.json").read_text()) for f in sorted(folder.iterdir(), key=lambda f: int(f.name))
+                if f.name.isdigit()]
+
+    def draft(self, number: int) -> tuple[dict, dict[str, list[ox.Triple] | None]]:
+        folder = None if self.history_dir is None else self.history_dir / "drafts" / str(number)
+        if folder is None or not (folder / "draft.json").exists():
+            raise NoSuchVersion(f"there is no draft {number}", "GET /drafts lists them")
+        meta = json.loads((folder / "draft.json").read_text())
+        content: dict[str, list[ox.Triple] | None] = {}
+        for item in meta["graphs"]:
+            data = (folder / item["file"]).read_bytes() if item["file"] else None
+            content[item["graph"]] = None if data is None else [
+                q.triple for q in ox.parse(input=data, format=ox.RdfFormat.N_TRIPLES)]
+        return meta, content
+
+    def review(self, number: int) -> dict:
+        """What a reviewer sees: the draft, its diff against the published graphs, and its validation report."""
+        meta, content = self.draft(number)
+        present = set(self.store.named_graphs())
+        diff = []
+        for graph, triples in content.items():
+            before = {str(t) for t in self.store.triples(graph)} if graph in present else set()
+            after = {str(t) for t in triples or []}
+            diff.append({"graph": graph, "added": sorted(after - before), "removed": sorted(before - after)})
+        state = {g: list(self.store.triples(g)) for g in present if g not in content and kind_of_graph(g) != "system"}
+        state.update({g: t for g, t in content.items() if t is not None})
+        return {**meta, "diff": diff, "report": validate_state(state).to_dict()}
+
+    def publish(self, number: int, reviewer: str) -> Change:
+        meta, content = self._pending(number)
+        change = self.commit(content, f"publish draft {number} by {meta['agent']}", reviewer)
+        self._set_status(number, "published", reviewer, change.number)
+        return change
+
+    def reject(self, number: int, reviewer: str) -> dict:
+        meta, _ = self._pending(number)
+        with self._lock:
+            self._record(f"reject draft {number}", reviewer, "reject", {"draft": number})
+        return self._set_status(number, "rejected", reviewer, None)
+
+    def _pending(self, number: int) -> tuple[dict, dict[str, list[ox.Triple] | None]]:
+        meta, content = self.draft(number)
+        if meta["status"] != "pending":
+            raise UsageError(f"draft {number} is already {meta['status']}", "only pending drafts can be reviewed")
+        return meta, content
+
+    def _set_status(self, number: int, status: str, reviewer: str, version: int | None) -> dict:
+        path = self.history_dir / "drafts" / str(number) / "draft.json"  # type: ignore[operator]
+        meta = json.loads(path.read_text())
+        meta.update(status=status, reviewer=reviewer, version=version)
+        path.write_text(json.dumps(meta, indent=2))
+        return meta
+
+    def _record(self, label: str, agent: str, operation: str, extra: dict) -> None:
+        """Record an activity that changes no published graph (a draft submitted, a draft rejected)."""
+        number = self._next_number()
+        change = Change(number, operation, agent, datetime.now(UTC).replace(microsecond=0).isoformat())
+        triples = self._provenance(change, None, None)
+        triples.append(ox.Triple(_n(f"{ID}change/{number}"), _n(str(RDFS.comment)),
+                                 ox.Literal(f"{label}: {json.dumps(extra)}", language="en")))
+        self.store.replace_graphs({}, append={PROVENANCE_GRAPH: triples})
 
     def restore(self, graph: str, number: int, agent: str) -> Change:
         path = self._version_path(number, graph)

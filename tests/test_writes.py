@@ -3,6 +3,7 @@ and restore. Each test gets its own app over its own on-disk store and history f
 
 import hashlib
 import threading
+from html.parser import HTMLParser
 
 import pyoxigraph as ox
 import pytest
@@ -205,3 +206,110 @@ def test_concurrent_writes_are_serialised(setup):
                 if h["graph"].startswith(GRAPH)]
     assert len(set(versions)) == 2
     assert {f"{GRAPH}-0", f"{GRAPH}-1"} <= set(store.named_graphs())
+
+
+EDITOR = "editor-token-0123456789abcdef"
+REVIEWER = "reviewer-token-0123456789abcdef"
+
+
+@pytest.fixture
+def review_setup(tmp_path):
+    store = EmbeddedStore(tmp_path / "store")
+    load_files(store, shipped_files(), gate=WriteGate(store, tmp_path / "history"))
+    tokens = {EDITOR: ("Ed Itor", "editor"), REVIEWER: ("Rev Iewer", "reviewer")}
+    app = create_app(store=store, config={"TESTING": True, "WRITE_TOKENS": tokens,
+                                          "DUMPS_DIR": tmp_path / "dumps", "HISTORY_DIR": tmp_path / "history"})
+    yield app.test_client(), store
+    app.extensions["circe_sandbox"].close()
+    store.close()
+
+
+def _as(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_an_editors_change_waits_for_review_then_is_published(review_setup):
+    client, store = review_setup
+    before = fingerprint(store)
+    held = client.put(f"/graphs?graph={GRAPH}", data=NEW_PRACTICE, content_type="text/turtle", headers=_as(EDITOR))
+    assert held.status_code == 202 and held.get_json()["status"] == "pending"
+    number = held.get_json()["draft"]
+    assert GRAPH not in store.named_graphs()  # nothing published
+    assert store.count() > before[0]  # …but the submission is recorded in the history
+    review = client.get(f"/drafts/{number}", headers=_as(REVIEWER)).get_json()
+    assert review["agent"] == "Ed Itor" and review["report"]["conforms"]
+    assert len(review["diff"][0]["added"]) == 5 and review["diff"][0]["removed"] == []
+    assert client.post(f"/drafts/{number}/publish", headers=_as(EDITOR)).status_code == 403
+    published = client.post(f"/drafts/{number}/publish", headers=_as(REVIEWER))
+    assert published.status_code == 200 and GRAPH in store.named_graphs()
+    history = client.get("/history", headers={"Accept": "application/json"}).get_json()
+    operations = [h["operation"] for h in history]
+    assert "draft" in operations and any(op.startswith(f"publish draft {number} by Ed Itor") for op in operations)
+    again = client.post(f"/drafts/{number}/publish", headers=_as(REVIEWER))
+    assert again.status_code == 400 and "already published" in again.get_json()["message"]
+
+
+def test_an_invalid_draft_cannot_be_published_and_can_be_rejected(review_setup):
+    client, store = review_setup
+    broken = NEW_PRACTICE.replace('circe:illustrative true ;', '').replace(
+        'circe:illustrativeNote "Written by a test."@en ;', '')
+    number = client.put(f"/graphs?graph={GRAPH}", data=broken, content_type="text/turtle",
+                        headers=_as(EDITOR)).get_json()["draft"]
+    assert client.get(f"/drafts/{number}", headers=_as(REVIEWER)).get_json()["report"]["violations"] == 1
+    refused = client.post(f"/drafts/{number}/publish", headers=_as(REVIEWER))
+    assert refused.status_code == 422 and GRAPH not in store.named_graphs()
+    rejected = client.post(f"/drafts/{number}/reject", headers=_as(REVIEWER))
+    assert rejected.status_code == 200 and rejected.get_json()["status"] == "rejected"
+    assert [d["status"] for d in client.get("/drafts", headers=_as(EDITOR)).get_json()] == ["rejected"]
+    assert client.get("/drafts/99", headers=_as(REVIEWER)).status_code == 404
+    assert client.get("/drafts", headers={}).status_code == 401
+
+
+class FormFields(HTMLParser):
+    """What a browser would submit from a page's form: inputs, textareas and selected options."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, list[str]] = {}
+        self._textarea: str | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "input" and a.get("name") and (a.get("type") != "checkbox" or "checked" in a):
+            self.fields.setdefault(a["name"], []).append(a.get("value") or "")
+        elif tag == "textarea":
+            self._textarea = a["name"]
+            self.fields.setdefault(a["name"], []).append("")
+        elif tag == "select":
+            self._select = a.get("name")
+        elif tag == "option" and self._select and "selected" in a:
+            self.fields.setdefault(self._select, []).append(a.get("value") or "")
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.fields[self._textarea][-1] += data
+
+
+def test_hostile_form_fields_are_stored_as_literals_and_shown_as_text(setup):
+    _, client, store = setup
+    hostile = '"><img src=x onerror=alert(1)> "} ; DROP ALL ; { \u202e'
+    parser = FormFields()
+    parser.feed(client.get("/edit/practice/albergo-diffuso").get_data(as_text=True))
+    form = parser.fields
+    form["f1"] = [hostile]
+    form["f1.lang"] = ["en"]
+    form["token"] = [TOKEN]
+    response = client.post("/edit/practice/albergo-diffuso", data=form)
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    shown = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<img src=x" not in shown and "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in shown
+    values = [t.object.value for t in store.triples(PRACTICES)
+              if t.subject.value.endswith("/practice/albergo-diffuso") and t.predicate.value.endswith("/description")]
+    assert values == [hostile.strip()]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 
 from .. import queries
 from ..errors import CirceError, ValidationFailed
@@ -51,6 +51,10 @@ def _save(iri: str, fields: list[Field], graph: str, keep: list, operation: str,
     try:
         agent = agent_for(request.form.get("token", ""))
         new = triples_from_form(fields, form, iri)
+        if g.role == "editor":  # held for review, like every editor's write
+            number = gate().propose({graph: keep + new}, operation, agent)
+            return _render(fields, title, action, 202, f"Submitted as draft {number}: a reviewer will publish it.",
+                           slug=slug)
         change = gate().commit({graph: keep + new}, operation, agent)
     except ValidationFailed as failure:
         by_path = {compact(f.path): f for f in fields}

@@ -27,7 +27,7 @@ from ..errors import CirceError, UsageError
 from ..namespaces import GRAPH
 from ..rdf_files import parse_text
 from ..serialization import BY_MIME, serialize
-from ..writes import WriteGate, checksum
+from ..writes import WriteGate, WriteRefused, checksum
 from .store_access import get_store
 
 bp = Blueprint("writes", __name__)
@@ -55,18 +55,24 @@ class UnsupportedMediaType(UsageError):
     kind = "unsupported-media-type"
 
 
-def configured_tokens(config: dict[str, Any]) -> dict[str, str]:
-    """token -> the agent name the history records for it."""
-    tokens: dict[str, str] = dict(config.get("WRITE_TOKENS") or {})
+ROLES = ("steward", "editor", "reviewer")  # steward: writes directly; editor: drafts only; reviewer: both + review
+
+
+def configured_tokens(config: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """token -> (the agent name the history records, its role). Tokens shorter than 16 characters are ignored."""
+    tokens: dict[str, tuple[str, str]] = {}
+    for token, who in (config.get("WRITE_TOKENS") or {}).items():
+        tokens[token] = (who, "steward") if isinstance(who, str) else (who[0], who[1])
     if os.environ.get("CIRCE_KG_WRITE_TOKEN"):
-        tokens[os.environ["CIRCE_KG_WRITE_TOKEN"]] = os.environ.get("CIRCE_KG_WRITE_AGENT", "steward")
+        tokens[os.environ["CIRCE_KG_WRITE_TOKEN"]] = (os.environ.get("CIRCE_KG_WRITE_AGENT", "steward"), "steward")
     path = os.environ.get("CIRCE_KG_TOKENS_FILE")
-    if path and Path(path).exists():
+    if path and Path(path).exists():  # lines: NAME TOKEN [ROLE]
         for line in Path(path).read_text(encoding="utf-8").splitlines():
-            parts = line.replace(":", " ").split()
-            if len(parts) == 2 and not line.lstrip().startswith("#"):
-                tokens[parts[1]] = parts[0]
-    return {token: name for token, name in tokens.items() if len(token) >= 16}
+            parts = line.split()
+            if 2 <= len(parts) <= 3 and not line.lstrip().startswith("#"):
+                role = parts[2] if len(parts) == 3 and parts[2] in ROLES else "steward"
+                tokens[parts[1]] = (parts[0], role)
+    return {token: who for token, who in tokens.items() if len(token) >= 16}
 
 
 def gate() -> WriteGate:
@@ -79,14 +85,15 @@ def agent_for(given: str) -> str:
     if not tokens:
         raise WritesDisabled("writing is disabled on this server",
                              "the operator enables it by setting CIRCE_KG_WRITE_TOKEN or CIRCE_KG_TOKENS_FILE")
-    agent = None
-    for token, name in tokens.items():  # no early exit: every check costs the same
+    found = None
+    for token, who in tokens.items():  # no early exit: every check costs the same
         if hmac.compare_digest(given.encode(), token.encode()):
-            agent = name
-    if agent is None:
+            found = who
+    if found is None:
         raise Unauthorised("a valid bearer token is required to write",
                            "send `Authorization: Bearer <token>`; ask the operator for a token")
-    return agent
+    g.role = found[1]
+    return found[0]
 
 
 def requires_token(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -97,6 +104,28 @@ def requires_token(view: Callable[..., Any]) -> Callable[..., Any]:
         g.agent = agent_for(header[7:].strip() if header.lower().startswith("bearer ") else "")
         return view(*args, **kwargs)
     return wrapper
+
+
+def apply(changes: dict[str, Any], operation: str, upload: str | None = None, status: int = 200,
+          parsed: tuple = ()) -> Response:
+    """Write now (stewards, reviewers) or hold as a draft for review (editors: 202 Accepted)."""
+    if g.get("role") == "editor":
+        number = gate().propose(changes, operation, g.agent)
+        response = jsonify({"draft": number, "status": "pending", "review": f"/drafts/{number}"})
+        response.status_code = 202
+        return response
+    return _written(gate().commit(changes, operation, g.agent, upload, parsed), status)
+
+
+def requires_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if g.get("role") not in roles:
+                raise WriteRefused(f"this needs a {' or '.join(roles)} token", "ask the operator for one")
+            return view(*args, **kwargs)
+        return requires_token(wrapper)
+    return decorate
 
 
 def _written(change: Any, status: int = 200) -> Response:
@@ -118,7 +147,7 @@ def update() -> Response:
         text = request.form.get("update", "")
     if not text.strip():
         raise UsageError("no update given", "POST application/sparql-update, or a form with update=…")
-    return _written(gate().update(text, g.agent, checksum(text.encode("utf-8"))))
+    return apply(gate().changes_of_update(text), "update", checksum(text.encode("utf-8")))
 
 
 def _graph_parameter() -> str:
@@ -163,8 +192,7 @@ def put_graph() -> Response:
     graph = _graph_parameter()
     existed = graph in get_store().named_graphs()
     triples, body = _uploaded_triples(graph)
-    change = gate().commit({graph: triples}, "PUT", g.agent, checksum(body))
-    return _written(change, 200 if existed else 201)
+    return apply({graph: triples}, "PUT", checksum(body), 200 if existed else 201)
 
 
 @bp.post("/graphs")
@@ -175,7 +203,7 @@ def post_graph() -> Response:
     existed = graph in store.named_graphs()
     triples, body = _uploaded_triples(graph)
     merged = list(set(store.triples(graph)) | set(triples)) if existed else triples
-    return _written(gate().commit({graph: merged}, "POST", g.agent, checksum(body)), 200 if existed else 201)
+    return apply({graph: merged}, "POST", checksum(body), 200 if existed else 201)
 
 
 @bp.delete("/graphs")
@@ -184,11 +212,11 @@ def delete_graph() -> Response:
     graph = _graph_parameter()
     if graph not in get_store().named_graphs():
         raise NoGraph(f"no graph <{graph}>", "list the graphs in /dumps/ or with SELECT DISTINCT ?g")
-    return _written(gate().commit({graph: None}, "DELETE", g.agent))
+    return apply({graph: None}, "DELETE")
 
 
 @bp.post("/graphs/restore")
-@requires_token
+@requires_role("steward", "reviewer")
 def restore_graph() -> Response:
     graph = _graph_parameter()
     try:
@@ -200,9 +228,35 @@ def restore_graph() -> Response:
 
 @bp.get("/history")
 def history() -> Response | str:
-    values = {"graph": request.args["graph"]} if request.args.get("graph") else {}
-    answer = queries.run(get_store(), "history", values)
-    rows = [{k: v.value for k, v in row.items()} for row in answer.rows]
+    graph = request.args.get("graph")
+    rows = [{k: v.value for k, v in row.items()} for row in queries.run(get_store(), "history").rows]
+    if graph:  # a plain filter on the answer: the graph is never put into the query text
+        rows = [row for row in rows if row.get("graph") == graph]
     if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
         return jsonify(rows)
-    return render_template("history.html", rows=rows, graph=values.get("graph"))
+    return render_template("history.html", rows=rows, graph=graph)
+
+
+@bp.get("/drafts")
+@requires_token
+def drafts() -> Response:
+    return jsonify(gate().drafts())
+
+
+@bp.get("/drafts/<int:number>")
+@requires_token
+def review(number: int) -> Response:
+    """The draft, its diff against the published graphs, and the validation report of publishing it."""
+    return jsonify(gate().review(number))
+
+
+@bp.post("/drafts/<int:number>/publish")
+@requires_role("reviewer", "steward")
+def publish(number: int) -> Response:
+    return _written(gate().publish(number, g.agent))
+
+
+@bp.post("/drafts/<int:number>/reject")
+@requires_role("reviewer", "steward")
+def reject(number: int) -> Response:
+    return jsonify(gate().reject(number, g.agent))
