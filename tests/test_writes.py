@@ -313,3 +313,18 @@ def test_hostile_form_fields_are_stored_as_literals_and_shown_as_text(setup):
     values = [t.object.value for t in store.triples(PRACTICES)
               if t.subject.value.endswith("/practice/albergo-diffuso") and t.predicate.value.endswith("/description")]
     assert values == [hostile.strip()]
+
+
+def test_reviewers_review_and_publish_in_the_browser_page(review_setup):
+    client, store = review_setup
+    number = client.put(f"/graphs?graph={GRAPH}", data=NEW_PRACTICE, content_type="text/turtle",
+                        headers=_as(EDITOR)).get_json()["draft"]
+    assert "reviewer token" in client.get("/review").get_data(as_text=True)
+    assert client.post("/review", data={"token": "nope-nope-nope-nope"}).status_code == 401
+    listing = client.post("/review", data={"token": REVIEWER}).get_data(as_text=True)
+    assert f"Draft {number}: PUT by Ed Itor" in listing and "steward-example" in listing and "conforms" in listing
+    denied = client.post("/review", data={"token": EDITOR, "draft": number, "action": "publish"})
+    assert denied.status_code == 403 and GRAPH not in store.named_graphs()
+    done = client.post("/review", data={"token": REVIEWER, "draft": number, "action": "publish"})
+    assert f"Draft {number} published as version" in done.get_data(as_text=True)
+    assert GRAPH in store.named_graphs()

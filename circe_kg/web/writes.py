@@ -23,7 +23,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
 
 from .. import queries
-from ..errors import CirceError, UsageError
+from ..errors import CirceError, UsageError, ValidationFailed
 from ..namespaces import GRAPH
 from ..rdf_files import parse_text
 from ..serialization import BY_MIME, serialize
@@ -260,3 +260,33 @@ def publish(number: int) -> Response:
 @requires_role("reviewer", "steward")
 def reject(number: int) -> Response:
     return jsonify(gate().reject(number, g.agent))
+
+
+@bp.route("/review", methods=["GET", "POST"])
+def review_page() -> str | tuple[str, int]:
+    """Drafts for people: a reviewer gives the token once per action; each draft shows its diff and report,
+    with Publish and Reject buttons that post back here."""
+    if request.method == "GET":
+        return render_template("review.html", drafts=None, token_ok=False, message=None)
+    token = request.form.get("token", "")
+    try:
+        g.agent = agent_for(token)
+        action, number = request.form.get("action"), request.form.get("draft", type=int)
+        message = None
+        if action in ("publish", "reject") and number is not None:
+            if g.role not in ("reviewer", "steward"):
+                raise WriteRefused("publishing and rejecting need a reviewer token", "ask the operator for one")
+            if action == "publish":
+                change = gate().publish(number, g.agent)
+                message = f"Draft {number} published as version {change.number}."
+            else:
+                gate().reject(number, g.agent)
+                message = f"Draft {number} rejected."
+        reviews = [gate().review(d["number"]) for d in gate().drafts() if d["status"] == "pending"]
+        return render_template("review.html", drafts=reviews, token=token, token_ok=True, message=message)
+    except ValidationFailed as failure:
+        reviews = [gate().review(d["number"]) for d in gate().drafts() if d["status"] == "pending"]
+        return render_template("review.html", drafts=reviews, token=token, token_ok=True,
+                               message=f"Not published: {failure.report.summary()}"), 422
+    except CirceError as error:
+        return render_template("review.html", drafts=None, token_ok=False, message=error.message), error.status
