@@ -22,6 +22,7 @@ from pathlib import Path
 
 import rdflib
 import requests
+from timing import timed
 
 from circe_kg import queries
 from circe_kg.config import shipped_files
@@ -33,14 +34,6 @@ def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
-
-def timed(action: Callable[[], object], count: int) -> list[float]:
-    times = []
-    for _ in range(count):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return times
 
 
 def throughput(action: Callable[[], bool], clients: int, seconds: float) -> tuple[float, int, int]:

@@ -10,28 +10,17 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
+from timing import median_seconds
 
 from circe_kg import queries
 from circe_kg.config import shipped_files
 from circe_kg.loader import load_files, parse_all, validate_state
 from circe_kg.store import EmbeddedStore
-
-
-def median_seconds(action: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def as_rdflib(term: ox.NamedNode | ox.Literal) -> rdflib.term.Node:

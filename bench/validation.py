@@ -9,12 +9,11 @@ The synthetic practices are generated in memory, marked illustrative, and never 
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import pyoxigraph as ox
+from timing import median_seconds
 
 from circe_kg.config import shipped_files
 from circe_kg.loader import parse_all
@@ -53,14 +52,6 @@ def synthetic_practices(count: int) -> list[ox.Triple]:
     return triples
 
 
-def median(action, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -72,7 +63,7 @@ def main() -> None:
     base = sum(len(t) for t in shipped.values())
     print(f"validation benchmark, median of {args.runs} runs")
     print(f"{'graph':42} {'triples':>9} {'validate':>10} {'per 1k triples':>15}")
-    seconds = median(lambda: validate_state(shipped), args.runs)
+    seconds = median_seconds(lambda: validate_state(shipped), args.runs)
     print(f"{'shipped data':42} {base:>9} {seconds:>9.2f}s {seconds / base * 1000 * 1000:>13.1f}ms")
     for size in args.sizes:
         state = dict(shipped)
@@ -80,7 +71,7 @@ def main() -> None:
         total = sum(len(t) for t in state.values())
         report = validate_state(state)
         assert report.conforms, report.summary()
-        seconds = median(lambda s=state: validate_state(s), max(1, min(args.runs, 3)))
+        seconds = median_seconds(lambda s=state: validate_state(s), args.runs)
         print(f"{f'shipped + {size} synthetic practices':42} {total:>9} {seconds:>9.2f}s "
               f"{seconds / total * 1000 * 1000:>13.1f}ms")
 
@@ -90,8 +81,8 @@ def main() -> None:
         gate.commit(shipped, "load", "bench", allow_kinds=("ontology", "shapes", "data"))
         small = synthetic_practices(1)
         graph = "https://w3id.org/circe-kg/graph/data/bench-write"
-        gated = median(lambda: gate.commit({graph: small}, "PUT", "bench"), args.runs)
-        plain = median(lambda: store.replace_graphs({graph: small}), args.runs)
+        gated = median_seconds(lambda: gate.commit({graph: small}, "PUT", "bench"), args.runs)
+        plain = median_seconds(lambda: store.replace_graphs({graph: small}), args.runs)
         print(f"\none small write (10 triples) on the shipped store: through the gate {gated * 1000:.0f} ms, "
               f"plain store write {plain * 1000:.1f} ms (the gate costs {gated / plain:.0f}x: whole-graph validation)")
         store.close()

@@ -57,6 +57,65 @@ class StoreUnavailable(CirceError):
     kind = "store-unavailable"
 
 
+class NotFound(CirceError):
+    status = 404
+    kind = "not-found"
+
+
+class NotAcceptable(UsageError):
+    """No media type the client accepts can express the answer; the hint lists what is offered."""
+
+    status = 406
+    kind = "not-acceptable"
+
+
+class UnsupportedMediaType(UsageError):
+    status = 415
+    kind = "unsupported-media-type"
+
+
+class UriTooLong(UsageError):
+    status = 414
+    kind = "uri-too-long"
+
+
+class Unauthorised(CirceError):
+    status = 401
+    kind = "unauthorised"
+
+
+class WritesDisabled(CirceError):
+    status = 403
+    kind = "writes-disabled"
+
+
+class WriteRefused(CirceError):
+    """A write this server never accepts (the public endpoint, a system graph, a missing role)."""
+
+    status = 403
+    kind = "write-refused"
+
+
+class NoSuchVersion(UsageError):
+    status = 404
+    kind = "no-such-version"
+
+
+class QueryTimeout(CirceError):
+    status = 503
+    kind = "query-timeout"
+
+
+class EndpointBusy(CirceError):
+    status = 503
+    kind = "endpoint-busy"
+
+
+class ResultTooLarge(CirceError):
+    status = 413
+    kind = "result-too-large"
+
+
 class RdfSyntaxError(CirceError):
     """A file that does not parse: where (file, line, column), the offending text, what the parser expected."""
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .errors import CirceError, UsageError
+from .errors import CirceError, EndpointBusy, NotAcceptable, QueryTimeout, ResultTooLarge, UsageError
 
 SOLUTION_FORMATS = {
     "application/sparql-results+json": ox.QueryResultsFormat.JSON,
@@ -37,24 +37,8 @@ GRAPH_FORMATS = {
 }
 
 
-class QueryTimeout(CirceError):
-    status = 503
-    kind = "query-timeout"
 
 
-class ResultTooLarge(CirceError):
-    status = 413
-    kind = "result-too-large"
-
-
-class EndpointBusy(CirceError):
-    status = 503
-    kind = "endpoint-busy"
-
-
-class NotAcceptable(UsageError):
-    status = 406
-    kind = "not-acceptable"
 
 
 @dataclass(frozen=True)

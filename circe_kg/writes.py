@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import CirceError, UsageError, ValidationFailed
+from .errors import NoSuchVersion, UsageError, ValidationFailed, WriteRefused
 from .namespaces import CIRCE, GRAPH, ID, PROV, RDF, RDFS, XSD
 from .rdf_files import ParsedFile, kind_of_graph
 from .validation import Report, validate_state
@@ -31,14 +31,6 @@ PROVENANCE_GRAPH = str(GRAPH) + "system/provenance"
 WRITABLE_KINDS = ("data",)
 
 
-class WriteRefused(CirceError):
-    status = 403
-    kind = "write-refused"
-
-
-class NoSuchVersion(UsageError):
-    status = 404
-    kind = "no-such-version"
 
 
 @dataclass

@@ -5,14 +5,14 @@ date refused with its message next to the field."""
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-TOKEN = "browser-test-token-0123456789"
+STEWARD_BEARER = "browser-test-token-0123456789"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
 @pytest.fixture(scope="module")
 def base(served):
-    return served(CIRCE_KG_WRITE_TOKEN=TOKEN, CIRCE_KG_WRITE_AGENT="Browser steward")
+    return served(CIRCE_KG_WRITE_TOKEN=STEWARD_BEARER, CIRCE_KG_WRITE_AGENT="Browser steward")
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def test_edit_the_italian_summary(base, page):
     summary = page.locator("#field-f1")
     summary.locator("textarea").last.fill("Un albergo diffuso nei borghi di montagna.")
     summary.locator("select").last.select_option("it")
-    page.get_by_label("Your write token").fill(TOKEN)
+    page.get_by_label("Your write token").fill(STEWARD_BEARER)
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status")).to_contain_text("Saved as version")
     expect(page.locator("main")).to_contain_text("Un albergo diffuso nei borghi di montagna.")
@@ -42,7 +42,7 @@ def test_a_bad_date_is_refused_next_to_its_field(base, page):
     page.goto(base + "edit/practice/albergo-diffuso")
     page.get_by_label("Start date").fill("2021-05-01")
     page.get_by_label("End date").fill("2019-01-01")
-    page.get_by_label("Your write token").fill(TOKEN)
+    page.get_by_label("Your write token").fill(STEWARD_BEARER)
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("alert").first).to_contain_text("Not saved")
     expect(page.locator("#field-f6 .error")).to_contain_text("not after schema:endDate")
@@ -62,7 +62,7 @@ def test_create_a_practice_linked_to_a_barrier(base, page):
     page.locator("#field-f0 textarea").first.fill("Procurement helpdesk (demo)")
     page.locator("#field-f13 input[type=checkbox]").check()
     page.locator("#field-f10 select").select_option(label="Public procurement")
-    page.get_by_label("Your write token").fill(TOKEN)
+    page.get_by_label("Your write token").fill(STEWARD_BEARER)
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Procurement helpdesk (demo)")
     expect(page.locator("main")).to_contain_text("Illustrative example — not a CircE record")

@@ -14,8 +14,8 @@ from circe_kg.store import EmbeddedStore
 from circe_kg.web import create_app
 from circe_kg.writes import PROVENANCE_GRAPH, WriteGate
 
-TOKEN = "s3cret-token-for-tests-only"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
+STEWARD_BEARER = "s3cret-token-for-tests-only"
+AUTH = {"Authorization": f"Bearer {STEWARD_BEARER}"}
 GRAPH = "https://w3id.org/circe-kg/graph/data/steward-test"
 PRACTICES = "https://w3id.org/circe-kg/graph/data/practices"
 NEW_PRACTICE = """@prefix circe: <https://w3id.org/circe-kg/ontology#> .
@@ -32,7 +32,7 @@ NEW_PRACTICE = """@prefix circe: <https://w3id.org/circe-kg/ontology#> .
 def setup(tmp_path):
     store = EmbeddedStore(tmp_path / "store")
     load_files(store, shipped_files(), gate=WriteGate(store, tmp_path / "history"))
-    app = create_app(store=store, config={"TESTING": True, "WRITE_TOKENS": {TOKEN: "test steward"},
+    app = create_app(store=store, config={"TESTING": True, "WRITE_TOKENS": {STEWARD_BEARER: "test steward"},
                                           "DUMPS_DIR": tmp_path / "dumps", "HISTORY_DIR": tmp_path / "history"})
     yield app, app.test_client(), store
     app.extensions["circe_sandbox"].close()
@@ -55,7 +55,7 @@ def test_no_token_configured_means_writes_are_disabled(tmp_path, loaded_store):
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong-token-wrong-token"},
-                                     {"Authorization": f"Basic {TOKEN}"}, {"Authorization": "Bearer "}])
+                                     {"Authorization": f"Basic {STEWARD_BEARER}"}, {"Authorization": "Bearer "}])
 def test_writes_without_a_valid_token_are_401_and_change_nothing(setup, headers):
     _, client, store = setup
     before = fingerprint(store)
@@ -208,8 +208,8 @@ def test_concurrent_writes_are_serialised(setup):
     assert {f"{GRAPH}-0", f"{GRAPH}-1"} <= set(store.named_graphs())
 
 
-EDITOR = "editor-token-0123456789abcdef"
-REVIEWER = "reviewer-token-0123456789abcdef"
+EDITOR = "editor-credential-0123456789abcdef"
+REVIEWER = "reviewer-credential-0123456789abcdef"
 
 
 @pytest.fixture
@@ -305,7 +305,7 @@ def test_hostile_form_fields_are_stored_as_literals_and_shown_as_text(setup):
     form = parser.fields
     form["f1"] = [hostile]
     form["f1.lang"] = ["en"]
-    form["token"] = [TOKEN]
+    form["token"] = [STEWARD_BEARER]
     response = client.post("/edit/practice/albergo-diffuso", data=form)
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     shown = client.get(response.headers["Location"]).get_data(as_text=True)

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, send_file
 
 from ..dumps import BY_NAME, Dumps
-from .linked_data import NotFound
+from ..errors import NotFound
 
 bp = Blueprint("dumps", __name__)
 

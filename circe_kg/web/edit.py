@@ -10,10 +10,10 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 
 from .. import queries
-from ..errors import CirceError, ValidationFailed
+from ..errors import CirceError, NotFound, ValidationFailed
 from ..forms import Field, fields_for, fill, triples_from_form
 from ..namespaces import CIRCE, GRAPH, RDF, compact
-from .linked_data import NotFound, base
+from .linked_data import base
 from .store_access import get_store
 from .writes import agent_for, gate
 

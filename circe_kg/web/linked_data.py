@@ -13,7 +13,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 from .. import queries
-from ..errors import CirceError, UsageError
+from ..errors import NotAcceptable, NotFound
 from ..namespaces import CIRCE, DCTERMS, RDF, SKOS, compact
 from ..serialization import BY_EXTENSION, BY_MIME, RDF_TYPES, serialize
 from .store_access import get_store
@@ -24,14 +24,6 @@ HTML_TYPES = ["text/html", "application/xhtml+xml"]
 ONTOLOGY_IRI = "https://w3id.org/circe-kg/ontology"
 
 
-class NotFound(CirceError):
-    status = 404
-    kind = "not-found"
-
-
-class NotAcceptable(UsageError):
-    status = 406
-    kind = "not-acceptable"
 
 
 def base() -> str:

@@ -12,8 +12,8 @@ from flask import Blueprint, Response, current_app, request, url_for
 from rdflib.namespace import RDF, XSD
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..errors import UsageError
-from ..sandbox import GRAPH_FORMATS, SOLUTION_FORMATS, NotAcceptable, QuerySandbox
+from ..errors import NotAcceptable, UriTooLong, UsageError, WriteRefused
+from ..sandbox import GRAPH_FORMATS, SOLUTION_FORMATS, QuerySandbox
 
 bp = Blueprint("sparql", __name__)
 
@@ -32,14 +32,6 @@ FORMAT_PARAMETER = {
 }
 
 
-class UpdateRefused(UsageError):
-    status = 403
-    kind = "update-refused"
-
-
-class UriTooLong(UsageError):
-    status = 414
-    kind = "uri-too-long"
 
 
 def sandbox() -> QuerySandbox:
@@ -54,10 +46,10 @@ def _query_text() -> str | None:
                          "send long queries with POST (application/sparql-query)")
     if request.method == "GET":
         if "update" in request.args:
-            raise UpdateRefused("this endpoint is read-only: SPARQL Update is refused")
+            raise WriteRefused("this endpoint is read-only: SPARQL Update is refused")
         return request.args.get("query")
     if request.mimetype == "application/sparql-update" or "update" in request.form:
-        raise UpdateRefused("this endpoint is read-only: SPARQL Update is refused",
+        raise WriteRefused("this endpoint is read-only: SPARQL Update is refused",
                             "the public /sparql answers queries only")
     if request.mimetype == "application/sparql-query":
         return request.get_data(as_text=True)

@@ -23,11 +23,20 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
 
 from .. import queries
-from ..errors import CirceError, UsageError, ValidationFailed
+from ..errors import (
+    CirceError,
+    NotFound,
+    Unauthorised,
+    UnsupportedMediaType,
+    UsageError,
+    ValidationFailed,
+    WriteRefused,
+    WritesDisabled,
+)
 from ..namespaces import GRAPH
 from ..rdf_files import parse_text
 from ..serialization import BY_MIME, serialize
-from ..writes import WriteGate, WriteRefused, checksum
+from ..writes import WriteGate, checksum
 from .store_access import get_store
 
 bp = Blueprint("writes", __name__)
@@ -35,24 +44,8 @@ bp = Blueprint("writes", __name__)
 UPLOAD_TYPES = {t.mime: t.format for t in BY_MIME.values()}
 
 
-class Unauthorised(CirceError):
-    status = 401
-    kind = "unauthorised"
 
 
-class WritesDisabled(CirceError):
-    status = 403
-    kind = "writes-disabled"
-
-
-class NoGraph(CirceError):
-    status = 404
-    kind = "not-found"
-
-
-class UnsupportedMediaType(UsageError):
-    status = 415
-    kind = "unsupported-media-type"
 
 
 ROLES = ("steward", "editor", "reviewer")  # steward: writes directly; editor: drafts only; reviewer: both + review
@@ -179,7 +172,7 @@ def read_graph() -> Response:
     graph = _graph_parameter()
     store = get_store()
     if graph not in store.named_graphs():
-        raise NoGraph(f"no graph <{graph}>", "the graphs are listed in the N-Quads dump at /dumps/")
+        raise NotFound(f"no graph <{graph}>", "the graphs are listed in the N-Quads dump at /dumps/")
     mime = request.accept_mimetypes.best_match(list(UPLOAD_TYPES)) or "text/turtle"
     response = Response(serialize(store.triples(graph), UPLOAD_TYPES[mime]), mimetype=mime)
     response.headers["Vary"] = "Accept"
@@ -211,7 +204,7 @@ def post_graph() -> Response:
 def delete_graph() -> Response:
     graph = _graph_parameter()
     if graph not in get_store().named_graphs():
-        raise NoGraph(f"no graph <{graph}>", "list the graphs in /dumps/ or with SELECT DISTINCT ?g")
+        raise NotFound(f"no graph <{graph}>", "list the graphs in /dumps/ or with SELECT DISTINCT ?g")
     return apply({graph: None}, "DELETE")
 
 
