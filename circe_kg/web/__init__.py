@@ -20,9 +20,10 @@ from ..config import default_store_path, history_path
 from ..dumps import Dumps
 from ..namespaces import BASE
 from ..sandbox import Limits, QuerySandbox
+from ..search import SearchIndex
 from ..store import EmbeddedStore, Store
 from ..writes import WriteGate
-from . import dumps, edit, errors, home, linked_data, query_page, sparql, validate_page, void, writes
+from . import browse, dumps, edit, errors, home, linked_data, query_page, sparql, validate_page, void, writes
 
 DEFAULTS: dict[str, Any] = {
     "PERSISTENT_BASE": BASE,
@@ -62,8 +63,9 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
         history_path(Path(store.path)) if getattr(store, "path", None) else None)
     app.extensions["circe_gate"] = WriteGate(store, Path(history_dir) if history_dir else None)
     app.extensions["circe_tokens"] = writes.configured_tokens(app.config)
+    app.extensions["circe_search"] = SearchIndex(store)
     errors.init_app(app)
     for blueprint in (home.bp, sparql.bp, query_page.bp, linked_data.bp, dumps.bp, void.bp, writes.bp,
-                      validate_page.bp, edit.bp):
+                      validate_page.bp, edit.bp, browse.bp):
         app.register_blueprint(blueprint)
     return app

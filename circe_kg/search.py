@@ -1,0 +1,113 @@
+"""Full-text search over every label and description, in every language, tolerant of case and accents.
+
+A label scan with CONTAINS grows with the graph (PLATFORM.md), so the texts of queries/search-documents.rq
+are kept in an SQLite FTS5 index (standard library; `remove_diacritics 2` folds "reutilización" to
+"reutilizacion"), rebuilt in memory whenever the store's generation changes. The person's words are
+searched as quoted prefix terms, so FTS syntax in them is just text.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+
+from . import queries
+from .store import Store
+
+MAX_QUERY = 200  # characters: a search box, not a document
+MAX_TERMS = 8
+
+
+@dataclass
+class Hit:
+    resource: str
+    kind: str
+    kind_label: str
+    label: str
+    snippet: str  # HTML-escaped text with <mark> around the matches
+    illustrative: bool
+
+
+@dataclass
+class Results:
+    query: str
+    groups: dict[str, list[Hit]] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        return sum(len(hits) for hits in self.groups.values())
+
+
+def terms_of(text: str) -> list[str]:
+    """The words of a search, as FTS5 quoted prefix terms ("word"*), so no FTS syntax gets through."""
+    words = re.findall(r"\w+", text[:MAX_QUERY], flags=re.UNICODE)[:MAX_TERMS]
+    return ['"' + w.replace('"', '""') + '"*' for w in words]
+
+
+class SearchIndex:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._generation: int | None = None
+        self._db: sqlite3.Connection | None = None
+
+    def _current(self) -> sqlite3.Connection:
+        with self._lock:
+            if self._db is None or self._generation != self.store.generation:
+                self._db = self._build()
+                self._generation = self.store.generation
+            return self._db
+
+    def _build(self) -> sqlite3.Connection:
+        db = sqlite3.connect(":memory:", check_same_thread=False)
+        db.execute("CREATE VIRTUAL TABLE docs USING fts5(text, resource UNINDEXED, field UNINDEXED, "
+                   "language UNINDEXED, tokenize='unicode61 remove_diacritics 2')")
+        db.execute("CREATE TABLE resources (resource TEXT PRIMARY KEY, kind TEXT, kind_label TEXT, label TEXT, "
+                   "illustrative INTEGER)")
+        kinds: dict[str, tuple[str, str, str, bool]] = {}
+        rows = queries.run(self.store, "search-documents").rows
+        for row in rows:
+            resource, text = row["resource"].value, row["text"].value
+            language = row["text"].language or ""
+            db.execute("INSERT INTO docs VALUES (?, ?, ?, ?)", (text, resource, row["field"].value, language))
+            kind = row["kind"].value if "kind" in row else ""
+            previous = kinds.get(resource)
+            label = text if row["field"].value == "label" and language == "en" else (previous[2] if previous else "")
+            if previous is None or (not previous[0] and kind) or (label and not previous[2]):
+                kinds[resource] = (kind or (previous[0] if previous else ""),
+                                   row["kindLabel"].value if "kindLabel" in row else (previous[1] if previous else ""),
+                                   label, row["illustrative"].value == "true")
+        db.executemany("INSERT INTO resources VALUES (?, ?, ?, ?, ?)",
+                       [(r, k, kl, lab, int(ill)) for r, (k, kl, lab, ill) in kinds.items()])
+        return db
+
+    def search(self, text: str, limit: int = 100) -> Results:
+        results = Results(text)
+        terms = terms_of(text)
+        if not terms:
+            return results
+        db = self._current()
+        rows = db.execute(
+            "SELECT d.resource, r.kind, r.kind_label, r.label, r.illustrative, "
+            "snippet(docs, 0, char(1), char(2), '…', 24) FROM docs d JOIN resources r ON r.resource = d.resource "
+            "WHERE docs MATCH ? ORDER BY rank LIMIT ?", (" ".join(terms), limit * 3)).fetchall()
+        seen: set[str] = set()
+        for resource, kind, kind_label, label, illustrative, marked in rows:
+            if resource in seen:
+                continue
+            seen.add(resource)
+            hit = Hit(resource, kind, kind_label or "other", label or marked.replace("\x01", "").replace("\x02", ""),
+                      marked, bool(illustrative))
+            results.groups.setdefault(hit.kind_label, []).append(hit)
+            if len(seen) >= limit:
+                break
+        return results
+
+    def suggestions(self, limit: int = 8) -> list[str]:
+        """Labels worth trying when a search finds nothing: the kinds of things the graph holds."""
+        db = self._current()
+        return [row[0] for row in db.execute(
+            "SELECT kind_label FROM resources WHERE kind_label != '' GROUP BY kind_label ORDER BY COUNT(*) DESC "
+            "LIMIT ?", (limit,))]

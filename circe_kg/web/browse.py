@@ -1,0 +1,142 @@
+"""Pages for policy officers: search, and the transfer questions as guided pages. Every fact on them comes
+from a named query in queries/; each answer links to its SPARQL on the query page ("show the query")."""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, request, url_for
+from markupsafe import Markup, escape
+
+from .. import queries
+from ..errors import BadParameter
+from ..namespaces import compact, expand
+from ..search import MAX_QUERY, SearchIndex
+from .linked_data import local_href
+from .store_access import get_store
+
+bp = Blueprint("browse", __name__)
+STATUS_PROGRESS = {"not-started": 0, "in-progress": 50, "implemented": 100, "not-implemented": 0}
+
+
+def index() -> SearchIndex:
+    return current_app.extensions["circe_search"]  # type: ignore[no-any-return]
+
+
+@bp.app_template_filter("marked")
+def marked(snippet: str) -> Markup:
+    """Escape the text, then turn the index's match markers into <mark>."""
+    return Markup(str(escape(snippet)).replace("\x01", "<mark>").replace("\x02", "</mark>"))
+
+
+@bp.app_template_filter("href")
+def href(iri: str) -> str:
+    return local_href(iri) or iri
+
+
+def _rows(name: str, values: dict[str, str] | None = None) -> list[dict[str, str]]:
+    return [{k: v.value for k, v in row.items()} for row in queries.run(get_store(), name, values or {}).rows]
+
+
+def _query_link(name: str) -> str:
+    return url_for("query_page.page", query=queries.get(name).text)
+
+
+@bp.get("/search")
+def search() -> str:
+    text = request.args.get("q", "")
+    if len(text) > MAX_QUERY:
+        raise BadParameter(f"a search may be at most {MAX_QUERY} characters", "use a few distinctive words")
+    results = index().search(text) if text.strip() else None
+    return render_template("search.html", q=text, results=results, suggestions=index().suggestions())
+
+
+@bp.get("/questions/")
+def questions() -> str:
+    return render_template("questions.html")
+
+
+def _iri_argument(name: str) -> str | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    iri = expand(raw)
+    if iri is None:
+        raise BadParameter(f"{name} must be a resource address, got {raw!r}", "pick one from the list")
+    return iri
+
+
+@bp.get("/questions/practices-for-barrier")
+def practices_for_barrier() -> str:
+    barrier = _iri_argument("barrier")
+    options = []
+    for cls in ("circe:BarrierCategory", "circe:Barrier"):
+        for r in _rows("instances-of-class", {"type": cls}):
+            mark = " (illustrative)" if r["illustrative"] == "true" else ""
+            options.append((r["resource"], r.get("label", compact(r["resource"])) + mark))
+    answer = _rows("practices-for-barrier", {"barrier": barrier}) if barrier else None
+    return render_template("question_practices.html", options=options, barrier=barrier, answer=answer,
+                           query_link=_query_link("practices-for-barrier"))
+
+
+@dataclass
+class Node:
+    iri: str
+    label: str
+    x: float
+    y: float
+
+    @property
+    def lines(self) -> list[str]:
+        """The label in at most two short lines, so it fits under the node."""
+        lines = textwrap.wrap(self.label, 24)
+        return lines[:1] + [textwrap.shorten(" ".join(lines[1:]), 26, placeholder="…")] if len(lines) > 1 else lines
+
+
+@bp.get("/questions/transfers")
+def transfers() -> str:
+    rows = _rows("transfers")
+    partners: dict[str, str] = {}
+    for row in rows:
+        partners.setdefault(row["from"], row["fromLabel"])
+        partners.setdefault(row["to"], row["toLabel"])
+    size, radius, margin = 520, 180, 80  # the margin leaves room for labels left and right
+    nodes = {iri: Node(iri, label,
+                       margin + size / 2 + radius * math.cos(2 * math.pi * i / max(1, len(partners)) - math.pi / 2),
+                       size / 2 + radius * math.sin(2 * math.pi * i / max(1, len(partners)) - math.pi / 2))
+             for i, (iri, label) in enumerate(sorted(partners.items(), key=lambda p: p[1]))}
+    arrows: list[dict[str, Any]] = []
+    for row in rows:
+        a, b = nodes[row["from"]], nodes[row["to"]]
+        length = math.hypot(b.x - a.x, b.y - a.y) or 1
+        shorten = 34 / length  # stop at the node's circle
+        arrows.append({"row": row, "x1": a.x + (b.x - a.x) * shorten, "y1": a.y + (b.y - a.y) * shorten,
+                       "x2": b.x - (b.x - a.x) * shorten, "y2": b.y - (b.y - a.y) * shorten})
+    return render_template("question_transfers.html", rows=rows, nodes=nodes.values(), arrows=arrows, size=size,
+                           width=size + 2 * margin,
+                           query_link=_query_link("transfers"))
+
+
+@bp.get("/questions/progress")
+def progress() -> str:
+    plans: dict[str, dict[str, Any]] = {}
+    for row in _rows("action-plan-progress"):
+        plan = plans.setdefault(row["plan"], {"label": row["planLabel"], "partner": row["partnerLabel"],
+                                              "iri": row["plan"], "actions": []})
+        status = row.get("status", "").rsplit("/", 1)[-1]
+        row["progress"] = STATUS_PROGRESS.get(status)
+        plan["actions"].append(row)
+    return render_template("question_progress.html", plans=sorted(plans.values(), key=lambda p: p["partner"]),
+                           query_link=_query_link("action-plan-progress"))
+
+
+@bp.get("/questions/gaps")
+def gaps() -> str:
+    by_partner: dict[str, list[dict[str, str]]] = {}
+    for row in _rows("barriers-without-practice"):
+        by_partner.setdefault(row["partnerLabel"], []).append(row)
+    return render_template("question_gaps.html", by_partner=by_partner,
+                           query_link=_query_link("barriers-without-practice"))

@@ -1,0 +1,80 @@
+"""Search and the transfer-question pages (Flask test client)."""
+
+import re
+
+import pytest
+
+from circe_kg.search import terms_of
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("albergo", "Dispersed hotel (albergo diffuso)"),
+    ("ALBERGO", "Dispersed hotel (albergo diffuso)"),
+    ("cataluna", "Circular Fashion Pact"),        # matches "Cataluña" in the Spanish label
+    ("dolnoslaskie", "Lower Silesia"),             # matches "Dolnośląskie"
+    ("krožni", "dispersed circular hotel"),        # Slovene, with its accent
+])
+def test_search_is_tolerant_of_case_and_accents(client, q, expected):
+    page = client.get("/search", query_string={"q": q}).get_data(as_text=True)
+    assert expected.lower() in page.lower(), q
+    assert "<mark>" in page
+
+
+def test_results_are_grouped_by_kind_and_link_to_pages(client):
+    page = client.get("/search", query_string={"q": "procurement"}).get_data(as_text=True)
+    headings = re.findall(r"<h2 id=\"kind-\d+\">([^<]+)</h2>", page)
+    assert len(headings) >= 2 and any(h.startswith("Barrier") for h in headings)
+    assert 'href="/id/barrier/sos-public-procurement"' in page
+
+
+def test_zero_hits_and_empty_search_suggest_what_to_try(client):
+    nothing = client.get("/search", query_string={"q": "qwertyuiop"}).get_data(as_text=True)
+    assert "Nothing found" in nothing and "/search?q=" in nothing
+    empty = client.get("/search").get_data(as_text=True)
+    assert "Try:" in empty
+
+
+@pytest.mark.parametrize("q", ['<script>alert(1)</script>', '"} ; DROP ALL ; {', "\u202eevil", 'NEAR(a b) OR x*',
+                               "a" * 199])
+def test_hostile_searches_are_text(client, q):
+    response = client.get("/search", query_string={"q": q})
+    assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
+
+
+def test_oversized_search_is_400(client):
+    response = client.get("/search", query_string={"q": "x" * 10000}, headers={"Accept": "text/html"})
+    assert response.status_code == 400 and b"at most 200 characters" in response.data
+
+
+def test_fts_syntax_cannot_get_through():
+    assert terms_of('a" OR b NEAR(c)') == ['"a"*', '"OR"*', '"b"*', '"NEAR"*', '"c"*']
+    assert terms_of("") == []
+
+
+def test_practices_for_a_barrier_category_show_the_path(client):
+    page = client.get("/questions/practices-for-barrier",
+                      query_string={"barrier": "kirchherr:regulatory"}).get_data(as_text=True)
+    assert "Path:" in page and "addresses" in page
+    assert 'selected>Regulatory barriers' in page
+    assert "Show the query" in page
+    bad = client.get("/questions/practices-for-barrier", query_string={"barrier": "not an iri"},
+                     headers={"Accept": "text/html"})
+    assert bad.status_code == 400
+
+
+def test_transfer_diagram_links_each_arrow_and_partner(client):
+    page = client.get("/questions/transfers").get_data(as_text=True)
+    assert page.count('stroke="#0b5563" stroke-width="3"') == 3 and page.count("<circle ") == 5
+    assert 'href="/id/transfer/lombardy-to-sos-dispersed-circular-hotel"' in page
+    assert 'stroke-dasharray' in page  # illustrative transfers are dashed
+
+
+def test_progress_shows_bars_and_not_recorded(client):
+    page = client.get("/questions/progress").get_data(as_text=True)
+    assert "<progress" in page and "Status not recorded" in page
+
+
+def test_gaps_list_unaddressed_barriers(client):
+    page = client.get("/questions/gaps").get_data(as_text=True)
+    assert "<h2" in page and "/id/barrier/" in page

@@ -1,0 +1,56 @@
+"""A policy officer's journey in Debian's Chromium: search → practice → its barrier → which practices
+address this barrier → the transfer diagram. Screenshots go to test-output/ for a reviewer to look at."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.test_browser_edit import CHROMIUM_ARGS
+
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-output"
+
+
+@pytest.fixture(scope="module")
+def base(served):
+    return served()
+
+
+@pytest.fixture(scope="module")
+def page():
+    SCREENSHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser.new_page(viewport={"width": 1100, "height": 900})
+        browser.close()
+
+
+def test_from_search_to_the_transfer_diagram(base, page):
+    page.goto(base)
+    page.get_by_role("link", name="Search").click()
+    page.get_by_label("Search practices").fill("public procurement")
+    page.get_by_role("button", name="Search").click()
+    page.screenshot(path=SCREENSHOTS / "search.png", full_page=True)
+    page.get_by_role("link", name="Recommendations to improve public procurement").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("procurement")
+    page.get_by_role("link", name="Public procurement", exact=True).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Public procurement")
+    page.screenshot(path=SCREENSHOTS / "barrier.png", full_page=True)
+    page.get_by_role("link", name="Transfer questions").click()
+    page.get_by_role("link", name="Which practices address this barrier?").click()
+    page.get_by_label("Barrier or barrier category").select_option(label="Public procurement")
+    page.get_by_role("button", name="Show practices").click()
+    expect(page.locator(".answers li").first).to_contain_text("Path:")
+    page.screenshot(path=SCREENSHOTS / "practices-for-barrier.png", full_page=True)
+    page.get_by_role("link", name="Transfer questions").click()
+    page.get_by_role("link", name="What was transferred from where to where?").click()
+    expect(page.locator("svg line.hit")).to_have_count(3)
+    page.screenshot(path=SCREENSHOTS / "transfers.png", full_page=True)
+    page.get_by_role("table").get_by_role("link", name="Dispersed hotel (albergo diffuso)").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Transfer of the albergo diffuso")
+
+
+def test_a_hostile_search_is_shown_as_text(base, page):
+    page.goto(base + "search?q=%3Cscript%3Ewindow.pwned%3D1%3C%2Fscript%3E")
+    expect(page.locator("main")).to_contain_text("<script>window.pwned=1</script>")
+    assert page.evaluate("window.pwned") is None
