@@ -35,6 +35,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] && [ "$(cat .venv/.circe-kg-inst
   echo "$want" > "$stamp"
 fi
 
+# Interface translations: compile the .po catalogues (in git) to the .mo files Flask-Babel reads.
+.venv/bin/pybabel compile -d circe_kg/translations >/dev/null
+
 # The browser tests drive Debian's Chromium with Playwright (Playwright's own browser download cannot work here).
 if [ -n "$extras" ] && [ ! -x /usr/bin/chromium ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \

@@ -27,7 +27,7 @@ def page():
 
 def test_from_search_to_the_transfer_diagram(base, page):
     page.goto(base)
-    page.get_by_role("link", name="Search").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Search").click()
     page.get_by_label("Search practices").fill("public procurement")
     page.get_by_role("button", name="Search").click()
     page.screenshot(path=SCREENSHOTS / "search.png", full_page=True)
@@ -36,13 +36,13 @@ def test_from_search_to_the_transfer_diagram(base, page):
     page.get_by_role("link", name="Public procurement", exact=True).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Public procurement")
     page.screenshot(path=SCREENSHOTS / "barrier.png", full_page=True)
-    page.get_by_role("link", name="Transfer questions").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Transfer questions").click()
     page.get_by_role("link", name="Which practices address this barrier?").click()
     page.get_by_label("Barrier or barrier category").select_option(label="Public procurement")
     page.get_by_role("button", name="Show practices").click()
     expect(page.locator(".answers li").first).to_contain_text("Path:")
     page.screenshot(path=SCREENSHOTS / "practices-for-barrier.png", full_page=True)
-    page.get_by_role("link", name="Transfer questions").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Transfer questions").click()
     page.get_by_role("link", name="What was transferred from where to where?").click()
     expect(page.locator("svg line.hit")).to_have_count(3)
     page.screenshot(path=SCREENSHOTS / "transfers.png", full_page=True)
@@ -54,3 +54,13 @@ def test_a_hostile_search_is_shown_as_text(base, page):
     page.goto(base + "search?q=%3Cscript%3Ewindow.pwned%3D1%3C%2Fscript%3E")
     expect(page.locator("main")).to_contain_text("<script>window.pwned=1</script>")
     assert page.evaluate("window.pwned") is None
+
+
+def test_switch_to_italian_and_see_italian_labels(base, page):
+    page.goto(base + "page/practice/albergo-diffuso")
+    page.get_by_role("navigation", name="Language").get_by_role("link", name="Italiano").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Albergo diffuso")
+    expect(page.get_by_role("navigation", name="Main")).to_contain_text("Domande sul trasferimento")
+    page.goto(base + "page/barrier/sos-public-procurement")  # the choice is remembered
+    expect(page.locator("main")).to_contain_text("Mostrato in inglese")
+    page.screenshot(path=SCREENSHOTS / "italian.png", full_page=True)

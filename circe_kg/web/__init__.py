@@ -23,7 +23,7 @@ from ..sandbox import Limits, QuerySandbox
 from ..search import SearchIndex
 from ..store import EmbeddedStore, Store
 from ..writes import WriteGate
-from . import browse, dumps, edit, errors, home, linked_data, query_page, sparql, validate_page, void, writes
+from . import browse, dumps, edit, errors, home, i18n, linked_data, query_page, sparql, validate_page, void, writes
 
 DEFAULTS: dict[str, Any] = {
     "PERSISTENT_BASE": BASE,
@@ -65,6 +65,7 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
     app.extensions["circe_tokens"] = writes.configured_tokens(app.config)
     app.extensions["circe_search"] = SearchIndex(store)
     errors.init_app(app)
+    i18n.init_app(app)
     for blueprint in (home.bp, sparql.bp, query_page.bp, linked_data.bp, dumps.bp, void.bp, writes.bp,
                       validate_page.bp, edit.bp, browse.bp):
         app.register_blueprint(blueprint)

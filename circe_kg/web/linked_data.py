@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 
 from .. import queries
 from ..errors import NotAcceptable, NotFound
 from ..namespaces import CIRCE, DCTERMS, RDF, SKOS, compact
 from ..serialization import BY_EXTENSION, BY_MIME, RDF_TYPES, serialize
+from .i18n import pick_label
 from .store_access import get_store
 
 bp = Blueprint("linked_data", __name__)
@@ -118,9 +119,10 @@ class Row:
 
 
 def _label_of(triples: list[ox.Triple], node: ox.NamedNode | ox.BlankNode, predicate: str) -> str | None:
+    """The label in the reader's language, else English, else any."""
     labels = {t.object.language: t.object.value for t in triples
               if t.subject == node and t.predicate.value == predicate and isinstance(t.object, ox.Literal)}
-    return labels.get("en") or next(iter(labels.values()), None)
+    return pick_label(labels, g.get("lang", "en"))[0] if labels else None
 
 
 def _value(triples: list[ox.Triple], term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Value:
@@ -155,8 +157,9 @@ def page(rest: str) -> str:
     changes = queries.run(get_store(), "resource-last-change", {"resource": iri}).rows
     last_change = {k: v.value for k, v in changes[0].items()} if changes else None
     sources = [t.object.value for t in triples if t.subject == subject and t.predicate.value == str(DCTERMS.source)]
+    title, title_fallback = pick_label(labels, g.get("lang", "en")) if labels else (compact(iri), False)
     return render_template(
-        "resource.html", iri=iri, rest=rest, title=labels.get("en") or compact(iri), labels=labels,
+        "resource.html", iri=iri, rest=rest, title=title, title_fallback=title_fallback, labels=labels,
         rows=sorted(rows.values(), key=lambda r: r.property_label), illustrative=illustrative, sources=sources,
         incoming=[Value(r["subjectLabel"].value if "subjectLabel" in r else compact(r["subject"].value),
                         local_href(r["subject"].value) or r["subject"].value) for r in incoming],

@@ -1,0 +1,61 @@
+"""Interface languages (Flask-Babel): chosen by ?lang=, then the `lang` cookie, then Accept-Language.
+
+The interface speaks the languages in circe_kg/translations/ (English is the source). Content comes in
+every language the data has: a label in the chosen language when the graph has one, else English with a
+visible "shown in English" mark (see `pick_label`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlencode
+
+from flask import Flask, Response, g, request
+from flask_babel import Babel
+
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+INTERFACE_LANGUAGES = ["en"] + sorted(p.name for p in TRANSLATIONS.iterdir() if (p / "LC_MESSAGES").is_dir()) \
+    if TRANSLATIONS.exists() else ["en"]
+LANGUAGE_NAMES = {"en": "English", "it": "Italiano", "ca": "Català", "es": "Español", "pl": "Polski",
+                  "nl": "Nederlands", "fr": "Français", "bg": "Български", "sl": "Slovenščina"}
+
+
+def select_language() -> str:
+    wanted = request.args.get("lang") or request.cookies.get("lang")
+    if wanted in INTERFACE_LANGUAGES:
+        return wanted
+    return request.accept_languages.best_match(INTERFACE_LANGUAGES) or "en"
+
+
+def pick_label(labels: dict[str | None, str], language: str) -> tuple[str, bool]:
+    """The label in `language`, else English, else any; and whether it fell back (to mark it for people)."""
+    if language in labels:
+        return labels[language], False
+    fallback = labels.get("en") or next(iter(labels.values()), "")
+    return fallback, language != "en"
+
+
+def init_app(app: Flask) -> None:
+    Babel(app, locale_selector=select_language, default_translation_directories=str(TRANSLATIONS))
+
+    @app.before_request
+    def remember_language() -> None:
+        g.lang = select_language()
+
+    @app.after_request
+    def keep_choice(response: Response) -> Response:
+        if request.args.get("lang") in INTERFACE_LANGUAGES:
+            response.set_cookie("lang", request.args["lang"], max_age=365 * 24 * 3600, samesite="Lax")
+        response.headers.setdefault("Content-Language", g.get("lang", "en"))
+        response.vary.add("Accept-Language")
+        return response
+
+    @app.context_processor
+    def languages() -> dict[str, object]:
+        def switch_url(code: str) -> str:
+            """This page in another language: the same path and parameters, with lang changed."""
+            args = request.args.to_dict(flat=False)
+            args["lang"] = [code]
+            return request.path + "?" + urlencode(args, doseq=True)
+        return {"lang": g.get("lang", "en"), "interface_languages": INTERFACE_LANGUAGES,
+                "language_names": LANGUAGE_NAMES, "switch_url": switch_url}

@@ -1,0 +1,43 @@
+"""Interface languages (English, Italian) and content labels in the reader's language with a fallback mark."""
+
+
+def test_accept_language_chooses_italian(client):
+    page = client.get("/", headers={"Accept-Language": "it-IT,it;q=0.9,en;q=0.5"})
+    text = page.get_data(as_text=True)
+    assert '<html lang="it">' in text and "Il grafo della conoscenza di CircE" in text and "pratiche" in text
+    assert page.headers["Content-Language"] == "it" and "Accept-Language" in page.headers["Vary"]
+
+
+def test_lang_parameter_wins_and_is_remembered(client):
+    first = client.get("/?lang=it", headers={"Accept-Language": "en"})
+    assert "Cerca" in first.get_data(as_text=True) and "lang=it" in first.headers["Set-Cookie"]
+    again = client.get("/search", headers={"Accept-Language": "en"})  # the cookie carries the choice
+    assert "Cerca pratiche" in again.get_data(as_text=True)
+    english = client.get("/?lang=en").get_data(as_text=True)
+    assert "CircE knowledge graph" in english
+    client.delete_cookie("lang")
+
+
+def test_unknown_language_falls_back_to_english(client):
+    text = client.get("/?lang=xx", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert '<html lang="en">' in text
+
+
+def test_switch_links_keep_the_page_and_its_parameters(client):
+    text = client.get("/search?q=textile&lang=en").get_data(as_text=True)
+    assert 'href="/search?q=textile&amp;lang=it"' in text
+    client.delete_cookie("lang")
+
+
+def test_resource_labels_follow_the_language_with_a_visible_fallback(client):
+    italian = client.get("/page/practice/albergo-diffuso?lang=it").get_data(as_text=True)
+    assert "<h1>Albergo diffuso</h1>" in italian and "Mostrato in inglese" not in italian
+    fallback = client.get("/page/barrier/sos-public-procurement?lang=it").get_data(as_text=True)
+    assert '<h1 lang="en">Public procurement</h1>' in fallback and "Mostrato in inglese" in fallback
+    client.delete_cookie("lang")
+
+
+def test_search_result_count_is_translated_with_plurals(client):
+    text = client.get("/search?q=albergo&lang=it").get_data(as_text=True)
+    assert "2 risultati per “albergo”." in text
+    client.delete_cookie("lang")
