@@ -41,3 +41,26 @@ def test_search_result_count_is_translated_with_plurals(client):
     text = client.get("/search?q=albergo&lang=it").get_data(as_text=True)
     assert "2 risultati per “albergo”." in text
     client.delete_cookie("lang")
+
+
+def test_every_interface_text_has_its_italian_translation():
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    folder = Path(__file__).resolve().parents[1] / "circe_kg" / "translations"
+    with open(folder / "messages.pot", "rb") as f:
+        template = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
+    with open(folder / "it" / "LC_MESSAGES" / "messages.po", "rb") as f:
+        catalog = read_po(f)
+    translated = {m.id if isinstance(m.id, str) else m.id[0]: m for m in catalog if m.id}
+    assert template <= set(translated), template - set(translated)
+    for key, message in translated.items():
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert all(strings) and "fuzzy" not in message.flags, key
+
+
+def test_faceted_list_in_italian(client):
+    page = client.get("/list/practices?lang=it").get_data(as_text=True)
+    assert "<h1>Pratiche</h1>" in page and "Settore" in page and "Fatti con fonte" in page
+    client.delete_cookie("lang")

@@ -19,7 +19,7 @@ DCAT_AP = Path(__file__).resolve().parents[2] / "shared" / "standards" / "dcat-a
 @pytest.mark.parametrize("rdf_type", RDF_TYPES, ids=[t.extension for t in RDF_TYPES])
 def test_id_redirects_machines_to_data_in_their_format(client, rdf_type):
     response = client.get(ALBERGO, headers={"Accept": rdf_type.mime})
-    assert response.status_code == 303 and response.headers["Vary"] == "Accept"
+    assert response.status_code == 303 and "Accept" in response.vary
     assert response.headers["Location"].endswith(f"/data/practice/albergo-diffuso.{rdf_type.extension}")
     data = client.get(response.headers["Location"])
     assert data.status_code == 200 and data.mimetype == rdf_type.mime

@@ -8,11 +8,12 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from markupsafe import Markup, escape
 
 from .. import queries
-from ..errors import BadParameter
+from ..errors import BadParameter, NotFound
+from ..facets import N_, facet, to_csv
 from ..namespaces import compact, expand
 from ..search import MAX_QUERY, SearchIndex
 from .linked_data import local_href
@@ -140,3 +141,23 @@ def gaps() -> str:
         by_partner.setdefault(row["partnerLabel"], []).append(row)
     return render_template("question_gaps.html", by_partner=by_partner,
                            query_link=_query_link("barriers-without-practice"))
+
+
+LISTS = {"practices": ("list-practices", N_("Practices")), "barriers": ("list-barriers", N_("Barriers")),
+         "opportunities": ("list-opportunities", N_("Opportunities")),
+         "instruments": ("list-instruments", N_("Policy instruments")), "actions": ("list-actions", N_("Actions"))}
+
+
+@bp.get("/list/<kind>")
+def faceted_list(kind: str) -> Response | str:
+    if kind not in LISTS:
+        raise NotFound(f"there is no list of {kind!r}", "lists: " + ", ".join(LISTS))
+    query, title = LISTS[kind]
+    chosen = {name: request.args.getlist(name) for name in request.args if name not in ("lang", "format")}
+    items, facets = facet(_rows(query), chosen)
+    if request.args.get("format") == "csv":
+        response = Response(to_csv(items), mimetype="text/csv")
+        response.headers["Content-Disposition"] = f'attachment; filename="circe-kg-{kind}.csv"'
+        return response
+    return render_template("list.html", kind=kind, title=title, items=items, facets=facets, chosen=chosen,
+                           lists=LISTS, query_link=_query_link(query))

@@ -1,0 +1,108 @@
+"""Faceted lists: the rows of a queries/list-*.rq answer, filtered by the values chosen in each dimension,
+with the number of resources behind every value of every dimension.
+
+The list queries share their dimension names (partner, country, region, sector, category, lever, type,
+status) and always answer `resource`, `label` and `illustrative`; "source" (sourced / illustrative) is a
+dimension of every list.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .errors import BadParameter
+
+
+def N_(text: str) -> str:  # noqa: N802 - marks text that the web pages translate (see babel.cfg)
+    return text
+
+
+DIMENSIONS = {"partner": N_("Partner"), "country": N_("Country"), "region": N_("Region (NUTS)"),
+              "sector": N_("Sector"), "category": N_("Barrier category"), "lever": N_("Circular strategy"),
+              "type": N_("Type"), "status": N_("Status"), "source": N_("Sourced or illustrative")}
+SOURCE_VALUES = {"sourced": N_("Sourced facts"), "illustrative": N_("Illustrative examples")}
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class Facet:
+    name: str
+    title: str
+    values: list[FacetValue] = field(default_factory=list)
+
+
+@dataclass
+class Item:
+    resource: str
+    label: str
+    illustrative: bool
+    dimensions: dict[str, dict[str, str]] = field(default_factory=dict)  # dimension -> value -> label
+
+
+def _items(rows: list[Mapping[str, str]]) -> dict[str, Item]:
+    items: dict[str, Item] = {}
+    for row in rows:
+        item = items.setdefault(row["resource"], Item(row["resource"], row.get("label", row["resource"]),
+                                                      row.get("illustrative") == "true"))
+        for name in DIMENSIONS:
+            if name in row:
+                item.dimensions.setdefault(name, {})[row[name]] = row.get(f"{name}Label", row[name])
+        source = "illustrative" if item.illustrative else "sourced"
+        item.dimensions["source"] = {source: SOURCE_VALUES[source]}
+    return items
+
+
+def facet(rows: list[Mapping[str, str]], chosen: Mapping[str, list[str]]) -> tuple[list[Item], list[Facet]]:
+    """The items that have every chosen value, and each dimension's values with their counts.
+    A value that the list does not have is a BadParameter (400), not an empty page."""
+    items = _items(rows)
+    known: dict[str, dict[str, str]] = {}
+    for item in items.values():
+        for name, values in item.dimensions.items():
+            known.setdefault(name, {}).update(values)
+    for name, values in chosen.items():
+        if name not in known:
+            raise BadParameter(f"this list cannot be filtered by {name!r}",
+                               "filter by one of: " + ", ".join(sorted(known)))
+        for value in values:
+            if value not in known[name]:
+                raise BadParameter(f"no {DIMENSIONS.get(name, name).lower()} {value!r} in this list",
+                                   "choose one of the values shown beside the list")
+
+    def keeps(item: Item, skip: str | None = None) -> bool:
+        return all(any(v in item.dimensions.get(name, {}) for v in values)
+                   for name, values in chosen.items() if name != skip and values)
+
+    kept = [item for item in items.values() if keeps(item)]
+    facets = []
+    for name in DIMENSIONS:
+        if name not in known:
+            continue
+        # Counts within the other filters, so choosing a second value of the same facet stays possible.
+        pool = [item for item in items.values() if keeps(item, skip=name)]
+        counts = {value: sum(1 for item in pool if value in item.dimensions.get(name, {})) for value in known[name]}
+        values = [FacetValue(v, known[name][v], counts[v], v in chosen.get(name, []))
+                  for v in sorted(known[name], key=lambda v: (-counts[v], known[name][v]))]
+        facets.append(Facet(name, DIMENSIONS[name], values))
+    return sorted(kept, key=lambda i: i.label.lower()), facets
+
+
+def to_csv(items: list[Item]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    names = [n for n in DIMENSIONS if any(n in i.dimensions for i in items)]
+    writer.writerow(["label", "uri", *names])
+    for item in items:
+        writer.writerow([item.label, item.resource,
+                         *("; ".join(sorted(item.dimensions.get(n, {}).values())) for n in names)])
+    return out.getvalue()
