@@ -83,16 +83,18 @@ class SearchIndex:
                        [(r, k, kl, lab, int(ill)) for r, (k, kl, lab, ill) in kinds.items()])
         return db
 
-    def search(self, text: str, limit: int = 100) -> Results:
+    def search(self, text: str, limit: int = 100, any_word: bool = False) -> Results:
+        """Resources whose texts have every word of `text` (or, with any_word, at least one), best first."""
         results = Results(text)
         terms = terms_of(text)
         if not terms:
             return results
         db = self._current()
+        match = (" OR " if any_word else " ").join(terms)
         rows = db.execute(
             "SELECT d.resource, r.kind, r.kind_label, r.label, r.illustrative, "
             "snippet(docs, 0, char(1), char(2), '…', 24) FROM docs d JOIN resources r ON r.resource = d.resource "
-            "WHERE docs MATCH ? ORDER BY rank LIMIT ?", (" ".join(terms), limit * 3)).fetchall()
+            "WHERE docs MATCH ? ORDER BY rank LIMIT ?", (match, limit * 3)).fetchall()
         seen: set[str] = set()
         for resource, kind, kind_label, label, illustrative, marked in rows:
             if resource in seen:

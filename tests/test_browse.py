@@ -78,3 +78,10 @@ def test_progress_shows_bars_and_not_recorded(client):
 def test_gaps_list_unaddressed_barriers(client):
     page = client.get("/questions/gaps").get_data(as_text=True)
     assert "<h2" in page and "/id/barrier/" in page
+
+
+def test_unknown_resource_page_suggests_what_to_open(client):
+    response = client.get("/page/practice/albergo-difuso", headers={"Accept": "text/html"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404 and "Perhaps you were looking for" in page
+    assert 'href="/id/practice/albergo-diffuso"' in page and 'role="search"' in page

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+import re
+
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..errors import CirceError
@@ -20,9 +22,22 @@ def render_error(status: int, message: str, hint: str | None = None, kind: str =
     if wants_json():
         response = jsonify(body)
     else:
-        response = Response(render_template("error.html", **body), mimetype="text/html")
+        page = render_template("error.html", suggestions=_suggestions(status), **body)
+        response = Response(page, mimetype="text/html")
     response.status_code = status
     return response
+
+
+def _suggestions(status: int) -> list[tuple[str, str]]:
+    """For a page that is not there: resources whose names share words with the address that was asked for."""
+    if status != 404 or not request.path.startswith(("/id/", "/page/", "/data/")):
+        return []
+    words = " ".join(re.findall(r"[A-Za-z]{3,}", request.path.rsplit("/", 1)[-1]))
+    search = current_app.extensions.get("circe_search")
+    if not words or search is None:
+        return []
+    hits = [hit for group in search.search(words, limit=5, any_word=True).groups.values() for hit in group]
+    return [(hit.resource, hit.label) for hit in hits[:5]]
 
 
 def init_app(app: Flask) -> None:
