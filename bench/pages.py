@@ -1,0 +1,63 @@
+"""Benchmark the policy officers' pages: median render time of each main page through the Flask app over the
+shipped data, and its ratio to a page that runs no query (/questions/), measured in the same run.
+
+Run: .venv/bin/python bench/pages.py [--runs 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+
+from timing import timed
+
+from circe_kg.config import shipped_files
+from circe_kg.loader import load_files
+from circe_kg.store import EmbeddedStore
+from circe_kg.web import create_app
+
+PAGES = {
+    "home": "/",
+    "search 'procurement'": "/search?q=procurement",
+    "resource page (albergo diffuso)": "/page/practice/albergo-diffuso",
+    "practices for a barrier category": "/questions/practices-for-barrier?barrier=kirchherr:regulatory",
+    "transfer diagram": "/questions/transfers",
+    "action-plan progress": "/questions/progress",
+    "barriers with no practice": "/questions/gaps",
+    "faceted list of practices": "/list/practices",
+    "faceted list, filtered": "/list/practices?source=sourced",
+}
+BASELINE = "/questions/"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    store = EmbeddedStore(None)
+    load_files(store, shipped_files())
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app(store=store, config={"DUMPS_DIR": folder, "SPARQL_WORKERS": 1})
+        client = app.test_client()
+
+        def get(path: str) -> None:
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+
+        for path in [BASELINE, *PAGES.values()]:  # warm caches (search index, templates)
+            get(path)
+        baseline = statistics.median(timed(lambda: get(BASELINE), args.runs))
+        print(f"page render times through the Flask app, median of {args.runs}; baseline {BASELINE} "
+              f"(no query) {baseline * 1000:.1f} ms")
+        print(f"{'page':36} {'median':>9} {'p95':>9} {'x baseline':>11}")
+        for name, path in PAGES.items():
+            times = sorted(timed(lambda p=path: get(p), args.runs))
+            median = statistics.median(times)
+            p95 = times[min(len(times) - 1, int(0.95 * (len(times) - 1)))]
+            print(f"{name:36} {median * 1000:7.1f}ms {p95 * 1000:7.1f}ms {median / baseline:10.1f}x")
+        app.extensions["circe_sandbox"].close()
+
+
+if __name__ == "__main__":
+    main()
