@@ -25,6 +25,9 @@ PAGES = {
     "transfer diagram": "/questions/transfers",
     "action-plan progress": "/questions/progress",
     "barriers with no practice": "/questions/gaps",
+    "who already solved my problem": "/questions/who-solved?sector=sector:textile&barrier=kirchherr:market",
+    "which regions are most like mine": "/questions/similar-regions?partner=organisation:sos",
+    "two partners side by side": "/questions/compare?a=organisation:sos&b=organisation:regione-lombardia",
     "faceted list of practices": "/list/practices",
     "faceted list, filtered": "/list/practices?source=sourced",
 }

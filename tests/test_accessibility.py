@@ -13,7 +13,11 @@ PAGES = ["", "search?q=textile", "search?q=qwertyuiop", "questions/",
          "questions/practices-for-barrier?barrier=https://w3id.org/circe-kg/id/concept/kirchherr-2018/regulatory",
          "questions/transfers", "questions/progress", "questions/gaps", "list/practices", "list/actions",
          "page/practice/albergo-diffuso", "page/practice/no-such-practice", "ontology", "dumps/", "validate",
-         "history", "review", "edit/practice/albergo-diffuso", "?lang=it"]
+         "history", "review", "edit/practice/albergo-diffuso", "?lang=it",
+         "questions/who-solved?sector=https://w3id.org/circe-kg/id/sector/textile",
+         "questions/similar-regions?partner=https://w3id.org/circe-kg/id/organisation/sos",
+         "questions/compare?a=https://w3id.org/circe-kg/id/organisation/sos"
+         "&b=https://w3id.org/circe-kg/id/organisation/regione-lombardia"]
 
 
 @pytest.fixture(scope="module")

@@ -85,3 +85,30 @@ def test_unknown_resource_page_suggests_what_to_open(client):
     page = response.get_data(as_text=True)
     assert response.status_code == 404 and "Perhaps you were looking for" in page
     assert 'href="/id/practice/albergo-diffuso"' in page and 'role="search"' in page
+
+
+def test_who_solved_ranks_matches_nearest_first_with_reasons(client):
+    page = client.get("/questions/who-solved", query_string={
+        "barrier": "barrier:sos-limited-circular-procurement-illustrative", "sector": "sector:tourism"}).get_data(
+        as_text=True)
+    reasons = re.findall(r"Why: ([^<]*)", page)
+    assert reasons and ("addresses this very barrier" in reasons[0] or "works in the same sector" in reasons[0])
+    assert "Show the query" in page
+    assert "Nobody yet" not in page
+    empty = client.get("/questions/who-solved").get_data(as_text=True)
+    assert "Why:" not in empty and '<label for="sector">' in empty
+
+
+def test_similar_regions_and_side_by_side(client):
+    page = client.get("/questions/similar-regions", query_string={"partner": "organisation:sos"}).get_data(
+        as_text=True)
+    counts = [int(n) for n in re.findall(r"(\d+) things? in common", page)]
+    assert len(counts) == 7 and counts == sorted(counts, reverse=True)
+    pair = {"a": "organisation:sos", "b": "organisation:regione-lombardia"}
+    side = client.get("/questions/compare", query_string=pair)
+    text = side.get_data(as_text=True)
+    assert side.status_code == 200 and "Association of Municipalities and Towns of Slovenia" in text
+    assert "Lombardy Region" in text and '<th scope="row">sector</th>' in text
+    bad = client.get("/questions/compare", query_string={"a": "organisation:nope", "b": "organisation:sos"},
+                     headers={"Accept": "application/json"})
+    assert bad.status_code == 400

@@ -20,6 +20,8 @@ from .linked_data import local_href
 from .store_access import get_store
 
 bp = Blueprint("browse", __name__)
+# Words that come from the queries (kinds, profile dimensions) but are shown translated.
+QUERY_WORDS = [N_("practice"), N_("action"), N_("sector"), N_("barrier category"), N_("ReSOLVE lever")]
 STATUS_PROGRESS = {"not-started": 0, "in-progress": 50, "implemented": 100, "not-implemented": 0}
 
 
@@ -161,3 +163,82 @@ def faceted_list(kind: str) -> Response | str:
         return response
     return render_template("list.html", kind=kind, title=title, items=items, facets=facets, chosen=chosen,
                            lists=LISTS, query_link=_query_link(query))
+
+
+def _choices(query: str, value: str, label: str, values: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    return sorted({(r[value], r.get(label, compact(r[value]))) for r in _rows(query, values)}, key=lambda c: c[1])
+
+
+@bp.get("/questions/who-solved")
+def who_solved() -> str:
+    """Who already solved my problem: matches by sector and by barrier, nearest first, each with its reasons."""
+    sector, barrier = _iri_argument("sector"), _iri_argument("barrier")
+    matches: dict[str, dict[str, Any]] = {}
+
+    def note(row: dict[str, str], weight: int, reason: str) -> None:
+        match = matches.setdefault(row["responder"], {"row": row, "score": 0, "reasons": []})
+        if reason not in match["reasons"]:
+            match["score"] += weight
+            match["reasons"].append(reason)
+
+    if barrier:
+        for row in _rows("solved-for-barrier", {"barrier": barrier}):
+            if row["match"] == "barrier":
+                note(row, 3, N_("addresses this very barrier"))
+            else:
+                note(row, 1, row["categoryLabel"])
+    if sector:
+        for row in _rows("solved-in-sector", {"sector": sector}):
+            note(row, 2, N_("works in the same sector"))
+    ranked = sorted(matches.values(), key=lambda m: (-m["score"], m["row"]["illustrative"] == "true",
+                                                     m["row"]["partnerLabel"]))
+    sectors = _choices("instances-of-class", "resource", "label", {"type": "circe:Sector"})
+    barriers = _choices("instances-of-class", "resource", "label", {"type": "circe:Barrier"})
+    return render_template("question_who_solved.html", ranked=ranked, sector=sector, barrier=barrier,
+                           sectors=sectors, barriers=barriers, asked=bool(sector or barrier),
+                           query_link=_query_link("solved-for-barrier"))
+
+
+def _profile(partner: str) -> dict[str, dict[str, str]]:
+    profile: dict[str, dict[str, str]] = {}
+    for row in _rows("partner-profile", {"partner": partner}):
+        profile.setdefault(row["dimension"], {})[row["value"]] = row["valueLabel"]
+    return profile
+
+
+@bp.get("/questions/similar-regions")
+def similar_regions() -> str:
+    """Partners ranked by what they share with the chosen one: sectors, barrier categories, ReSOLVE levers."""
+    partner = _iri_argument("partner")
+    partners = _choices("partners", "partner", "partnerLabel")
+    if partner and partner not in dict(partners):
+        raise BadParameter("pick a partner from the list")
+    ranked = []
+    if partner:
+        mine = _profile(partner)
+        for other, label in partners:
+            if other == partner:
+                continue
+            theirs = _profile(other)
+            shared = {dim: sorted(set(mine.get(dim, {})) & set(theirs.get(dim, {})))
+                      for dim in ("sector", "barrier category", "ReSOLVE lever")}
+            reasons = {dim: [theirs[dim][v] for v in values] for dim, values in shared.items() if values}
+            ranked.append({"partner": other, "label": label, "score": sum(len(v) for v in reasons.values()),
+                           "reasons": reasons})
+        ranked.sort(key=lambda r: (-r["score"], r["label"]))
+    return render_template("question_similar.html", partners=partners, partner=partner, ranked=ranked,
+                           query_link=_query_link("partner-profile"))
+
+
+@bp.get("/questions/compare")
+def compare() -> str:
+    """Two partners side by side."""
+    partners = _choices("partners", "partner", "partnerLabel")
+    chosen = [_iri_argument("a"), _iri_argument("b")]
+    for iri in chosen:
+        if iri and iri not in dict(partners):
+            raise BadParameter("pick both partners from the list")
+    profiles = [(_profile(iri), dict(partners)[iri]) if iri else None for iri in chosen]
+    dimensions = ["sector", "barrier category", "ReSOLVE lever", "practice", "action"]
+    return render_template("question_compare.html", partners=partners, chosen=chosen, profiles=profiles,
+                           dimensions=dimensions, query_link=_query_link("partner-profile"))
