@@ -96,3 +96,11 @@ def test_default_and_named_graph_parameters_choose_the_dataset(client):
     assert [b["g"]["value"] for b in answer["results"]["bindings"]] == [transfers]
     bad = client.get("/sparql", query_string={"query": query, "default-graph-uri": "not an iri"})
     assert bad.status_code == 400
+
+
+def test_home_map_draws_europe_and_marks_the_eight_partners(client):
+    page = client.get("/").get_data(as_text=True)
+    assert page.count("<path d=") > 30 and page.count("<circle ") == 8
+    assert 'fill="#b7dbc4"' in page  # partner countries highlighted
+    assert "world-atlas 2.0.2" in page and 'href="/id/organisation/sos"' in page
+    assert "https://" not in page.split('<figure class="map">')[1].split("</figure>")[0]  # nothing fetched

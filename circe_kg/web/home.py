@@ -3,6 +3,7 @@
 from flask import Blueprint, render_template
 
 from .. import queries
+from . import europe_map
 from .store_access import get_store
 
 bp = Blueprint("home", __name__)
@@ -20,4 +21,15 @@ COUNT_LABELS = [N_("partners"), N_("practices"), N_("barriers"), N_("opportuniti
 def index() -> str:
     answer = queries.run(get_store(), "overview-counts")
     counts = [(row["label"].value, int(row["count"].value)) for row in answer.rows]
-    return render_template("home.html", counts=counts, questions=queries.available())
+    partners = [{k: v.value for k, v in row.items()} for row in queries.run(get_store(), "partners").rows]
+    shapes = europe_map.countries()
+    by_iso = {c.iso: c for c in shapes}
+    markers = []
+    for number, partner in enumerate(partners, start=1):
+        country = by_iso.get(europe_map.ISO_NUMERIC.get(partner.get("countryCode", ""), ""))
+        partner["number"] = number
+        if country:
+            markers.append({"partner": partner, "x": country.centroid[0], "y": country.centroid[1]})
+    highlighted = {europe_map.ISO_NUMERIC.get(p.get("countryCode", "")) for p in partners}
+    return render_template("home.html", counts=counts, questions=queries.available(), partners=partners,
+                           shapes=shapes, markers=markers, highlighted=highlighted, map=europe_map)
