@@ -112,3 +112,16 @@ def test_similar_regions_and_side_by_side(client):
     bad = client.get("/questions/compare", query_string={"a": "organisation:nope", "b": "organisation:sos"},
                      headers={"Accept": "application/json"})
     assert bad.status_code == 400
+
+
+def test_resource_pages_say_not_recorded_for_the_fields_a_practice_lacks(client):
+    page = client.get("/page/practice/albergo-diffuso").get_data(as_text=True)
+    missing = re.findall(r'class="not-recorded"><th scope="row"><a href="[^"]+">([^<]+)', page)
+    assert "Evidence of success" in missing and "Summary" not in missing
+
+
+def test_show_the_query_lists_the_bound_values(client):
+    page = client.get("/questions/practices-for-barrier", query_string={"barrier": "kirchherr:regulatory"})
+    link = re.search(r'href="(/query\?query=[^"]+)"', page.get_data(as_text=True)).group(1)
+    opened = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert "This page bound these parameters" in opened and "kirchherr-2018/regulatory" in opened

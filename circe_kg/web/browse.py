@@ -44,8 +44,12 @@ def _rows(name: str, values: dict[str, str] | None = None) -> list[dict[str, str
     return [{k: v.value for k, v in row.items()} for row in queries.run(get_store(), name, values or {}).rows]
 
 
-def _query_link(name: str) -> str:
-    return url_for("query_page.page", query=queries.get(name).text)
+def _query_link(name: str, values: dict[str, str | None] | None = None) -> str:
+    """The query page with this answer's SPARQL; the values the page bound are listed in a comment on top
+    (the query page shows text for people to read and run — the app itself never pastes values in)."""
+    bound = [f"#   ?{k} = <{v}>" for k, v in (values or {}).items() if v]
+    header = "# This page bound these parameters:\n" + "\n".join(bound) + "\n" if bound else ""
+    return url_for("query_page.page", query=header + queries.get(name).text)
 
 
 @bp.get("/search")
@@ -82,7 +86,7 @@ def practices_for_barrier() -> str:
             options.append((r["resource"], r.get("label", compact(r["resource"])) + mark))
     answer = _rows("practices-for-barrier", {"barrier": barrier}) if barrier else None
     return render_template("question_practices.html", options=options, barrier=barrier, answer=answer,
-                           query_link=_query_link("practices-for-barrier"))
+                           query_link=_query_link("practices-for-barrier", {"barrier": barrier}))
 
 
 @dataclass
@@ -196,7 +200,7 @@ def who_solved() -> str:
     barriers = _choices("instances-of-class", "resource", "label", {"type": "circe:Barrier"})
     return render_template("question_who_solved.html", ranked=ranked, sector=sector, barrier=barrier,
                            sectors=sectors, barriers=barriers, asked=bool(sector or barrier),
-                           query_link=_query_link("solved-for-barrier"))
+                           query_link=_query_link("solved-for-barrier", {"barrier": barrier}))
 
 
 def _profile(partner: str) -> dict[str, dict[str, str]]:
@@ -227,7 +231,7 @@ def similar_regions() -> str:
                            "reasons": reasons})
         ranked.sort(key=lambda r: (-r["score"], r["label"]))
     return render_template("question_similar.html", partners=partners, partner=partner, ranked=ranked,
-                           query_link=_query_link("partner-profile"))
+                           query_link=_query_link("partner-profile", {"partner": partner}))
 
 
 @bp.get("/questions/compare")

@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from .. import queries
 from ..errors import NotAcceptable, NotFound
+from ..forms import fields_for
 from ..namespaces import CIRCE, DCTERMS, RDF, SKOS, compact
 from ..serialization import BY_EXTENSION, BY_MIME, RDF_TYPES, serialize
 from .i18n import pick_label
@@ -116,6 +118,7 @@ class Row:
     property_label: str
     property_iri: str
     values: list[Value] = field(default_factory=list)
+    missing: bool = False
 
 
 def _label_of(triples: list[ox.Triple], node: ox.NamedNode | ox.BlankNode, predicate: str) -> str | None:
@@ -150,6 +153,12 @@ def page(rest: str) -> str:
         label = _label_of(triples, t.predicate, "http://www.w3.org/2000/01/rdf-schema#label")
         row = rows.setdefault(t.predicate.value, Row(label or compact(t.predicate.value), t.predicate.value))
         row.values.append(_value(triples, t.object))
+    # The fields the shapes give this kind of resource, where the graph has nothing: say so.
+    types = [t.object.value for t in triples if t.subject == subject and t.predicate.value == str(RDF.type)]
+    for kind in types:
+        for expected in fields_for(get_store(), kind, g.get("lang", "en")):
+            if expected.path not in rows and expected.path not in (str(SKOS.prefLabel), str(CIRCE.illustrative)):
+                rows[expected.path] = Row(expected.name, expected.path, [Value(_("not recorded"))], missing=True)
     labels = {t.object.language: t.object.value for t in triples
               if t.subject == subject and t.predicate.value == str(SKOS.prefLabel)}
     incoming = queries.run(get_store(), "resource-incoming", {"resource": iri}).rows
@@ -160,7 +169,8 @@ def page(rest: str) -> str:
     title, title_fallback = pick_label(labels, g.get("lang", "en")) if labels else (compact(iri), False)
     return render_template(
         "resource.html", iri=iri, rest=rest, title=title, title_fallback=title_fallback, labels=labels,
-        rows=sorted(rows.values(), key=lambda r: r.property_label), illustrative=illustrative, sources=sources,
+        rows=sorted(rows.values(), key=lambda r: (r.missing, r.property_label)), illustrative=illustrative,
+        sources=sources,
         incoming=[Value(r["subjectLabel"].value if "subjectLabel" in r else compact(r["subject"].value),
                         local_href(r["subject"].value) or r["subject"].value) for r in incoming],
         incoming_properties=[r["propertyLabel"].value if "propertyLabel" in r else compact(r["property"].value)
