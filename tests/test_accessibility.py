@@ -17,7 +17,8 @@ PAGES = ["", "search?q=textile", "search?q=qwertyuiop", "questions/",
          "questions/who-solved?sector=https://w3id.org/circe-kg/id/sector/textile",
          "questions/similar-regions?partner=https://w3id.org/circe-kg/id/organisation/sos",
          "questions/compare?a=https://w3id.org/circe-kg/id/organisation/sos"
-         "&b=https://w3id.org/circe-kg/id/organisation/regione-lombardia"]
+         "&b=https://w3id.org/circe-kg/id/organisation/regione-lombardia",
+         "resource?uri=http://data.europa.eu/nuts/code/ES51", "page/organisation/sos?lang=sl"]
 
 
 @pytest.fixture(scope="module")

@@ -125,3 +125,15 @@ def test_show_the_query_lists_the_bound_values(client):
     link = re.search(r'href="(/query\?query=[^"]+)"', page.get_data(as_text=True)).group(1)
     opened = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
     assert "This page bound these parameters" in opened and "kirchherr-2018/regulatory" in opened
+
+
+def test_regions_have_pages_that_list_what_is_located_there(client):
+    page = client.get("/resource", query_string={"uri": "http://data.europa.eu/nuts/code/ES51"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<h1>Catalonia</h1>" in text or "Cataluña" in text
+    assert "Linked from" in text and "/id/organisation/generalitat-de-catalunya" in text
+    partner = client.get("/page/organisation/generalitat-de-catalunya").get_data(as_text=True)
+    assert 'href="/resource?uri=http%3A%2F%2Fdata.europa.eu%2Fnuts%2Fcode%2FES51"' in partner
+    missing = client.get("/resource", query_string={"uri": "http://data.europa.eu/nuts/code/XX99"},
+                         headers={"Accept": "text/html"})
+    assert missing.status_code == 404

@@ -64,3 +64,12 @@ def test_faceted_list_in_italian(client):
     page = client.get("/list/practices?lang=it").get_data(as_text=True)
     assert "<h1>Pratiche</h1>" in page and "Settore" in page and "Fatti con fonte" in page
     client.delete_cookie("lang")
+
+
+def test_content_in_a_language_the_interface_does_not_speak(client):
+    page = client.get("/page/organisation/sos?lang=sl").get_data(as_text=True)
+    assert "<h1>Skupnost občin Slovenije</h1>" in page  # the Slovene name, from the data
+    assert '<html lang="en">' in page and "the interface in English" in page
+    fallback = client.get("/page/practice/albergo-diffuso?lang=sl").get_data(as_text=True)
+    assert "Shown in English" in fallback
+    client.delete_cookie("lang")

@@ -20,11 +20,18 @@ LANGUAGE_NAMES = {"en": "English", "it": "Italiano", "ca": "Català", "es": "Esp
                   "nl": "Nederlands", "fr": "Français", "bg": "Български", "sl": "Slovenščina"}
 
 
-def select_language() -> str:
+def content_language() -> str:
+    """The language people read content in: any language the data may have labels in (Slovenian, Catalan…)."""
     wanted = request.args.get("lang") or request.cookies.get("lang")
-    if wanted in INTERFACE_LANGUAGES:
+    if wanted in LANGUAGE_NAMES:
         return wanted
-    return request.accept_languages.best_match(INTERFACE_LANGUAGES) or "en"
+    return request.accept_languages.best_match(list(LANGUAGE_NAMES)) or "en"
+
+
+def select_language() -> str:
+    """The interface language: the content language when the interface speaks it, else English."""
+    wanted = content_language()
+    return wanted if wanted in INTERFACE_LANGUAGES else "en"
 
 
 def pick_label(labels: dict[str | None, str], language: str) -> tuple[str, bool]:
@@ -40,11 +47,11 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def remember_language() -> None:
-        g.lang = select_language()
+        g.lang = content_language()  # labels follow it; the interface falls back to English (select_language)
 
     @app.after_request
     def keep_choice(response: Response) -> Response:
-        if request.args.get("lang") in INTERFACE_LANGUAGES:
+        if request.args.get("lang") in LANGUAGE_NAMES:
             response.set_cookie("lang", request.args["lang"], max_age=365 * 24 * 3600, samesite="Lax")
         response.headers.setdefault("Content-Language", g.get("lang", "en"))
         response.vary.add("Accept-Language")
@@ -58,4 +65,5 @@ def init_app(app: Flask) -> None:
             args["lang"] = [code]
             return request.path + "?" + urlencode(args, doseq=True)
         return {"lang": g.get("lang", "en"), "interface_languages": INTERFACE_LANGUAGES,
-                "language_names": LANGUAGE_NAMES, "switch_url": switch_url}
+                "content_languages": list(LANGUAGE_NAMES), "language_names": LANGUAGE_NAMES,
+                "switch_url": switch_url}

@@ -8,6 +8,7 @@ this server answers for them at the same path, so https://w3id.org/circe-kg/id/x
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
@@ -16,7 +17,7 @@ from flask_babel import gettext as _
 from .. import queries
 from ..errors import NotAcceptable, NotFound
 from ..forms import fields_for
-from ..namespaces import CIRCE, DCTERMS, RDF, SKOS, compact
+from ..namespaces import CIRCE, DCTERMS, NUTS, RDF, SKOS, compact
 from ..serialization import BY_EXTENSION, BY_MIME, RDF_TYPES, serialize
 from .i18n import pick_label
 from .store_access import get_store
@@ -39,6 +40,8 @@ def local_href(iri: str) -> str | None:
         return "/" + iri[len(base()):]
     if iri.startswith(ONTOLOGY_IRI):
         return "/ontology" + iri[len(ONTOLOGY_IRI):]
+    if iri.startswith(str(NUTS)):  # EU identifiers the graph describes (regions): shown here too
+        return "/resource?" + urlencode({"uri": iri})
     return None
 
 
@@ -141,7 +144,21 @@ def _value(triples: list[ox.Triple], term: ox.NamedNode | ox.BlankNode | ox.Lite
 
 @bp.get("/page/<path:rest>")
 def page(rest: str) -> str:
-    iri = base() + "id/" + rest
+    return _page(base() + "id/" + rest, rest)
+
+
+@bp.get("/resource")
+def any_resource() -> Response | str:
+    """The page of a resource that lives under another authority's URI but is described here (NUTS regions)."""
+    iri = request.args.get("uri", "")
+    if iri.startswith(base() + "id/"):
+        return redirect(url_for("linked_data.page", rest=iri[len(base()) + 3:]), code=303)
+    if not iri.startswith(("http://", "https://")):
+        raise NotFound("give the resource's URI as ?uri=…", "for example ?uri=http://data.europa.eu/nuts/code/ITC4")
+    return _page(iri, None)
+
+
+def _page(iri: str, rest: str | None) -> str:
     triples = _description(iri)
     if not triples:
         raise NotFound(f"<{iri}> is not in the graph", "check the address, or search from the home page")
