@@ -50,7 +50,8 @@ def _value(row: Mapping[str, ox.NamedNode | ox.Literal], key: str) -> str:
     return term.value if term is not None else ""
 
 
-def fields_for(store: Store, class_iri: str, lang: str = "en") -> list[Field]:
+def fields_for(store: Store, class_iri: str, lang: str = "en", with_choices: bool = True) -> list[Field]:
+    """The form fields of a class; `with_choices=False` skips the choice lists (for pages that only read)."""
     rows = queries.run(store, "form-fields", {"type": class_iri, "lang": lang}).rows
     fields: dict[str, Field] = {}
     for row in rows:
@@ -77,7 +78,9 @@ def fields_for(store: Store, class_iri: str, lang: str = "en") -> list[Field]:
         else:
             widget = "text"
         choices: list[Choice] = []
-        if widget == "choice":
+        if not with_choices:
+            pass
+        elif widget == "choice":
             choices = [Choice(v, _label(store, v)) for v in allowed]
         elif widget == "resources":
             for cls in classes:

@@ -28,7 +28,7 @@ def _describe(iri: str) -> list:
 
 def _class_of(triples: list, iri: str) -> str:
     types = [t.object.value for t in triples if t.subject.value == iri and t.predicate.value == str(RDF.type)]
-    editable = [(len(fields_for(get_store(), t)), t) for t in types]
+    editable = [(len(fields_for(get_store(), t, with_choices=False)), t) for t in types]
     editable = [(n, t) for n, t in editable if n]
     if not editable:
         raise NotFound(f"<{iri}> has no edit form", "only resources of a class with shapes can be edited")

@@ -173,7 +173,7 @@ def _page(iri: str, rest: str | None) -> str:
     # The fields the shapes give this kind of resource, where the graph has nothing: say so.
     types = [t.object.value for t in triples if t.subject == subject and t.predicate.value == str(RDF.type)]
     for kind in types:
-        for expected in fields_for(get_store(), kind, g.get("lang", "en")):
+        for expected in fields_for(get_store(), kind, g.get("lang", "en"), with_choices=False):
             if expected.path not in rows and expected.path not in (str(SKOS.prefLabel), str(CIRCE.illustrative)):
                 rows[expected.path] = Row(expected.name, expected.path, [Value(_("not recorded"))], missing=True)
     labels = {t.object.language: t.object.value for t in triples
