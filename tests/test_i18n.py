@@ -73,3 +73,13 @@ def test_content_in_a_language_the_interface_does_not_speak(client):
     fallback = client.get("/page/practice/albergo-diffuso?lang=sl").get_data(as_text=True)
     assert "Shown in English" in fallback
     client.delete_cookie("lang")
+
+
+def test_steward_pages_in_italian(client):
+    assert "Valida un file Turtle" in client.get("/validate?lang=it").get_data(as_text=True)
+    assert "Cronologia" in client.get("/history?lang=it").get_data(as_text=True)
+    assert "Bozze in attesa di revisione" in client.get("/review?lang=it").get_data(as_text=True)
+    assert "Il tuo token di scrittura" in client.get("/edit/practice/albergo-diffuso?lang=it").get_data(as_text=True)
+    assert "Scarica l'intero grafo" in client.get("/dumps/?lang=it", headers={"Accept": "text/html"}).get_data(
+        as_text=True)
+    client.delete_cookie("lang")
