@@ -174,6 +174,10 @@ def query(name: str | None, params: tuple[str, ...], fmt: str, list_queries: boo
         values[key.strip()] = value
     queries.get(name)  # an unknown name is a usage error before the store is opened
     with EmbeddedStore(store_path or default_store_path()) as store:
+        if fmt != "table":
+            sys.stdout.buffer.write(queries.serialized(store, name, values, RESULT_FORMATS[fmt]))
+            sys.stdout.flush()
+            return
         answer = queries.run(store, name, values)
     if answer.boolean is not None:
         click.echo("yes" if answer.boolean else "no")
@@ -182,12 +186,7 @@ def query(name: str | None, params: tuple[str, ...], fmt: str, list_queries: boo
         sys.stdout.buffer.write(serialize(answer.triples, ox.RdfFormat.TURTLE))
         sys.stdout.flush()
         return
-    if fmt == "table":
-        _print_table(answer)
-        return
-    parsed = ox.parse_query_results(answer.json, format=ox.QueryResultsFormat.JSON)
-    sys.stdout.buffer.write(parsed.serialize(format=RESULT_FORMATS[fmt]) or b"")
-    sys.stdout.flush()
+    _print_table(answer)
 
 
 def _show(term: Any) -> str:

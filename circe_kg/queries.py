@@ -26,7 +26,7 @@ import pyoxigraph as ox
 from .config import QUERIES_DIR
 from .errors import BadParameter, UnknownQuery
 from .namespaces import XSD, expand
-from .store import Store
+from .store import QueryResult, Store
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
@@ -151,28 +151,37 @@ def _term(parameter: Parameter, raw: str) -> ox.NamedNode | ox.Literal:
 
 @dataclass
 class Answer:
-    """A query's answer, kept in the SPARQL 1.1 JSON results format (so every output is derived from it)."""
+    """A query's answer as Python values: rows of terms, a boolean, or triples."""
 
     query: NamedQuery
-    json: bytes
     variables: list[str]
     rows: list[dict[str, ox.NamedNode | ox.Literal | ox.BlankNode]]
     boolean: bool | None = None
     triples: list[ox.Triple] | None = None  # for CONSTRUCT / DESCRIBE
 
 
+def _execute(store: Store, name: str, values: dict[str, str] | None) -> tuple[NamedQuery, QueryResult]:
+    query = get(name)
+    return query, store.query(query.text, bind(query, values or {}))
+
+
 def run(store: Store, name: str, values: dict[str, str] | None = None) -> Answer:
     """Run the named query with `values` bound; return its answer."""
-    query = get(name)
-    bound = bind(query, values or {})
-    result = store.query(query.text, bound)
+    query, result = _execute(store, name, values)
     if isinstance(result, ox.QueryBoolean):
-        data = result.serialize(format=ox.QueryResultsFormat.JSON) or b""
-        return Answer(query, data, [], [], bool(result))
+        return Answer(query, [], [], bool(result))
     if isinstance(result, ox.QueryTriples):
-        return Answer(query, b"", [], [], triples=list(result))
-    data = result.serialize(format=ox.QueryResultsFormat.JSON) or b""
-    parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
-    variables = [v.value for v in parsed.variables]
-    rows = [{v: solution[v] for v in variables if solution[v] is not None} for solution in parsed]
-    return Answer(query, data, variables, rows)
+        return Answer(query, [], [], triples=list(result))
+    variables = [v.value for v in result.variables]
+    rows = [{v: solution[v] for v in variables if solution[v] is not None} for solution in result]
+    return Answer(query, variables, rows)
+
+
+def serialized(store: Store, name: str, values: dict[str, str] | None,
+               results_format: ox.QueryResultsFormat) -> bytes:
+    """Run the named query and write its answer straight in a SPARQL results format (CSV, TSV, JSON, XML);
+    a CONSTRUCT query's triples come as Turtle, the one format for them here."""
+    _, result = _execute(store, name, values)
+    if isinstance(result, ox.QueryTriples):
+        return ox.serialize(list(result), format=ox.RdfFormat.TURTLE) or b""
+    return result.serialize(format=results_format) or b""
