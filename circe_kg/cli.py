@@ -20,12 +20,13 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import queries
-from .config import default_store_path, history_path, shipped_files
+from .backends import open_store
+from .config import history_path, shipped_files
 from .errors import EXIT_INVALID_DATA, CirceError
 from .loader import load_files, validate_files
 from .namespaces import compact, expand
 from .serialization import serialize
-from .store import EmbeddedStore
+from .store import Store
 from .writes import WriteGate
 
 out = Console(highlight=False, soft_wrap=True)
@@ -61,9 +62,32 @@ def _progress() -> tuple[Progress, Callable[[str, int, int], None]]:
     return progress, update
 
 
-store_option = click.option(
-    "--store", "store_path", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Folder of the on-disk store (default: $CIRCE_KG_STORE or var/store in the checkout).")
+def _remember(context: click.Context, parameter: click.Parameter, value: Any) -> Any:
+    context.meta[f"circe_kg.{parameter.name}"] = value
+    return value
+
+
+def store_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--store, or --endpoint (and --update-endpoint) for a SPARQL server; `_open_store()` opens the choice."""
+    for option in reversed((
+        click.option("--store", "store_path", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     expose_value=False, callback=_remember,
+                     help="Folder of the on-disk store (default: $CIRCE_KG_STORE or var/store in the checkout)."),
+        click.option("--endpoint", default=None, expose_value=False, callback=_remember, metavar="URL",
+                     help="Use this SPARQL 1.1 server's query URL instead of the on-disk store "
+                          "(default: $CIRCE_KG_ENDPOINT)."),
+        click.option("--update-endpoint", default=None, expose_value=False, callback=_remember, metavar="URL",
+                     help="The server's SPARQL Update URL, if not the query URL (default: "
+                          "$CIRCE_KG_UPDATE_ENDPOINT). The account: $CIRCE_KG_ENDPOINT_USER/_PASSWORD."),
+    )):
+        command = option(command)
+    return command
+
+
+def _open_store() -> Store:
+    meta = click.get_current_context().meta
+    return open_store(meta.get("circe_kg.store_path"), meta.get("circe_kg.endpoint"),
+                      meta.get("circe_kg.update_endpoint"))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=__doc__.split("\n\n", 1)[1])
@@ -77,7 +101,7 @@ def main() -> None:
 @click.option("--graph", "graph_iri", default=None, help="Load the one FILE into this named graph instead of its own.")
 @store_option
 @reports_errors
-def load(files: tuple[Path, ...], graph_iri: str | None, store_path: Path | None) -> None:
+def load(files: tuple[Path, ...], graph_iri: str | None) -> None:
     """Load FILES (default: the shipped ontology/, shapes/ and data/) into the store, all or nothing.
 
     Each file goes to its own named graph; loading a file again replaces its graph. Every file is parsed
@@ -85,9 +109,8 @@ def load(files: tuple[Path, ...], graph_iri: str | None, store_path: Path | None
     """
     paths = list(files) or shipped_files()
     progress, update = _progress()
-    folder = store_path or default_store_path()
-    with EmbeddedStore(folder) as store, progress:
-        summary = load_files(store, paths, update, graph_iri, WriteGate(store, history_path(folder)), _who())
+    with _open_store() as store, progress:
+        summary = load_files(store, paths, update, graph_iri, WriteGate(store, history_path(store)), _who())
     for g in summary.graphs:
         out.print(f"{'replaced' if g.replaced else 'loaded  '} {g.file}: {g.triples} triples -> <{g.graph_iri}>")
     out.print(f"{len(summary.graphs)} file(s) loaded as version {summary.version}; the store holds "
@@ -104,11 +127,10 @@ def _who() -> str:
 @click.option("--to", "version", type=int, required=True, help="The version number (see `circe-kg query history`).")
 @store_option
 @reports_errors
-def restore(graph: str, version: int, store_path: Path | None) -> None:
+def restore(graph: str, version: int) -> None:
     """Bring named GRAPH back to the content it had at VERSION (validated and recorded like any write)."""
-    folder = store_path or default_store_path()
-    with EmbeddedStore(folder) as store:
-        change = WriteGate(store, history_path(folder)).restore(expand(graph) or graph, version, _who())
+    with _open_store() as store:
+        change = WriteGate(store, history_path(store)).restore(expand(graph) or graph, version, _who())
     out.print(f"restored <{change.graphs[0].graph}> to version {version}, recorded as version {change.number} "
               f"(+{change.graphs[0].added} / -{change.graphs[0].removed} triples)")
 
@@ -121,7 +143,7 @@ def restore(graph: str, version: int, store_path: Path | None) -> None:
               help="Validate FILES together with the store's graphs (default: with the shipped files).")
 @store_option
 @reports_errors
-def validate(files: tuple[Path, ...], fmt: str, against_store: bool, store_path: Path | None) -> None:
+def validate(files: tuple[Path, ...], fmt: str, against_store: bool) -> None:
     """Validate FILES (default: the shipped ones) as if they were loaded. Nothing is stored.
 
     FILES replace the shipped files of the same name, so an edited copy of data/practices.ttl is checked in
@@ -129,7 +151,7 @@ def validate(files: tuple[Path, ...], fmt: str, against_store: bool, store_path:
     """
     paths = list(files)
     if against_store:
-        with EmbeddedStore(store_path or default_store_path()) as store:
+        with _open_store() as store:
             report = validate_files(store, paths)
     else:
         given = {p.resolve() for p in paths}
@@ -155,7 +177,7 @@ def validate(files: tuple[Path, ...], fmt: str, against_store: bool, store_path:
 @click.option("--list", "list_queries", is_flag=True, help="List the named queries and their parameters.")
 @store_option
 @reports_errors
-def query(name: str | None, params: tuple[str, ...], fmt: str, list_queries: bool, store_path: Path | None) -> None:
+def query(name: str | None, params: tuple[str, ...], fmt: str, list_queries: bool) -> None:
     """Ask the graph one of the named questions of queries/*.rq (NAME without .rq)."""
     if list_queries or not name:
         for q in queries.available():
@@ -173,7 +195,7 @@ def query(name: str | None, params: tuple[str, ...], fmt: str, list_queries: boo
             raise click.BadParameter(f"{item!r}: write NAME=VALUE", param_hint="--param")
         values[key.strip()] = value
     queries.get(name)  # an unknown name is a usage error before the store is opened
-    with EmbeddedStore(store_path or default_store_path()) as store:
+    with _open_store() as store:
         if fmt != "table":
             sys.stdout.buffer.write(queries.serialized(store, name, values, RESULT_FORMATS[fmt]))
             sys.stdout.flush()
@@ -217,9 +239,9 @@ def _print_table(answer: queries.Answer) -> None:
               help="Write to this file instead of standard output.")
 @store_option
 @reports_errors
-def dump(fmt: str, graph_iri: str | None, output: Path | None, store_path: Path | None) -> None:
+def dump(fmt: str, graph_iri: str | None, output: Path | None) -> None:
     """Write the store's content in an RDF format."""
-    with EmbeddedStore(store_path or default_store_path()) as store:
+    with _open_store() as store:
         if graph_iri and graph_iri not in store.named_graphs():
             raise click.BadParameter(f"no graph <{graph_iri}> in the store (see `circe-kg graphs`)",
                                      param_hint="--graph")
@@ -234,9 +256,9 @@ def dump(fmt: str, graph_iri: str | None, output: Path | None, store_path: Path 
 @main.command()
 @store_option
 @reports_errors
-def graphs(store_path: Path | None) -> None:
+def graphs() -> None:
     """List the store's named graphs and their triple counts."""
-    with EmbeddedStore(store_path or default_store_path()) as store:
+    with _open_store() as store:
         for iri in store.named_graphs():
             out.print(f"{store.count(iri):>8}  {iri}")
         out.print(f"{store.count():>8}  in all")
@@ -247,15 +269,43 @@ def graphs(store_path: Path | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (127.0.0.1 keeps it local).")
 @store_option
 @reports_errors
-def serve(port: int, host: str, store_path: Path | None) -> None:
+def serve(port: int, host: str) -> None:
     """Serve the web app and the SPARQL endpoint over the store."""
     from waitress import serve as waitress_serve
 
     from .web import create_app
 
-    store = EmbeddedStore(store_path or default_store_path())
+    store = _open_store()
     if store.count() == 0:
         err.print("note: the store is empty; run `circe-kg load` first to load the shipped data")
     app = create_app(store=store)
     out.print(f"circe-kg serving {store.count()} triples on http://{host}:{port}/  (SPARQL: /sparql)")
     waitress_serve(app, host=host, port=port, threads=8, ident="circe-kg")
+
+
+@main.command()
+@click.option("--triples", type=click.IntRange(min=1), default=None,
+              help="About how many triples to write (within ±20 %); picks the number of projects.")
+@click.option("--projects", type=click.IntRange(min=1), default=None, help="How many projects to write, instead.")
+@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
+              help="The same seed and size write the same file, byte for byte.")
+@click.option("--out", "output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The file to write: .nt for N-Triples (the fast one) or .ttl for Turtle.")
+@reports_errors
+def generate(triples: int | None, projects: int | None, seed: int, output: Path) -> None:
+    """Write synthetic benchmark data of CircE's shape: projects, partners, instruments, barriers, practices,
+    action plans, monitoring, transfers.
+
+    Every resource is marked circe:illustrative, with a note naming this command, and lives under
+    https://w3id.org/circe-kg/id/synthetic/. Load the file with `circe-kg load FILE` (a data graph of its own,
+    removable as one); it is never written into data/.
+    """
+    from . import synthetic
+    from .errors import UsageError
+
+    if (triples is None) == (projects is None):
+        raise UsageError("give either --triples or --projects (one of them)",
+                         "e.g. circe-kg generate --triples 100000 --seed 1 --out /tmp/synthetic.nt")
+    count = projects if projects is not None else synthetic.projects_for(triples or 0)
+    written = synthetic.write_file(output, count, seed)
+    out.print(f"wrote {written} triples of {count} synthetic project(s) (seed {seed}) to {output}")

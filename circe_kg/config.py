@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
@@ -23,6 +24,8 @@ def shipped_files() -> list[Path]:
     return files
 
 
-def history_path(store_path: Path) -> Path:
-    """Where the versions of a store's graphs are kept: beside the store folder."""
-    return Path(os.environ.get("CIRCE_KG_HISTORY", store_path.parent / "history"))
+def history_path(store: Any) -> Path | None:
+    """Where the versions of a store's graphs are kept: $CIRCE_KG_HISTORY, else beside the store."""
+    if "CIRCE_KG_HISTORY" in os.environ:
+        return Path(os.environ["CIRCE_KG_HISTORY"])
+    return store.local_folder / "history" if store.local_folder is not None else None

@@ -170,11 +170,17 @@ def run(store: Store, name: str, values: dict[str, str] | None = None) -> Answer
     query, result = _execute(store, name, values)
     if isinstance(result, ox.QueryBoolean):
         return Answer(query, [], [], bool(result))
-    if isinstance(result, ox.QueryTriples):
-        return Answer(query, [], [], triples=list(result))
+    if isinstance(result, list):
+        return Answer(query, [], [], triples=result)
     variables = [v.value for v in result.variables]
-    rows = [{v: solution[v] for v in variables if solution[v] is not None} for solution in result]
+    rows = [{v: solution[v] for v in variables if _recorded(solution[v])} for solution in result]
     return Answer(query, variables, rows)
+
+
+def _recorded(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> bool:
+    """GROUP_CONCAT over nothing is "" on some engines (Virtuoso) and unbound on others (Oxigraph): both
+    mean "not recorded", and the data never states an empty string."""
+    return term is not None and not (isinstance(term, ox.Literal) and term.value == "" and not term.language)
 
 
 def serialized(store: Store, name: str, values: dict[str, str] | None,
@@ -182,6 +188,6 @@ def serialized(store: Store, name: str, values: dict[str, str] | None,
     """Run the named query and write its answer straight in a SPARQL results format (CSV, TSV, JSON, XML);
     a CONSTRUCT query's triples come as Turtle, the one format for them here."""
     _, result = _execute(store, name, values)
-    if isinstance(result, ox.QueryTriples):
-        return ox.serialize(list(result), format=ox.RdfFormat.TURTLE) or b""
+    if isinstance(result, list):
+        return ox.serialize(result, format=ox.RdfFormat.TURTLE) or b""
     return result.serialize(format=results_format) or b""

@@ -1,7 +1,7 @@
 """The store behind one small interface, so the loader, queries, CLI and web app never care which one it is.
 
-`EmbeddedStore` is Oxigraph on disk (RocksDB): a folder, opened by one process at a time. A remote SPARQL
-1.1 server will implement the same `Store` protocol (scale-out issue).
+`EmbeddedStore` is Oxigraph on disk (RocksDB): a folder, opened by one process at a time. `RemoteStore`
+(remote_store.py) is any SPARQL 1.1 server behind the same protocol; `backends.open_store` picks one.
 
 Atomicity: `replace_graphs` sends one SPARQL Update (DROP + INSERT DATA per graph). Oxigraph applies an
 update in one transaction, so readers see the old graphs or the new ones, never a mix, and a crash in the
@@ -20,11 +20,13 @@ from .errors import StoreUnavailable
 from .namespaces import PREFIXES
 from .serialization import serialize
 
-QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+# A CONSTRUCT or DESCRIBE answer comes as a list of triples, the one form every backend can give.
+QueryResult = ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]
 
 
 class Store(Protocol):
     generation: int  # bumped by every write, so copies and caches know when they are stale
+    local_folder: Path | None  # where history, dumps and indexes are kept beside the store (None: nowhere)
 
     def named_graphs(self) -> list[str]: ...
     def count(self, graph_iri: str | None = None) -> int: ...
@@ -46,14 +48,22 @@ def replace_graphs_update(graphs: Mapping[str, Iterable[ox.Triple] | None],
     parts: list[str] = []
 
     def insert(graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> None:
-        body = ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES)
-        if body:
+        listed = list(triples)
+        body = ox.serialize(listed, format=ox.RdfFormat.N_TRIPLES)
+        if not body:
+            return
+        # Blank nodes: some servers (Virtuoso) refuse them in INSERT DATA; an INSERT template with an empty
+        # WHERE means the same (one fresh node per label) everywhere.
+        if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in listed):
+            parts.append(f"INSERT {{ GRAPH {graph} {{\n" + body.decode("utf-8") + "} } WHERE {}")
+        else:
             parts.append(f"INSERT DATA {{ GRAPH {graph} {{\n" + body.decode("utf-8") + "} }")
 
     for graph_iri, triples in graphs.items():
         graph = ox.NamedNode(graph_iri)
         parts.append(f"DROP SILENT GRAPH {graph}")
         if triples is not None:
+            parts.append(f"CREATE SILENT GRAPH {graph}")  # an empty file stays visible as an empty graph
             insert(graph, triples)
     for graph_iri, triples in (append or {}).items():
         insert(ox.NamedNode(graph_iri), triples)
@@ -65,6 +75,7 @@ class EmbeddedStore:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
+        self.local_folder = path.parent if path is not None else None
         self.generation = 0
         try:
             if path is None:
@@ -93,11 +104,7 @@ class EmbeddedStore:
 
     def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Triple] | None],
                        append: Mapping[str, Iterable[ox.Triple]] | None = None) -> None:
-        materialised = {iri: (list(t) if t is not None else None) for iri, t in graphs.items()}
-        self._store.update(replace_graphs_update(materialised, append))
-        for iri, triples in materialised.items():
-            if triples == []:  # keep an empty file visible as an (empty) named graph
-                self._store.add_graph(ox.NamedNode(iri))
+        self._store.update(replace_graphs_update(graphs, append))
         self._store.flush()
         self.generation += 1
 
@@ -111,8 +118,9 @@ class EmbeddedStore:
     def query(self, sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult:
         """Run a SPARQL query over the union of all graphs, with parameters bound (never pasted)."""
         bound = {ox.Variable(name): value for name, value in (substitutions or {}).items()}
-        return self._store.query(sparql, prefixes=PREFIXES, use_default_graph_as_union=True,
-                                 substitutions=bound or None)
+        result = self._store.query(sparql, prefixes=PREFIXES, use_default_graph_as_union=True,
+                                   substitutions=bound or None)
+        return list(result) if isinstance(result, ox.QueryTriples) else result
 
     def dump(self, rdf_format: ox.RdfFormat, graph_iri: str | None = None) -> bytes:
         if graph_iri is not None:
@@ -134,6 +142,3 @@ class EmbeddedStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-
-def open_store(path: Path | None) -> EmbeddedStore:
-    return EmbeddedStore(path)

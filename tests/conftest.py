@@ -16,17 +16,38 @@ from click.testing import CliRunner
 
 from circe_kg.config import shipped_files
 from circe_kg.loader import load_files
+from circe_kg.local_servers import LocalServer, OxigraphServer
+from circe_kg.remote_store import RemoteStore
 from circe_kg.store import EmbeddedStore
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+# Every test that reads the shipped data runs on each backend: the embedded store and a real Oxigraph
+# server (Virtuoso's own suite is tests/test_backends.py: its SPARQL differs in known ways, listed there).
+BACKENDS = ["embedded", "oxigraph-server"]
+
+
 @pytest.fixture(scope="session")
-def loaded_store() -> EmbeddedStore:
-    """The shipped ontology, shapes and data, loaded once (tests must not write to it)."""
-    store = EmbeddedStore(None)
+def oxigraph_server(tmp_path_factory):
+    with OxigraphServer(tmp_path_factory.mktemp("oxigraph-server")) as server:
+        yield server
+
+
+def remote_store_for(server: LocalServer) -> RemoteStore:
+    return RemoteStore(server.query_url, server.update_url, user=server.user, password=server.password)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def loaded_store(request):
+    """The shipped ontology, shapes and data, loaded once per backend (tests must not write to it)."""
+    if request.param == "embedded":
+        store = EmbeddedStore(None)
+    else:
+        store = remote_store_for(request.getfixturevalue("oxigraph_server"))
     load_files(store, shipped_files())
-    return store
+    yield store
+    store.close()
 
 
 @pytest.fixture
@@ -62,16 +83,21 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    """Start a real `circe-kg serve` on 127.0.0.1 over a freshly loaded on-disk store; yields a function
-    that takes extra environment settings and returns the base URL. Stopped at the end of the module."""
+@pytest.fixture(scope="module", params=BACKENDS)
+def served(request, tmp_path_factory):
+    """Start a real `circe-kg serve` on 127.0.0.1 over freshly loaded data — in an on-disk store, or in a
+    real Oxigraph server of its own; yields a function that takes extra environment settings and returns
+    the base URL. Stopped at the end of the module."""
     processes = []
+    servers: list[LocalServer] = []
 
     def start(**settings: str) -> str:
         folder = tmp_path_factory.mktemp("served")
         command = Path(sys.executable).parent / "circe-kg"
-        env = {**os.environ, "CIRCE_KG_STORE": str(folder / "store"), **settings}
+        env = {**os.environ, "CIRCE_KG_STORE": str(folder / "store"), "CIRCE_KG_VAR": str(folder), **settings}
+        if request.param == "oxigraph-server":
+            servers.append(OxigraphServer(folder / "oxigraph"))
+            env.update(CIRCE_KG_ENDPOINT=servers[-1].query_url, CIRCE_KG_UPDATE_ENDPOINT=servers[-1].update_url)
         subprocess.run([command, "load"], env=env, check=True, capture_output=True, timeout=120)
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
@@ -94,3 +120,5 @@ def served(tmp_path_factory):
         process.terminate()
         process.wait(timeout=10)
         log.close()
+    for server in servers:
+        server.stop()

@@ -16,7 +16,7 @@ def base(served):
 
 
 @pytest.fixture(scope="module")
-def page():
+def page(base):  # a fresh browser, without cookies, for each backend
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         context = browser.new_context()

@@ -17,7 +17,7 @@ def base(served):
 
 
 @pytest.fixture(scope="module")
-def page():
+def page(base):  # a fresh browser, without cookies, for each backend
     SCREENSHOTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)

@@ -121,3 +121,12 @@ def test_void_conforms_to_the_official_dcat_ap_shapes(client):
     assert (dataset, void.sparqlEndpoint, rdflib.URIRef("http://localhost/sparql")) in graph
     assert len(list(graph.objects(dataset, void.dataDump))) == 4
     assert (dataset, rdflib.DCTERMS.spatial, rdflib.URIRef("http://data.europa.eu/nuts/code/ITC4")) in graph
+
+
+def test_id_without_accept_header_redirects_to_the_page(client):
+    """A client that sends no Accept at all (curl -H 'Accept:', some crawlers) gets the page, not a 500."""
+    response = client.get("/id/practice/albergo-diffuso", environ_base={"HTTP_ACCEPT": ""})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/page/practice/albergo-diffuso")
+    missing = client.get("/id/practice/no-such-practice", environ_base={"HTTP_ACCEPT": ""})
+    assert missing.status_code == 404

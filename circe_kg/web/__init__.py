@@ -1,7 +1,8 @@
 """The Flask application factory. Nothing happens at import; `create_app` wires the store and blueprints.
 
 Settings (pass in `config`, or set the same names as CIRCE_KG_* environment variables for `circe-kg serve`):
-STORE_PATH, PERSISTENT_BASE (the base of resource IRIs, default https://w3id.org/circe-kg/), DUMPS_DIR,
+STORE_PATH or ENDPOINT (a SPARQL server's query URL; see backends.py),
+PERSISTENT_BASE (the base of resource IRIs, default https://w3id.org/circe-kg/), DUMPS_DIR,
 SPARQL_TIMEOUT_S (10), SPARQL_MAX_RESULT_BYTES (16 MiB), SPARQL_WORKERS (3), MAX_CONTENT_LENGTH (16 MiB),
 HISTORY_DIR (versions kept for restore), WRITE_TOKENS ({token: agent name}; in production the tokens come
 from CIRCE_KG_WRITE_TOKEN / CIRCE_KG_TOKENS_FILE, see web/writes.py).
@@ -16,12 +17,14 @@ from typing import Any
 
 from flask import Flask
 
+from ..backends import open_store
 from ..config import default_store_path, history_path
 from ..dumps import Dumps
 from ..namespaces import BASE
+from ..remote_store import RemoteQueryProxy, RemoteStore
 from ..sandbox import Limits, QuerySandbox
 from ..search import SearchIndex
-from ..store import EmbeddedStore, Store
+from ..store import Store
 from ..writes import WriteGate
 from . import browse, dumps, edit, errors, home, i18n, linked_data, query_page, sparql, validate_page, void, writes
 
@@ -50,17 +53,18 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
     app.config.update(_from_environment())
     app.config.update(config or {})
     if store is None:
-        store = EmbeddedStore(Path(app.config.get("STORE_PATH", default_store_path())))
+        store = open_store(Path(app.config.get("STORE_PATH", default_store_path())), app.config.get("ENDPOINT"))
     app.extensions["circe_store"] = store
-    sandbox = QuerySandbox(store, Limits(float(app.config["SPARQL_TIMEOUT_S"]),
-                                         int(app.config["SPARQL_MAX_RESULT_BYTES"]), int(app.config["SPARQL_WORKERS"])))
+    limits = Limits(float(app.config["SPARQL_TIMEOUT_S"]), int(app.config["SPARQL_MAX_RESULT_BYTES"]),
+                    int(app.config["SPARQL_WORKERS"]))
+    # Strangers' queries: a server enforces its own limits, so they are forwarded; the embedded store's
+    # cannot be interrupted in-process, so they run in killable workers.
+    sandbox = RemoteQueryProxy(store, limits) if isinstance(store, RemoteStore) else QuerySandbox(store, limits)
     atexit.register(sandbox.close)
     app.extensions["circe_sandbox"] = sandbox
-    dumps_dir = app.config.get("DUMPS_DIR") or (
-        Path(store.path).parent / "dumps" if getattr(store, "path", None) else default_store_path().parent / "dumps")
+    dumps_dir = app.config.get("DUMPS_DIR") or (store.local_folder or default_store_path().parent) / "dumps"
     app.extensions["circe_dumps"] = Dumps(store, Path(dumps_dir))
-    history_dir = app.config.get("HISTORY_DIR") or (
-        history_path(Path(store.path)) if getattr(store, "path", None) else None)
+    history_dir = app.config.get("HISTORY_DIR") or history_path(store)
     app.extensions["circe_gate"] = WriteGate(store, Path(history_dir) if history_dir else None)
     app.extensions["circe_tokens"] = writes.configured_tokens(app.config)
     app.extensions["circe_search"] = SearchIndex(store)

@@ -49,7 +49,7 @@ def _wanted() -> str:
     """html or an RDF media type, from Accept (HTML wins ties, as browsers send */* too)."""
     offered = HTML_TYPES + [t.mime for t in RDF_TYPES]
     if not request.accept_mimetypes:
-        return "text/html"
+        return "html"  # no Accept: a person with a simple client, or a crawler
     best = request.accept_mimetypes.best_match(offered)
     if best is None:
         raise NotAcceptable("none of the media types in Accept is offered for this resource",

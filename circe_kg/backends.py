@@ -1,0 +1,33 @@
+"""Which store to use: the embedded on-disk store (the default) or a SPARQL 1.1 server.
+
+Options win over environment variables: `--endpoint` / CIRCE_KG_ENDPOINT (the query URL) selects a server,
+`--update-endpoint` / CIRCE_KG_UPDATE_ENDPOINT (default: the query URL) is where writes go, and
+CIRCE_KG_ENDPOINT_USER / CIRCE_KG_ENDPOINT_PASSWORD are the account for writes (kept out of command lines).
+Otherwise `--store` / CIRCE_KG_STORE (default var/store) is the embedded store's folder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .config import PROJECT_ROOT, default_store_path
+from .remote_store import RemoteStore, local_folder_for
+from .store import EmbeddedStore, Store
+
+
+def configured_endpoint(endpoint: str | None = None) -> str | None:
+    return endpoint or os.environ.get("CIRCE_KG_ENDPOINT") or None
+
+
+def open_store(store_path: Path | None = None, endpoint: str | None = None,
+               update_endpoint: str | None = None) -> Store:
+    endpoint = configured_endpoint(endpoint)
+    if endpoint is None:
+        return EmbeddedStore(store_path or default_store_path())
+    return RemoteStore(
+        endpoint, update_endpoint or os.environ.get("CIRCE_KG_UPDATE_ENDPOINT") or None,
+        user=os.environ.get("CIRCE_KG_ENDPOINT_USER") or None,
+        password=os.environ.get("CIRCE_KG_ENDPOINT_PASSWORD") or None,
+        timeout_s=float(os.environ.get("CIRCE_KG_ENDPOINT_TIMEOUT_S", "60")),
+        local_folder=local_folder_for(endpoint, Path(os.environ.get("CIRCE_KG_VAR", PROJECT_ROOT / "var"))))

@@ -1,0 +1,349 @@
+"""The `Store` interface over any SPARQL 1.1 server (Query + Update protocols), e.g. Oxigraph server or Virtuoso.
+
+What a remote server cannot do the way the embedded store does, and what this module does instead:
+- **Parameters.** Servers have no pre-bound variables, so a query's parameters are bound by a `VALUES` block
+  opened at the top of its outermost `WHERE` group (`with_values`): the values are RDF terms written by
+  Oxigraph's serialiser, never user text pasted into the query. A test checks that every named query gives
+  the same answer this way as with the embedded store's own binding.
+- **Prefixes.** The shared prefixes (`namespaces.PREFIXES`) are declared in front of every query.
+- **Union default graph.** Named queries read the union of the named graphs. Virtuoso does that by default;
+  Oxigraph server needs `--union-default-graph`. Opening the store checks it, and says what to change.
+- **All or nothing.** A write is validated before it is sent, then sent as one SPARQL Update request (DROP +
+  INSERT DATA per graph). Oxigraph server runs one request as one transaction: a failure leaves the old
+  graphs. Virtuoso applies the operations before a failing one and keeps them, so for it (and any server
+  not known to be transactional) the graphs' old content is read first and put back if the update fails.
+  What this does not cover on such a server: a crash of the server in the middle of an update. Then
+  `circe-kg restore` brings a graph back from the history. tests/test_backends.py proves both paths.
+
+Errors are typed: an unreachable server is `StoreUnavailable` (HTTP 503, exit code 3) naming the URL; a
+refused update is `WriteRefused`; a server that does not answer in time is `QueryTimeout`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pyoxigraph as ox
+import requests
+
+from .errors import CirceError, NotAcceptable, QueryTimeout, ResultTooLarge, StoreUnavailable, UsageError, WriteRefused
+from .namespaces import GRAPH, PREFIXES
+from .sandbox import GRAPH_FORMATS, SOLUTION_FORMATS, Limits, QueryReply
+from .serialization import serialize
+from .store import QueryResult, replace_graphs_update
+
+GRAPH_BASE = str(GRAPH)
+PROLOGUE = "".join(f"PREFIX {prefix}: <{iri}>\n" for prefix, iri in PREFIXES.items())
+SOLUTIONS_ACCEPT = "application/sparql-results+xml"
+TRIPLES_ACCEPT = "application/n-triples"
+_VIRTUOSO_BNODE = re.compile(rb"(<bnode>)nodeID://")
+
+# Just enough of SPARQL's lexical structure to find the outermost WHERE group without being fooled by
+# braces or keywords inside comments, strings and IRIs.
+_TOKEN = re.compile(r"""
+    (?P<comment>\#[^\n]*)
+  | (?P<long_string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*''')
+  | (?P<string>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+  | (?P<iri><[^<>"{}|^`\\\s]*>)
+  | (?P<open>\{) | (?P<close>\})
+  | (?P<word>[A-Za-z_][A-Za-z_0-9-]*)
+  | (?P<other>.)
+""", re.VERBOSE | re.DOTALL)
+
+
+def query_form(sparql: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first of them outside comments, strings and IRIs."""
+    for token in _TOKEN.finditer(sparql):
+        if token.lastgroup == "word" and token.group().upper() in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+            return token.group().upper()
+    return ""
+
+
+def _outermost_where_group(sparql: str) -> int:
+    """The offset just after the `{` that opens the query's outermost WHERE group."""
+    depth, previous_word, form, opened = 0, "", "", 0
+    for token in _TOKEN.finditer(sparql):
+        kind = token.lastgroup
+        if kind == "word":
+            word = token.group().upper()
+            if depth == 0 and not form and word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+                form = word
+            previous_word = word
+        elif kind == "open":
+            if depth == 0:
+                opened += 1
+                if form == "CONSTRUCT" and opened == 1 and previous_word == "WHERE":
+                    break  # CONSTRUCT WHERE { … }: its one group is also the template, which takes no VALUES
+                # `WHERE {` always; without the keyword, the first group of SELECT/ASK/DESCRIBE (a CONSTRUCT's
+                # first group is its template).
+                if previous_word == "WHERE" or (form in ("SELECT", "ASK", "DESCRIBE") and opened == 1):
+                    return token.end()
+            depth += 1
+            previous_word = ""
+        elif kind == "close":
+            depth -= 1
+            previous_word = ""
+        elif kind in ("long_string", "string", "iri", "other") and not token.group().isspace():
+            previous_word = ""
+    raise UsageError("cannot bind parameters: the query has no WHERE group",
+                     "write the query with an explicit WHERE { … }")
+
+
+def with_values(sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None) -> str:
+    """`sparql` with each parameter bound by a VALUES block at the top of its outermost WHERE group."""
+    if not substitutions:
+        return sparql
+    names = " ".join(f"?{name}" for name in substitutions)
+    terms = " ".join(str(term) for term in substitutions.values())  # N-Triples syntax, escaped by Oxigraph
+    at = _outermost_where_group(sparql)
+    return f"{sparql[:at]}\n  VALUES ({names}) {{ ({terms}) }}\n{sparql[at:]}"
+
+
+class RemoteStore:
+    """A SPARQL 1.1 server as the store. Reads go to `query_url`, writes to `update_url`; `user`/`password`
+    (Basic or Digest, whichever the server asks for) are sent only when the server asks."""
+
+    def __init__(self, query_url: str, update_url: str | None = None, *, user: str | None = None,
+                 password: str | None = None, timeout_s: float = 60.0, local_folder: Path | None = None) -> None:
+        self.query_url = query_url
+        self.update_url = update_url or query_url
+        self.timeout_s = timeout_s
+        self.generation = 0
+        self.path = None  # no folder of its own: not an embedded store
+        self.local_folder = local_folder
+        self._credentials = (user, password or "") if user else None
+        self._auth: requests.auth.AuthBase | None = None
+        self._sessions = threading.local()
+        self._check_reachable_and_union()
+
+    # -- HTTP ------------------------------------------------------------------------------------------------
+    def _session(self) -> requests.Session:
+        session = getattr(self._sessions, "session", None)
+        if session is None:
+            session = self._sessions.session = requests.Session()
+        return session  # type: ignore[no-any-return]
+
+    def _post(self, url: str, data: dict[str, Any], accept: str, *, stream: bool = False,
+              timeout_s: float | None = None, auth: bool = False) -> requests.Response:
+        try:
+            response = self._session().post(url, data=data, headers={"Accept": accept}, stream=stream,
+                                            timeout=(5, timeout_s or self.timeout_s),
+                                            auth=self._auth if auth else None)
+            if response.status_code == 401 and auth and self._credentials and self._auth is None:
+                challenge = response.headers.get("WWW-Authenticate", "")
+                self._auth = (requests.auth.HTTPDigestAuth(*self._credentials) if "digest" in challenge.lower()
+                              else requests.auth.HTTPBasicAuth(*self._credentials))
+                return self._post(url, data, accept, stream=stream, timeout_s=timeout_s, auth=True)
+            return response
+        except requests.Timeout:
+            raise QueryTimeout(f"the SPARQL server at {url} did not answer within {timeout_s or self.timeout_s:g} s",
+                               "try again; if it persists the server is overloaded or the query too heavy") from None
+        except requests.ConnectionError as error:
+            raise StoreUnavailable(f"cannot reach the SPARQL server at {url}: {_reason(error)}",
+                                   "start the server, or check --endpoint / CIRCE_KG_ENDPOINT") from None
+
+    def _check_reachable_and_union(self) -> None:
+        response = self._post(self.query_url, {"query": "ASK { ?s ?p ?o }"}, SOLUTIONS_ACCEPT, timeout_s=10)
+        # Oxigraph runs each update request as one transaction; for any other server circe-kg does not
+        # assume it (Virtuoso keeps the operations before a failing one), and undoes a failed write itself.
+        self.atomic_updates = response.headers.get("Server", "").startswith("Oxigraph/")
+        if response.status_code != 200:
+            raise StoreUnavailable(f"{self.query_url} is not a SPARQL endpoint: it answered HTTP "
+                                   f"{response.status_code} to ASK {{ ?s ?p ?o }}",
+                                   "give the server's query URL, e.g. http://host:7878/query for Oxigraph "
+                                   "or http://host:8890/sparql for Virtuoso")
+        default_has_triples = bool(ox.parse_query_results(response.content, ox.QueryResultsFormat.XML))
+        if not default_has_triples and self.count() > 0:
+            raise StoreUnavailable(
+                f"the SPARQL server at {self.query_url} does not query the union of its named graphs by default",
+                "start Oxigraph server with --union-default-graph (Virtuoso does this by default)")
+
+    # -- reads -----------------------------------------------------------------------------------------------
+    def _select(self, sparql: str) -> ox.QuerySolutions:
+        result = self.query(sparql)
+        assert isinstance(result, ox.QuerySolutions)
+        return result
+
+    def named_graphs(self) -> list[str]:
+        rows = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+                            f"FILTER(STRSTARTS(STR(?g), \"{GRAPH_BASE}\")) }}")
+        return sorted(row["g"].value for row in rows)
+
+    def count(self, graph_iri: str | None = None) -> int:
+        if graph_iri is None:
+            pattern = f"GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), \"{GRAPH_BASE}\"))"
+        else:
+            pattern = f"GRAPH {ox.NamedNode(graph_iri)} {{ ?s ?p ?o }}"
+        rows = list(self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}"))
+        return int(rows[0]["n"].value) if rows else 0
+
+    def triples(self, graph_iri: str) -> Iterator[ox.Triple]:
+        result = self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {ox.NamedNode(graph_iri)} {{ ?s ?p ?o }} }}")
+        assert isinstance(result, list)
+        return iter(result)
+
+    def query(self, sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult:
+        """Run a SPARQL query over the union of all graphs, with parameters bound by VALUES (never pasted)."""
+        text = PROLOGUE + with_values(sparql, substitutions)
+        graph_result = query_form(sparql) in ("CONSTRUCT", "DESCRIBE")
+        response = self._post(self.query_url, {"query": text}, TRIPLES_ACCEPT if graph_result else SOLUTIONS_ACCEPT)
+        if response.status_code != 200:
+            raise _server_error(self.query_url, response)
+        content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+        try:
+            if graph_result:
+                fmt = ox.RdfFormat.TURTLE if content_type == "text/turtle" else ox.RdfFormat.N_TRIPLES
+                return [quad.triple for quad in ox.parse(response.content, format=fmt)]
+            # Virtuoso names blank nodes nodeID://b123, which is not a blank node label.
+            content = _VIRTUOSO_BNODE.sub(rb"\1b", response.content)
+            return ox.parse_query_results(content, ox.QueryResultsFormat.XML)
+        except SyntaxError as error:
+            raise StoreUnavailable(f"the SPARQL server at {self.query_url} sent an answer that cannot be read "
+                                   f"({content_type}): {error}") from None
+
+    def dump(self, rdf_format: ox.RdfFormat, graph_iri: str | None = None) -> bytes:
+        if graph_iri is not None:
+            return serialize(self.triples(graph_iri), rdf_format)
+        if rdf_format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+            rows = self._select("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+                                f"FILTER(STRSTARTS(STR(?g), \"{GRAPH_BASE}\")) }}")
+            quads = [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows]  # type: ignore[arg-type]
+            return ox.serialize(quads, format=rdf_format) or b""
+        result = self.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } "
+                            f"FILTER(STRSTARTS(STR(?g), \"{GRAPH_BASE}\")) }}")
+        assert isinstance(result, list)
+        return serialize(result, rdf_format)
+
+    # -- writes ----------------------------------------------------------------------------------------------
+    def _update(self, sparql: str) -> None:
+        response = self._post(self.update_url, {"update": sparql}, "*/*", auth=True,
+                              timeout_s=max(self.timeout_s, 600))
+        if response.status_code in (401, 403):
+            raise WriteRefused(f"the SPARQL server at {self.update_url} refused the update "
+                               f"(HTTP {response.status_code}); nothing was changed",
+                               "give circe-kg an account with update rights: CIRCE_KG_ENDPOINT_USER and "
+                               "CIRCE_KG_ENDPOINT_PASSWORD (Virtuoso: updates go to /sparql-auth)")
+        if response.status_code >= 300:
+            raise _server_error(self.update_url, response, writing=True)
+        self.generation += 1
+
+    def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Triple] | None],
+                       append: Mapping[str, Iterable[ox.Triple]] | None = None) -> None:
+        update = replace_graphs_update(graphs, append)
+        if self.atomic_updates:
+            self._update(update)
+            return
+        # A server that may apply part of a failed update (Virtuoso does): keep what the graphs hold now, and
+        # put it back if the update fails, so the failure still leaves the old state.
+        before = {iri: list(self.triples(iri)) or None for iri in {*graphs, *(append or {})}}
+        try:
+            self._update(update)
+        except CirceError as failure:
+            try:
+                self._update(replace_graphs_update(before))
+            except CirceError:
+                raise StoreUnavailable(
+                    f"the update failed part-way and the previous content could not be put back: "
+                    f"{', '.join(sorted(before))} may be mixed ({failure.message})",
+                    "bring each back with `circe-kg restore GRAPH --to VERSION` (see `circe-kg query history`)",
+                ) from None
+            raise
+
+    def drop_graphs(self, graph_iris: Iterable[str]) -> None:
+        update = " ;\n".join(f"DROP SILENT GRAPH {ox.NamedNode(iri)}" for iri in graph_iris)
+        if update:
+            self._update(update)
+
+    def close(self) -> None:
+        session = getattr(self._sessions, "session", None)
+        if session is not None:
+            session.close()
+
+    def __enter__(self) -> RemoteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _reason(error: Exception) -> str:
+    text = str(error)
+    if "Connection refused" in text:
+        return "connection refused (is the server running?)"
+    if "Name or service not known" in text or "NameResolution" in text:
+        return "unknown host name"
+    if "RemoteDisconnected" in text or "Connection aborted" in text:
+        return "the server closed the connection"
+    return text.split(":")[-1].strip(" ')\"") or type(error).__name__
+
+
+def _server_error(url: str, response: requests.Response, writing: bool = False) -> CirceError:
+    body = re.sub(r"\s+", " ", response.text)[:500]
+    what = "update" if writing else "query"
+    if response.status_code == 400:
+        return UsageError(f"the SPARQL server at {url} rejected the {what}: {body}",
+                          "nothing was changed" if writing else "check the query")
+    return StoreUnavailable(f"the SPARQL server at {url} failed the {what} (HTTP {response.status_code}): {body}",
+                            ("nothing was changed; " if writing else "") + "see the server's log")
+
+
+def local_folder_for(query_url: str, root: Path) -> Path:
+    """A folder under `root` for what circe-kg keeps beside a remote store (history, dumps, search index)."""
+    parts = urlsplit(query_url)
+    return root / "remote" / re.sub(r"[^A-Za-z0-9.-]+", "-", f"{parts.hostname}-{parts.port or 80}{parts.path}")
+
+
+class RemoteQueryProxy:
+    """The public /sparql over a remote store: strangers' queries are forwarded to the server (which enforces
+    its own limits, e.g. `oxigraph serve --timeout-s`), with circe-kg's time limit and result-size cap."""
+
+    def __init__(self, store: RemoteStore, limits: Limits) -> None:
+        self.store = store
+        self.limits = limits
+
+    def run(self, text: str, solution_mime: str | None, graph_mime: str | None,
+            default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()) -> QueryReply:
+        accept = ", ".join(m for m in (solution_mime, graph_mime) if m) or "*/*"
+        data: dict[str, Any] = {"query": text}
+        if default_graphs:
+            data["default-graph-uri"] = list(default_graphs)
+        if named_graphs:
+            data["named-graph-uri"] = list(named_graphs)
+        started = time.monotonic()
+        response = self.store._post(self.store.query_url, data, accept, stream=True, timeout_s=self.limits.timeout_s)
+        with response:
+            if response.status_code == 400:
+                body = re.sub(r"\s+", " ", response.text)[:500]
+                raise UsageError(f"SPARQL syntax error (reported by the SPARQL server): {body}",
+                                 "check the query near the position given")
+            if response.status_code == 406:
+                raise NotAcceptable("none of the media types in Accept can express this result",
+                                    "accept one of: " + ", ".join([*SOLUTION_FORMATS, *GRAPH_FORMATS]))
+            if response.status_code != 200:
+                raise _server_error(self.store.query_url, response)
+            mime = response.headers.get("Content-Type", "").split(";")[0].strip()
+            kind = "graph" if mime in GRAPH_FORMATS else "solutions"
+            chunks, size = [], 0
+            try:
+                for chunk in response.iter_content(64 * 1024):
+                    size += len(chunk)
+                    if size > self.limits.max_result_bytes:
+                        raise ResultTooLarge(f"the result is larger than the {self.limits.max_result_bytes} byte "
+                                             "limit", "add LIMIT / OFFSET to page through it, or download a dump")
+                    if time.monotonic() - started > self.limits.timeout_s:
+                        raise QueryTimeout(f"the query ran longer than the {self.limits.timeout_s:g} s limit",
+                                           "narrow the pattern, add LIMIT, or run it on a dump (/dumps/)")
+                    chunks.append(chunk)
+            except requests.RequestException:
+                raise StoreUnavailable(f"the SPARQL server at {self.store.query_url} stopped answering mid-way",
+                                       "try again") from None
+        return QueryReply(kind, mime, b"".join(chunks))
+
+    def close(self) -> None:
+        pass
