@@ -44,6 +44,16 @@ if [ -n "$extras" ] && [ ! -x /usr/bin/chromium ]; then
     || { echo "setup failed: could not install Debian's chromium for the browser tests" >&2; exit 1; }
 fi
 
+# The server-backend tests start a real Virtuoso (Debian's package; its own service is not used or started).
+# Debian's installer asks for the system instance's DBA password: give it a random one, never stored.
+if [ -n "$extras" ] && ! command -v virtuoso-t >/dev/null 2>&1; then
+  password="v$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  printf 'virtuoso-opensource-7 virtuoso-opensource-7/dba-password password %s\nvirtuoso-opensource-7 virtuoso-opensource-7/dba-password-again password %s\n' \
+    "$password" "$password" | debconf-set-selections
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource >/dev/null; } \
+    || { echo "setup failed: could not install Debian's virtuoso-opensource for the server-backend tests" >&2; exit 1; }
+fi
+
 # owlready2's reasoner (HermiT) runs on Java.
 if ! command -v java >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null
