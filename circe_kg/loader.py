@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .config import history_path
 from .errors import UsageError
 from .namespaces import GRAPH
 from .rdf_files import DATASET_FORMATS, KINDS, ParsedFile, kind_of_graph, parse_dataset_file, parse_file, parse_text
 from .store import Store
 from .validation import Report, validate_state
-from .writes import WriteGate, checksum
+from .writes import WriteGate, checksum, graph_content
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 
@@ -43,7 +44,8 @@ class LoadSummary:
 def _state_after(store: Store, parsed: list[ParsedFile]) -> dict[str, list[ox.Triple]]:
     """Every graph's content as it would be after loading `parsed` (the current store, with those replaced)."""
     incoming = {p.graph_iri: p.triples for p in parsed}
-    state = {iri: list(store.triples(iri)) for iri in store.named_graphs()
+    history = history_path(store)
+    state = {iri: graph_content(store, history, iri) for iri in store.named_graphs()
              if iri not in incoming and kind_of_graph(iri) != "system"}
     state.update(incoming)
     return state
@@ -80,7 +82,7 @@ def load_files(store: Store, paths: Iterable[Path], progress: Progress | None = 
     existing = set(store.named_graphs())
     if progress:
         progress("validating and writing", 0, 1)
-    gate = gate or WriteGate(store, None)
+    gate = gate or WriteGate(store, history_path(store))
     upload = checksum("".join(p.text for p in parsed).encode("utf-8"))
     # A backup brings its history along, so the system graphs may be written by a load (not over HTTP).
     change = gate.commit({p.graph_iri: p.triples for p in parsed}, "load", agent, upload, parsed,

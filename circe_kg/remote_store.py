@@ -40,9 +40,9 @@ from .store import QueryResult, replace_graphs_update
 
 GRAPH_BASE = str(GRAPH)
 PROLOGUE = "".join(f"PREFIX {prefix}: <{iri}>\n" for prefix, iri in PREFIXES.items())
-SOLUTIONS_ACCEPT = "application/sparql-results+xml"
+SOLUTIONS_ACCEPT = "application/sparql-results+json"  # (Oxigraph's XML results reader trims literals)
 TRIPLES_ACCEPT = "application/n-triples"
-_VIRTUOSO_BNODE = re.compile(rb"(<bnode>)nodeID://")
+_VIRTUOSO_BNODE = re.compile(rb'("type": ?"bnode", ?"value": ?")nodeID://')
 
 # Just enough of SPARQL's lexical structure to find the outermost WHERE group without being fooled by
 # braces or keywords inside comments, strings and IRIs.
@@ -153,12 +153,16 @@ class RemoteStore:
         # Oxigraph runs each update request as one transaction; for any other server circe-kg does not
         # assume it (Virtuoso keeps the operations before a failing one), and undoes a failed write itself.
         self.atomic_updates = response.headers.get("Server", "").startswith("Oxigraph/")
+        # Virtuoso 7 keeps typed numbers as SQL values: "18000.00"^^xsd:decimal comes back as
+        # "18000"^^xsd:integer, "1"^^xsd:positiveInteger as true. The write gate then validates against its
+        # own record of what it wrote (the history) instead of what the server hands back.
+        self.faithful_literals = not response.headers.get("Server", "").startswith("Virtuoso/")
         if response.status_code != 200:
             raise StoreUnavailable(f"{self.query_url} is not a SPARQL endpoint: it answered HTTP "
                                    f"{response.status_code} to ASK {{ ?s ?p ?o }}",
                                    "give the server's query URL, e.g. http://host:7878/query for Oxigraph "
                                    "or http://host:8890/sparql for Virtuoso")
-        default_has_triples = bool(ox.parse_query_results(response.content, ox.QueryResultsFormat.XML))
+        default_has_triples = bool(ox.parse_query_results(response.content, ox.QueryResultsFormat.JSON))
         if not default_has_triples and self.count() > 0:
             raise StoreUnavailable(
                 f"the SPARQL server at {self.query_url} does not query the union of its named graphs by default",
@@ -202,7 +206,7 @@ class RemoteStore:
                 return [quad.triple for quad in ox.parse(response.content, format=fmt)]
             # Virtuoso names blank nodes nodeID://b123, which is not a blank node label.
             content = _VIRTUOSO_BNODE.sub(rb"\1b", response.content)
-            return ox.parse_query_results(content, ox.QueryResultsFormat.XML)
+            return ox.parse_query_results(content, ox.QueryResultsFormat.JSON)
         except SyntaxError as error:
             raise StoreUnavailable(f"the SPARQL server at {self.query_url} sent an answer that cannot be read "
                                    f"({content_type}): {error}") from None
@@ -286,6 +290,9 @@ def _reason(error: Exception) -> str:
 def _server_error(url: str, response: requests.Response, writing: bool = False) -> CirceError:
     body = re.sub(r"\s+", " ", response.text)[:500]
     what = "update" if writing else "query"
+    if re.search(r"estimated execution time|timeout|timed out", body, re.IGNORECASE):
+        return QueryTimeout(f"the SPARQL server at {url} stopped the {what} at its time limit: {body}",
+                            "narrow the pattern, add LIMIT, or run it on a dump (/dumps/)")
     if response.status_code == 400:
         return UsageError(f"the SPARQL server at {url} rejected the {what}: {body}",
                           "nothing was changed" if writing else "check the query")
@@ -316,6 +323,10 @@ class RemoteQueryProxy:
         if named_graphs:
             data["named-graph-uri"] = list(named_graphs)
         started = time.monotonic()
+        try:  # parse here, so every backend reports a syntax error (or an update sent as a query) the same way
+            ox.Store().query(text)  # an empty store: parsing only, nothing is evaluated until iterated
+        except SyntaxError as error:
+            raise UsageError(f"SPARQL syntax error: {error}", "check the query near the position given") from None
         response = self.store._post(self.store.query_url, data, accept, stream=True, timeout_s=self.limits.timeout_s)
         with response:
             if response.status_code == 400:

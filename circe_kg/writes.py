@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -68,6 +69,18 @@ def _literal(value: object, datatype: str) -> ox.Literal:
     return ox.Literal(str(value), datatype=_n(datatype))
 
 
+def graph_content(store: Any, history_dir: Path | None, graph: str) -> list[ox.Triple]:
+    """A graph's content as last written. From the store — unless the store changes literals when it keeps
+    them (Virtuoso hands "18000.00"^^xsd:decimal back as "18000"^^xsd:integer), then from the last version
+    the write gate kept in the history, which holds exactly what was sent."""
+    if getattr(store, "faithful_literals", True) or history_dir is None:
+        return list(store.triples(graph))
+    versions = sorted(history_dir.glob(f"[0-9]*/{_slug(graph)}.nt"))
+    if not versions:
+        return list(store.triples(graph))
+    return [quad.triple for quad in ox.parse(path=versions[-1], format=ox.RdfFormat.N_TRIPLES)]
+
+
 class WriteGate:
     """The one way to change a store: validate, record, apply — or refuse with the report."""
 
@@ -87,9 +100,8 @@ class WriteGate:
                                    f"write to data graphs: {GRAPH}data/…")
         with self._lock:
             present = set(self.store.named_graphs())
-            current = {g: set(self.store.triples(g)) for g in new if g in present}
-            state = {g: list(self.store.triples(g)) for g in present
-                     if g not in new and kind_of_graph(g) != "system"}
+            current = {g: set(self.content(g)) for g in new if g in present}
+            state = {g: self.content(g) for g in present if g not in new and kind_of_graph(g) != "system"}
             state.update({g: t for g, t in new.items() if t is not None})
             report = validate_state(state, parsed)
             if report.violations:
@@ -106,6 +118,9 @@ class WriteGate:
             record = self._provenance(change, upload_checksum, used_version)
             self.store.replace_graphs(new, append={PROVENANCE_GRAPH: record})
             return change
+
+    def content(self, graph: str) -> list[ox.Triple]:
+        return graph_content(self.store, self.history_dir, graph)
 
     def update(self, sparql_update: str, agent: str, upload_checksum: str | None = None) -> Change:
         """Run a SPARQL Update on a copy, then send the graphs it changed through the gate."""

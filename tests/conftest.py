@@ -16,16 +16,17 @@ from click.testing import CliRunner
 
 from circe_kg.config import shipped_files
 from circe_kg.loader import load_files
-from circe_kg.local_servers import LocalServer, OxigraphServer
+from circe_kg.local_servers import LocalServer, OxigraphServer, VirtuosoServer
 from circe_kg.remote_store import RemoteStore
 from circe_kg.store import EmbeddedStore
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-# Every test that reads the shipped data runs on each backend: the embedded store and a real Oxigraph
-# server (Virtuoso's own suite is tests/test_backends.py: its SPARQL differs in known ways, listed there).
-BACKENDS = ["embedded", "oxigraph-server"]
+# Every test that reads the shipped data, and every test of a served app, runs on each backend: the
+# embedded store, a real Oxigraph server and a real Virtuoso (tests/test_backends.py adds what only a
+# server can do wrong).
+BACKENDS = ["embedded", "oxigraph-server", "virtuoso"]
 
 
 @pytest.fixture(scope="session")
@@ -34,8 +35,20 @@ def oxigraph_server(tmp_path_factory):
         yield server
 
 
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory):
+    with VirtuosoServer(tmp_path_factory.mktemp("virtuoso")) as server:
+        yield server
+
+
+def start_server(backend: str, folder: Path) -> LocalServer:
+    return OxigraphServer(folder) if backend == "oxigraph-server" else VirtuosoServer(folder)
+
+
 def remote_store_for(server: LocalServer) -> RemoteStore:
-    return RemoteStore(server.query_url, server.update_url, user=server.user, password=server.password)
+    """A store over the server, keeping its history (and dumps) in the server's folder."""
+    return RemoteStore(server.query_url, server.update_url, user=server.user, password=server.password,
+                       local_folder=server.folder / "circe-kg")
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -44,7 +57,8 @@ def loaded_store(request):
     if request.param == "embedded":
         store = EmbeddedStore(None)
     else:
-        store = remote_store_for(request.getfixturevalue("oxigraph_server"))
+        store = remote_store_for(request.getfixturevalue({"oxigraph-server": "oxigraph_server",
+                                                          "virtuoso": "virtuoso_server"}[request.param]))
     load_files(store, shipped_files())
     yield store
     store.close()
@@ -95,9 +109,11 @@ def served(request, tmp_path_factory):
         folder = tmp_path_factory.mktemp("served")
         command = Path(sys.executable).parent / "circe-kg"
         env = {**os.environ, "CIRCE_KG_STORE": str(folder / "store"), "CIRCE_KG_VAR": str(folder), **settings}
-        if request.param == "oxigraph-server":
-            servers.append(OxigraphServer(folder / "oxigraph"))
-            env.update(CIRCE_KG_ENDPOINT=servers[-1].query_url, CIRCE_KG_UPDATE_ENDPOINT=servers[-1].update_url)
+        if request.param != "embedded":
+            server = start_server(request.param, folder / "server")
+            servers.append(server)
+            env.update(CIRCE_KG_ENDPOINT=server.query_url, CIRCE_KG_UPDATE_ENDPOINT=server.update_url,
+                       CIRCE_KG_ENDPOINT_USER=server.user or "", CIRCE_KG_ENDPOINT_PASSWORD=server.password or "")
         subprocess.run([command, "load"], env=env, check=True, capture_output=True, timeout=120)
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))

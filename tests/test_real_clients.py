@@ -108,7 +108,8 @@ def test_heavy_query_times_out_while_a_simple_one_answers(server):
     assert simple.status_code == 200 and simple.json()["boolean"] is True
     assert simple_seconds < 1.5, simple_seconds
     status, error, seconds = outcome["heavy"]
-    assert (status, error) == (503, "query-timeout") and 1.9 < seconds < 6
+    # Stopped at the limit (Virtuoso refuses it at once, from its own estimate of the cost).
+    assert (status, error) == (503, "query-timeout") and seconds < 6
     # and the service is still up
     assert requests.get(server + "sparql", params={"query": "ASK {}"}, timeout=10).status_code == 200
 
