@@ -3,6 +3,7 @@
 Options win over environment variables: `--endpoint` / CIRCE_KG_ENDPOINT (the query URL) selects a server,
 `--update-endpoint` / CIRCE_KG_UPDATE_ENDPOINT (default: the query URL) is where writes go, and
 CIRCE_KG_ENDPOINT_USER / CIRCE_KG_ENDPOINT_PASSWORD are the account for writes (kept out of command lines).
+`--federate URL,URL,…` / CIRCE_KG_FEDERATE answers across several servers at once, read-only (federation.py).
 Otherwise `--store` / CIRCE_KG_STORE (default var/store) is the embedded store's folder.
 """
 
@@ -12,6 +13,7 @@ import os
 from pathlib import Path
 
 from .config import PROJECT_ROOT, default_store_path
+from .federation import FederatedStore
 from .remote_store import RemoteStore, local_folder_for
 from .store import EmbeddedStore, Store
 
@@ -21,7 +23,11 @@ def configured_endpoint(endpoint: str | None = None) -> str | None:
 
 
 def open_store(store_path: Path | None = None, endpoint: str | None = None,
-               update_endpoint: str | None = None) -> Store:
+               update_endpoint: str | None = None, federate: str | None = None) -> Store:
+    federate = federate or os.environ.get("CIRCE_KG_FEDERATE") or None
+    if federate:
+        return FederatedStore.connect([url.strip() for url in federate.split(",") if url.strip()],
+                                      float(os.environ.get("CIRCE_KG_ENDPOINT_TIMEOUT_S", "30")))
     endpoint = configured_endpoint(endpoint)
     if endpoint is None:
         return EmbeddedStore(store_path or default_store_path())

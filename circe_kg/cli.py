@@ -79,6 +79,8 @@ def store_option(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--update-endpoint", default=None, expose_value=False, callback=_remember, metavar="URL",
                      help="The server's SPARQL Update URL, if not the query URL (default: "
                           "$CIRCE_KG_UPDATE_ENDPOINT). The account: $CIRCE_KG_ENDPOINT_USER/_PASSWORD."),
+        click.option("--federate", default=None, expose_value=False, callback=_remember, metavar="URL,URL,…",
+                     help="Answer across these SPARQL endpoints at once, read-only (default: $CIRCE_KG_FEDERATE)."),
     )):
         command = option(command)
     return command
@@ -87,7 +89,7 @@ def store_option(command: Callable[..., Any]) -> Callable[..., Any]:
 def _open_store() -> Store:
     meta = click.get_current_context().meta
     return open_store(meta.get("circe_kg.store_path"), meta.get("circe_kg.endpoint"),
-                      meta.get("circe_kg.update_endpoint"))
+                      meta.get("circe_kg.update_endpoint"), meta.get("circe_kg.federate"))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=__doc__.split("\n\n", 1)[1])
@@ -201,6 +203,9 @@ def query(name: str | None, params: tuple[str, ...], fmt: str, list_queries: boo
             sys.stdout.flush()
             return
         answer = queries.run(store, name, values)
+        missing = getattr(store, "missing_sources", list)()
+    if missing:
+        err.print("partial answer: these endpoints did not answer: " + ", ".join(missing))
     if answer.boolean is not None:
         click.echo("yes" if answer.boolean else "no")
         return

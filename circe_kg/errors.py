@@ -101,6 +101,11 @@ class NoSuchVersion(UsageError):
     kind = "no-such-version"
 
 
+class NotImplementedHere(CirceError):
+    """A feature this deployment does not offer (e.g. a SPARQL endpoint of a federation's own)."""
+    status = 501
+
+
 class QueryTimeout(CirceError):
     status = 503
     kind = "query-timeout"

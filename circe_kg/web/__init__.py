@@ -20,6 +20,7 @@ from flask import Flask
 from ..backends import open_store
 from ..config import default_store_path, history_path
 from ..dumps import Dumps
+from ..federation import FederatedStore, FederationEndpoint
 from ..namespaces import BASE
 from ..remote_store import RemoteQueryProxy, RemoteStore
 from ..sandbox import Limits, QuerySandbox
@@ -46,6 +47,14 @@ def _from_environment() -> dict[str, Any]:
     return settings
 
 
+def _report_missing_sources(app: Flask, store: Store) -> None:
+    """Over a federation, each page says which endpoints did not answer while it was made."""
+    missing = getattr(store, "missing_sources", lambda: [])
+    forget = getattr(store, "forget_missing", lambda: None)
+    app.before_request(forget)
+    app.context_processor(lambda: {"partial_sources": missing})
+
+
 def create_app(store: Store | None = None, config: dict[str, Any] | None = None) -> Flask:
     """Build the app over `store` (default: the on-disk store at the configured path)."""
     app = Flask(__name__)
@@ -59,7 +68,12 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
                     int(app.config["SPARQL_WORKERS"]))
     # Strangers' queries: a server enforces its own limits, so they are forwarded; the embedded store's
     # cannot be interrupted in-process, so they run in killable workers.
-    sandbox = RemoteQueryProxy(store, limits) if isinstance(store, RemoteStore) else QuerySandbox(store, limits)
+    if isinstance(store, FederatedStore):
+        sandbox: Any = FederationEndpoint(store.endpoints)
+    elif isinstance(store, RemoteStore):
+        sandbox = RemoteQueryProxy(store, limits)
+    else:
+        sandbox = QuerySandbox(store, limits)
     atexit.register(sandbox.close)
     app.extensions["circe_sandbox"] = sandbox
     dumps_dir = app.config.get("DUMPS_DIR") or (store.local_folder or default_store_path().parent) / "dumps"
@@ -68,6 +82,7 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
     app.extensions["circe_gate"] = WriteGate(store, Path(history_dir) if history_dir else None)
     app.extensions["circe_tokens"] = writes.configured_tokens(app.config)
     app.extensions["circe_search"] = SearchIndex(store)
+    _report_missing_sources(app, store)
     errors.init_app(app)
     i18n.init_app(app)
     for blueprint in (home.bp, sparql.bp, query_page.bp, linked_data.bp, dumps.bp, void.bp, writes.bp,
