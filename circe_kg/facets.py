@@ -39,6 +39,7 @@ class Facet:
     name: str
     title: str
     values: list[FacetValue] = field(default_factory=list)
+    more: int = 0  # values not shown (the list grows with the data; the most frequent and the chosen are shown)
 
 
 @dataclass
@@ -60,6 +61,21 @@ def _items(rows: list[Mapping[str, str]]) -> dict[str, Item]:
         source = "illustrative" if item.illustrative else "sourced"
         item.dimensions["source"] = {source: SOURCE_VALUES[source]}
     return items
+
+
+FACET_VALUES_SHOWN = 25
+
+
+def page_of(items: list[Item], page: str | None, size: int = 50) -> tuple[list[Item], int, int]:
+    """One page of `items` (`page` is the 1-based number from the URL): the page, its number, how many pages."""
+    pages = max(1, -(-len(items) // size))
+    if page in (None, ""):
+        number = 1
+    elif not page.isdigit() or not 1 <= int(page) <= pages:
+        raise BadParameter(f"there is no page {page[:20]!r} of this list", f"pages are numbered 1 to {pages}")
+    else:
+        number = int(page)
+    return items[(number - 1) * size: number * size], number, pages
 
 
 def facet(rows: list[Mapping[str, str]], chosen: Mapping[str, list[str]]) -> tuple[list[Item], list[Facet]]:
@@ -93,7 +109,8 @@ def facet(rows: list[Mapping[str, str]], chosen: Mapping[str, list[str]]) -> tup
         counts = {value: sum(1 for item in pool if value in item.dimensions.get(name, {})) for value in known[name]}
         values = [FacetValue(v, known[name][v], counts[v], v in chosen.get(name, []))
                   for v in sorted(known[name], key=lambda v: (-counts[v], known[name][v]))]
-        facets.append(Facet(name, DIMENSIONS[name], values))
+        shown = [v for i, v in enumerate(values) if i < FACET_VALUES_SHOWN or v.selected]
+        facets.append(Facet(name, DIMENSIONS[name], shown, len(values) - len(shown)))
     return sorted(kept, key=lambda i: i.label.lower()), facets
 
 

@@ -60,3 +60,30 @@ def test_counts_ignore_the_facets_own_selection():
     assert {v.value: v.count for v in sector.values} == {"s1": 1, "s2": 1}
     with pytest.raises(BadParameter):
         facet(rows, {"sector": ["s3"]})
+
+
+def test_long_lists_come_in_pages_that_keep_the_filters(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "LIST_PAGE_SIZE", 12)  # 30 shipped practices: three pages
+    whole = client.get("/list/practices", query_string={"format": "csv"}).get_data(as_text=True)
+    assert len(list(csv.DictReader(io.StringIO(whole)))) == 30  # the CSV is the whole list, every page
+    first = client.get("/list/practices").get_data(as_text=True)
+    assert "page 1 of 3" in first and 'rel="next"' in first and 'rel="prev"' not in first
+    last = client.get("/list/practices", query_string={"page": "3"}).get_data(as_text=True)
+    assert "page 3 of 3" in last and 'rel="prev"' in last and 'rel="next"' not in last
+    assert last.count('<li><a href="/id/practice') + last.count('<li><a href="/id/good-practice') == 6
+    filtered = client.get("/list/practices", query_string={"source": "sourced"}).get_data(as_text=True)
+    next_link = filtered.split('rel="next"')[0].rsplit('href="', 1)[-1]
+    assert "source=sourced" in next_link and "page=2" in next_link
+    for bad in ("0", "4", "two", "1e9", "-1"):
+        response = client.get("/list/practices", query_string={"page": bad}, headers={"Accept": "application/json"})
+        assert response.status_code == 400 and "pages are numbered 1 to 3" in response.get_json()["hint"]
+
+
+def test_a_facet_with_many_values_shows_the_most_frequent_and_the_chosen():
+    rows = [{"resource": f"r{i}", "label": f"R{i}", "illustrative": "false", "partner": f"p{i}",
+             "partnerLabel": f"P{i:03d}"} for i in range(40)]
+    rows.append({"resource": "r99", "label": "R99", "illustrative": "false", "partner": "p0", "partnerLabel": "P000"})
+    _, facets = facet(rows, {"partner": ["p39"]})
+    partner = next(f for f in facets if f.name == "partner")
+    assert len(partner.values) == 26 and partner.more == 14
+    assert partner.values[0].value == "p0" and any(v.value == "p39" and v.selected for v in partner.values)

@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 
 from .. import queries
 from ..errors import BadParameter, NotFound
-from ..facets import N_, facet, to_csv
+from ..facets import N_, facet, page_of, to_csv
 from ..namespaces import compact, expand
 from ..search import MAX_QUERY, SearchIndex
 from .linked_data import local_href
@@ -159,14 +159,20 @@ def faceted_list(kind: str) -> Response | str:
     if kind not in LISTS:
         raise NotFound(f"there is no list of {kind!r}", "lists: " + ", ".join(LISTS))
     query, title = LISTS[kind]
-    chosen = {name: request.args.getlist(name) for name in request.args if name not in ("lang", "format")}
+    chosen = {name: request.args.getlist(name) for name in request.args if name not in ("lang", "format", "page")}
     items, facets = facet(_rows(query), chosen)
-    if request.args.get("format") == "csv":
+    if request.args.get("format") == "csv":  # the whole list, every page
         response = Response(to_csv(items), mimetype="text/csv")
         response.headers["Content-Disposition"] = f'attachment; filename="circe-kg-{kind}.csv"'
         return response
-    return render_template("list.html", kind=kind, title=title, items=items, facets=facets, chosen=chosen,
-                           lists=LISTS, query_link=_query_link(query))
+    shown, number, pages = page_of(items, request.args.get("page"), int(current_app.config.get("LIST_PAGE_SIZE", 50)))
+
+    def page_url(n: int) -> str:
+        return url_for("browse.faceted_list", kind=kind, **{**request.args.to_dict(flat=False), "page": [str(n)]})
+
+    return render_template("list.html", kind=kind, title=title, items=shown, total=len(items), page=number,
+                           pages=pages, page_url=page_url, facets=facets, chosen=chosen, lists=LISTS,
+                           query_link=_query_link(query))
 
 
 def _choices(query: str, value: str, label: str, values: dict[str, str] | None = None) -> list[tuple[str, str]]:
