@@ -210,10 +210,19 @@ def who_solved() -> str:
 
 
 def _profile(partner: str) -> dict[str, dict[str, str]]:
-    profile: dict[str, dict[str, str]] = {}
-    for row in _rows("partner-profile", {"partner": partner}):
-        profile.setdefault(row["dimension"], {})[row["value"]] = row["valueLabel"]
-    return profile
+    return _profiles({"partner": partner}).get(partner, {})
+
+
+def _profiles(values: dict[str, str] | None = None) -> dict[str, dict[str, dict[str, str]]]:
+    """Each partner's profile (dimension -> value -> label); every partner's from one query when no partner
+    is given (one query per partner took 6.8 s with 345 partners)."""
+    profiles: dict[str, dict[str, dict[str, str]]] = {}
+    for row in _rows("partner-profile", values):
+        profiles.setdefault(row["partner"], {}).setdefault(row["dimension"], {})[row["value"]] = row["valueLabel"]
+    return profiles
+
+
+SIMILAR_SHOWN = 50
 
 
 @bp.get("/questions/similar-regions")
@@ -225,18 +234,21 @@ def similar_regions() -> str:
         raise BadParameter("pick a partner from the list")
     ranked = []
     if partner:
-        mine = _profile(partner)
+        profiles = _profiles()
+        mine = profiles.get(partner, {})
         for other, label in partners:
             if other == partner:
                 continue
-            theirs = _profile(other)
+            theirs = profiles.get(other, {})
             shared = {dim: sorted(set(mine.get(dim, {})) & set(theirs.get(dim, {})))
                       for dim in ("sector", "barrier category", "ReSOLVE lever")}
             reasons = {dim: [theirs[dim][v] for v in values] for dim, values in shared.items() if values}
             ranked.append({"partner": other, "label": label, "score": sum(len(v) for v in reasons.values()),
                            "reasons": reasons})
         ranked.sort(key=lambda r: (-r["score"], r["label"]))
-    return render_template("question_similar.html", partners=partners, partner=partner, ranked=ranked,
+    more = max(0, len(ranked) - SIMILAR_SHOWN)
+    return render_template("question_similar.html", partners=partners, partner=partner,
+                           ranked=ranked[:SIMILAR_SHOWN], more=more,
                            query_link=_query_link("partner-profile", {"partner": partner}))
 
 
