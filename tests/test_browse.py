@@ -137,3 +137,16 @@ def test_regions_have_pages_that_list_what_is_located_there(client):
     missing = client.get("/resource", query_string={"uri": "http://data.europa.eu/nuts/code/XX99"},
                          headers={"Accept": "text/html"})
     assert missing.status_code == 404
+
+
+def test_answers_that_grow_with_the_data_come_in_pages(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "LIST_PAGE_SIZE", 2)
+    for path in ("/questions/progress", "/questions/gaps",
+                 "/questions/practices-for-barrier?barrier=kirchherr:regulatory",
+                 "/questions/who-solved?sector=sector:textile"):
+        first = client.get(path).get_data(as_text=True)
+        assert 'rel="next"' in first, path
+        next_link = re.search(r'href="([^"]*)" rel="next"', first).group(1).replace("&amp;", "&")
+        second = client.get(next_link)
+        assert second.status_code == 200 and 'rel="prev"' in second.get_data(as_text=True), path
+        assert client.get(path + ("&" if "?" in path else "?") + "page=999").status_code == 400, path

@@ -84,8 +84,8 @@ def practices_for_barrier() -> str:
         for r in _rows("instances-of-class", {"type": cls}):
             mark = " (illustrative)" if r["illustrative"] == "true" else ""
             options.append((r["resource"], r.get("label", compact(r["resource"])) + mark))
-    answer = _rows("practices-for-barrier", {"barrier": barrier}) if barrier else None
-    return render_template("question_practices.html", options=options, barrier=barrier, answer=answer,
+    answer, pager = _paged(_rows("practices-for-barrier", {"barrier": barrier})) if barrier else (None, {"pages": 1})
+    return render_template("question_practices.html", options=options, barrier=barrier, answer=answer, **pager,
                            query_link=_query_link("practices-for-barrier", {"barrier": barrier}))
 
 
@@ -136,7 +136,8 @@ def progress() -> str:
         status = row.get("status", "").rsplit("/", 1)[-1]
         row["progress"] = STATUS_PROGRESS.get(status)
         plan["actions"].append(row)
-    return render_template("question_progress.html", plans=sorted(plans.values(), key=lambda p: p["partner"]),
+    shown, pager = _paged(sorted(plans.values(), key=lambda p: p["partner"]))
+    return render_template("question_progress.html", plans=shown, **pager,
                            query_link=_query_link("action-plan-progress"))
 
 
@@ -145,7 +146,8 @@ def gaps() -> str:
     by_partner: dict[str, list[dict[str, str]]] = {}
     for row in _rows("barriers-without-practice"):
         by_partner.setdefault(row["partnerLabel"], []).append(row)
-    return render_template("question_gaps.html", by_partner=by_partner,
+    shown, pager = _paged(sorted(by_partner.items()))
+    return render_template("question_gaps.html", by_partner=shown, **pager,
                            query_link=_query_link("barriers-without-practice"))
 
 
@@ -165,14 +167,21 @@ def faceted_list(kind: str) -> Response | str:
         response = Response(to_csv(items), mimetype="text/csv")
         response.headers["Content-Disposition"] = f'attachment; filename="circe-kg-{kind}.csv"'
         return response
+    shown, pager = _paged(items)
+    return render_template("list.html", kind=kind, title=title, items=shown, total=len(items), **pager,
+                           facets=facets, chosen=chosen, lists=LISTS, query_link=_query_link(query))
+
+
+def _paged(items: list[Any]) -> tuple[list[Any], dict[str, Any]]:
+    """One page of a list that grows with the data (?page=N, LIST_PAGE_SIZE a page), and what the pager
+    (_pager.html) needs: this page's number, how many pages, and the address of any page, other arguments kept."""
     shown, number, pages = page_of(items, request.args.get("page"), int(current_app.config.get("LIST_PAGE_SIZE", 50)))
 
     def page_url(n: int) -> str:
-        return url_for("browse.faceted_list", kind=kind, **{**request.args.to_dict(flat=False), "page": [str(n)]})
+        return url_for(request.endpoint or "", **{**(request.view_args or {}),
+                                                  **request.args.to_dict(flat=False), "page": [str(n)]})
 
-    return render_template("list.html", kind=kind, title=title, items=shown, total=len(items), page=number,
-                           pages=pages, page_url=page_url, facets=facets, chosen=chosen, lists=LISTS,
-                           query_link=_query_link(query))
+    return shown, {"page": number, "pages": pages, "page_url": page_url}
 
 
 def _choices(query: str, value: str, label: str, values: dict[str, str] | None = None) -> list[tuple[str, str]]:
@@ -204,7 +213,8 @@ def who_solved() -> str:
                                                      m["row"]["partnerLabel"]))
     sectors = _choices("instances-of-class", "resource", "label", {"type": "circe:Sector"})
     barriers = _choices("instances-of-class", "resource", "label", {"type": "circe:Barrier"})
-    return render_template("question_who_solved.html", ranked=ranked, sector=sector, barrier=barrier,
+    ranked, pager = _paged(ranked)
+    return render_template("question_who_solved.html", ranked=ranked, **pager, sector=sector, barrier=barrier,
                            sectors=sectors, barriers=barriers, asked=bool(sector or barrier),
                            query_link=_query_link("solved-for-barrier", {"barrier": barrier}))
 
