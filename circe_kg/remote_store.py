@@ -208,6 +208,10 @@ class RemoteStore:
             content = _VIRTUOSO_BNODE.sub(rb"\1b", response.content)
             return ox.parse_query_results(content, ox.QueryResultsFormat.JSON)
         except SyntaxError as error:
+            if "cancelled" in str(error):  # Oxigraph server ends the answer so when its time limit strikes
+                raise QueryTimeout(f"the SPARQL server at {self.query_url} stopped the query at its time limit",
+                                   "narrow the pattern, or raise the server's limit (oxigraph serve --timeout-s)"
+                                   ) from None
             raise StoreUnavailable(f"the SPARQL server at {self.query_url} sent an answer that cannot be read "
                                    f"({content_type}): {error}") from None
 
