@@ -16,6 +16,7 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
+from .binding import with_values
 from .errors import StoreUnavailable
 from .namespaces import PREFIXES
 from .serialization import serialize
@@ -116,10 +117,11 @@ class EmbeddedStore:
             self.generation += 1
 
     def query(self, sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult:
-        """Run a SPARQL query over the union of all graphs, with parameters bound (never pasted)."""
-        bound = {ox.Variable(name): value for name, value in (substitutions or {}).items()}
-        result = self._store.query(sparql, prefixes=PREFIXES, use_default_graph_as_union=True,
-                                   substitutions=bound or None)
+        """Run a SPARQL query over the union of all graphs, with parameters bound (never pasted) the way every
+        backend binds them: a VALUES block at the top of the WHERE group. Oxigraph plans that better than its
+        own pre-bound variables (transfers 11 ms -> 0.5 ms at 10^5 triples; bench/scale.py)."""
+        result = self._store.query(with_values(sparql, substitutions), prefixes=PREFIXES,
+                                   use_default_graph_as_union=True)
         return list(result) if isinstance(result, ox.QueryTriples) else result
 
     def dump(self, rdf_format: ox.RdfFormat, graph_iri: str | None = None) -> bytes:

@@ -1,0 +1,75 @@
+"""Parameters bound into a query by a VALUES block at the top of its outermost WHERE group — the one way every
+backend binds them. SPARQL servers have no pre-bound variables, and Oxigraph plans a VALUES block better than its
+own pre-bound ones. The values are RDF terms written by Oxigraph's serialiser, never user text pasted into the
+query; tests/test_backends.py checks that every named query means the same bound this way as with Oxigraph's
+substitutions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import pyoxigraph as ox
+
+from .errors import UsageError
+
+# Just enough of SPARQL's lexical structure to find the outermost WHERE group without being fooled by
+# braces or keywords inside comments, strings and IRIs.
+_TOKEN = re.compile(r"""
+    (?P<comment>\#[^\n]*)
+  | (?P<long_string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*''')
+  | (?P<string>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+  | (?P<iri><[^<>"{}|^`\\\s]*>)
+  | (?P<open>\{) | (?P<close>\})
+  | (?P<word>[A-Za-z_][A-Za-z_0-9-]*)
+  | (?P<other>.)
+""", re.VERBOSE | re.DOTALL)
+
+
+def query_form(sparql: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first of them outside comments, strings and IRIs."""
+    for token in _TOKEN.finditer(sparql):
+        if token.lastgroup == "word" and token.group().upper() in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+            return token.group().upper()
+    return ""
+
+
+def _outermost_where_group(sparql: str) -> int:
+    """The offset just after the `{` that opens the query's outermost WHERE group."""
+    depth, previous_word, form, opened = 0, "", "", 0
+    for token in _TOKEN.finditer(sparql):
+        kind = token.lastgroup
+        if kind == "word":
+            word = token.group().upper()
+            if depth == 0 and not form and word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+                form = word
+            previous_word = word
+        elif kind == "open":
+            if depth == 0:
+                opened += 1
+                if form == "CONSTRUCT" and opened == 1 and previous_word == "WHERE":
+                    break  # CONSTRUCT WHERE { … }: its one group is also the template, which takes no VALUES
+                # `WHERE {` always; without the keyword, the first group of SELECT/ASK/DESCRIBE (a CONSTRUCT's
+                # first group is its template).
+                if previous_word == "WHERE" or (form in ("SELECT", "ASK", "DESCRIBE") and opened == 1):
+                    return token.end()
+            depth += 1
+            previous_word = ""
+        elif kind == "close":
+            depth -= 1
+            previous_word = ""
+        elif kind in ("long_string", "string", "iri", "other") and not token.group().isspace():
+            previous_word = ""
+    raise UsageError("cannot bind parameters: the query has no WHERE group",
+                     "write the query with an explicit WHERE { … }")
+
+
+def with_values(sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None) -> str:
+    """`sparql` with each parameter bound by a VALUES block at the top of its outermost WHERE group."""
+    if not substitutions:
+        return sparql
+    names = " ".join(f"?{name}" for name in substitutions)
+    terms = " ".join(str(term) for term in substitutions.values())  # N-Triples syntax, escaped by Oxigraph
+    at = _outermost_where_group(sparql)
+    return f"{sparql[:at]}\n  VALUES ({names}) {{ ({terms}) }}\n{sparql[at:]}"
