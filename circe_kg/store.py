@@ -110,7 +110,7 @@ class EmbeddedStore:
         self.generation += 1
 
     def drop_graphs(self, graph_iris: Iterable[str]) -> None:
-        update = " ;\n".join(f"DROP SILENT GRAPH {ox.NamedNode(iri)}" for iri in graph_iris)
+        update = replace_graphs_update(dict.fromkeys(graph_iris))  # None: drop the graph
         if update:
             self._store.update(update)
             self._store.flush()
