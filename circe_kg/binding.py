@@ -7,12 +7,15 @@ substitutions.
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pyoxigraph as ox
 
 from .errors import UsageError
+
+Term = ox.NamedNode | ox.Literal
 
 # Just enough of SPARQL's lexical structure to find the outermost WHERE group without being fooled by
 # braces or keywords inside comments, strings and IRIs.
@@ -65,11 +68,14 @@ def _outermost_where_group(sparql: str) -> int:
                      "write the query with an explicit WHERE { … }")
 
 
-def with_values(sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None) -> str:
-    """`sparql` with each parameter bound by a VALUES block at the top of its outermost WHERE group."""
+def with_values(sparql: str, substitutions: Mapping[str, Term | Sequence[Term]] | None) -> str:
+    """`sparql` with each parameter bound by a VALUES block at the top of its outermost WHERE group. A parameter
+    bound to several terms (an iri-list) gives one row per term, so the query answers for each of them."""
     if not substitutions:
         return sparql
     names = " ".join(f"?{name}" for name in substitutions)
-    terms = " ".join(str(term) for term in substitutions.values())  # N-Triples syntax, escaped by Oxigraph
+    columns = [list(terms) if isinstance(terms, (list, tuple)) else [terms] for terms in substitutions.values()]
+    # N-Triples syntax, escaped by Oxigraph
+    rows = " ".join("(" + " ".join(str(term) for term in row) + ")" for row in itertools.product(*columns))
     at = _outermost_where_group(sparql)
-    return f"{sparql[:at]}\n  VALUES ({names}) {{ ({terms}) }}\n{sparql[at:]}"
+    return f"{sparql[:at]}\n  VALUES ({names}) {{ {rows} }}\n{sparql[at:]}"

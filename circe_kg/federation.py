@@ -31,6 +31,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from .binding import Term
 from .errors import CirceError, NotImplementedHere, StoreUnavailable, WriteRefused
 from .remote_store import RemoteStore
 from .store import QueryResult
@@ -113,7 +114,7 @@ class FederatedStore:
         return given
 
     # -- the Store interface (reads) ---------------------------------------------------------------
-    def query(self, sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult:
+    def query(self, sparql: str, substitutions: Mapping[str, Term | Sequence[Term]] | None = None) -> QueryResult:
         answers = self._fan_out(lambda store: _materialised(store.query(sparql, substitutions)))
         first = answers[0]
         if isinstance(first, bool):

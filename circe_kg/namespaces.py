@@ -43,6 +43,7 @@ KIND_PREFIXES: dict[str, str] = {
     "rladder": "concept/r-ladder/", "itype": "concept/instrument-type/",
     "improvement": "concept/improvement-type/", "criterion": "concept/prioritisation-criterion/",
     "role": "concept/partner-role/", "evidence": "concept/evidence-level/", "status": "concept/monitoring-status/",
+    "statement": "statement/",
 }
 PREFIXES.update({prefix: str(ID) + path for prefix, path in KIND_PREFIXES.items()})
 _LONGEST_FIRST = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))

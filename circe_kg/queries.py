@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -30,7 +31,9 @@ from .store import QueryResult, Store
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
-TYPES = ("iri", "string", "integer", "date", "language")
+TYPES = ("iri", "iri-list", "string", "integer", "date", "language")
+Values = Mapping[str, str | Sequence[str]]  # a parameter's text, or several for an iri-list
+MAX_LIST = 5000  # terms in one iri-list parameter: a page asks about what it shows, not the whole graph
 
 
 @dataclass
@@ -102,21 +105,32 @@ def get(name: str, folder: Path = QUERIES_DIR) -> NamedQuery:
     return _load(path, path.stat().st_mtime)
 
 
-def bind(query: NamedQuery, values: dict[str, str]) -> dict[str, ox.NamedNode | ox.Literal]:
-    """Turn `name=value` text into typed RDF terms, checking names, types and required parameters."""
+def bind(query: NamedQuery, values: Values) -> dict[str, ox.NamedNode | ox.Literal | tuple[ox.NamedNode, ...]]:
+    """Turn `name=value` text into typed RDF terms, checking names, types and required parameters. An iri-list
+    takes a list, or IRIs separated by spaces (as `--param resources="a b"` gives them)."""
     known = {p.name for p in query.parameters}
     for name in values:
         if name not in known:
             listed = ", ".join(sorted(known)) or "none"
             raise BadParameter(f"query {query.name!r} has no parameter {name!r}", f"its parameters: {listed}")
-    bound: dict[str, ox.NamedNode | ox.Literal] = {}
+    bound: dict[str, ox.NamedNode | ox.Literal | tuple[ox.NamedNode, ...]] = {}
     for parameter in query.parameters:
         raw = values.get(parameter.name)
-        if raw is None or raw == "":
+        if parameter.type == "iri-list" and raw:
+            items = raw.split() if isinstance(raw, str) else list(raw)
+            if len(items) > MAX_LIST:
+                raise BadParameter(f"parameter {parameter.name!r} lists {len(items)} IRIs, more than {MAX_LIST}",
+                                   "ask about fewer resources at a time")
+            item = Parameter(parameter.name, "iri", True, parameter.description)
+            bound[parameter.name] = tuple(dict.fromkeys(_term(item, text) for text in items))  # type: ignore[misc]
+            continue
+        if raw is None or raw == "" or (not isinstance(raw, str) and not raw):
             if parameter.required:
                 raise BadParameter(f"query {query.name!r} needs --param {parameter.name}=…",
                                    parameter.description or None)
             continue
+        if not isinstance(raw, str):
+            raise BadParameter(f"parameter {parameter.name!r} takes one value, got {len(raw)}")
         bound[parameter.name] = _term(parameter, raw)
     return bound
 
@@ -160,12 +174,12 @@ class Answer:
     triples: list[ox.Triple] | None = None  # for CONSTRUCT / DESCRIBE
 
 
-def _execute(store: Store, name: str, values: dict[str, str] | None) -> tuple[NamedQuery, QueryResult]:
+def _execute(store: Store, name: str, values: Values | None) -> tuple[NamedQuery, QueryResult]:
     query = get(name)
     return query, store.query(query.text, bind(query, values or {}))
 
 
-def run(store: Store, name: str, values: dict[str, str] | None = None) -> Answer:
+def run(store: Store, name: str, values: Values | None = None) -> Answer:
     """Run the named query with `values` bound; return its answer."""
     query, result = _execute(store, name, values)
     if isinstance(result, ox.QueryBoolean):

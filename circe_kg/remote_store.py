@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 import requests
 
-from .binding import query_form, with_values
+from .binding import Term, query_form, with_values
 from .errors import CirceError, NotAcceptable, QueryTimeout, ResultTooLarge, StoreUnavailable, UsageError, WriteRefused
 from .namespaces import GRAPH, PREFIXES
 from .sandbox import GRAPH_FORMATS, SOLUTION_FORMATS, Limits, QueryReply
@@ -130,7 +130,7 @@ class RemoteStore:
         assert isinstance(result, list)
         return iter(result)
 
-    def query(self, sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult:
+    def query(self, sparql: str, substitutions: Mapping[str, Term | Sequence[Term]] | None = None) -> QueryResult:
         """Run a SPARQL query over the union of all graphs, with parameters bound by VALUES (never pasted)."""
         text = PROLOGUE + with_values(sparql, substitutions)
         graph_result = query_form(sparql) in ("CONSTRUCT", "DESCRIBE")

@@ -150,3 +150,25 @@ def test_answers_that_grow_with_the_data_come_in_pages(app, client, monkeypatch)
         second = client.get(next_link)
         assert second.status_code == 200 and 'rel="prev"' in second.get_data(as_text=True), path
         assert client.get(path + ("&" if "?" in path else "?") + "page=999").status_code == 400, path
+
+
+def test_each_fact_on_a_resource_page_cites_its_source(client):
+    """Lombardy's facts come from Eurostat, its coordinates from Natural Earth: each row cites the right one."""
+    page = client.get("/resource", query_string={"uri": "http://data.europa.eu/nuts/code/ITC4"}).get_data(as_text=True)
+    rows = {re.sub(r"<[^>]+>", "", m.group(1)).strip(): m.group(2)
+            for m in re.finditer(r'<tr><th scope="row">(.*?)</th>(.*?)</tr>', page, re.S)}
+    sources = dict(re.findall(r'<li id="source-(\d+)" value="\d+"><a href="([^"]+)"', page))
+    eurostat = next(n for n, iri in sources.items() if "eurostat" in iri)
+    natural_earth = next(n for n, iri in sources.items() if "naturalearthdata" in iri)
+    assert f'href="#source-{natural_earth}"' in rows["latitude"]
+    assert f'href="#source-{eurostat}"' not in rows["latitude"]
+    assert f'href="#source-{natural_earth}"' in rows["longitude"]
+    assert f'href="#source-{eurostat}"' in rows["skos:notation"]
+    assert "for the facts that cite it" in page and "Area-weighted centroid" in page
+    assert "statement/itc4-lat" not in page  # the statements are shown as citations, not as "linked from"
+
+
+def test_an_illustrative_resource_cites_no_source(client):
+    page = client.get("/page/action/lombardy-circular-criteria-in-erdf-calls").get_data(as_text=True)
+    assert "Illustrative example" in page
+    assert 'href="#source-' not in page and "None: this is an illustrative example." in page

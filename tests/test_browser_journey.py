@@ -64,3 +64,19 @@ def test_switch_to_italian_and_see_italian_labels(base, page):
     page.goto(base + "page/barrier/sos-public-procurement")  # the choice is remembered
     expect(page.locator("main")).to_contain_text("Mostrato in inglese")
     page.screenshot(path=SCREENSHOTS / "italian.png", full_page=True)
+    # The transfer questions name things in Italian too, where the graph has the names.
+    page.goto(base + "questions/transfers")
+    expect(page.locator("svg")).to_contain_text("Regione Lombardia")
+    page.screenshot(path=SCREENSHOTS / "transfers-italian.png", full_page=True)
+    page.goto(base + "?lang=en")
+
+
+def test_the_map_marks_partners_in_their_regions_and_facts_cite_their_sources(base, page):
+    page.goto(base + "?lang=en")
+    expect(page.locator("figure.map circle")).to_have_count(8)
+    page.screenshot(path=SCREENSHOTS / "home.png", full_page=True)
+    page.locator("ol.partners").get_by_role("link", name="Lombardy", exact=True).click()
+    latitude = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name="latitude"))
+    latitude.get_by_role("link", name="source 2").click()
+    expect(page.locator("#source-2")).to_contain_text("naturalearthdata.com")
+    page.screenshot(path=SCREENSHOTS / "region-sources.png", full_page=True)

@@ -25,7 +25,7 @@ from tests.test_backends import _comparable, _example_values
 
 CLI = Path(sys.executable).parent / "circe-kg"
 REFERENCE = [*sorted(ONTOLOGY_DIR.glob("*.ttl")), *sorted(SHAPES_DIR.glob("*.ttl")),
-             *(DATA_DIR / name for name in ("taxonomies.ttl", "regions.ttl", "sectors.ttl"))]
+             *(DATA_DIR / name for name in ("taxonomies.ttl", "regions.ttl", "region-centroids.ttl", "sectors.ttl"))]
 # The transfer questions, the lists, and the counts of the home page.
 QUESTIONS = ["practices-for-barrier", "solved-in-sector", "transfers", "action-plan-progress",
              "barriers-without-practice", "partners", "overview-counts", "list-practices", "list-actions",

@@ -83,3 +83,20 @@ def test_steward_pages_in_italian(client):
     assert "Scarica l'intero grafo" in client.get("/dumps/?lang=it", headers={"Accept": "text/html"}).get_data(
         as_text=True)
     client.delete_cookie("lang")
+
+
+def test_question_pages_name_things_in_the_reader_s_language(client):
+    """The answers come from queries that name things in English; the page shows the reader's names where the
+    graph has them, and says when some stay in English."""
+    italian = client.get("/questions/practices-for-barrier?barrier=kirchherr:regulatory&lang=it").get_data(as_text=True)
+    assert "Ostacoli normativi" in italian and "Regulatory barriers" not in italian
+    assert "Alcuni nomi sono mostrati in inglese" in italian  # not every practice has an Italian name
+    english = client.get("/questions/practices-for-barrier?barrier=kirchherr:regulatory&lang=en").get_data(as_text=True)
+    assert "Regulatory barriers" in english and "shown in English" not in english
+    transfers = client.get("/questions/transfers?lang=it").get_data(as_text=True)
+    assert "Regione Lombardia" in transfers and "Trasferimenti tra partner" in transfers
+    gaps = client.get("/questions/gaps?lang=it").get_data(as_text=True)
+    assert "settore:" in gaps and "sector:" not in gaps
+    home = client.get("/?lang=it").get_data(as_text=True)
+    assert "Lombardia" in home
+    client.delete_cookie("lang")

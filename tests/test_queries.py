@@ -1,6 +1,7 @@
 """Named queries: documented headers, bound parameters, and answers checked against the sourced facts."""
 
 import re
+import shlex
 
 import pyoxigraph as ox
 import pytest
@@ -13,6 +14,12 @@ ALL = queries.available()
 NAMES = [q.name for q in ALL]
 
 
+def _example_values(example: str) -> dict[str, str]:
+    """The `--param name=value` pairs of a documented example, read as a shell would (quotes and all)."""
+    words = shlex.split(example)
+    return dict(w.split("=", 1) for previous, w in zip(words, words[1:], strict=False) if previous == "--param")
+
+
 @pytest.mark.parametrize("query", ALL, ids=NAMES)
 def test_header_documents_the_question_and_its_parameters(query):
     assert query.title and query.question and query.example and query.answers, query.name
@@ -21,14 +28,17 @@ def test_header_documents_the_question_and_its_parameters(query):
     for parameter in query.parameters:
         assert parameter.name in projected, f"{query.name}: parameter ?{parameter.name} must be projected"
         assert parameter.description
-    for name, value in re.findall(r"--param (\w+)=(\S+)", query.example):
+    example = _example_values(query.example)
+    for name in example:
         assert query.parameter(name), f"{query.name}: example uses unknown parameter {name}"
-        queries.bind(query, {name: value})
+    queries.bind(query, example)
 
 
 @pytest.mark.parametrize("query", ALL, ids=NAMES)
 def test_every_query_parses_and_runs(loaded_store, query):
-    required = {p.name: "https://w3id.org/circe-kg/id/x/none" for p in query.parameters if p.required}
+    placeholder = {"language": "en", "integer": "1", "date": "2020-01-01", "string": "none"}
+    required = {p.name: placeholder.get(p.type, "https://w3id.org/circe-kg/id/x/none")
+                for p in query.parameters if p.required}
     answer = queries.run(loaded_store, query.name, required)
     assert answer.variables or answer.boolean is not None or answer.triples is not None
     if not required:
@@ -37,8 +47,7 @@ def test_every_query_parses_and_runs(loaded_store, query):
 
 @pytest.mark.parametrize("query", ALL, ids=NAMES)
 def test_the_documented_example_answers(loaded_store, query):
-    values = dict(re.findall(r"--param (\w+)=(\S+)", query.example))
-    answer = queries.run(loaded_store, query.name, values)
+    answer = queries.run(loaded_store, query.name, _example_values(query.example))
     assert answer.rows or answer.triples, query.example
 
 
@@ -167,6 +176,25 @@ def test_parameters_with_quotes_and_sparql_cannot_change_the_query(loaded_store,
         return  # refused as not an IRI: also fine
     assert answer.rows == []
     assert loaded_store.count() == before
+
+
+def test_an_iri_list_binds_one_row_per_resource(loaded_store):
+    """labels.rq asks about several resources at once: each IRI a row of the VALUES block, the language shared."""
+    answer = queries.run(loaded_store, "labels", {"resource": ["nuts:ITC4", "kirchherr:regulatory", "nuts:ITC4",
+                                                                "https://w3id.org/circe-kg/id/x/none"], "lang": "it"})
+    assert {(r["resource"].value.rsplit("/", 1)[-1], r["label"].value) for r in answer.rows} == {
+        ("ITC4", "Lombardia"), ("regulatory", "Ostacoli normativi")}
+    spaced = queries.run(loaded_store, "labels", {"resource": "nuts:ITC4 kirchherr:regulatory", "lang": "it"})
+    assert len(spaced.rows) == 2
+    query = queries.get("labels")
+    with pytest.raises(BadParameter, match="must be an IRI"):
+        queries.bind(query, {"resource": ["nuts:ITC4", 'x" } ; DROP ALL ; {'], "lang": "it"})
+    with pytest.raises(BadParameter, match="more than"):
+        queries.bind(query, {"resource": ["nuts:ITC4"] * (queries.MAX_LIST + 1), "lang": "it"})
+    with pytest.raises(BadParameter, match="takes one value"):
+        queries.bind(query, {"resource": "nuts:ITC4", "lang": ["it", "en"]})
+    with pytest.raises(BadParameter, match="language tag"):
+        queries.bind(query, {"resource": "nuts:ITC4", "lang": "it'; DROP"})
 
 
 def test_a_string_parameter_is_a_literal_not_query_text():

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from .. import queries
@@ -16,6 +17,7 @@ from ..errors import BadParameter, NotFound
 from ..facets import N_, facet, page_of, to_csv
 from ..namespaces import compact, expand
 from ..search import MAX_QUERY, SearchIndex
+from .i18n import in_reader_language
 from .linked_data import local_href
 from .store_access import get_store
 
@@ -41,7 +43,9 @@ def href(iri: str) -> str:
 
 
 def _rows(name: str, values: dict[str, str] | None = None) -> list[dict[str, str]]:
-    return [{k: v.value for k, v in row.items()} for row in queries.run(get_store(), name, values or {}).rows]
+    """The answer to a named query as text, with names in the reader's language."""
+    return in_reader_language([{k: v.value for k, v in row.items()}
+                               for row in queries.run(get_store(), name, values or {}).rows])
 
 
 def _query_link(name: str, values: dict[str, str | None] | None = None) -> str:
@@ -82,7 +86,7 @@ def practices_for_barrier() -> str:
     options = []
     for cls in ("circe:BarrierCategory", "circe:Barrier"):
         for r in _rows("instances-of-class", {"type": cls}):
-            mark = " (illustrative)" if r["illustrative"] == "true" else ""
+            mark = " (" + _("illustrative") + ")" if r["illustrative"] == "true" else ""
             options.append((r["resource"], r.get("label", compact(r["resource"])) + mark))
     answer, pager = _paged(_rows("practices-for-barrier", {"barrier": barrier})) if barrier else (None, {"pages": 1})
     return render_template("question_practices.html", options=options, barrier=barrier, answer=answer, **pager,

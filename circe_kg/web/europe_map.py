@@ -1,9 +1,9 @@
 """An SVG map of Europe drawn on the server from Natural Earth country outlines (npm `world-atlas`, installed by
 scripts/setup.sh; no tile server, no CDN).
 
-Partners are placed at the centroid of their country's outline, computed here: NUTS-region geometry is not
-available offline (Eurostat's packages fetch it at run time), so the map says "country" and the list beside
-it names the NUTS region. The TopoJSON is decoded by hand — quantised, delta-encoded arcs — which is a few
+Partners are placed at their NUTS region's point (geo:lat / geo:long in the graph, data/region-centroids.ttl,
+each with its source); a partner whose region has no point falls back to the centroid of its country's
+outline, computed here. The TopoJSON is decoded by hand — quantised, delta-encoded arcs — which is a few
 lines and saves a JavaScript build step.
 """
 
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..config import PROJECT_ROOT
+from ..geometry import centroid
 
 WORLD_ATLAS = PROJECT_ROOT / "node_modules" / "world-atlas" / "countries-50m.json"
 SOURCE = "Natural Earth 1:50m country outlines, via the npm package world-atlas 2.0.2"
@@ -37,7 +38,8 @@ class Country:
     iso: str
     name: str
     path: str  # SVG path data, projected
-    centroid: tuple[float, float]
+    centroid: tuple[float, float]  # projected
+    polygons: list[list[Ring]]  # in longitude/latitude, each an outer ring and its holes
 
 
 def project(lon: float, lat: float) -> tuple[float, float]:
@@ -88,14 +90,15 @@ def countries() -> tuple[Country, ...]:
     for geometry in topology["objects"]["countries"]["geometries"]:
         polygons = ([geometry["arcs"]] if geometry["type"] == "Polygon" else
                     geometry["arcs"] if geometry["type"] == "MultiPolygon" else [])
-        rings = [_ring(arcs, ring) for polygon in polygons for ring in polygon]
+        outlines = [[_ring(arcs, ring) for ring in polygon] for polygon in polygons]
+        rings = [ring for outline in outlines for ring in outline]
         inside = [r for r in rings if any(WEST <= lon <= EAST and SOUTH <= lat <= NORTH for lon, lat in r)]
         if not inside:
             continue
         path = " ".join(_path(r) for r in inside)
-        largest = max(inside, key=len)
-        lon = sum(p[0] for p in largest) / len(largest)
-        lat = sum(p[1] for p in largest) / len(largest)
+        # The centroid of the mainland: the outline with the most points among those in the frame, holes subtracted.
+        mainland = max((o for o in outlines if any(WEST <= lon <= EAST and SOUTH <= lat <= NORTH for lon, lat in o[0])),
+                       key=lambda o: len(o[0]))
         out.append(Country(str(geometry.get("id", "")), geometry.get("properties", {}).get("name", ""), path,
-                           project(lon, lat)))
+                           project(*centroid([mainland])), outlines))
     return tuple(out)

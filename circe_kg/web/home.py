@@ -4,6 +4,7 @@ from flask import Blueprint, render_template
 
 from .. import queries
 from . import europe_map
+from .i18n import in_reader_language
 from .store_access import get_store
 
 bp = Blueprint("home", __name__)
@@ -21,15 +22,19 @@ COUNT_LABELS = [N_("partners"), N_("practices"), N_("barriers"), N_("opportuniti
 def index() -> str:
     answer = queries.run(get_store(), "overview-counts")
     counts = [(row["label"].value, int(row["count"].value)) for row in answer.rows]
-    partners = [{k: v.value for k, v in row.items()} for row in queries.run(get_store(), "partners").rows]
+    partners = in_reader_language([{k: v.value for k, v in row.items()}
+                                   for row in queries.run(get_store(), "partners").rows])
     shapes = europe_map.countries()
     by_iso = {c.iso: c for c in shapes}
     markers = []
     for number, partner in enumerate(partners, start=1):
-        country = by_iso.get(europe_map.ISO_NUMERIC.get(partner.get("countryCode", ""), ""))
         partner["number"] = number
-        if country:
-            markers.append({"partner": partner, "x": country.centroid[0], "y": country.centroid[1]})
+        if "lat" in partner and "long" in partner:  # the region's point, sourced in the graph
+            x, y = europe_map.project(float(partner["long"]), float(partner["lat"]))
+            markers.append({"partner": partner, "x": x, "y": y, "at": "region"})
+        elif country := by_iso.get(europe_map.ISO_NUMERIC.get(partner.get("countryCode", ""), "")):
+            markers.append({"partner": partner, "x": country.centroid[0], "y": country.centroid[1], "at": "country"})
     highlighted = {europe_map.ISO_NUMERIC.get(p.get("countryCode", "")) for p in partners}
     return render_template("home.html", counts=counts, questions=queries.available(), partners=partners,
-                           shapes=shapes, markers=markers, highlighted=highlighted, map=europe_map)
+                           shapes=shapes, markers=markers, highlighted=highlighted, map=europe_map,
+                           at_country=[m["partner"] for m in markers if m["at"] == "country"])

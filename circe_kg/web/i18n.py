@@ -2,7 +2,7 @@
 
 The interface speaks the languages in circe_kg/translations/ (English is the source). Content comes in
 every language the data has: a label in the chosen language when the graph has one, else English with a
-visible "shown in English" mark (see `pick_label`).
+visible "shown in English" mark (see `pick_label`, and `in_reader_language` for the names in query answers).
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ from urllib.parse import urlencode
 
 from flask import Flask, Response, g, request
 from flask_babel import Babel
+
+from .. import queries
+from .store_access import get_store
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 INTERFACE_LANGUAGES = ["en"] + sorted(p.name for p in TRANSLATIONS.iterdir() if (p / "LC_MESSAGES").is_dir()) \
@@ -40,6 +43,35 @@ def pick_label(labels: dict[str | None, str], language: str) -> tuple[str, bool]
         return labels[language], False
     fallback = labels.get("en") or next(iter(labels.values()), "")
     return fallback, language != "en"
+
+
+def _label_column(column: str) -> str:
+    return "label" if column == "resource" else column + "Label"
+
+
+def in_reader_language(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The rows of a query answer with their names in the reader's language. The queries name things in English
+    (`xLabel` beside the IRI in `x`, `label` beside `resource`); the names in the reader's language are looked
+    up once for all of them (queries/labels.rq). A name the graph has only in English stays, and the page says
+    so (g.names_in_english, shown by base.html)."""
+    language = g.get("lang", "en")
+    if language == "en" or not rows:
+        return rows
+    columns = {column for row in rows for column in row if _label_column(column) in row}
+    iris = list(dict.fromkeys(row[c] for row in rows for c in columns if c in row and "://" in row[c]))
+    names: dict[str, str] = {}
+    for start in range(0, len(iris), queries.MAX_LIST):
+        answer = queries.run(get_store(), "labels", {"resource": iris[start:start + queries.MAX_LIST],
+                                                     "lang": language})
+        names.update((row["resource"].value, row["label"].value) for row in answer.rows if "label" in row)
+    for row in rows:
+        for column in columns:
+            if column in row and _label_column(column) in row:
+                if row[column] in names:
+                    row[_label_column(column)] = names[row[column]]
+                else:
+                    g.names_in_english = True
+    return rows
 
 
 def init_app(app: Flask) -> None:

@@ -114,6 +114,36 @@ class Value:
     href: str | None = None
     language: str | None = None
     external: bool = False
+    cites: list[int] = field(default_factory=list)  # numbers of the sources that state it
+
+
+@dataclass
+class Source:
+    number: int
+    iri: str
+    note: str | None = None  # how the value was made from the source, for a fact's own source
+    derived_from: str | None = None
+    of_fact: bool = False  # True: it backs one fact; False: the whole record (the resource's dct:source)
+
+
+def _sources(iri: str, record_sources: list[str]) -> tuple[list[Source], dict[tuple[str, str], list[int]]]:
+    """The sources of a resource's facts, numbered for citation: the record's own (dct:source on the resource,
+    backing every fact), then any fact's own (an rdf:Statement with dct:source, queries/fact-sources.rq) —
+    and, per fact (property, value in N-Triples), the numbers of the sources it cites instead of the record's."""
+    listed = [Source(n, source) for n, source in enumerate(record_sources, start=1)]
+    by_fact: dict[tuple[str, str], list[int]] = {}
+    for row in queries.run(get_store(), "fact-sources", {"resource": iri}).rows:
+        note = row["note"].value if "note" in row else None
+        derived = row["derivedFrom"].value if "derivedFrom" in row else None
+        source = next((s for s in listed if s.of_fact and (s.iri, s.note, s.derived_from) ==
+                       (row["source"].value, note, derived)), None)
+        if source is None:
+            source = Source(len(listed) + 1, row["source"].value, note, derived, of_fact=True)
+            listed.append(source)
+        cited = by_fact.setdefault((row["property"].value, str(row["value"])), [])
+        if source.number not in cited:
+            cited.append(source.number)
+    return listed, by_fact
 
 
 @dataclass
@@ -163,13 +193,20 @@ def _page(iri: str, rest: str | None) -> str:
     if not triples:
         raise NotFound(f"<{iri}> is not in the graph", "check the address, or search from the home page")
     subject = ox.NamedNode(iri)
+    record_sources = [t.object.value for t in triples
+                      if t.subject == subject and t.predicate.value == str(DCTERMS.source)]
+    sources, fact_sources = _sources(iri, record_sources)
+    record_cites = [s.number for s in sources if not s.of_fact]
     rows: dict[str, Row] = {}
     for t in triples:
         if t.subject != subject or t.predicate.value in (str(SKOS.prefLabel), str(CIRCE.illustrative)):
             continue
         label = _label_of(triples, t.predicate, "http://www.w3.org/2000/01/rdf-schema#label")
         row = rows.setdefault(t.predicate.value, Row(label or compact(t.predicate.value), t.predicate.value))
-        row.values.append(_value(triples, t.object))
+        value = _value(triples, t.object)
+        if t.predicate.value != str(DCTERMS.source):
+            value.cites = fact_sources.get((t.predicate.value, str(t.object)), record_cites)
+        row.values.append(value)
     # The fields the shapes give this kind of resource, where the graph has nothing: say so.
     types = [t.object.value for t in triples if t.subject == subject and t.predicate.value == str(RDF.type)]
     for kind in types:
@@ -182,12 +219,11 @@ def _page(iri: str, rest: str | None) -> str:
     illustrative = any(t.subject == subject and t.predicate.value == str(CIRCE.illustrative) for t in triples)
     changes = queries.run(get_store(), "resource-last-change", {"resource": iri}).rows
     last_change = {k: v.value for k, v in changes[0].items()} if changes else None
-    sources = [t.object.value for t in triples if t.subject == subject and t.predicate.value == str(DCTERMS.source)]
     title, title_fallback = pick_label(labels, g.get("lang", "en")) if labels else (compact(iri), False)
     return render_template(
         "resource.html", iri=iri, rest=rest, title=title, title_fallback=title_fallback, labels=labels,
         rows=sorted(rows.values(), key=lambda r: (r.missing, r.property_label)), illustrative=illustrative,
-        sources=sources,
+        sources=sources, dct_source=str(DCTERMS.source),
         incoming=[Value(r["subjectLabel"].value if "subjectLabel" in r else compact(r["subject"].value),
                         local_href(r["subject"].value) or r["subject"].value) for r in incoming],
         incoming_properties=[r["propertyLabel"].value if "propertyLabel" in r else compact(r["property"].value)
