@@ -169,6 +169,9 @@ def _value(triples: list[ox.Triple], term: ox.NamedNode | ox.BlankNode | ox.Lite
         return Value("; ".join(parts) or "(blank node)")
     label = _label_of(triples, term, str(SKOS.prefLabel))
     href = local_href(term.value)
+    if href is None and not term.value.startswith(("http://", "https://")):
+        # javascript:, data: and other schemes are shown, never linked: a link is something to follow safely.
+        return Value(label or compact(term.value))
     return Value(label or compact(term.value), href or term.value, external=href is None)
 
 
