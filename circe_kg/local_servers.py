@@ -13,6 +13,7 @@ process reaped) on exit.
 from __future__ import annotations
 
 import configparser
+import os
 import secrets
 import shutil
 import socket
@@ -61,11 +62,11 @@ class LocalServer:
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     log: Any = field(default=None, repr=False)
 
-    def _launch(self, command: list[str], log_name: str) -> None:
+    def _launch(self, command: list[str], log_name: str, env: dict[str, str] | None = None) -> None:
         if self.log is not None:
             self.log.close()
         self.log = (self.folder / log_name).open("ab")
-        self.process = subprocess.Popen(command, cwd=self.folder, stdout=self.log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(command, cwd=self.folder, env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -186,3 +187,32 @@ class VirtuosoServer(LocalServer):
         if done.returncode != 0 or "*** Error" in done.stdout + done.stderr:
             raise RuntimeError(f"isql failed: {done.stdout[-1000:]} {done.stderr[-1000:]}")
         return done.stdout
+
+
+class CirceApp(LocalServer):
+    """A real `circe-kg serve` on 127.0.0.1 over freshly loaded data: on the embedded store in `folder`, or on
+    `server` (a started SPARQL server) — for the browser tests, the load test and the load benchmark."""
+
+    def __init__(self, folder: Path, server: LocalServer | None = None, port: int | None = None,
+                 **settings: str) -> None:
+        super().__init__(folder)
+        self.port = port or free_port()
+        self.env = {**os.environ, "CIRCE_KG_STORE": str(folder / "store"), "CIRCE_KG_VAR": str(folder), **settings}
+        if server is not None:
+            self.env.update(CIRCE_KG_ENDPOINT=server.query_url, CIRCE_KG_UPDATE_ENDPOINT=server.update_url,
+                            CIRCE_KG_ENDPOINT_USER=server.user or "", CIRCE_KG_ENDPOINT_PASSWORD=server.password or "")
+        self.base_url = f"http://127.0.0.1:{self.port}/"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        loaded = subprocess.run([self._command(), "load"], env=self.env, capture_output=True, timeout=300)
+        if loaded.returncode != 0:
+            raise RuntimeError("circe-kg load failed: " + loaded.stderr.decode(errors="replace")[-2000:])
+        self.start()
+
+    @staticmethod
+    def _command() -> str:
+        return str(Path(sys.executable).with_name("circe-kg"))
+
+    def start(self) -> None:
+        self._launch([self._command(), "serve", "--port", str(self.port)], "serve.log", self.env)
+        self.query_url = self.base_url + "sparql"
+        _wait_until_answers(self.query_url, self.process, self.folder / "serve.log", 60)

@@ -3,20 +3,14 @@ the Flask app over the loaded store, and a CLI runner."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
-import requests
 from click.testing import CliRunner
 
 from circe_kg.config import shipped_files
 from circe_kg.loader import load_files
-from circe_kg.local_servers import LocalServer, OxigraphServer, VirtuosoServer
+from circe_kg.local_servers import CirceApp, LocalServer, OxigraphServer, VirtuosoServer
 from circe_kg.remote_store import RemoteStore
 from circe_kg.store import EmbeddedStore
 
@@ -102,39 +96,18 @@ def served(request, tmp_path_factory):
     """Start a real `circe-kg serve` on 127.0.0.1 over freshly loaded data — in an on-disk store, or in a
     real Oxigraph server of its own; yields a function that takes extra environment settings and returns
     the base URL. Stopped at the end of the module."""
-    processes = []
-    servers: list[LocalServer] = []
+    started: list[LocalServer] = []
 
     def start(**settings: str) -> str:
         folder = tmp_path_factory.mktemp("served")
-        command = Path(sys.executable).parent / "circe-kg"
-        env = {**os.environ, "CIRCE_KG_STORE": str(folder / "store"), "CIRCE_KG_VAR": str(folder), **settings}
+        server = None
         if request.param != "embedded":
             server = start_server(request.param, folder / "server")
-            servers.append(server)
-            env.update(CIRCE_KG_ENDPOINT=server.query_url, CIRCE_KG_UPDATE_ENDPOINT=server.update_url,
-                       CIRCE_KG_ENDPOINT_USER=server.user or "", CIRCE_KG_ENDPOINT_PASSWORD=server.password or "")
-        subprocess.run([command, "load"], env=env, check=True, capture_output=True, timeout=120)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        log = open(folder / "serve.log", "wb")  # noqa: SIM115 - closed after the server stops
-        process = subprocess.Popen([command, "serve", "--port", str(port)], env=env, stdout=log,
-                                   stderr=subprocess.STDOUT)
-        processes.append((process, log))
-        base = f"http://127.0.0.1:{port}/"
-        for _ in range(100):
-            try:
-                requests.get(base, timeout=1)
-                return base
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        raise RuntimeError(f"circe-kg serve did not start; see {folder / 'serve.log'}")
+            started.append(server)
+        app = CirceApp(folder, server, **settings)
+        started.append(app)
+        return app.base_url
 
     yield start
-    for process, log in processes:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
-    for server in servers:
+    for server in reversed(started):  # the app first, then its SPARQL server
         server.stop()
