@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 .venv/bin/ruff check circe_kg tests bench
+.venv/bin/python scripts/audit.py --allow-unreachable  # known vulnerabilities fail the run (SECURITY.md)
 exec .venv/bin/python -m pytest "$@"
