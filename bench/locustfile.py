@@ -9,7 +9,7 @@ import random
 from locust import HttpUser, between, task
 from pages import PAGES as MAIN_PAGES  # bench/pages.py: the main pages, as the page benchmark renders them
 
-PAGES = [*MAIN_PAGES.values(), "/?lang=it", "/questions/transfers?lang=it"]
+PAGES = [*MAIN_PAGES.values(), "/?lang=it"]
 SEARCHES = ["procurement", "textile", "albergo", "reutilizacion", "food waste", "construction", "krožni"]
 QUERIES = [
     "SELECT ?practice ?label WHERE { ?practice a <https://w3id.org/circe-kg/ontology#Practice> ; "

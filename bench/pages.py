@@ -30,6 +30,9 @@ PAGES = {
     "two partners side by side": "/questions/compare?a=organisation:sos&b=organisation:regione-lombardia",
     "faceted list of practices": "/list/practices",
     "faceted list, filtered": "/list/practices?source=sourced",
+    "practices for a barrier category, in Italian": "/questions/practices-for-barrier?barrier=kirchherr:regulatory"
+                                                    "&lang=it",
+    "faceted list of practices, in Italian": "/list/practices?lang=it",
 }
 BASELINE = "/questions/"
 
