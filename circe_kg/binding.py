@@ -20,7 +20,7 @@ Term = ox.NamedNode | ox.Literal
 # Just enough of SPARQL's lexical structure to find the outermost WHERE group without being fooled by
 # braces or keywords inside comments, strings and IRIs.
 _TOKEN = re.compile(r"""
-    (?P<comment>\#[^\n]*)
+    (?P<comment>\#[^\r\n]*)
   | (?P<long_string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*''')
   | (?P<string>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
   | (?P<iri><[^<>"{}|^`\\\s]*>)

@@ -110,10 +110,18 @@ class QueryTimeout(CirceError):
     status = 503
     kind = "query-timeout"
 
+    def __init__(self, message: str, hint: str | None = None, retry_after: int | None = None) -> None:
+        super().__init__(message, hint)
+        self.retry_after = retry_after  # seconds, sent as Retry-After (web/errors.py) when trying again can help
+
 
 class EndpointBusy(CirceError):
     status = 503
     kind = "endpoint-busy"
+
+    def __init__(self, message: str, hint: str | None = None, retry_after: int | None = None) -> None:
+        super().__init__(message, hint)
+        self.retry_after = retry_after
 
 
 class ResultTooLarge(CirceError):

@@ -71,7 +71,8 @@ def page_of(items: list[Item], page: str | None, size: int = 50) -> tuple[list[I
     pages = max(1, -(-len(items) // size))
     if page in (None, ""):
         number = 1
-    elif not page.isdigit() or not 1 <= int(page) <= pages:
+    # isascii: str.isdigit() is also true of '²' and '١', which int() refuses (a 500 found by tests/test_fuzz.py)
+    elif not (page.isascii() and page.isdigit()) or not 1 <= int(page) <= pages:
         raise BadParameter(f"there is no page {page[:20]!r} of this list", f"pages are numbered 1 to {pages}")
     else:
         number = int(page)

@@ -31,7 +31,16 @@ import pyoxigraph as ox
 import requests
 
 from .binding import Term, query_form, with_values
-from .errors import CirceError, NotAcceptable, QueryTimeout, ResultTooLarge, StoreUnavailable, UsageError, WriteRefused
+from .errors import (
+    CirceError,
+    EndpointBusy,
+    NotAcceptable,
+    QueryTimeout,
+    ResultTooLarge,
+    StoreUnavailable,
+    UsageError,
+    WriteRefused,
+)
 from .namespaces import GRAPH, PREFIXES
 from .sandbox import GRAPH_FORMATS, SOLUTION_FORMATS, Limits, QueryReply
 from .serialization import serialize
@@ -255,9 +264,22 @@ class RemoteQueryProxy:
     def __init__(self, store: RemoteStore, limits: Limits) -> None:
         self.store = store
         self.limits = limits
+        # Strangers' queries hold a web server thread while the SPARQL server works: at most `workers` of them at
+        # once, so heavy queries cannot take every thread and stall the pages (as the embedded store's sandbox).
+        self._slots = threading.BoundedSemaphore(max(1, limits.workers))
 
     def run(self, text: str, solution_mime: str | None, graph_mime: str | None,
             default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()) -> QueryReply:
+        if not self._slots.acquire(timeout=min(self.limits.queue_wait_s, self.limits.timeout_s)):
+            raise EndpointBusy("every query slot is busy", f"try again in {self.limits.retry_after_s} s",
+                               retry_after=self.limits.retry_after_s)
+        try:
+            return self._forward(text, solution_mime, graph_mime, default_graphs, named_graphs)
+        finally:
+            self._slots.release()
+
+    def _forward(self, text: str, solution_mime: str | None, graph_mime: str | None,
+                 default_graphs: Sequence[str], named_graphs: Sequence[str]) -> QueryReply:
         accept = ", ".join(m for m in (solution_mime, graph_mime) if m) or "*/*"
         data: dict[str, Any] = {"query": text}
         if default_graphs:

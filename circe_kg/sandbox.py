@@ -7,12 +7,21 @@ has not answered within the time limit it is killed and replaced. The web server
 stranger's query, and keeps answering while a worker is busy or being replaced.
 
 The copy is refreshed when the store's generation (bumped on every write) changes.
+
+Under load, long queries cannot starve short ones: at most `workers - 1` queries run under the full time limit
+at once; a query that starts while they do gets the short `busy_timeout_s` limit (an `ASK {}` still answers,
+another heavy query is stopped early); and a query that finds no free worker within `queue_wait_s` is answered
+503 with Retry-After at once instead of holding a server thread until one frees up. A killed worker is replaced
+in the background, so the next query does not wait for a process to start. tests/test_service_protection.py
+measured the need: before, an `ASK {}` waited up to the full time limit behind three heavy queries.
 """
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import queue
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,9 +45,31 @@ GRAPH_FORMATS = {
     "application/ld+json": ox.RdfFormat.JSON_LD,
 }
 
+# Oxigraph performs SERVICE calls (and an update's LOAD) itself, over HTTP: a stranger's query could make the
+# server send requests into its own network (127.0.0.1, the cloud metadata address…), and LOAD would put the
+# answer in a graph to read back. tests/test_fuzz.py found both (a local canary received the calls). So the
+# public endpoint refuses SERVICE, and the write gate SERVICE and LOAD. The scan skips comments (which end at
+# \n *or* \r, as in Oxigraph's lexer), strings and IRIs; the word anywhere else refuses, unless it is a variable
+# (?service) or part of a prefixed name (service:x, x:service). Refusing a query that only looks like one is fine.
+_LEXEMES = re.compile(r"""
+    \#[^\r\n]*
+  | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\" | '''(?:[^'\\]|\\.|'(?!''))*'''
+  | "(?:[^"\\\r\n]|\\.)*" | '(?:[^'\\\r\n]|\\.)*'
+  | <[^<>"{}|^`\\\x00-\x20]*>
+  | (?P<word>[A-Za-z_][\w-]*)
+  | .
+""", re.VERBOSE | re.DOTALL)
 
 
-
+def remote_call_in(sparql: str, keywords: tuple[str, ...] = ("SERVICE",)) -> str | None:
+    """The first of `keywords` (upper case) that `sparql` uses as a keyword, or None."""
+    for lexeme in _LEXEMES.finditer(sparql):
+        word = (lexeme.group("word") or "").upper()
+        if word in keywords:
+            start, end = lexeme.span()
+            if (start == 0 or sparql[start - 1] not in "?$:") and sparql[end:end + 1] != ":":
+                return word
+    return None
 
 
 @dataclass(frozen=True)
@@ -46,6 +77,13 @@ class Limits:
     timeout_s: float = 10.0
     max_result_bytes: int = 16 * 1024 * 1024
     workers: int = 3
+    busy_timeout_s: float = 1.0  # the limit of a query started while `workers - 1` others run under the full one
+    queue_wait_s: float = 1.0  # how long a query waits for a free worker before it is told to come back later
+
+    @property
+    def retry_after_s(self) -> int:
+        """When to come back: a worker is free again within the short limit (and a restart)."""
+        return math.ceil(min(self.timeout_s, self.busy_timeout_s)) + 1
 
 
 @dataclass
@@ -141,6 +179,9 @@ class QuerySandbox:
             self._idle.put(None)  # workers start on first use
         self._dump_lock = threading.Lock()
         self._dump: tuple[int, bytes] | None = None
+        self._lock = threading.Lock()
+        self._long_running = 0  # queries running under the full time limit
+        self._closed = False
 
     def _current_dump(self) -> tuple[int, bytes]:
         with self._dump_lock:
@@ -162,20 +203,31 @@ class QuerySandbox:
     def run(self, text: str, solution_mime: str | None, graph_mime: str | None,
             default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()) -> QueryReply:
         """Run `text`; the result is serialised in `solution_mime` or `graph_mime` depending on its kind."""
+        limits = self.limits
         try:
-            slot = self._idle.get(timeout=self.limits.timeout_s)
+            slot = self._idle.get(timeout=min(limits.queue_wait_s, limits.timeout_s))
         except queue.Empty:
-            raise EndpointBusy("every query worker is busy", "try again in a few seconds") from None
+            raise EndpointBusy("every query worker is busy", f"try again in {limits.retry_after_s} s",
+                               retry_after=limits.retry_after_s) from None
+        with self._lock:  # a worker is kept for short queries: long ones get at most workers - 1 of them
+            long_allowed = self._long_running < max(1, limits.workers - 1)
+            self._long_running += long_allowed
+        limit = limits.timeout_s if long_allowed else min(limits.timeout_s, limits.busy_timeout_s)
         worker: _Worker | None = None
         try:
             worker = self._ready(slot)
             worker.conn.send(("query", text, solution_mime, graph_mime, list(default_graphs), list(named_graphs),
-                              self.limits.max_result_bytes))
-            if not worker.conn.poll(self.limits.timeout_s):
+                              limits.max_result_bytes))
+            if not worker.conn.poll(limit):
                 worker.kill()
                 worker = None
-                raise QueryTimeout(f"the query ran longer than the {self.limits.timeout_s:g} s limit and was stopped",
-                                   "narrow the pattern, add LIMIT, or run it on a dump (/dumps/) locally")
+                if long_allowed:
+                    raise QueryTimeout(f"the query ran longer than the {limit:g} s limit and was stopped",
+                                       "narrow the pattern, add LIMIT, or run it on a dump (/dumps/) locally")
+                raise QueryTimeout(f"the endpoint is busy with long queries: while it is, a query may run {limit:g} s, "
+                                   "and this one ran longer and was stopped",
+                                   f"try again in a few seconds (the limit is otherwise {limits.timeout_s:g} s)",
+                                   retry_after=limits.retry_after_s)
             reply = worker.conn.recv()
         except (EOFError, BrokenPipeError, OSError):
             if worker is not None:
@@ -183,7 +235,12 @@ class QuerySandbox:
             worker = None
             raise CirceError("the query worker stopped unexpectedly", "try again") from None
         finally:
-            self._idle.put(worker)
+            with self._lock:
+                self._long_running -= long_allowed
+            if worker is None:
+                self._replace()
+            else:
+                self._idle.put(worker)
         status = reply[0]
         if status == "ok":
             return QueryReply(reply[1], reply[2], reply[3])
@@ -198,7 +255,26 @@ class QuerySandbox:
                                 "accept one of: " + ", ".join(offered))
         raise UsageError(f"the query could not be evaluated: {reply[1]}")
 
+    def _replace(self) -> None:
+        """Give a killed worker's slot back with a fresh worker, started and loaded in the background."""
+        def start() -> None:
+            worker: _Worker | None = None
+            try:
+                worker = _Worker(self._context)
+                self._ready(worker)
+            except Exception:  # the slot comes back empty; the next query starts a worker itself
+                if worker is not None:
+                    worker.kill()
+                worker = None
+            if self._closed and worker is not None:
+                worker.kill()
+                worker = None
+            self._idle.put(worker)
+
+        threading.Thread(target=start, daemon=True, name="circe-kg-query-restart").start()
+
     def close(self) -> None:
+        self._closed = True
         while True:
             try:
                 worker = self._idle.get_nowait()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import threading
 from collections.abc import Iterable, Mapping
@@ -23,9 +24,11 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from . import queries
 from .errors import NoSuchVersion, UsageError, ValidationFailed, WriteRefused
 from .namespaces import CIRCE, GRAPH, ID, PROV, RDF, RDFS, XSD
 from .rdf_files import ParsedFile, kind_of_graph
+from .sandbox import remote_call_in
 from .validation import Report, validate_state
 
 PROVENANCE_GRAPH = str(GRAPH) + "system/provenance"
@@ -75,10 +78,34 @@ def graph_content(store: Any, history_dir: Path | None, graph: str) -> list[ox.T
     the write gate kept in the history, which holds exactly what was sent."""
     if getattr(store, "faithful_literals", True) or history_dir is None:
         return list(store.triples(graph))
-    versions = sorted(history_dir.glob(f"[0-9]*/{_slug(graph)}.nt"))
-    if not versions:
+    kept = [_version_file(history_dir, n, graph) for n in recorded_versions(store, graph)]
+    kept = [path for path in kept if path.exists()]
+    if not kept:
         return list(store.triples(graph))
-    return [quad.triple for quad in ox.parse(path=versions[-1], format=ox.RdfFormat.N_TRIPLES)]
+    return [quad.triple for quad in ox.parse(path=kept[-1], format=ox.RdfFormat.N_TRIPLES)]
+
+
+def _version_file(history_dir: Path, number: int, graph: str) -> Path:
+    return history_dir / f"{number:06d}" / f"{_slug(graph)}.nt"
+
+
+def recorded_versions(store: Any, graph: str) -> list[int]:
+    """The versions of `graph` that the provenance graph records, oldest first.
+
+    Only these are versions. A write keeps its version files *before* the store update that records it (so a
+    write that lands always has them), which means a write that never lands — the process killed by SIGKILL,
+    the server gone or refusing the update — leaves a version folder behind that no record names. Reading
+    the history by its folders would offer that content for restore (and, on a store without faithful
+    literals, take it as the graph's current content) although the store never held it; tests/
+    test_crash_safety.py kills loads at random moments and checks this."""
+    return [int(row["number"].value) for row in queries.run(store, "graph-versions", {"graph": graph}).rows]
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write a file whole or not at all (a process killed mid-write leaves the old file, never half of one)."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text)
+    os.replace(partial, path)
 
 
 class WriteGate:
@@ -128,6 +155,10 @@ class WriteGate:
 
     def changes_of_update(self, sparql_update: str) -> dict[str, list[ox.Triple] | None]:
         """The new content of every graph a SPARQL Update would change, found by running it on a copy."""
+        remote = remote_call_in(sparql_update, ("SERVICE", "LOAD"))  # Oxigraph would fetch the URL itself
+        if remote:
+            raise WriteRefused(f"{remote} is not accepted here: this server fetches nothing from elsewhere",
+                               "download the data yourself and PUT or POST it to /graphs?graph=…")
         copy = ox.Store()
         copy.load(input=self.store.dump(ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
         before = {g: set(self._graph(copy, g)) for g in self._graphs(copy)}
@@ -136,6 +167,8 @@ class WriteGate:
         except SyntaxError as error:
             raise UsageError(f"SPARQL Update syntax error: {error}", "check the update near the position given") \
                 from None
+        except (OSError, RuntimeError, ValueError) as error:  # evaluation errors are the update's fault, not a 500
+            raise UsageError(f"the update could not be applied: {error}") from None
         if any(True for _ in copy.quads_for_pattern(None, None, None, ox.DefaultGraph())):
             raise WriteRefused("the update writes to the default graph, which holds nothing here",
                                "write inside GRAPH <…/graph/data/…> { … } or use the Graph Store Protocol")
@@ -170,7 +203,7 @@ class WriteGate:
                     "time": datetime.now(UTC).replace(microsecond=0).isoformat(),
                     "graphs": [{"graph": g, "file": f"{i}.nt" if t is not None else None}
                                for i, (g, t) in enumerate(new.items())]}
-            (folder / "draft.json").write_text(json.dumps(meta, indent=2))
+            _write_whole(folder / "draft.json", json.dumps(meta, indent=2))
             self._record(f"draft {number} ({operation})", agent, "draft", {"draft": number})
             return number
 
@@ -178,8 +211,9 @@ class WriteGate:
         folder = None if self.history_dir is None else self.history_dir / "drafts"
         if folder is None or not folder.exists():
             return []
+        # A folder without draft.json is a submission killed before it was complete: not a draft.
         return [json.loads((f / "draft.json").read_text()) for f in sorted(folder.iterdir(), key=lambda f: int(f.name))
-                if f.name.isdigit()]
+                if f.name.isdigit() and (f / "draft.json").exists()]
 
     def draft(self, number: int) -> tuple[dict, dict[str, list[ox.Triple] | None]]:
         folder = None if self.history_dir is None else self.history_dir / "drafts" / str(number)
@@ -228,7 +262,7 @@ class WriteGate:
         path = self.history_dir / "drafts" / str(number) / "draft.json"  # type: ignore[operator]
         meta = json.loads(path.read_text())
         meta.update(status=status, reviewer=reviewer, version=version)
-        path.write_text(json.dumps(meta, indent=2))
+        _write_whole(path, json.dumps(meta, indent=2))
         return meta
 
     def _record(self, label: str, agent: str, operation: str, extra: dict) -> None:
@@ -242,7 +276,7 @@ class WriteGate:
 
     def restore(self, graph: str, number: int, agent: str) -> Change:
         path = self._version_path(number, graph)
-        if path is None or not path.exists():
+        if path is None or number not in self.versions(graph):  # recorded versions only (recorded_versions)
             known = ", ".join(str(n) for n in self.versions(graph)) or "none"
             raise NoSuchVersion(f"graph <{graph}> has no version {number}", f"its versions: {known}")
         data = path.read_bytes()
@@ -252,8 +286,7 @@ class WriteGate:
     def versions(self, graph: str) -> list[int]:
         if self.history_dir is None or not self.history_dir.exists():
             return []
-        return sorted(int(folder.name) for folder in self.history_dir.iterdir()
-                      if folder.name.isdigit() and (folder / f"{_slug(graph)}.nt").exists())
+        return [n for n in recorded_versions(self.store, graph) if _version_file(self.history_dir, n, graph).exists()]
 
     # -- helpers ----------------------------------------------------------------------------------
     @staticmethod
@@ -274,7 +307,7 @@ class WriteGate:
         return max(numbers) + 1
 
     def _version_path(self, number: int, graph: str) -> Path | None:
-        return None if self.history_dir is None else self.history_dir / f"{number:06d}" / f"{_slug(graph)}.nt"
+        return None if self.history_dir is None else _version_file(self.history_dir, number, graph)
 
     def _keep_version(self, number: int, graph: str, triples: list[ox.Triple]) -> None:
         path = self._version_path(number, graph)

@@ -31,6 +31,9 @@ NOT_ABOUT_DATA = {
     "void-statistics": "counts only",
     "sourced-vs-illustrative": "counts only",
     "partners-by-sector": "lists sourced partnerships only: it filters illustrative ones out",
+    "graph-versions": "reads the history of writes",
+    "fact-sources": "the generator sources whole records, not single facts",
+    "labels": "names of given resources (tests/test_queries.py)",
 }
 
 

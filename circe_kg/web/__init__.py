@@ -5,7 +5,8 @@ STORE_PATH or ENDPOINT (a SPARQL server's query URL; see backends.py),
 PERSISTENT_BASE (the base of resource IRIs, default https://w3id.org/circe-kg/), DUMPS_DIR,
 SPARQL_TIMEOUT_S (10), SPARQL_MAX_RESULT_BYTES (16 MiB), SPARQL_WORKERS (3), MAX_CONTENT_LENGTH (16 MiB),
 HISTORY_DIR (versions kept for restore), WRITE_TOKENS ({token: agent name}; in production the tokens come
-from CIRCE_KG_WRITE_TOKEN / CIRCE_KG_TOKENS_FILE, see web/writes.py).
+from CIRCE_KG_WRITE_TOKEN / CIRCE_KG_TOKENS_FILE, see web/writes.py), ANSWER_CACHE_MAX_AGE_S (60: how long
+the answers of a SPARQL server are kept; see answer_cache.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from flask import Flask
 
+from ..answer_cache import AnswerCache
 from ..backends import open_store
 from ..config import default_store_path, history_path
 from ..dumps import Dumps
@@ -25,9 +27,10 @@ from ..namespaces import BASE
 from ..remote_store import RemoteQueryProxy, RemoteStore
 from ..sandbox import Limits, QuerySandbox
 from ..search import SearchIndex
-from ..store import Store
+from ..store import EmbeddedStore, Store
 from ..writes import WriteGate
 from . import browse, dumps, edit, errors, home, i18n, linked_data, query_page, sparql, validate_page, void, writes
+from .security import init_app as add_security_headers
 
 DEFAULTS: dict[str, Any] = {
     "PERSISTENT_BASE": BASE,
@@ -35,6 +38,7 @@ DEFAULTS: dict[str, Any] = {
     "SPARQL_MAX_RESULT_BYTES": 16 * 1024 * 1024,
     "SPARQL_WORKERS": 3,
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "ANSWER_CACHE_MAX_AGE_S": 60.0,  # on a SPARQL server others may write to (answer_cache.py); 0: no cache
 }
 
 
@@ -82,8 +86,14 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
     app.extensions["circe_gate"] = WriteGate(store, Path(history_dir) if history_dir else None)
     app.extensions["circe_tokens"] = writes.configured_tokens(app.config)
     app.extensions["circe_search"] = SearchIndex(store)
+    # Only this process writes the embedded store, so its generation says when answers are stale; a server's
+    # other writers are invisible here, so its answers also expire.
+    max_age = (None if isinstance(store, EmbeddedStore) else 0.0 if isinstance(store, FederatedStore)
+               else float(app.config["ANSWER_CACHE_MAX_AGE_S"]))
+    app.extensions["circe_answers"] = AnswerCache(store, max_age_s=max_age)
     _report_missing_sources(app, store)
     errors.init_app(app)
+    add_security_headers(app)
     i18n.init_app(app)
     for blueprint in (home.bp, sparql.bp, query_page.bp, linked_data.bp, dumps.bp, void.bp, writes.bp,
                       validate_page.bp, edit.bp, browse.bp):

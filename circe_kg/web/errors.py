@@ -45,7 +45,10 @@ def init_app(app: Flask) -> None:
     def circe_error(error: CirceError) -> Response:
         data = error.to_dict()
         extra = {k: v for k, v in data.items() if k not in ("error", "status", "message", "hint")}
-        return render_error(error.status, error.message, error.hint, error.kind, extra)
+        response = render_error(error.status, error.message, error.hint, error.kind, extra)
+        if getattr(error, "retry_after", None):  # a busy endpoint says when to come back
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

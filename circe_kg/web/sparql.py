@@ -13,7 +13,7 @@ from rdflib.namespace import RDF, XSD
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import NotAcceptable, UriTooLong, UsageError, WriteRefused
-from ..sandbox import GRAPH_FORMATS, SOLUTION_FORMATS, QuerySandbox
+from ..sandbox import GRAPH_FORMATS, SOLUTION_FORMATS, QuerySandbox, remote_call_in
 
 bp = Blueprint("sparql", __name__)
 
@@ -30,8 +30,6 @@ FORMAT_PARAMETER = {
     "ntriples": "application/n-triples", "nt": "application/n-triples", "rdfxml": "application/rdf+xml",
     "jsonld": "application/ld+json",
 }
-
-
 
 
 def sandbox() -> QuerySandbox:
@@ -125,6 +123,10 @@ def endpoint() -> Response:
         if not text:
             response = _service_description()
         else:
+            if remote_call_in(text):  # see sandbox.remote_call_in: no SERVICE for strangers, on any backend
+                raise UsageError("SERVICE (federated query) is not offered by this endpoint",
+                                 "query the other endpoint yourself, or download a dump from /dumps/ and combine "
+                                 "the data locally")
             solution_mime, graph_mime = _negotiate()
             reply = sandbox().run(text, solution_mime, graph_mime,
                                   _graph_iris("default-graph-uri"), _graph_iris("named-graph-uri"))

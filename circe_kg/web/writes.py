@@ -20,6 +20,7 @@ from functools import wraps
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
 
 from .. import queries
@@ -150,6 +151,10 @@ def _graph_parameter() -> str:
     graph = request.args.get("graph", "")
     if not graph.startswith(("http://", "https://")) or any(c in graph for c in ' <>"{}|^`\\'):
         raise UsageError(f"?graph= must be an absolute IRI, got {graph!r}", f"e.g. ?graph={GRAPH}data/practices")
+    try:  # control characters (NUL, DEL…) passed the check above and failed only when the write was recorded: a 500
+        ox.NamedNode(graph)
+    except ValueError as error:
+        raise UsageError(f"?graph= is not a valid IRI: {error}", f"e.g. ?graph={GRAPH}data/practices") from None
     return graph
 
 

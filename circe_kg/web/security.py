@@ -1,0 +1,53 @@
+"""Security headers on every response (an after_request hook; a view that sets one of them keeps its own).
+
+The Content-Security-Policy is the strictest under which every page works (tests/test_browser_journey.py,
+test_query_page.py and test_accessibility.py run the pages in Chromium under it):
+- scripts only from this server, never inline: the one page with JavaScript (/query) loads static/query.js and
+  the Yasgui bundle from /vendor/yasgui/ (no eval: the bundle's one eval is a JSON.parse fallback for browsers
+  without JSON, never reached);
+- stylesheets only from this server, and the two <style> elements Yasgui's table adds for its column resizer, by
+  hash (YASGUI_STYLES; after upgrading Yasgui, the browser test names the hash of any other); `style` attributes
+  are allowed (style-src-attr), as the templates size the map and the diagrams with them;
+- images from here or data: URLs (Yasgui's icons); fetches (Yasgui's queries) to this server only;
+- no plugins, no <base> elsewhere, no framing of these pages, forms post only here.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+# sha256 of the text of the <style> elements @zazuko/yasgui's column resizer creates (yasgui.min.js, createStyle):
+# its table rules, and the cursor while a column is dragged.
+YASGUI_STYLES = ["sha256-zCK2EVMoPc04mRF/g5CotUvxbJPWS+8V0b+s9ptqQIk=",
+                 "sha256-c0O6TmFAkgpNbHxKAa1BrveWHHopjEtC47i0PzMudxg="]
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' " + " ".join(f"'{digest}'" for digest in YASGUI_STYLES),
+    "style-src-attr 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+])
+
+HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate CSP 2
+    "Permissions-Policy": "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+                          "microphone=(), payment=(), usb=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        for name, value in HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
