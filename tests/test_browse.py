@@ -172,3 +172,23 @@ def test_an_illustrative_resource_cites_no_source(client):
     page = client.get("/page/action/lombardy-circular-criteria-in-erdf-calls").get_data(as_text=True)
     assert "Illustrative example" in page
     assert 'href="#source-' not in page and "None: this is an illustrative example." in page
+
+
+def test_long_choice_lists_are_capped_and_each_resource_can_be_asked_about(client, monkeypatch):
+    """Past CHOICES_SHOWN a <select> is unusable (14 000 barriers at 10^6 triples): it shows the first ones and
+    the chosen one, says how many are left out, and every barrier, sector and partner page asks its questions."""
+    from circe_kg.web import browse
+    monkeypatch.setattr(browse, "CHOICES_SHOWN", 3)
+    chosen = "https://w3id.org/circe-kg/id/barrier/sos-public-procurement"
+    page = client.get("/questions/practices-for-barrier", query_string={"barrier": chosen}).get_data(as_text=True)
+    options = re.findall(r'<option value="([^"]*)"', page)
+    assert len(options) == 4 and chosen in options
+    assert re.search(r"\d+ more are not listed here", page)
+    barrier = client.get("/page/barrier/sos-public-procurement").get_data(as_text=True)
+    asked = dict((text, href.replace("&amp;", "&")) for href, text in
+                 re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', barrier.split("Ask about it")[1]))
+    assert "Which practices address this barrier?" in asked and "Who already solved my problem?" in asked
+    for href in asked.values():
+        assert client.get(href).status_code == 200, href
+    partner = client.get("/page/organisation/sos").get_data(as_text=True)
+    assert "Which regions are most like mine?" in partner.split("Ask about it")[1]

@@ -19,7 +19,7 @@ from ..namespaces import compact, expand
 from ..search import MAX_QUERY, SearchIndex
 from .i18n import in_reader_language
 from .linked_data import local_href
-from .store_access import get_store
+from .store_access import answer
 
 bp = Blueprint("browse", __name__)
 # Words that come from the queries (kinds, profile dimensions) but are shown translated.
@@ -44,8 +44,7 @@ def href(iri: str) -> str:
 
 def _rows(name: str, values: dict[str, str] | None = None) -> list[dict[str, str]]:
     """The answer to a named query as text, with names in the reader's language."""
-    return in_reader_language([{k: v.value for k, v in row.items()}
-                               for row in queries.run(get_store(), name, values or {}).rows])
+    return in_reader_language([{k: v.value for k, v in row.items()} for row in answer(name, values).rows])
 
 
 def _query_link(name: str, values: dict[str, str | None] | None = None) -> str:
@@ -89,8 +88,9 @@ def practices_for_barrier() -> str:
             mark = " (" + _("illustrative") + ")" if r["illustrative"] == "true" else ""
             options.append((r["resource"], r.get("label", compact(r["resource"])) + mark))
     answer, pager = _paged(_rows("practices-for-barrier", {"barrier": barrier})) if barrier else (None, {"pages": 1})
-    return render_template("question_practices.html", options=options, barrier=barrier, answer=answer, **pager,
-                           query_link=_query_link("practices-for-barrier", {"barrier": barrier}))
+    options, more = _capped(options, barrier)
+    return render_template("question_practices.html", options=options, more=more, barrier=barrier, answer=answer,
+                           **pager, query_link=_query_link("practices-for-barrier", {"barrier": barrier}))
 
 
 @dataclass
@@ -192,6 +192,18 @@ def _choices(query: str, value: str, label: str, values: dict[str, str] | None =
     return sorted({(r[value], r.get(label, compact(r[value]))) for r in _rows(query, values)}, key=lambda c: c[1])
 
 
+CHOICES_SHOWN = 300  # options in one <select>: past that a list is unusable (14 000 barriers at 10^6 triples)
+
+
+def _capped(options: list[tuple[str, str]], *chosen: str | None) -> tuple[list[tuple[str, str]], int]:
+    """The first CHOICES_SHOWN options, plus any chosen one, and how many are left out: those are asked about
+    from their own page ("Ask about it", resource.html), found with Search."""
+    if len(options) <= CHOICES_SHOWN:
+        return options, 0
+    shown = options[:CHOICES_SHOWN] + [o for o in options[CHOICES_SHOWN:] if o[0] in chosen]
+    return shown, len(options) - len(shown)
+
+
 @bp.get("/questions/who-solved")
 def who_solved() -> str:
     """Who already solved my problem: matches by sector and by barrier, nearest first, each with its reasons."""
@@ -215,11 +227,12 @@ def who_solved() -> str:
             note(row, 2, N_("works in the same sector"))
     ranked = sorted(matches.values(), key=lambda m: (-m["score"], m["row"]["illustrative"] == "true",
                                                      m["row"]["partnerLabel"]))
-    sectors = _choices("instances-of-class", "resource", "label", {"type": "circe:Sector"})
-    barriers = _choices("instances-of-class", "resource", "label", {"type": "circe:Barrier"})
+    sectors, more_sectors = _capped(_choices("instances-of-class", "resource", "label", {"type": "circe:Sector"}),
+                                    sector)
+    barriers, more = _capped(_choices("instances-of-class", "resource", "label", {"type": "circe:Barrier"}), barrier)
     ranked, pager = _paged(ranked)
     return render_template("question_who_solved.html", ranked=ranked, **pager, sector=sector, barrier=barrier,
-                           sectors=sectors, barriers=barriers, asked=bool(sector or barrier),
+                           sectors=sectors, barriers=barriers, more=more + more_sectors, asked=bool(sector or barrier),
                            query_link=_query_link("solved-for-barrier", {"barrier": barrier}))
 
 
@@ -261,7 +274,8 @@ def similar_regions() -> str:
                            "reasons": reasons})
         ranked.sort(key=lambda r: (-r["score"], r["label"]))
     more = max(0, len(ranked) - SIMILAR_SHOWN)
-    return render_template("question_similar.html", partners=partners, partner=partner,
+    partners, more_partners = _capped(partners, partner)
+    return render_template("question_similar.html", partners=partners, partner=partner, more_partners=more_partners,
                            ranked=ranked[:SIMILAR_SHOWN], more=more,
                            query_link=_query_link("partner-profile", {"partner": partner}))
 
@@ -276,5 +290,6 @@ def compare() -> str:
             raise BadParameter("pick both partners from the list")
     profiles = [(_profile(iri), dict(partners)[iri]) if iri else None for iri in chosen]
     dimensions = ["sector", "barrier category", "ReSOLVE lever", "practice", "action"]
-    return render_template("question_compare.html", partners=partners, chosen=chosen, profiles=profiles,
+    partners, more = _capped(partners, *chosen)
+    return render_template("question_compare.html", partners=partners, more=more, chosen=chosen, profiles=profiles,
                            dimensions=dimensions, query_link=_query_link("partner-profile"))

@@ -5,7 +5,7 @@ from flask import Blueprint, render_template
 from .. import queries
 from . import europe_map
 from .i18n import in_reader_language
-from .store_access import get_store
+from .store_access import answer
 
 bp = Blueprint("home", __name__)
 
@@ -20,10 +20,8 @@ COUNT_LABELS = [N_("partners"), N_("practices"), N_("barriers"), N_("opportuniti
 
 @bp.get("/")
 def index() -> str:
-    answer = queries.run(get_store(), "overview-counts")
-    counts = [(row["label"].value, int(row["count"].value)) for row in answer.rows]
-    partners = in_reader_language([{k: v.value for k, v in row.items()}
-                                   for row in queries.run(get_store(), "partners").rows])
+    counts = [(row["label"].value, int(row["count"].value)) for row in answer("overview-counts").rows]
+    partners = in_reader_language([{k: v.value for k, v in row.items()} for row in answer("partners").rows])
     shapes = europe_map.countries()
     by_iso = {c.iso: c for c in shapes}
     markers = []

@@ -14,7 +14,7 @@ from flask import Flask, Response, g, request
 from flask_babel import Babel
 
 from .. import queries
-from .store_access import get_store
+from .store_access import answer
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 INTERFACE_LANGUAGES = ["en"] + sorted(p.name for p in TRANSLATIONS.iterdir() if (p / "LC_MESSAGES").is_dir()) \
@@ -61,9 +61,8 @@ def in_reader_language(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     iris = list(dict.fromkeys(row[c] for row in rows for c in columns if c in row and "://" in row[c]))
     names: dict[str, str] = {}
     for start in range(0, len(iris), queries.MAX_LIST):
-        answer = queries.run(get_store(), "labels", {"resource": iris[start:start + queries.MAX_LIST],
-                                                     "lang": language})
-        names.update((row["resource"].value, row["label"].value) for row in answer.rows if "label" in row)
+        found = answer("labels", {"resource": iris[start:start + queries.MAX_LIST], "lang": language})
+        names.update((row["resource"].value, row["label"].value) for row in found.rows if "label" in row)
     for row in rows:
         for column in columns:
             if column in row and _label_column(column) in row:

@@ -223,6 +223,7 @@ def _page(iri: str, rest: str | None) -> str:
     changes = queries.run(get_store(), "resource-last-change", {"resource": iri}).rows
     last_change = {k: v.value for k, v in changes[0].items()} if changes else None
     title, title_fallback = pick_label(labels, g.get("lang", "en")) if labels else (compact(iri), False)
+    partner = any(r["property"].value == str(CIRCE.partner) for r in incoming)
     return render_template(
         "resource.html", iri=iri, rest=rest, title=title, title_fallback=title_fallback, labels=labels,
         rows=sorted(rows.values(), key=lambda r: (r.missing, r.property_label)), illustrative=illustrative,
@@ -231,7 +232,23 @@ def _page(iri: str, rest: str | None) -> str:
                         local_href(r["subject"].value) or r["subject"].value) for r in incoming],
         incoming_properties=[r["propertyLabel"].value if "propertyLabel" in r else compact(r["property"].value)
                              for r in incoming],
-        formats=RDF_TYPES, last_change=last_change)
+        formats=RDF_TYPES, last_change=last_change, questions=_questions_about(iri, types, partner))
+
+
+def _questions_about(iri: str, types: list[str], partner: bool) -> list[tuple[str, str]]:
+    """The transfer questions this resource can be asked about, each with its page's address: the way to ask
+    about one barrier, sector or partner among thousands, which no choice list can hold."""
+    asked = []
+    if str(CIRCE.Barrier) in types or str(CIRCE.BarrierCategory) in types:
+        asked.append((_("Which practices address this barrier?"),
+                      url_for("browse.practices_for_barrier", barrier=iri)))
+    if str(CIRCE.Barrier) in types:
+        asked.append((_("Who already solved my problem?"), url_for("browse.who_solved", barrier=iri)))
+    if str(CIRCE.Sector) in types:
+        asked.append((_("Who already solved my problem?"), url_for("browse.who_solved", sector=iri)))
+    if partner:
+        asked.append((_("Which regions are most like mine?"), url_for("browse.similar_regions", partner=iri)))
+    return asked
 
 
 @bp.get("/ontology")

@@ -1,0 +1,80 @@
+"""The answers of named queries are computed once per version of the data: a second visit is served from
+memory, and any write makes the next visit ask the store again."""
+
+import time
+
+import pyoxigraph as ox
+
+from circe_kg.answer_cache import AnswerCache
+from circe_kg.config import shipped_files
+from circe_kg.loader import load_files
+from circe_kg.store import EmbeddedStore
+from circe_kg.web import create_app
+from circe_kg.writes import WriteGate
+
+TOKEN = "cache-test-token-0123456789"
+PRACTICE = """@prefix circe: <https://w3id.org/circe-kg/ontology#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<https://w3id.org/circe-kg/id/practice/cache-example> a circe:Practice ;
+    skos:prefLabel "Freshly written practice"@en ; circe:illustrative true ;
+    circe:illustrativeNote "Written by a test."@en ;
+    circe:addresses <https://w3id.org/circe-kg/id/concept/kirchherr-2018/market> .
+"""
+
+
+def _store() -> EmbeddedStore:
+    store = EmbeddedStore(None)
+    load_files(store, shipped_files())
+    return store
+
+
+def test_the_same_question_on_the_same_data_is_answered_from_memory():
+    store = _store()
+    cache = AnswerCache(store)
+    first = cache.run("transfers")
+    assert cache.run("transfers") is first and (cache.hits, cache.misses) == (1, 1)
+    assert cache.run("transfers", {"from": "organisation:regione-lombardia"}) is not first  # other values
+    store.replace_graphs({"https://w3id.org/circe-kg/graph/data/transfers": []})  # a write: a new generation
+    assert len(cache.run("transfers").rows) < len(first.rows) and cache.misses == 3
+
+
+def test_answers_of_a_server_expire():
+    cache = AnswerCache(_store(), max_age_s=0.05)
+    first = cache.run("overview-counts")
+    time.sleep(0.1)
+    assert cache.run("overview-counts") is not first and cache.hits == 0
+    uncached = AnswerCache(cache.store, max_age_s=0)
+    assert uncached.run("partners") is not uncached.run("partners")
+
+
+def test_an_answer_too_big_for_the_cache_is_not_kept():
+    cache = AnswerCache(_store(), max_rows=8)
+    assert cache.run("list-practices") is not cache.run("list-practices")  # dozens of rows > max_rows / 4
+
+
+def test_a_write_through_the_app_shows_on_the_next_visit(tmp_path):
+    store = EmbeddedStore(tmp_path / "store")
+    load_files(store, shipped_files(), gate=WriteGate(store, tmp_path / "history"))
+    app = create_app(store=store, config={"TESTING": True, "WRITE_TOKENS": {TOKEN: "test"},
+                                          "DUMPS_DIR": tmp_path / "dumps", "HISTORY_DIR": tmp_path / "history"})
+    client = app.test_client()
+    try:
+        url = "/questions/practices-for-barrier?barrier=kirchherr:market"
+        before = client.get(url).get_data(as_text=True)
+        assert "Freshly written practice" not in before and client.get(url).get_data(as_text=True) == before
+        assert app.extensions["circe_answers"].hits > 0
+        put = client.put("/graphs?graph=https://w3id.org/circe-kg/graph/data/cache-test", data=PRACTICE,
+                         content_type="text/turtle", headers={"Authorization": f"Bearer {TOKEN}"})
+        assert put.status_code == 201, put.get_data(as_text=True)
+        assert "Freshly written practice" in client.get(url).get_data(as_text=True)
+        assert "Freshly written practice" in client.get("/list/practices?source=illustrative").get_data(as_text=True)
+    finally:
+        app.extensions["circe_sandbox"].close()
+        store.close()
+
+
+def test_triples_answers_are_cached_too():
+    cache = AnswerCache(_store())
+    described = cache.run("resource-description", {"resource": "practice:albergo-diffuso"})
+    assert described.triples and all(isinstance(t, ox.Triple) for t in described.triples)
+    assert cache.run("resource-description", {"resource": "practice:albergo-diffuso"}) is described
