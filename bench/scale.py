@@ -6,7 +6,8 @@ same run, on rdflib's in-memory graph. For each size it measures:
    and the server process), and the full SHACL validation of the whole store (up to 1e6 triples);
 2. the latency of every named query with its example parameters (median and p95 of --runs) on each backend
    (rdflib only up to --rdflib-max triples: its engine is very slow on big graphs);
-3. the latency of the main pages (bench/pages.py's PAGES) through the Flask test client, embedded and server;
+3. the latency of the main pages (bench/pages.py's PAGES) through the Flask test client, embedded and server:
+   the median of repeated visits (answers from the cache) and, in `first_visit_s`, the first (nothing cached);
 4. throughput: the app served by waitress (8 threads) and hit with 1, 4 and 16 client threads for --seconds
    with a mix of pages, search, a resource page and /sparql ASK: requests/s and error rate;
 5. growth: for each figure, the exponent b of cost ~ size^b fitted across the sizes (1.0 = linear).
@@ -301,8 +302,8 @@ def page_latency(app: Any, backend: str, runs: int, budget: float, skip: dict[st
                                                                       f"(over --budget {budget:g} s)")
             record("page", name, backend, first, "s", extra={"runs": 1, "over_budget": True})
             continue
-        median, p95 = median_p95(timed(lambda p=path: get(p), runs))
-        record("page", name, backend, median, "s", p95)
+        median, p95 = median_p95(timed(lambda p=path: get(p), runs))  # repeated visits: answers from the cache
+        record("page", name, backend, median, "s", p95, extra={"first_visit_s": first})
 
 
 def predict_over_budget(figures: list[Figure], triples: int, budget: float, skip: dict[str, dict[Any, str]],
