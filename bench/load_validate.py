@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import tempfile
 from pathlib import Path
 
@@ -66,7 +65,7 @@ def main() -> None:
                      median_seconds(lambda: validate_state(state), args.runs), None))
         dataset = rdflib_dataset()
         for query in queries.available():
-            values = dict(re.findall(r"--param (\w+)=(\S+)", query.example))
+            values = query.example_values()
             init = {name: as_rdflib(term) for name, term in queries.bind(query, values).items()}
             ours = median_seconds(lambda q=query, v=values: queries.run(store, q.name, v), args.runs)
             try:

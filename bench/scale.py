@@ -183,10 +183,6 @@ def validation_seconds(store: EmbeddedStore) -> float:
 
 
 # ---- queries and pages ------------------------------------------------------------------------------------
-def example_values(query: queries.NamedQuery) -> dict[str, str]:
-    return dict(re.findall(r"--param (\w+)=(\S+)", query.example))
-
-
 def as_rdflib(term: ox.NamedNode | ox.Literal) -> rdflib.term.Node:
     if isinstance(term, ox.NamedNode):
         return rdflib.URIRef(term.value)
@@ -239,7 +235,7 @@ def query_latency(stores: dict[str, Any], dataset: rdflib.Dataset | None, runs: 
         if query.name in SKIPPED_QUERIES:
             continue
         progress(f"  query {query.name}")
-        values = example_values(query)
+        values = query.example_values()
         for backend, store in stores.items():
             if (backend, query.name) in skip:
                 continue

@@ -6,6 +6,7 @@ A manifest (dumps.json) records each file's media type, size, triple count, SHA-
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
@@ -14,6 +15,7 @@ import threading
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 
@@ -55,6 +57,23 @@ class DumpInfo:
     modified: str  # ISO 8601, UTC
 
 
+class _Tally:
+    """A binary output that passes what is written on, counting its bytes and lines and hashing it."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out, self.sha256, self.bytes, self.lines = out, hashlib.sha256(), 0, 0
+
+    def write(self, data: bytes) -> int:
+        self.out.write(data)
+        self.sha256.update(data)
+        self.bytes += len(data)
+        self.lines += data.count(b"\n")
+        return len(data)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
 class Dumps:
     """The dumps folder of one store."""
 
@@ -77,22 +96,28 @@ class Dumps:
         return self.folder / name if name in BY_NAME else None
 
     def _write_all(self) -> None:
+        """Each dump streamed from the store to its file (never whole in memory: 10^7 triples are gigabytes),
+        counted and hashed on the way."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        triples = self.store.count()
-        distinct = len({q for q in self.store.dump(ox.RdfFormat.N_TRIPLES).splitlines() if q.strip()})
-        infos = []
+        infos, distinct = [], 0
         for fmt in FORMATS:
-            data = self.store.dump(fmt.rdf_format)
-            if fmt.gzip:
-                data = gzip.compress(data, mtime=0)
             tmp = self.folder / f".{fmt.name}.tmp"
-            tmp.write_bytes(data)
+            with tmp.open("wb") as raw:
+                written = _Tally(raw)  # the file's bytes (compressed, for a .gz)
+                packed = gzip.GzipFile(fileobj=written, mode="wb", mtime=0) if fmt.gzip else None  # type: ignore
+                with packed or contextlib.nullcontext():
+                    content = _Tally(packed) if packed else written  # the RDF's bytes and lines
+                    self.store.dump(fmt.rdf_format, output=content)
             os.replace(tmp, self.folder / fmt.name)
+            if fmt.rdf_format == ox.RdfFormat.N_TRIPLES:
+                distinct = content.lines  # one line a triple, duplicates across graphs merged
             infos.append(DumpInfo(
                 name=fmt.name, title=fmt.title, mime=fmt.mime, compression="gzip" if fmt.gzip else None,
-                bytes=len(data), triples=triples if fmt.rdf_format == ox.RdfFormat.N_QUADS else distinct,
-                sha256=hashlib.sha256(data).hexdigest(),
+                bytes=written.bytes, triples=0, sha256=written.sha256.hexdigest(),
                 modified=datetime.now(UTC).replace(microsecond=0).isoformat()))
+        quads = self.store.count()
+        for info in infos:
+            info.triples = quads if BY_NAME[info.name].rdf_format == ox.RdfFormat.N_QUADS else distinct
         tmp = self.folder / ".dumps.json.tmp"
         tmp.write_text(json.dumps([asdict(i) for i in infos], indent=2))
         os.replace(tmp, self.folder / "dumps.json")

@@ -27,7 +27,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 
@@ -135,7 +135,7 @@ class FederatedStore:
         return iter(dict.fromkeys(t for answer in self._fan_out(lambda store: list(store.triples(graph_iri)))
                                   for t in answer))
 
-    def dump(self, rdf_format: ox.RdfFormat, graph_iri: str | None = None) -> bytes:
+    def dump(self, rdf_format: ox.RdfFormat, graph_iri: str | None = None, output: BinaryIO | None = None) -> bytes:
         raise WriteRefused("a federation has no dump of its own", "download each endpoint's dump")
 
     def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Triple] | None],

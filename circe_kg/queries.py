@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -56,6 +57,11 @@ class NamedQuery:
 
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.parameters if p.name == name), None)
+
+    def example_values(self) -> dict[str, str]:
+        """The `--param name=value` pairs of the documented example, read as a shell reads them (quotes too)."""
+        words = shlex.split(self.example)
+        return dict(w.split("=", 1) for before, w in zip(words, words[1:], strict=False) if before == "--param")
 
 
 def _parse_header(name: str, text: str) -> NamedQuery:

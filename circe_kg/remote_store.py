@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 import pyoxigraph as ox
@@ -162,18 +162,25 @@ class RemoteStore:
             raise StoreUnavailable(f"the SPARQL server at {self.query_url} sent an answer that cannot be read "
                                    f"({content_type}): {error}") from None
 
-    def dump(self, rdf_format: ox.RdfFormat, graph_iri: str | None = None) -> bytes:
+    def dump(self, rdf_format: ox.RdfFormat, graph_iri: str | None = None, output: BinaryIO | None = None) -> bytes:
+        # The server's answer is read whole (SPARQL JSON results), then written: a dump of a big server is best
+        # taken with the server's own tools.
         if graph_iri is not None:
-            return serialize(self.triples(graph_iri), rdf_format)
-        if rdf_format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+            data = serialize(self.triples(graph_iri), rdf_format)
+        elif rdf_format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
             rows = self._select("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } "
                                 f"FILTER(STRSTARTS(STR(?g), \"{GRAPH_BASE}\")) }}")
             quads = [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows]  # type: ignore[arg-type]
-            return ox.serialize(quads, format=rdf_format) or b""
-        result = self.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } "
-                            f"FILTER(STRSTARTS(STR(?g), \"{GRAPH_BASE}\")) }}")
-        assert isinstance(result, list)
-        return serialize(result, rdf_format)
+            data = ox.serialize(quads, format=rdf_format) or b""
+        else:
+            result = self.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } "
+                                f"FILTER(STRSTARTS(STR(?g), \"{GRAPH_BASE}\")) }}")
+            assert isinstance(result, list)
+            data = serialize(result, rdf_format)
+        if output is None:
+            return data
+        output.write(data)
+        return b""
 
     # -- writes ----------------------------------------------------------------------------------------------
     def _update(self, sparql: str) -> None:
@@ -265,21 +272,30 @@ class RemoteQueryProxy:
         self.store = store
         self.limits = limits
         # Strangers' queries hold a web server thread while the SPARQL server works: at most `workers` of them at
-        # once, so heavy queries cannot take every thread and stall the pages (as the embedded store's sandbox).
+        # once, so heavy queries cannot take every thread and stall the pages; and, as in the embedded store's
+        # sandbox, at most `workers - 1` under the full time limit, so a short query always finds a way through.
         self._slots = threading.BoundedSemaphore(max(1, limits.workers))
+        self._lock = threading.Lock()
+        self._long_running = 0
 
     def run(self, text: str, solution_mime: str | None, graph_mime: str | None,
             default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()) -> QueryReply:
         if not self._slots.acquire(timeout=min(self.limits.queue_wait_s, self.limits.timeout_s)):
             raise EndpointBusy("every query slot is busy", f"try again in {self.limits.retry_after_s} s",
                                retry_after=self.limits.retry_after_s)
+        with self._lock:
+            long_allowed = self._long_running < max(1, self.limits.workers - 1)
+            self._long_running += long_allowed
         try:
-            return self._forward(text, solution_mime, graph_mime, default_graphs, named_graphs)
+            limit = self.limits.timeout_s if long_allowed else min(self.limits.timeout_s, self.limits.busy_timeout_s)
+            return self._forward(text, solution_mime, graph_mime, default_graphs, named_graphs, limit)
         finally:
+            with self._lock:
+                self._long_running -= long_allowed
             self._slots.release()
 
     def _forward(self, text: str, solution_mime: str | None, graph_mime: str | None,
-                 default_graphs: Sequence[str], named_graphs: Sequence[str]) -> QueryReply:
+                 default_graphs: Sequence[str], named_graphs: Sequence[str], timeout_s: float) -> QueryReply:
         accept = ", ".join(m for m in (solution_mime, graph_mime) if m) or "*/*"
         data: dict[str, Any] = {"query": text}
         if default_graphs:
@@ -291,7 +307,7 @@ class RemoteQueryProxy:
             ox.Store().query(text)  # an empty store: parsing only, nothing is evaluated until iterated
         except SyntaxError as error:
             raise UsageError(f"SPARQL syntax error: {error}", "check the query near the position given") from None
-        response = self.store._post(self.store.query_url, data, accept, stream=True, timeout_s=self.limits.timeout_s)
+        response = self.store._post(self.store.query_url, data, accept, stream=True, timeout_s=timeout_s)
         with response:
             if response.status_code == 400:
                 body = re.sub(r"\s+", " ", response.text)[:500]
@@ -311,8 +327,8 @@ class RemoteQueryProxy:
                     if size > self.limits.max_result_bytes:
                         raise ResultTooLarge(f"the result is larger than the {self.limits.max_result_bytes} byte "
                                              "limit", "add LIMIT / OFFSET to page through it, or download a dump")
-                    if time.monotonic() - started > self.limits.timeout_s:
-                        raise QueryTimeout(f"the query ran longer than the {self.limits.timeout_s:g} s limit",
+                    if time.monotonic() - started > timeout_s:
+                        raise QueryTimeout(f"the query ran longer than the {timeout_s:g} s limit",
                                            "narrow the pattern, add LIMIT, or run it on a dump (/dumps/)")
                     chunks.append(chunk)
             except requests.RequestException:

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 import pyoxigraph as ox
 
 from .binding import Term, with_values
 from .errors import StoreUnavailable
 from .namespaces import PREFIXES
-from .serialization import serialize
 
 # A CONSTRUCT or DESCRIBE answer comes as a list of triples, the one form every backend can give.
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]
@@ -37,7 +36,8 @@ class Store(Protocol):
     def drop_graphs(self, graph_iris: Iterable[str]) -> None: ...
     def query(self, sparql: str,
               substitutions: Mapping[str, Term | Sequence[Term]] | None = None) -> QueryResult: ...
-    def dump(self, rdf_format: ox.RdfFormat, graph_iri: str | None = None) -> bytes: ...
+    def dump(self, rdf_format: ox.RdfFormat, graph_iri: str | None = None, output: BinaryIO | None = None) -> bytes:
+        """The store (or one graph) in `rdf_format`: returned, or written to `output` (then b"" is returned)."""
     def close(self) -> None: ...
 
 
@@ -69,6 +69,10 @@ def replace_graphs_update(graphs: Mapping[str, Iterable[ox.Triple] | None],
     for graph_iri, triples in (append or {}).items():
         insert(ox.NamedNode(graph_iri), triples)
     return " ;\n".join(parts)
+
+
+# How the store writes a triple dump, not a question for people (queries/ holds those): every triple once.
+_DISTINCT_TRIPLES = "SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
 class EmbeddedStore:
@@ -124,13 +128,17 @@ class EmbeddedStore:
                                    use_default_graph_as_union=True)
         return list(result) if isinstance(result, ox.QueryTriples) else result
 
-    def dump(self, rdf_format: ox.RdfFormat, graph_iri: str | None = None) -> bytes:
+    def dump(self, rdf_format: ox.RdfFormat, graph_iri: str | None = None, output: BinaryIO | None = None) -> bytes:
         if graph_iri is not None:
-            return self._store.dump(format=rdf_format, from_graph=ox.NamedNode(graph_iri)) or b""
+            return self._store.dump(output, format=rdf_format, from_graph=ox.NamedNode(graph_iri)) or b""
         if rdf_format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
-            return self._store.dump(format=rdf_format) or b""
-        # A triple format cannot carry graph names: write the union of all graphs, without duplicates.
-        return serialize((quad.triple for quad in self._store.quads_for_pattern(None, None, None, None)), rdf_format)
+            return self._store.dump(output, format=rdf_format) or b""
+        # A triple format cannot carry graph names: write the union of all graphs, without duplicates. Oxigraph
+        # finds the distinct triples (in Rust, not in a Python set) and they stream to `output` as they come.
+        distinct = self._store.query(_DISTINCT_TRIPLES)
+        assert isinstance(distinct, ox.QuerySolutions)
+        triples = (ox.Triple(row[0], row[1], row[2]) for row in distinct)  # type: ignore[arg-type]
+        return ox.serialize(triples, output, format=rdf_format, prefixes=PREFIXES) or b""
 
     def close(self) -> None:
         """Flush and release the folder (the lock) so that another process or command can open it."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -53,11 +52,6 @@ def fresh_server(request, tmp_path):
         yield server
 
 
-def _example_values(query: queries.NamedQuery) -> dict[str, str]:
-    words = shlex.split(query.example or "")
-    return dict(w.split("=", 1) for w in words if "=" in w and not w.startswith("-"))
-
-
 def _comparable(answer: queries.Answer) -> object:
     """An answer with what SPARQL leaves open taken out: row order, the order inside GROUP_CONCAT, the
     language tag of a concatenation, blank node labels, and which integer subtype a number has."""
@@ -85,7 +79,7 @@ def test_every_named_query_answers_the_same_on_virtuoso(name, embedded_reference
     that both engines give one answer — see the comments in form-fields, ontology-terms, instruments-by-partner
     and prioritised-opportunities."""
     query = queries.get(name)
-    values = _example_values(query)
+    values = query.example_values()
     assert _comparable(queries.run(virtuoso_store, name, values)) == \
         _comparable(queries.run(embedded_reference, name, values))
 
@@ -105,7 +99,7 @@ class _Joined:
 def test_binding_by_values_means_what_binding_by_substitution_means(name, embedded_reference):
     """Every backend binds parameters with VALUES; pyoxigraph's own substitutions are the reference meaning."""
     query = queries.get(name)
-    bound = queries.bind(query, _example_values(query))
+    bound = queries.bind(query, query.example_values())
     by_values = embedded_reference.query(query.text, bound)
     # An iri-list means one row of VALUES per IRI: the reference is one substitution per IRI, answers joined.
     singles = [dict(zip(bound, row, strict=True)) for row in itertools.product(

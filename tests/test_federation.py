@@ -21,7 +21,7 @@ from circe_kg.rdf_files import parse_file
 from circe_kg.store import EmbeddedStore
 from circe_kg.web import create_app
 from tests.conftest import remote_store_for
-from tests.test_backends import _comparable, _example_values
+from tests.test_backends import _comparable
 
 CLI = Path(sys.executable).parent / "circe-kg"
 REFERENCE = [*sorted(ONTOLOGY_DIR.glob("*.ttl")), *sorted(SHAPES_DIR.glob("*.ttl")),
@@ -67,7 +67,7 @@ def federation(tmp_path_factory):
 def _both(federation, name):
     store, whole, _ = federation
     query = queries.get(name)
-    for values in (_example_values(query), {}):
+    for values in (query.example_values(), {}):
         if any(p.required and p.name not in values for p in query.parameters):
             continue
         store.forget_missing()

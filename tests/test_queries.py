@@ -1,7 +1,6 @@
 """Named queries: documented headers, bound parameters, and answers checked against the sourced facts."""
 
 import re
-import shlex
 
 import pyoxigraph as ox
 import pytest
@@ -14,12 +13,6 @@ ALL = queries.available()
 NAMES = [q.name for q in ALL]
 
 
-def _example_values(example: str) -> dict[str, str]:
-    """The `--param name=value` pairs of a documented example, read as a shell would (quotes and all)."""
-    words = shlex.split(example)
-    return dict(w.split("=", 1) for previous, w in zip(words, words[1:], strict=False) if previous == "--param")
-
-
 @pytest.mark.parametrize("query", ALL, ids=NAMES)
 def test_header_documents_the_question_and_its_parameters(query):
     assert query.title and query.question and query.example and query.answers, query.name
@@ -28,7 +21,7 @@ def test_header_documents_the_question_and_its_parameters(query):
     for parameter in query.parameters:
         assert parameter.name in projected, f"{query.name}: parameter ?{parameter.name} must be projected"
         assert parameter.description
-    example = _example_values(query.example)
+    example = query.example_values()
     for name in example:
         assert query.parameter(name), f"{query.name}: example uses unknown parameter {name}"
     queries.bind(query, example)
@@ -47,7 +40,7 @@ def test_every_query_parses_and_runs(loaded_store, query):
 
 @pytest.mark.parametrize("query", ALL, ids=NAMES)
 def test_the_documented_example_answers(loaded_store, query):
-    answer = queries.run(loaded_store, query.name, _example_values(query.example))
+    answer = queries.run(loaded_store, query.name, query.example_values())
     assert answer.rows or answer.triples, query.example
 
 
