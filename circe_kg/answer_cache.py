@@ -16,12 +16,14 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from . import queries
 from .store import Store
 
 Key = tuple[str, tuple[tuple[str, str | tuple[str, ...]], ...]]
+T = TypeVar("T")
 
 
 def _key(name: str, values: Mapping[str, str | Sequence[str]] | None) -> Key:
@@ -31,7 +33,7 @@ def _key(name: str, values: Mapping[str, str | Sequence[str]] | None) -> Key:
 class AnswerCache:
     def __init__(self, store: Store, max_rows: int = 2_000_000, max_age_s: float | None = None) -> None:
         self.store, self.max_rows, self.max_age_s = store, max_rows, max_age_s
-        self._answers: OrderedDict[Key, tuple[float, queries.Answer]] = OrderedDict()
+        self._kept: OrderedDict[Hashable, tuple[float, int, Any]] = OrderedDict()  # key -> (when, rows, value)
         self._rows = 0
         self._generation: int | None = None
         self._lock = threading.Lock()
@@ -40,28 +42,33 @@ class AnswerCache:
     def run(self, name: str, values: Mapping[str, str | Sequence[str]] | None = None) -> queries.Answer:
         """The answer of queries/{name}.rq with `values` bound: from memory if this version of the data has
         already been asked it, else from the store."""
-        key = _key(name, values)
+        return self.derived(("query", _key(name, values)), lambda: queries.run(self.store, name, values),
+                            lambda answer: len(answer.rows) + len(answer.triples or []))
+
+    def derived(self, key: Hashable, compute: Callable[[], T], rows: Callable[[T], int]) -> T:
+        """`compute()`, kept under `key` for this version of the data like an answer (a page's facet counts
+        over a list of 10^5 items, say); `rows(value)` is its size, which the cache's cap counts."""
         with self._lock:
             generation = self.store.generation
             if generation != self._generation:
-                self._answers.clear()
+                self._kept.clear()
                 self._rows, self._generation = 0, generation
-            kept = self._answers.get(key)
+            kept = self._kept.get(key)
             if kept and (self.max_age_s is None or time.monotonic() - kept[0] < self.max_age_s):
-                self._answers.move_to_end(key)
+                self._kept.move_to_end(key)
                 self.hits += 1
-                return kept[1]
+                return kept[2]  # type: ignore[no-any-return]
             self.misses += 1
-        answer = queries.run(self.store, name, values)  # outside the lock: other pages need not wait for this one
+        value = compute()  # outside the lock: other pages need not wait for this one
         if self.max_age_s == 0 or getattr(self.store, "missing_sources", list)():
-            return answer  # no cache; or a partial answer (a federated source did not answer), not to be kept
-        size = len(answer.rows) + len(answer.triples or [])
+            return value  # no cache; or a partial answer (a federated source did not answer), not to be kept
+        size = rows(value)
         with self._lock:
-            if generation == self._generation and size <= self.max_rows // 4:  # one answer never fills it
-                previous = self._answers.pop(key, None)
-                self._rows += size - (len(previous[1].rows) + len(previous[1].triples or []) if previous else 0)
-                self._answers[key] = (time.monotonic(), answer)
+            if generation == self._generation and size <= self.max_rows // 4:  # one value never fills it
+                previous = self._kept.pop(key, None)
+                self._rows += size - (previous[1] if previous else 0)
+                self._kept[key] = (time.monotonic(), size, value)
                 while self._rows > self.max_rows:
-                    _, (_, oldest) = self._answers.popitem(last=False)
-                    self._rows -= len(oldest.rows) + len(oldest.triples or [])
-        return answer
+                    _, (_, oldest, _) = self._kept.popitem(last=False)
+                    self._rows -= oldest
+        return value

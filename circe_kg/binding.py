@@ -17,17 +17,35 @@ from .errors import UsageError
 
 Term = ox.NamedNode | ox.Literal
 
-# Just enough of SPARQL's lexical structure to find the outermost WHERE group without being fooled by
-# braces or keywords inside comments, strings and IRIs.
+# Just enough of SPARQL's lexical structure to find the outermost WHERE group, or a keyword, without being fooled
+# by braces or words inside comments, strings and IRIs — as Oxigraph's lexer reads them: a comment ends at \n
+# *or* \r, a short string cannot hold either, an IRI no character up to the space.
 _TOKEN = re.compile(r"""
     (?P<comment>\#[^\r\n]*)
   | (?P<long_string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*''')
-  | (?P<string>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
-  | (?P<iri><[^<>"{}|^`\\\s]*>)
+  | (?P<string>"(?:[^"\\\r\n]|\\.)*"|'(?:[^'\\\r\n]|\\.)*')
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<open>\{) | (?P<close>\})
-  | (?P<word>[A-Za-z_][A-Za-z_0-9-]*)
+  | (?P<word>[A-Za-z_][\w-]*)
   | (?P<other>.)
 """, re.VERBOSE | re.DOTALL)
+
+# Oxigraph performs SERVICE calls (and an update's LOAD) itself, over HTTP: a stranger's query could make the
+# server send requests into its own network (127.0.0.1, the cloud metadata address…), and LOAD would put the
+# answer in a graph to read back. tests/test_fuzz.py found both (a local canary received the calls). So the
+# public endpoint refuses SERVICE, and the write gate SERVICE and LOAD.
+
+
+def remote_call_in(sparql: str, keywords: tuple[str, ...] = ("SERVICE",)) -> str | None:
+    """The first of `keywords` (upper case) that `sparql` uses as a keyword, or None: a word outside comments,
+    strings and IRIs that is not a variable (?service) nor part of a prefixed name (service:x, x:service).
+    Refusing a query that only looks like it calls out is fine."""
+    for token in _TOKEN.finditer(sparql):
+        if token.lastgroup == "word" and token.group().upper() in keywords:
+            start, end = token.span()
+            if (start == 0 or sparql[start - 1] not in "?$:") and sparql[end:end + 1] != ":":
+                return token.group().upper()
+    return None
 
 
 def query_form(sparql: str) -> str:

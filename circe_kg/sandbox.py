@@ -21,7 +21,6 @@ from __future__ import annotations
 import math
 import multiprocessing
 import queue
-import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,33 +43,6 @@ GRAPH_FORMATS = {
     "application/rdf+xml": ox.RdfFormat.RDF_XML,
     "application/ld+json": ox.RdfFormat.JSON_LD,
 }
-
-# Oxigraph performs SERVICE calls (and an update's LOAD) itself, over HTTP: a stranger's query could make the
-# server send requests into its own network (127.0.0.1, the cloud metadata address…), and LOAD would put the
-# answer in a graph to read back. tests/test_fuzz.py found both (a local canary received the calls). So the
-# public endpoint refuses SERVICE, and the write gate SERVICE and LOAD. The scan skips comments (which end at
-# \n *or* \r, as in Oxigraph's lexer), strings and IRIs; the word anywhere else refuses, unless it is a variable
-# (?service) or part of a prefixed name (service:x, x:service). Refusing a query that only looks like one is fine.
-_LEXEMES = re.compile(r"""
-    \#[^\r\n]*
-  | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\" | '''(?:[^'\\]|\\.|'(?!''))*'''
-  | "(?:[^"\\\r\n]|\\.)*" | '(?:[^'\\\r\n]|\\.)*'
-  | <[^<>"{}|^`\\\x00-\x20]*>
-  | (?P<word>[A-Za-z_][\w-]*)
-  | .
-""", re.VERBOSE | re.DOTALL)
-
-
-def remote_call_in(sparql: str, keywords: tuple[str, ...] = ("SERVICE",)) -> str | None:
-    """The first of `keywords` (upper case) that `sparql` uses as a keyword, or None."""
-    for lexeme in _LEXEMES.finditer(sparql):
-        word = (lexeme.group("word") or "").upper()
-        if word in keywords:
-            start, end = lexeme.span()
-            if (start == 0 or sparql[start - 1] not in "?$:") and sparql[end:end + 1] != ":":
-                return word
-    return None
-
 
 @dataclass(frozen=True)
 class Limits:

@@ -25,10 +25,10 @@ from typing import Any
 import pyoxigraph as ox
 
 from . import queries
+from .binding import remote_call_in
 from .errors import NoSuchVersion, UsageError, ValidationFailed, WriteRefused
 from .namespaces import CIRCE, GRAPH, ID, PROV, RDF, RDFS, XSD
 from .rdf_files import ParsedFile, kind_of_graph
-from .sandbox import remote_call_in
 from .validation import Report, validate_state
 
 PROVENANCE_GRAPH = str(GRAPH) + "system/provenance"

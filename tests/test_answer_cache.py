@@ -67,7 +67,11 @@ def test_a_write_through_the_app_shows_on_the_next_visit(tmp_path):
                          content_type="text/turtle", headers={"Authorization": f"Bearer {TOKEN}"})
         assert put.status_code == 201, put.get_data(as_text=True)
         assert "Freshly written practice" in client.get(url).get_data(as_text=True)
-        assert "Freshly written practice" in client.get("/list/practices?source=illustrative").get_data(as_text=True)
+        listed = client.get("/list/practices?source=illustrative").get_data(as_text=True)
+        assert "Freshly written practice" in listed
+        hits = app.extensions["circe_answers"].hits
+        assert client.get("/list/practices?source=illustrative").get_data(as_text=True) == listed
+        assert app.extensions["circe_answers"].hits == hits + 1  # the list and its facet counts, kept whole
     finally:
         app.extensions["circe_sandbox"].close()
         store.close()

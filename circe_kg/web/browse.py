@@ -8,7 +8,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -19,7 +19,7 @@ from ..namespaces import compact, expand
 from ..search import MAX_QUERY, SearchIndex
 from .i18n import in_reader_language
 from .linked_data import local_href
-from .store_access import answer
+from .store_access import answer, remembered
 
 bp = Blueprint("browse", __name__)
 # Words that come from the queries (kinds, profile dimensions) but are shown translated.
@@ -166,7 +166,9 @@ def faceted_list(kind: str) -> Response | str:
         raise NotFound(f"there is no list of {kind!r}", "lists: " + ", ".join(LISTS))
     query, title = LISTS[kind]
     chosen = {name: request.args.getlist(name) for name in request.args if name not in ("lang", "format", "page")}
-    items, facets = facet(_rows(query), chosen)
+    # Counting every facet over every item takes seconds at 10^6 triples: once per version of the data.
+    key = ("facets", query, g.get("lang", "en"), tuple(sorted((k, tuple(v)) for k, v in chosen.items())))
+    items, facets = remembered(key, lambda: facet(_rows(query), chosen), lambda found: len(found[0]))
     if request.args.get("format") == "csv":  # the whole list, every page
         response = Response(to_csv(items), mimetype="text/csv")
         response.headers["Content-Disposition"] = f'attachment; filename="circe-kg-{kind}.csv"'

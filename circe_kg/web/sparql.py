@@ -12,8 +12,9 @@ from flask import Blueprint, Response, current_app, request, url_for
 from rdflib.namespace import RDF, XSD
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..binding import remote_call_in
 from ..errors import NotAcceptable, UriTooLong, UsageError, WriteRefused
-from ..sandbox import GRAPH_FORMATS, SOLUTION_FORMATS, QuerySandbox, remote_call_in
+from ..sandbox import GRAPH_FORMATS, SOLUTION_FORMATS, QuerySandbox
 
 bp = Blueprint("sparql", __name__)
 
@@ -123,7 +124,7 @@ def endpoint() -> Response:
         if not text:
             response = _service_description()
         else:
-            if remote_call_in(text):  # see sandbox.remote_call_in: no SERVICE for strangers, on any backend
+            if remote_call_in(text):  # see binding.remote_call_in: no SERVICE for strangers, on any backend
                 raise UsageError("SERVICE (federated query) is not offered by this endpoint",
                                  "query the other endpoint yourself, or download a dump from /dumps/ and combine "
                                  "the data locally")
