@@ -8,8 +8,8 @@ same run, on rdflib's in-memory graph. For each size it measures:
    (rdflib only up to --rdflib-max triples: its engine is very slow on big graphs);
 3. the latency of the main pages (bench/pages.py's PAGES) through the Flask test client, embedded and server:
    the median of repeated visits (answers from the cache) and, in `first_visit_s`, the first (nothing cached);
-4. throughput: the app served by waitress (8 threads) and hit with 1, 4 and 16 client threads for --seconds
-   with a mix of pages, search, a resource page and /sparql ASK: requests/s and error rate;
+4. throughput: the app served by waitress (8 threads) and driven by locust (bench/locustfile.py's mixed traffic)
+   with 1, 4 and 16 users for --seconds: requests/s, error rate, p50 and p99;
 5. growth: for each figure, the exponent b of cost ~ size^b fitted across the sizes (1.0 = linear).
 
 It prints a table per size and the growth exponents, and writes scale.csv, scale.json and scale.png (the plot
@@ -37,7 +37,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +44,7 @@ from typing import Any
 import pyoxigraph as ox
 import rdflib
 import requests
+from load import run_locust
 from pages import PAGES
 from timing import timed
 
@@ -63,14 +63,6 @@ SEED = 1
 SYNTHETIC_GRAPH = "https://w3id.org/circe-kg/graph/data/synthetic"
 SKIPPED_QUERIES = ("history", "resource-last-change")  # they read the history, which a bulk load does not write
 VALIDATION_MAX = 1_000_000  # pyshacl-turbo: about 100 ms per 1000 triples, and an rdflib copy in memory
-MIXED_URLS = [
-    "/",
-    "/search?q=procurement",
-    "/page/practice/albergo-diffuso",
-    "/questions/transfers",
-    "/questions/who-solved?sector=sector:textile&barrier=kirchherr:market",
-    "/sparql?query=ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D",
-]
 CONCURRENCY = (1, 4, 16)
 BACKENDS = ("embedded", "server", "rdflib")
 
@@ -345,37 +337,17 @@ def served(app: Any) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-def hammer(base: str, clients: int, seconds: float) -> tuple[int, int]:
-    """(requests, errors) made by `clients` threads cycling through MIXED_URLS for `seconds`."""
-    deadline = time.monotonic() + seconds
-
-    def client(offset: int) -> tuple[int, int]:
-        done = errors = 0
-        with requests.Session() as session:
-            while time.monotonic() < deadline:
-                url = base + MIXED_URLS[(offset + done) % len(MIXED_URLS)]
-                try:
-                    if session.get(url, timeout=60).status_code >= 400:
-                        errors += 1
-                except requests.RequestException:
-                    errors += 1
-                done += 1
-        return done, errors
-
-    with ThreadPoolExecutor(clients) as pool:
-        results = list(pool.map(client, range(clients)))
-    return sum(r[0] for r in results), sum(r[1] for r in results)
-
-
 def throughput(app: Any, backend: str, seconds: float, record: Callable[..., None]) -> None:
-    with served(app) as base:
-        hammer(base, 1, min(1.0, seconds))  # warm up
+    """Locust's mixed traffic (bench/locustfile.py: pages, search, resource pages, /id/ as Turtle, SPARQL) from 1,
+    4 and 16 users for `seconds` each: requests/s, error rate, p50 and p99."""
+    with served(app) as base, tempfile.TemporaryDirectory(prefix="circe-locust-") as folder:
         for clients in CONCURRENCY:
-            started = time.monotonic()
-            done, errors = hammer(base, clients, seconds)
-            elapsed = time.monotonic() - started
-            record("throughput", f"mixed, {clients} clients", backend, done / elapsed, "req/s",
-                   extra={"requests": done, "errors": errors, "error_rate": errors / done if done else 1.0})
+            stats, _ = run_locust(base, seconds, clients, Path(folder))
+            total = stats[-1]
+            record("throughput", f"mixed, {clients} clients", backend, total.per_second, "req/s",
+                   extra={"requests": total.requests, "errors": total.failures, "p50_ms": total.p50_ms,
+                          "p99_ms": total.p99_ms,
+                          "error_rate": total.failures / total.requests if total.requests else 1.0})
 
 
 # ---- one size ---------------------------------------------------------------------------------------------
