@@ -12,7 +12,7 @@ from circe_kg.store import EmbeddedStore
 from circe_kg.web import create_app
 from circe_kg.writes import WriteGate
 
-TOKEN = "cache-test-token-0123456789"
+TEST_BEARER = "cache-test-token-0123456789"
 PRACTICE = """@prefix circe: <https://w3id.org/circe-kg/ontology#> .
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 <https://w3id.org/circe-kg/id/practice/cache-example> a circe:Practice ;
@@ -55,7 +55,7 @@ def test_an_answer_too_big_for_the_cache_is_not_kept():
 def test_a_write_through_the_app_shows_on_the_next_visit(tmp_path):
     store = EmbeddedStore(tmp_path / "store")
     load_files(store, shipped_files(), gate=WriteGate(store, tmp_path / "history"))
-    app = create_app(store=store, config={"TESTING": True, "WRITE_TOKENS": {TOKEN: "test"},
+    app = create_app(store=store, config={"TESTING": True, "WRITE_TOKENS": {TEST_BEARER: "test"},
                                           "DUMPS_DIR": tmp_path / "dumps", "HISTORY_DIR": tmp_path / "history"})
     client = app.test_client()
     try:
@@ -64,7 +64,7 @@ def test_a_write_through_the_app_shows_on_the_next_visit(tmp_path):
         assert "Freshly written practice" not in before and client.get(url).get_data(as_text=True) == before
         assert app.extensions["circe_answers"].hits > 0
         put = client.put("/graphs?graph=https://w3id.org/circe-kg/graph/data/cache-test", data=PRACTICE,
-                         content_type="text/turtle", headers={"Authorization": f"Bearer {TOKEN}"})
+                         content_type="text/turtle", headers={"Authorization": f"Bearer {TEST_BEARER}"})
         assert put.status_code == 201, put.get_data(as_text=True)
         assert "Freshly written practice" in client.get(url).get_data(as_text=True)
         listed = client.get("/list/practices?source=illustrative").get_data(as_text=True)

@@ -9,7 +9,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from tests.test_browser_edit import CHROMIUM_ARGS
 
-TOKEN = "hostile-test-token-0123456789"
+TEST_BEARER = "hostile-test-token-0123456789"
 SCRIPT = "<script>window.pwned = 1</script>"
 MARKUP = '"><img src=x onerror="window.pwned = 2"><b>bold</b>'
 SPARQL = '"} ; DROP ALL ; { x'
@@ -41,9 +41,10 @@ DATA = f"""@prefix circe: <https://w3id.org/circe-kg/ontology#> .
 
 @pytest.fixture(scope="module")
 def base(served):
-    url = served(CIRCE_KG_WRITE_TOKEN=TOKEN, CIRCE_KG_WRITE_AGENT="Hostile test")
+    url = served(CIRCE_KG_WRITE_TOKEN=TEST_BEARER, CIRCE_KG_WRITE_AGENT="Hostile test")
     response = requests.put(url + "graphs", params={"graph": GRAPH}, data=DATA.encode(),
-                            headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/turtle"}, timeout=120)
+                            headers={"Authorization": f"Bearer {TEST_BEARER}", "Content-Type": "text/turtle"},
+                            timeout=120)
     assert response.status_code in (200, 201, 204), response.text[:2000]
     return url
 

@@ -25,7 +25,7 @@ EXPECTED = {
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-TOKEN = "headers-test-token-0123456789"
+TEST_BEARER = "headers-test-token-0123456789"
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def client(tmp_path_factory):
     store = EmbeddedStore(None)
     load_files(store, shipped_files())
     app = create_app(store=store, config={"TESTING": True, "DUMPS_DIR": tmp_path_factory.mktemp("dumps"),
-                                          "WRITE_TOKENS": {TOKEN: "headers test"}})
+                                          "WRITE_TOKENS": {TEST_BEARER: "headers test"}})
     yield app.test_client()
     app.extensions["circe_sandbox"].close()
     store.close()
