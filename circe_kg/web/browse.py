@@ -87,9 +87,10 @@ def practices_for_barrier() -> str:
         for r in _rows("instances-of-class", {"type": cls}):
             mark = " (" + _("illustrative") + ")" if r["illustrative"] == "true" else ""
             options.append((r["resource"], r.get("label", compact(r["resource"])) + mark))
-    answer, pager = _paged(_rows("practices-for-barrier", {"barrier": barrier})) if barrier else (None, {"pages": 1})
+    # `found`, not `answer`: that name is the cached-answer function every query of this module goes through.
+    found, pager = _paged(_rows("practices-for-barrier", {"barrier": barrier})) if barrier else (None, {"pages": 1})
     options, more = _capped(options, barrier)
-    return render_template("question_practices.html", options=options, more=more, barrier=barrier, answer=answer,
+    return render_template("question_practices.html", options=options, more=more, barrier=barrier, answer=found,
                            **pager, query_link=_query_link("practices-for-barrier", {"barrier": barrier}))
 
 
