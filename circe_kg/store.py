@@ -98,8 +98,10 @@ class EmbeddedStore:
         return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
 
     def count(self, graph_iri: str | None = None) -> int:
-        graph = ox.NamedNode(graph_iri) if graph_iri else None
-        if graph is not None and not self._store.contains_named_graph(graph):
+        if graph_iri is None:
+            return len(self._store)  # counted by Oxigraph, not by a walk in Python (10 s at 10^7 triples)
+        graph = ox.NamedNode(graph_iri)
+        if not self._store.contains_named_graph(graph):
             return 0
         return sum(1 for _ in self._store.quads_for_pattern(None, None, None, graph))
 

@@ -12,10 +12,9 @@ import rdflib
 from flask import Blueprint, Response, request
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
-from .. import queries
 from ..namespaces import BASE, CIRCE
 from .dumps import dumps
-from .store_access import get_store
+from .store_access import answer, get_store, remembered
 
 bp = Blueprint("void", __name__)
 
@@ -82,7 +81,7 @@ def description(root: str) -> rdflib.Graph:
     g.add((EU["data-theme"], RDF.type, SKOS.ConceptScheme))
     g.add((EU["data-theme"], DCTERMS.title, rdflib.Literal("Data theme", lang="en")))
 
-    coverage = queries.run(store, "dataset-coverage").rows
+    coverage = answer("dataset-coverage").rows
     dates = [(r["start"].value, r["end"].value) for r in coverage if "start" in r and "end" in r]
     if dates:
         period = rdflib.URIRef(str(DATASET) + "#period")
@@ -95,14 +94,15 @@ def description(root: str) -> rdflib.Graph:
         g.add((rdflib.URIRef(region), RDF.type, DCTERMS.Location))
 
     # VoID: size, URI space, vocabularies, class partitions, endpoint and dumps, links out.
-    g.add((DATASET, VOID.triples, _literal(store.count(), XSD.integer)))
+    triples = remembered("triples in the store", store.count, lambda _: 1)
+    g.add((DATASET, VOID.triples, _literal(triples, XSD.integer)))
     g.add((DATASET, VOID.uriSpace, rdflib.Literal(BASE + "id/")))
     g.add((DATASET, VOID.sparqlEndpoint, endpoint))
     g.add((DATASET, VOID.exampleResource, rdflib.URIRef(BASE + "id/transfer/lombardy-to-sos-dispersed-circular-hotel")))
     for vocabulary in ("https://w3id.org/circe-kg/ontology#", str(SKOS), str(DCTERMS), "http://www.w3.org/ns/org#",
                        "http://www.w3.org/ns/prov#"):
         g.add((DATASET, VOID.vocabulary, rdflib.URIRef(vocabulary)))
-    for row in queries.run(store, "void-statistics").rows:
+    for row in answer("void-statistics").rows:
         partition = rdflib.BNode()
         g.add((DATASET, VOID.classPartition, partition))
         g.add((partition, VOID["class"], rdflib.URIRef(row["class"].value)))
