@@ -125,6 +125,9 @@ class FederatedStore:
         variables, _ = first
         return MergedSolutions(variables, merge_rows(sparql, [rows for _, rows in answers]))
 
+    def changed_subjects(self, since: int) -> set[str] | None:
+        return None  # read-only here: its sources change on their own, unseen
+
     def named_graphs(self) -> list[str]:
         return sorted({g for graphs in self._fan_out(lambda store: store.named_graphs()) for g in graphs})
 

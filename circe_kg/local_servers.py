@@ -44,7 +44,7 @@ def _wait_until_answers(url: str, process: subprocess.Popen[bytes], log: Path, s
         try:
             requests.get(url, params={"query": "ASK {}"}, timeout=1)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or busy starting
             time.sleep(0.05)
     process.kill()
     raise RuntimeError(f"the server did not answer at {url} within {seconds} s; its log: {log}")

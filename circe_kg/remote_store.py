@@ -44,7 +44,7 @@ from .errors import (
 from .namespaces import GRAPH, PREFIXES
 from .sandbox import GRAPH_FORMATS, SOLUTION_FORMATS, Limits, QueryReply
 from .serialization import serialize
-from .store import QueryResult, replace_graphs_update
+from .store import ChangeJournal, QueryResult, replace_graphs_update, subjects_touched
 
 GRAPH_BASE = str(GRAPH)
 PROLOGUE = "".join(f"PREFIX {prefix}: <{iri}>\n" for prefix, iri in PREFIXES.items())
@@ -62,6 +62,7 @@ class RemoteStore:
         self.update_url = update_url or query_url
         self.timeout_s = timeout_s
         self.generation = 0
+        self._journal = ChangeJournal()  # this process's writes only; others' are not seen (nor by the caches)
         self.path = None  # no folder of its own: not an embedded store
         self.local_folder = local_folder
         self._credentials = (user, password or "") if user else None
@@ -195,15 +196,23 @@ class RemoteStore:
             raise _server_error(self.update_url, response, writing=True)
         self.generation += 1
 
+    def changed_subjects(self, since: int) -> set[str] | None:
+        return self._journal.since(since, self.generation)
+
     def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Triple] | None],
                        append: Mapping[str, Iterable[ox.Triple]] | None = None) -> None:
+        graphs = {iri: list(triples) if triples is not None else None for iri, triples in graphs.items()}
+        append = {iri: list(triples) for iri, triples in (append or {}).items()}
         update = replace_graphs_update(graphs, append)
         if self.atomic_updates:
+            touched = subjects_touched({iri: self.triples(iri) for iri in graphs}, graphs, append)
             self._update(update)
+            self._journal.record(self.generation, touched)
             return
         # A server that may apply part of a failed update (Virtuoso does): keep what the graphs hold now, and
         # put it back if the update fails, so the failure still leaves the old state.
-        before = {iri: list(self.triples(iri)) or None for iri in {*graphs, *(append or {})}}
+        before = {iri: list(self.triples(iri)) or None for iri in {*graphs, *append}}
+        touched = subjects_touched(before, graphs, append)
         try:
             self._update(update)
         except CirceError as failure:
@@ -216,11 +225,15 @@ class RemoteStore:
                     "bring each back with `circe-kg restore GRAPH --to VERSION` (see `circe-kg query history`)",
                 ) from None
             raise
+        self._journal.record(self.generation, touched)
 
     def drop_graphs(self, graph_iris: Iterable[str]) -> None:
-        update = replace_graphs_update(dict.fromkeys(graph_iris))  # None: drop the graph
+        graphs: dict[str, list[ox.Triple] | None] = dict.fromkeys(graph_iris)  # None: drop the graph
+        update = replace_graphs_update(graphs)
         if update:
+            touched = subjects_touched({iri: self.triples(iri) for iri in graphs}, graphs, {})
             self._update(update)
+            self._journal.record(self.generation, touched)
 
     def close(self) -> None:
         session = getattr(self._sessions, "session", None)

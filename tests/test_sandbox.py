@@ -1,0 +1,62 @@
+"""The public endpoint's query workers read a snapshot of an on-disk store (a RocksDB checkpoint opened
+read-only), not a copy loaded into each worker: a write shows in the next query, old snapshots are removed, and
+nothing is left behind when the app stops."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from circe_kg.sandbox import Limits, QuerySandbox
+
+GRAPH = "https://w3id.org/circe-kg/graph/data/sandbox-test"
+ASK_LABEL = 'ASK { <https://w3id.org/circe-kg/id/x> <http://www.w3.org/2004/02/skos/core#prefLabel> "%s"@en }'
+
+
+def labelled(text: str) -> list[ox.Triple]:
+    return [ox.Triple(ox.NamedNode("https://w3id.org/circe-kg/id/x"),
+                      ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"), ox.Literal(text, language="en"))]
+
+
+def ask(sandbox: QuerySandbox, text: str) -> bool:
+    reply = sandbox.run(ASK_LABEL % text, "application/sparql-results+json", None)
+    return b"true" in reply.body
+
+
+def test_workers_read_a_snapshot_that_follows_every_write(disk_store):
+    disk_store.replace_graphs({GRAPH: labelled("first")})
+    sandbox = QuerySandbox(disk_store, Limits(workers=2))
+    snapshots = disk_store.path.parent / ".store-query-snapshots"
+    try:
+        assert ask(sandbox, "first")
+        assert [p.name for p in snapshots.iterdir()] and not ask(sandbox, "second")
+        for text in ("second", "third", "fourth"):
+            disk_store.replace_graphs({GRAPH: labelled(text)})
+            assert ask(sandbox, text), f"the write of {text!r} is not seen by the next query"
+            assert not ask(sandbox, "first")
+        assert len(list(snapshots.iterdir())) == 2, "only the current snapshot and the one before are kept"
+    finally:
+        sandbox.close()
+    assert not list(snapshots.iterdir()), "closing the app removes its snapshots"
+
+
+def test_snapshots_left_by_a_killed_process_are_cleared(disk_store):
+    stale = disk_store.path.parent / ".store-query-snapshots" / "left-behind"
+    stale.mkdir(parents=True)
+    sandbox = QuerySandbox(disk_store, Limits(workers=1))
+    try:
+        assert sandbox.run("ASK {}", "application/sparql-results+json", None).body
+        assert not stale.exists()
+    finally:
+        sandbox.close()
+
+
+def test_an_in_memory_store_still_goes_to_the_workers_as_a_dump():
+    from circe_kg.store import EmbeddedStore
+
+    store = EmbeddedStore(None)
+    store.replace_graphs({GRAPH: labelled("in memory")})
+    sandbox = QuerySandbox(store, Limits(workers=1))
+    try:
+        assert ask(sandbox, "in memory")
+    finally:
+        sandbox.close()
