@@ -18,7 +18,7 @@ from __future__ import annotations
 import difflib
 import re
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -26,7 +26,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .config import QUERIES_DIR
-from .errors import BadParameter, UnknownQuery
+from .errors import BadParameter, UnknownQuery, UsageError
 from .namespaces import XSD, expand
 from .store import QueryResult, Store
 
@@ -34,6 +34,7 @@ NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 TYPES = ("iri", "iri-list", "string", "integer", "date", "language")
 Values = Mapping[str, str | Sequence[str]]  # a parameter's text, or several for an iri-list
+Row = dict[str, ox.NamedNode | ox.Literal | ox.BlankNode]  # one solution: variable -> term (unbound: absent)
 MAX_LIST = 5000  # terms in one iri-list parameter: a page asks about what it shows, not the whole graph
 
 
@@ -175,7 +176,7 @@ class Answer:
 
     query: NamedQuery
     variables: list[str]
-    rows: list[dict[str, ox.NamedNode | ox.Literal | ox.BlankNode]]
+    rows: list[Row]
     boolean: bool | None = None
     triples: list[ox.Triple] | None = None  # for CONSTRUCT / DESCRIBE
 
@@ -192,9 +193,22 @@ def run(store: Store, name: str, values: Values | None = None) -> Answer:
         return Answer(query, [], [], bool(result))
     if isinstance(result, list):
         return Answer(query, [], [], triples=result)
+    return Answer(query, [v.value for v in result.variables], list(_rows_of(result)))
+
+
+def stream(store: Store, name: str, values: Values | None = None) -> Iterator[Row]:
+    """The rows of a SELECT query as they come, for a consumer that need not hold them all (the search index
+    reads millions at 10^7 triples)."""
+    _, result = _execute(store, name, values)
+    if isinstance(result, (ox.QueryBoolean, list)):
+        raise UsageError(f"queries/{name}.rq is not a SELECT query: it has no rows to stream")
+    return _rows_of(result)
+
+
+def _rows_of(result: ox.QuerySolutions) -> Iterator[Row]:  # or a federation's MergedSolutions, alike
     variables = [v.value for v in result.variables]
-    rows = [{v: _canonical(solution[v]) for v in variables if _recorded(solution[v])} for solution in result]
-    return Answer(query, variables, rows)
+    for solution in result:
+        yield {v: _canonical(solution[v]) for v in variables if _recorded(solution[v])}
 
 
 def _recorded(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> bool:

@@ -1,0 +1,88 @@
+"""The search index catches up with a write (the resources it changed) instead of being rebuilt, and its answers
+are those of a fresh build: a renamed practice is found by its new name and not its old one, a removed one is not
+found at all; a write to the ontology, or one the store cannot list, rebuilds it."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from circe_kg.config import shipped_files
+from circe_kg.loader import load_files
+from circe_kg.search import SearchIndex
+from circe_kg.store import ChangeJournal, EmbeddedStore
+
+ID = "https://w3id.org/circe-kg/id/"
+PREF_LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
+ALBERGO = ox.NamedNode(ID + "practice/albergo-diffuso")
+
+
+@pytest.fixture
+def store():
+    store = EmbeddedStore(None)
+    load_files(store, shipped_files())
+    yield store
+    store.close()
+
+
+def graph_of(store: EmbeddedStore, subject: ox.NamedNode) -> str:
+    return next(q.graph_name.value for q in store._store.quads_for_pattern(subject, PREF_LABEL, None))
+
+
+def found(index: SearchIndex, text: str) -> set[str]:
+    return {hit.resource for hits in index.search(text).groups.values() for hit in hits}
+
+
+def fresh(store: EmbeddedStore, text: str) -> set[str]:
+    return found(SearchIndex(store), text)
+
+
+def test_a_renamed_practice_is_found_by_its_new_name_after_catching_up(store):
+    index = SearchIndex(store)
+    assert str(ALBERGO.value) in found(index, "albergo diffuso")
+    built = index._current()
+    graph = graph_of(store, ALBERGO)
+    renamed = [t for t in store.triples(graph) if not (t.subject == ALBERGO and t.predicate == PREF_LABEL)]
+    renamed.append(ox.Triple(ALBERGO, PREF_LABEL, ox.Literal("Zyzzyva scattered inn", language="en")))
+    store.replace_graphs({graph: renamed})
+    assert found(index, "zyzzyva") == {ALBERGO.value}
+    [hit] = [h for hits in index.search("zyzzyva").groups.values() for h in hits]
+    assert hit.label == "Zyzzyva scattered inn", "the result shows the new name"
+    assert index._current() is built, "one renamed practice must not rebuild the whole index"
+    for text in ("zyzzyva", "albergo", "hotel", "textile", "procurement"):
+        assert found(index, text) == fresh(store, text), text
+
+
+def test_a_removed_resource_is_no_longer_found(store):
+    index = SearchIndex(store)
+    graph = graph_of(store, ALBERGO)
+    store.replace_graphs({graph: [t for t in store.triples(graph) if t.subject != ALBERGO]})
+    assert ALBERGO.value not in found(index, "albergo diffuso")
+    assert found(index, "hotel") == fresh(store, "hotel")
+
+
+def test_a_write_to_the_ontology_rebuilds_the_index(store):
+    index = SearchIndex(store)
+    built = index._current()
+    ontology = next(g for g in store.named_graphs() if "/graph/ontology" in g)
+    store.replace_graphs({ontology: list(store.triples(ontology))
+                          + [ox.Triple(ox.NamedNode("https://w3id.org/circe-kg/ontology#Practice"),
+                                       ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment"),
+                                       ox.Literal("touched", language="en"))]})
+    assert index._current() is not built
+
+
+def test_the_journal_says_not_known_for_big_or_forgotten_writes(monkeypatch):
+    journal = ChangeJournal()
+    journal.record(1, {"a"})
+    journal.record(2, {"b"})
+    assert journal.since(0, 2) == {"a", "b"} and journal.since(1, 2) == {"b"} and journal.since(2, 2) == set()
+    journal.record(3, None)  # too big to list
+    assert journal.since(1, 3) is None
+    for generation in range(4, 4 + ChangeJournal.KEEP):
+        journal.record(generation, {"c"})
+    assert journal.since(1, 3 + ChangeJournal.KEEP) is None, "a generation it has forgotten is not known"
+    monkeypatch.setattr(ChangeJournal, "MAX_TRIPLES", 2)
+    triples = [ox.Triple(ox.NamedNode(f"{ID}x{i}"), PREF_LABEL, ox.Literal("x")) for i in range(3)]
+    assert ChangeJournal.subjects_of_change([], triples) is None
+    assert ChangeJournal.subjects_of_change(triples[:2], triples[1:2]) == {f"{ID}x0"}
