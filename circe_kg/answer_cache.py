@@ -8,6 +8,11 @@ backend can also be written by others, whose writes this process cannot see: the
 no other process can open while the app holds it). A federation is not cached: whether a page is whole or
 partial (a source down) must be found out on each visit.
 
+After a write, the questions that were asked of the previous version are asked again in the background, most
+recent first (`warm`), so that the next visitors find them answered: at 10^6 triples a transfer question takes
+1-5 s to compute and 10-200 ms from memory. A visitor who asks for an answer being computed (by the warmer or
+another visitor) waits for it rather than computing it a second time on the same two cores.
+
 The cached answers are shared between requests: callers copy what they change (browse._rows makes dicts).
 """
 
@@ -31,13 +36,43 @@ def _key(name: str, values: Mapping[str, str | Sequence[str]] | None) -> Key:
 
 
 class AnswerCache:
-    def __init__(self, store: Store, max_rows: int = 2_000_000, max_age_s: float | None = None) -> None:
-        self.store, self.max_rows, self.max_age_s = store, max_rows, max_age_s
+    def __init__(self, store: Store, max_rows: int = 2_000_000, max_age_s: float | None = None,
+                 warm: bool = False) -> None:
+        self.store, self.max_rows, self.max_age_s, self.warm = store, max_rows, max_age_s, warm
         self._kept: OrderedDict[Hashable, tuple[float, int, Any]] = OrderedDict()  # key -> (when, rows, value)
         self._rows = 0
         self._generation: int | None = None
         self._lock = threading.Lock()
+        self._computing: dict[Hashable, threading.Event] = {}
+        self.warmer: threading.Thread | None = None
         self.hits = self.misses = 0
+
+    def notice_write(self) -> None:
+        """Let go of the answers of the previous version now (and warm), rather than at the next visit."""
+        with self._lock:
+            self._follow_store()
+
+    def _follow_store(self) -> int:
+        """Under the lock: the store's generation, the cache emptied (and the warmer started) if it moved on."""
+        generation = self.store.generation
+        if generation != self._generation:
+            asked = [key[1] for key in reversed(self._kept) if isinstance(key, tuple) and key[0] == "query"]
+            self._kept.clear()
+            self._rows, self._generation = 0, generation
+            if self.warm and asked:
+                self.warmer = threading.Thread(target=self._warm, args=(generation, asked), daemon=True,
+                                               name="circe-kg-warm-answers")
+                self.warmer.start()
+        return generation
+
+    def _warm(self, generation: int, asked: list[Key]) -> None:
+        for name, values in asked:
+            if self.store.generation != generation:
+                return  # another write: its own warmer takes over
+            try:
+                self.run(name, dict(values))
+            except Exception:  # noqa: BLE001 - a question that fails now fails for its visitor, who is told why
+                continue
 
     def run(self, name: str, values: Mapping[str, str | Sequence[str]] | None = None) -> queries.Answer:
         """The answer of queries/{name}.rq with `values` bound: from memory if this version of the data has
@@ -48,27 +83,36 @@ class AnswerCache:
     def derived(self, key: Hashable, compute: Callable[[], T], rows: Callable[[T], int]) -> T:
         """`compute()`, kept under `key` for this version of the data like an answer (a page's facet counts
         over a list of 10^5 items, say); `rows(value)` is its size, which the cache's cap counts."""
-        with self._lock:
-            generation = self.store.generation
-            if generation != self._generation:
-                self._kept.clear()
-                self._rows, self._generation = 0, generation
-            kept = self._kept.get(key)
-            if kept and (self.max_age_s is None or time.monotonic() - kept[0] < self.max_age_s):
-                self._kept.move_to_end(key)
-                self.hits += 1
-                return kept[2]  # type: ignore[no-any-return]
-            self.misses += 1
-        value = compute()  # outside the lock: other pages need not wait for this one
-        if self.max_age_s == 0 or getattr(self.store, "missing_sources", list)():
-            return value  # no cache; or a partial answer (a federated source did not answer), not to be kept
-        size = rows(value)
-        with self._lock:
-            if generation == self._generation and size <= self.max_rows // 4:  # one value never fills it
-                previous = self._kept.pop(key, None)
-                self._rows += size - (previous[1] if previous else 0)
-                self._kept[key] = (time.monotonic(), size, value)
-                while self._rows > self.max_rows:
-                    _, (_, oldest, _) = self._kept.popitem(last=False)
-                    self._rows -= oldest
-        return value
+        while True:
+            with self._lock:
+                generation = self._follow_store()
+                kept = self._kept.get(key)
+                if kept and (self.max_age_s is None or time.monotonic() - kept[0] < self.max_age_s):
+                    self._kept.move_to_end(key)
+                    self.hits += 1
+                    return kept[2]  # type: ignore[no-any-return]
+                computing = self._computing.get(key)
+                if computing is None or self.max_age_s == 0:
+                    self.misses += 1
+                    done = self._computing[key] = threading.Event()
+                    break
+            computing.wait()  # someone else is computing it: take theirs (or, if it was not kept, compute it)
+        try:
+            value = compute()  # outside the lock: other pages need not wait for this one
+            if self.max_age_s == 0 or getattr(self.store, "missing_sources", list)():
+                return value  # no cache; or a partial answer (a federated source did not answer), not to be kept
+            size = rows(value)
+            with self._lock:
+                if generation == self._generation and size <= self.max_rows // 4:  # one value never fills it
+                    previous = self._kept.pop(key, None)
+                    self._rows += size - (previous[1] if previous else 0)
+                    self._kept[key] = (time.monotonic(), size, value)
+                    while self._rows > self.max_rows:
+                        _, (_, oldest, _) = self._kept.popitem(last=False)
+                        self._rows -= oldest
+            return value
+        finally:
+            with self._lock:
+                if self._computing.get(key) is done:
+                    del self._computing[key]
+            done.set()

@@ -16,7 +16,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -115,6 +115,7 @@ class WriteGate:
         self.store = store
         self.history_dir = history_dir
         self._lock = threading.Lock()
+        self.after_write: list[Callable[[], None]] = []  # told after each commit (the web app's answer cache)
 
     # -- writes ---------------------------------------------------------------------------------
     def commit(self, new_graphs: Mapping[str, Iterable[ox.Triple] | None], operation: str, agent: str,
@@ -144,7 +145,9 @@ class WriteGate:
                 self._keep_version(number, graph, triples or [])
             record = self._provenance(change, upload_checksum, used_version)
             self.store.replace_graphs(new, append={PROVENANCE_GRAPH: record})
-            return change
+        for listener in self.after_write:
+            listener()
+        return change
 
     def content(self, graph: str) -> list[ox.Triple]:
         return graph_content(self.store, self.history_dir, graph)

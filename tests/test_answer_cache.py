@@ -82,3 +82,74 @@ def test_triples_answers_are_cached_too():
     described = cache.run("resource-description", {"resource": "practice:albergo-diffuso"})
     assert described.triples and all(isinstance(t, ox.Triple) for t in described.triples)
     assert cache.run("resource-description", {"resource": "practice:albergo-diffuso"}) is described
+
+
+def test_after_a_write_the_questions_asked_before_are_answered_again_in_the_background():
+    store = _store()
+    cache = AnswerCache(store, warm=True)
+    asked = [("transfers", None), ("practices-for-barrier", {"barrier": "kirchherr:market"}), ("partners", None)]
+    before = {name: cache.run(name, values) for name, values in asked}
+    store.replace_graphs({"https://w3id.org/circe-kg/graph/data/transfers": []})
+    cache.notice_write()
+    assert cache.warmer is not None
+    cache.warmer.join(timeout=60)
+    misses = cache.misses
+    after = {name: cache.run(name, values) for name, values in asked}
+    assert cache.misses == misses, "every question asked before the write was answered by the warmer"
+    assert len(after["transfers"].rows) < len(before["transfers"].rows), "with the new data"
+
+
+def test_without_warming_nothing_is_asked_before_a_visitor_asks():
+    store = _store()
+    cache = AnswerCache(store)
+    cache.run("transfers")
+    store.replace_graphs({"https://w3id.org/circe-kg/graph/data/transfers": []})
+    cache.notice_write()
+    assert cache.warmer is None and cache.misses == 1
+
+
+def test_a_visitor_waits_for_an_answer_being_computed_instead_of_computing_it_again():
+    import threading
+
+    cache = AnswerCache(_store())
+    started, release, computed = threading.Event(), threading.Event(), []
+
+    def slow() -> str:
+        computed.append(1)
+        started.set()
+        release.wait(10)
+        return "answer"
+
+    first = threading.Thread(target=lambda: cache.derived("key", slow, lambda _: 1))
+    first.start()
+    started.wait(10)
+    second: list[str] = []
+    waiting = threading.Thread(target=lambda: second.append(cache.derived("key", slow, lambda _: 1)))
+    waiting.start()
+    time.sleep(0.1)
+    release.set()
+    first.join(10)
+    waiting.join(10)
+    assert second == ["answer"] and len(computed) == 1 and cache.hits == 1
+
+
+def test_a_write_through_the_app_warms_the_pages_asked_before(tmp_path):
+    store = EmbeddedStore(tmp_path / "store")
+    load_files(store, shipped_files(), gate=WriteGate(store, tmp_path / "history"))
+    app = create_app(store=store, config={"TESTING": True, "WRITE_TOKENS": {TEST_BEARER: "test"},
+                                          "DUMPS_DIR": tmp_path / "dumps", "HISTORY_DIR": tmp_path / "history"})
+    client = app.test_client()
+    answers = app.extensions["circe_answers"]
+    try:
+        url = "/questions/practices-for-barrier?barrier=kirchherr:market"
+        assert "Freshly written practice" not in client.get(url).get_data(as_text=True)
+        put = client.put("/graphs?graph=https://w3id.org/circe-kg/graph/data/cache-test", data=PRACTICE,
+                         content_type="text/turtle", headers={"Authorization": f"Bearer {TEST_BEARER}"})
+        assert put.status_code == 201, put.get_data(as_text=True)
+        answers.warmer.join(timeout=60)  # started by the write itself, before any visit
+        misses = answers.misses
+        assert "Freshly written practice" in client.get(url).get_data(as_text=True)
+        assert answers.misses == misses, "the page's answers were ready when it was visited"
+    finally:
+        app.extensions["circe_sandbox"].close()
+        store.close()

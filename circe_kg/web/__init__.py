@@ -6,7 +6,8 @@ PERSISTENT_BASE (the base of resource IRIs, default https://w3id.org/circe-kg/),
 SPARQL_TIMEOUT_S (10), SPARQL_MAX_RESULT_BYTES (16 MiB), SPARQL_WORKERS (3), MAX_CONTENT_LENGTH (16 MiB),
 HISTORY_DIR (versions kept for restore), WRITE_TOKENS ({token: agent name}; in production the tokens come
 from CIRCE_KG_WRITE_TOKEN / CIRCE_KG_TOKENS_FILE, see web/writes.py), ANSWER_CACHE_MAX_AGE_S (60: how long
-the answers of a SPARQL server are kept; see answer_cache.py).
+the answers of a SPARQL server are kept; see answer_cache.py), ANSWER_CACHE_WARM (1: after a write, answer
+again in the background what was asked before it; 0: wait for visitors).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ DEFAULTS: dict[str, Any] = {
     "SPARQL_WORKERS": 3,
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "ANSWER_CACHE_MAX_AGE_S": 60.0,  # on a SPARQL server others may write to (answer_cache.py); 0: no cache
+    "ANSWER_CACHE_WARM": 1,  # after a write, ask the questions asked before again in the background; 0: don't
 }
 
 
@@ -90,7 +92,9 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
     # other writers are invisible here, so its answers also expire.
     max_age = (None if isinstance(store, EmbeddedStore) else 0.0 if isinstance(store, FederatedStore)
                else float(app.config["ANSWER_CACHE_MAX_AGE_S"]))
-    app.extensions["circe_answers"] = AnswerCache(store, max_age_s=max_age)
+    answers = AnswerCache(store, max_age_s=max_age, warm=bool(int(app.config["ANSWER_CACHE_WARM"])))
+    app.extensions["circe_answers"] = answers
+    app.extensions["circe_gate"].after_write.append(answers.notice_write)
     _report_missing_sources(app, store)
     errors.init_app(app)
     add_security_headers(app)
