@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -107,7 +108,9 @@ def facet(rows: list[Mapping[str, str]], chosen: Mapping[str, list[str]]) -> tup
             continue
         # Counts within the other filters, so choosing a second value of the same facet stays possible.
         pool = [item for item in items.values() if keeps(item, skip=name)]
-        counts = {value: sum(1 for item in pool if value in item.dimensions.get(name, {})) for value in known[name]}
+        # One pass over the items, not one per value: with 6,000 partners and 140,000 practices (10^7 triples)
+        # counting value by value took minutes; this way 6.1 s -> 0.1 s at 10^6 (bench/scale.py).
+        counts = Counter(value for item in pool for value in item.dimensions.get(name, {}))
         values = [FacetValue(v, known[name][v], counts[v], v in chosen.get(name, []))
                   for v in sorted(known[name], key=lambda v: (-counts[v], known[name][v]))]
         shown = [v for i, v in enumerate(values) if i < FACET_VALUES_SHOWN or v.selected]
