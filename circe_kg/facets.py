@@ -21,8 +21,9 @@ def N_(text: str) -> str:  # noqa: N802 - marks text that the web pages translat
     return text
 
 
-DIMENSIONS = {"partner": N_("Partner"), "country": N_("Country"), "region": N_("Region (NUTS)"),
-              "sector": N_("Sector"), "category": N_("Barrier category"), "lever": N_("Circular strategy"),
+DIMENSIONS = {"project": N_("Project"), "partner": N_("Partner"), "country": N_("Country"),
+              "region": N_("Region (NUTS)"), "sector": N_("Sector"), "category": N_("Barrier category"),
+              "lever": N_("Circular strategy"),
               "type": N_("Type"), "status": N_("Status"), "source": N_("Sourced or illustrative")}
 SOURCE_VALUES = {"sourced": N_("Sourced facts"), "illustrative": N_("Illustrative examples")}
 

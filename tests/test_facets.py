@@ -13,7 +13,7 @@ TEXTILE = "https://w3id.org/circe-kg/id/sector/textile"
 MARKET = "https://w3id.org/circe-kg/id/concept/kirchherr-2018/market"
 
 
-@pytest.mark.parametrize("kind", ["practices", "barriers", "opportunities", "instruments", "actions"])
+@pytest.mark.parametrize("kind", ["partners", "practices", "barriers", "opportunities", "instruments", "actions"])
 def test_every_list_renders_with_facets_and_counts(client, kind):
     page = client.get(f"/list/{kind}").get_data(as_text=True)
     assert "<fieldset><legend>" in page and 'class="count">(' in page and "Download as CSV" in page
@@ -88,3 +88,11 @@ def test_a_facet_with_many_values_shows_the_most_frequent_and_the_chosen():
     partner = next(f for f in facets if f.name == "partner")
     assert len(partner.values) == 26 and partner.more == 14
     assert partner.values[0].value == "p0" and any(v.value == "p39" and v.selected for v in partner.values)
+
+
+def test_the_partners_list_has_the_eight_by_project_country_and_sector(client):
+    rows = list(csv.DictReader(io.StringIO(client.get("/list/partners?format=csv").get_data(as_text=True))))
+    assert len(rows) == 8 and {r["country"] for r in rows} >= {"Italy", "Slovenia"}
+    assert all(r["project"].startswith("CircE") for r in rows)
+    textile = client.get("/list/partners", query_string={"sector": TEXTILE}).get_data(as_text=True)
+    assert 0 < textile.count('<li><a href="/id/organisation/') < 8

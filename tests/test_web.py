@@ -98,6 +98,16 @@ def test_default_and_named_graph_parameters_choose_the_dataset(client):
     assert bad.status_code == 400
 
 
+def test_home_shows_at_most_partners_shown_and_links_the_rest(client, monkeypatch):
+    from circe_kg.web import home
+
+    assert "more partners are not shown" not in client.get("/").get_data(as_text=True)  # CircE's eight, all
+    monkeypatch.setattr(home, "PARTNERS_SHOWN", 3)
+    page = client.get("/").get_data(as_text=True)
+    assert page.count("<circle ") == 3 and page.split('<ol class="partners">')[1].split("</ol>")[0].count("<li") == 3
+    assert "5 more partners are not shown here" in page and 'href="/list/partners"' in page
+
+
 def test_home_map_draws_europe_and_marks_the_eight_partners(client):
     page = client.get("/").get_data(as_text=True)
     assert page.count("<path d=") > 30 and page.count("<circle ") == 8

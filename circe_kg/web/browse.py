@@ -156,7 +156,8 @@ def gaps() -> str:
                            query_link=_query_link("barriers-without-practice"))
 
 
-LISTS = {"practices": ("list-practices", N_("Practices")), "barriers": ("list-barriers", N_("Barriers")),
+LISTS = {"partners": ("list-partners", N_("Partners")),
+         "practices": ("list-practices", N_("Practices")), "barriers": ("list-barriers", N_("Barriers")),
          "opportunities": ("list-opportunities", N_("Opportunities")),
          "instruments": ("list-instruments", N_("Policy instruments")), "actions": ("list-actions", N_("Actions"))}
 

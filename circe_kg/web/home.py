@@ -9,6 +9,10 @@ from .store_access import answer
 
 bp = Blueprint("home", __name__)
 
+# Partners on the map and in the list: CircE has 8, a graph of many Interreg projects thousands (3,250 at 10^6
+# triples made a 1.7 MB home page); the rest are in the list of partners (/list/partners).
+PARTNERS_SHOWN = 100
+
 
 def N_(text: str) -> str:  # noqa: N802 - marks text for translation that comes from queries/overview-counts.rq
     return text
@@ -21,7 +25,9 @@ COUNT_LABELS = [N_("partners"), N_("practices"), N_("barriers"), N_("opportuniti
 @bp.get("/")
 def index() -> str:
     counts = [(row["label"].value, int(row["count"].value)) for row in answer("overview-counts").rows]
-    partners = in_reader_language([{k: v.value for k, v in row.items()} for row in answer("partners").rows])
+    rows = answer("partners").rows
+    more_partners = max(0, len(rows) - PARTNERS_SHOWN)
+    partners = in_reader_language([{k: v.value for k, v in row.items()} for row in rows[:PARTNERS_SHOWN]])
     shapes = europe_map.countries()
     by_iso = {c.iso: c for c in shapes}
     markers = []
@@ -34,5 +40,6 @@ def index() -> str:
             markers.append({"partner": partner, "x": country.centroid[0], "y": country.centroid[1], "at": "country"})
     highlighted = {europe_map.ISO_NUMERIC.get(p.get("countryCode", "")) for p in partners}
     return render_template("home.html", counts=counts, questions=queries.available(), partners=partners,
-                           shapes=shapes, markers=markers, highlighted=highlighted, map=europe_map,
+                           more_partners=more_partners, shapes=shapes, markers=markers, highlighted=highlighted,
+                           map=europe_map,
                            at_country=[m["partner"] for m in markers if m["at"] == "country"])
