@@ -91,6 +91,8 @@ def test_question_pages_name_things_in_the_reader_s_language(client):
     italian = client.get("/questions/practices-for-barrier?barrier=kirchherr:regulatory&lang=it").get_data(as_text=True)
     assert "Ostacoli normativi" in italian and "Regulatory barriers" not in italian
     assert "Alcuni nomi sono mostrati in inglese" in italian  # not every practice has an Italian name
+    again = client.get("/questions/practices-for-barrier?barrier=kirchherr:regulatory&lang=it").get_data(as_text=True)
+    assert again == italian, "a second visit (its rows kept) names things and says so the same way"
     english = client.get("/questions/practices-for-barrier?barrier=kirchherr:regulatory&lang=en").get_data(as_text=True)
     assert "Regulatory barriers" in english and "shown in English" not in english
     transfers = client.get("/questions/transfers?lang=it").get_data(as_text=True)

@@ -43,8 +43,22 @@ def href(iri: str) -> str:
 
 
 def _rows(name: str, values: dict[str, str] | None = None) -> list[dict[str, str]]:
-    """The answer to a named query as text, with names in the reader's language."""
-    return in_reader_language([{k: v.value for k, v in row.items()} for row in answer(name, values).rows])
+    """The answer to a named query as text, with names in the reader's language: made once per version of the
+    data and language, like the answer itself (turning 10^5 rows into text took a second per visit at 10^7
+    triples). Shared between requests: callers copy a row before they change it."""
+    def as_text() -> tuple[list[dict[str, str]], bool]:
+        outer = g.get("names_in_english", False)
+        g.names_in_english = False
+        rows = in_reader_language([{k: v.value for k, v in row.items()} for row in answer(name, values).rows])
+        in_english = g.names_in_english
+        g.names_in_english = outer or in_english
+        return rows, in_english
+
+    key = ("rows", name, g.get("lang", "en"), tuple(sorted((values or {}).items())))
+    rows, in_english = remembered(key, as_text, lambda made: len(made[0]))
+    if in_english:  # the page says that some names are in English (base.html), on every visit
+        g.names_in_english = True
+    return rows
 
 
 def _query_link(name: str, values: dict[str, str | None] | None = None) -> str:
@@ -139,8 +153,7 @@ def progress() -> str:
         plan = plans.setdefault(row["plan"], {"label": row["planLabel"], "partner": row["partnerLabel"],
                                               "iri": row["plan"], "actions": []})
         status = row.get("status", "").rsplit("/", 1)[-1]
-        row["progress"] = STATUS_PROGRESS.get(status)
-        plan["actions"].append(row)
+        plan["actions"].append({**row, "progress": STATUS_PROGRESS.get(status)})
     shown, pager = _paged(sorted(plans.values(), key=lambda p: p["partner"]))
     return render_template("question_progress.html", plans=shown, **pager,
                            query_link=_query_link("action-plan-progress"))
