@@ -93,6 +93,9 @@ def test_question_pages_name_things_in_the_reader_s_language(client):
     assert "Alcuni nomi sono mostrati in inglese" in italian  # not every practice has an Italian name
     again = client.get("/questions/practices-for-barrier?barrier=kirchherr:regulatory&lang=it").get_data(as_text=True)
     assert again == italian, "a second visit (its rows kept) names things and says so the same way"
+    listed = client.get("/list/practices?lang=it").get_data(as_text=True)
+    assert "Alcuni nomi sono mostrati in inglese" in listed
+    assert client.get("/list/practices?lang=it").get_data(as_text=True) == listed  # its facets kept
     english = client.get("/questions/practices-for-barrier?barrier=kirchherr:regulatory&lang=en").get_data(as_text=True)
     assert "Regulatory barriers" in english and "shown in English" not in english
     transfers = client.get("/questions/transfers?lang=it").get_data(as_text=True)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import math
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
@@ -22,6 +23,7 @@ from .linked_data import local_href
 from .store_access import answer, remembered
 
 bp = Blueprint("browse", __name__)
+T = TypeVar("T")
 # Words that come from the queries (kinds, profile dimensions) but are shown translated.
 QUERY_WORDS = [N_("practice"), N_("action"), N_("sector"), N_("barrier category"), N_("ReSOLVE lever")]
 STATUS_PROGRESS = {"not-started": 0, "in-progress": 50, "implemented": 100, "not-implemented": 0}
@@ -43,22 +45,30 @@ def href(iri: str) -> str:
 
 
 def _rows(name: str, values: dict[str, str] | None = None) -> list[dict[str, str]]:
-    """The answer to a named query as text, with names in the reader's language: made once per version of the
-    data and language, like the answer itself (turning 10^5 rows into text took a second per visit at 10^7
-    triples). Shared between requests: callers copy a row before they change it."""
-    def as_text() -> tuple[list[dict[str, str]], bool]:
+    """The answer to a named query as text, with names in the reader's language. Shared between requests
+    (see _kept_for_reader): callers copy a row before they change it."""
+    return _kept_for_reader(
+        ("rows", name, tuple(sorted((values or {}).items()))),
+        lambda: in_reader_language([{k: v.value for k, v in row.items()} for row in answer(name, values).rows]),
+        len)
+
+
+def _kept_for_reader(key: tuple[Any, ...], compute: Callable[[], T], size: Callable[[T], int]) -> T:
+    """`compute()` made once per version of the data and reader's language, like the answers it is made from
+    (turning 10^5 rows into text took a second per visit at 10^7 triples), with whether it had to leave some
+    names in English: the page says so (base.html) on every visit, not only the first."""
+    def made() -> tuple[T, bool]:
         outer = g.get("names_in_english", False)
         g.names_in_english = False
-        rows = in_reader_language([{k: v.value for k, v in row.items()} for row in answer(name, values).rows])
+        value = compute()
         in_english = g.names_in_english
         g.names_in_english = outer or in_english
-        return rows, in_english
+        return value, in_english
 
-    key = ("rows", name, g.get("lang", "en"), tuple(sorted((values or {}).items())))
-    rows, in_english = remembered(key, as_text, lambda made: len(made[0]))
-    if in_english:  # the page says that some names are in English (base.html), on every visit
+    value, in_english = remembered((*key, g.get("lang", "en")), made, lambda kept: size(kept[0]))
+    if in_english:
         g.names_in_english = True
-    return rows
+    return value
 
 
 def _query_link(name: str, values: dict[str, str | None] | None = None) -> str:
@@ -182,8 +192,8 @@ def faceted_list(kind: str) -> Response | str:
     query, title = LISTS[kind]
     chosen = {name: request.args.getlist(name) for name in request.args if name not in ("lang", "format", "page")}
     # Counting every facet over every item takes seconds at 10^6 triples: once per version of the data.
-    key = ("facets", query, g.get("lang", "en"), tuple(sorted((k, tuple(v)) for k, v in chosen.items())))
-    items, facets = remembered(key, lambda: facet(_rows(query), chosen), lambda found: len(found[0]))
+    key = ("facets", query, tuple(sorted((k, tuple(v)) for k, v in chosen.items())))
+    items, facets = _kept_for_reader(key, lambda: facet(_rows(query), chosen), lambda found: len(found[0]))
     if request.args.get("format") == "csv":  # the whole list, every page
         response = Response(to_csv(items), mimetype="text/csv")
         response.headers["Content-Disposition"] = f'attachment; filename="circe-kg-{kind}.csv"'
@@ -260,10 +270,14 @@ def _profile(partner: str) -> dict[str, dict[str, str]]:
 def _profiles(values: dict[str, str] | None = None) -> dict[str, dict[str, dict[str, str]]]:
     """Each partner's profile (dimension -> value -> label); every partner's from one query when no partner
     is given (one query per partner took 6.8 s with 345 partners)."""
-    profiles: dict[str, dict[str, dict[str, str]]] = {}
-    for row in _rows("partner-profile", values):
-        profiles.setdefault(row["partner"], {}).setdefault(row["dimension"], {})[row["value"]] = row["valueLabel"]
-    return profiles
+    def collect() -> dict[str, dict[str, dict[str, str]]]:
+        profiles: dict[str, dict[str, dict[str, str]]] = {}
+        for row in _rows("partner-profile", values):
+            profiles.setdefault(row["partner"], {}).setdefault(row["dimension"], {})[row["value"]] = row["valueLabel"]
+        return profiles
+
+    return _kept_for_reader(("profiles", tuple(sorted((values or {}).items()))), collect,
+                            lambda profiles: sum(len(p) for p in profiles.values()))
 
 
 SIMILAR_SHOWN = 50
