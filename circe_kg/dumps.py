@@ -2,6 +2,11 @@
 
 Each dump is written to a temporary name and renamed into place, so a download never sees half a file.
 A manifest (dumps.json) records each file's media type, size, triple count, SHA-256 and modification time.
+
+The dumps are written in the background: writing them takes seconds at 10^6 triples and minutes at 10^7, and
+neither /void nor /dumps/ may wait that long. A visit waits at most `wait_s` (5 s) for them; until they are
+done, the files of the previous version stay listed and downloadable, and the page says that new ones are
+being written.
 """
 
 from __future__ import annotations
@@ -77,23 +82,58 @@ class _Tally:
 class Dumps:
     """The dumps folder of one store."""
 
-    def __init__(self, store: Store, folder: Path) -> None:
-        self.store, self.folder = store, folder
+    def __init__(self, store: Store, folder: Path, wait_s: float = 5.0) -> None:
+        self.store, self.folder, self.wait_s = store, folder, wait_s
         self._lock = threading.Lock()
-        self._generation: int | None = None
+        self._written = threading.Condition(self._lock)
+        self._generation: int | None = None  # of the files on disk
+        self._writer: threading.Thread | None = None
+        self.failure: str | None = None  # why the last writing failed, if it did
 
     def manifest(self) -> list[DumpInfo]:
-        """Current dump files, regenerated first if the store changed since they were written."""
+        """The dump files, after waiting up to `wait_s` for them to be written again if the store changed since;
+        the previous ones (or none, the first time) if that takes longer."""
         with self._lock:
-            if self._generation != self.store.generation or not (self.folder / "dumps.json").exists():
-                self._write_all()
-                self._generation = self.store.generation
-            data = json.loads((self.folder / "dumps.json").read_text())
+            if not self._current():
+                if self._writer is None:
+                    self._writer = threading.Thread(target=self._write_until_current, daemon=True,
+                                                    name="circe-kg-dumps")
+                    self._writer.start()
+                self._written.wait_for(lambda: self._current() or self._writer is None, timeout=self.wait_s)
+            listed = self.folder / "dumps.json"
+            data = json.loads(listed.read_text()) if listed.exists() else []
         return [DumpInfo(**item) for item in data]
+
+    @property
+    def updating(self) -> bool:
+        """Whether newer dumps are being written (the listed ones are of an earlier version of the data)."""
+        with self._lock:
+            return self._writer is not None
 
     def path(self, name: str) -> Path | None:
         self.manifest()
         return self.folder / name if name in BY_NAME else None
+
+    def _current(self) -> bool:
+        return self._generation == self.store.generation and (self.folder / "dumps.json").exists()
+
+    def _write_until_current(self) -> None:
+        """The writer thread: write every dump, again if the store changed meanwhile, then stop."""
+        try:
+            while True:
+                generation = self.store.generation
+                self._write_all()
+                with self._lock:
+                    self._generation, self.failure = generation, None
+                    if self._current():
+                        return
+        except Exception as error:  # noqa: BLE001 - the store went away, the disk is full: said on /dumps/
+            with self._lock:
+                self.failure = f"{type(error).__name__}: {error}"
+        finally:
+            with self._lock:
+                self._writer = None
+                self._written.notify_all()
 
     def _write_all(self) -> None:
         """Each dump streamed from the store to its file (never whole in memory: 10^7 triples are gigabytes),

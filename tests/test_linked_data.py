@@ -130,3 +130,43 @@ def test_id_without_accept_header_redirects_to_the_page(client):
     assert response.headers["Location"].endswith("/page/practice/albergo-diffuso")
     missing = client.get("/id/practice/no-such-practice", environ_base={"HTTP_ACCEPT": ""})
     assert missing.status_code == 404
+
+
+def test_dumps_are_written_in_the_background_and_the_previous_ones_stay_listed(tmp_path):
+    """Writing the dumps takes minutes at 10^7 triples: a visit waits a few seconds at most, and sees the files
+    of the previous version (and a note) until the new ones are ready."""
+    import threading
+
+    from circe_kg.config import shipped_files
+    from circe_kg.dumps import Dumps
+    from circe_kg.loader import load_files
+    from circe_kg.store import EmbeddedStore
+
+    store = EmbeddedStore(None)
+    load_files(store, shipped_files())
+    dumps = Dumps(store, tmp_path / "dumps", wait_s=0.2)
+    first = dumps.manifest()
+    assert first and not dumps.updating
+    release = threading.Event()
+    dump = store.dump
+
+    def slow_dump(*args, **kwargs):
+        release.wait(10)
+        return dump(*args, **kwargs)
+
+    store.dump = slow_dump
+    store.replace_graphs({"https://w3id.org/circe-kg/graph/data/transfers": []})
+    assert dumps.manifest() == first and dumps.updating, "the previous files, while the new ones are written"
+    release.set()
+    dumps.wait_s = 10
+    second = dumps.manifest()
+    assert not dumps.updating and second != first
+    assert {d.name for d in second} == {d.name for d in first}
+    assert next(d for d in second if d.name == "circe-kg.nq").triples < next(
+        d for d in first if d.name == "circe-kg.nq").triples
+
+
+def test_the_dumps_page_says_when_newer_files_are_being_written(client, app, monkeypatch):
+    monkeypatch.setattr(type(app.extensions["circe_dumps"]), "updating", property(lambda self: True))
+    page = client.get("/dumps/", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "new files are being written" in page

@@ -21,7 +21,7 @@ def index() -> Response | str:
     manifest = dumps().manifest()
     if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
         return jsonify([asdict(info) for info in manifest])
-    return render_template("dumps.html", dumps=manifest)
+    return render_template("dumps.html", dumps=manifest, updating=dumps().updating, failure=dumps().failure)
 
 
 @bp.get("/dumps/<name>")
