@@ -68,6 +68,17 @@ def test_transfer_diagram_links_each_arrow_and_partner(client):
     assert page.count('stroke="#0b5563" stroke-width="3"') == 3 and page.count("<circle ") == 5
     assert 'href="/id/transfer/lombardy-to-sos-dispersed-circular-hotel"' in page
     assert 'stroke-dasharray' in page  # illustrative transfers are dashed
+    assert "only in the table" not in page
+
+
+def test_transfer_diagram_draws_the_most_connected_partners_and_the_table_lists_all(client, monkeypatch):
+    from circe_kg.web import browse
+
+    monkeypatch.setattr(browse, "DIAGRAM_PARTNERS", 2)
+    page = client.get("/questions/transfers").get_data(as_text=True)
+    assert page.count("<circle ") == 2 and "3 more are only in the table" in page
+    assert page.count('stroke="#0b5563" stroke-width="3"') <= 1  # only arrows between drawn partners
+    assert page.split("<tbody>")[1].split("</tbody>")[0].count("<tr>") == 3  # every transfer in the table
 
 
 def test_progress_shows_bars_and_not_recorded(client):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -118,6 +119,9 @@ def practices_for_barrier() -> str:
                            **pager, query_link=_query_link("practices-for-barrier", {"barrier": barrier}))
 
 
+DIAGRAM_PARTNERS = 24  # partners drawn in the transfer diagram (the table lists every transfer)
+
+
 @dataclass
 class Node:
     iri: str
@@ -136,23 +140,32 @@ class Node:
 def transfers() -> str:
     rows = _rows("transfers")
     partners: dict[str, str] = {}
+    transfers_of: Counter[str] = Counter()
     for row in rows:
         partners.setdefault(row["from"], row["fromLabel"])
         partners.setdefault(row["to"], row["toLabel"])
+        transfers_of.update((row["from"], row["to"]))
+    # A circle of thousands of partners is unreadable and megabytes of SVG: the diagram draws the most
+    # connected ones, the table (page by page) lists every transfer.
+    drawn = {iri for iri, _ in transfers_of.most_common(DIAGRAM_PARTNERS)}
     size, radius, margin = 520, 180, 80  # the margin leaves room for labels left and right
+    circle = sorted(((iri, label) for iri, label in partners.items() if iri in drawn), key=lambda p: p[1])
     nodes = {iri: Node(iri, label,
-                       margin + size / 2 + radius * math.cos(2 * math.pi * i / max(1, len(partners)) - math.pi / 2),
-                       size / 2 + radius * math.sin(2 * math.pi * i / max(1, len(partners)) - math.pi / 2))
-             for i, (iri, label) in enumerate(sorted(partners.items(), key=lambda p: p[1]))}
+                       margin + size / 2 + radius * math.cos(2 * math.pi * i / max(1, len(circle)) - math.pi / 2),
+                       size / 2 + radius * math.sin(2 * math.pi * i / max(1, len(circle)) - math.pi / 2))
+             for i, (iri, label) in enumerate(circle)}
     arrows: list[dict[str, Any]] = []
     for row in rows:
+        if row["from"] not in nodes or row["to"] not in nodes:
+            continue
         a, b = nodes[row["from"]], nodes[row["to"]]
         length = math.hypot(b.x - a.x, b.y - a.y) or 1
         shorten = 34 / length  # stop at the node's circle
         arrows.append({"row": row, "x1": a.x + (b.x - a.x) * shorten, "y1": a.y + (b.y - a.y) * shorten,
                        "x2": b.x - (b.x - a.x) * shorten, "y2": b.y - (b.y - a.y) * shorten})
-    return render_template("question_transfers.html", rows=rows, nodes=nodes.values(), arrows=arrows, size=size,
-                           width=size + 2 * margin,
+    shown, pager = _paged(rows)
+    return render_template("question_transfers.html", rows=shown, **pager, nodes=nodes.values(), arrows=arrows,
+                           size=size, width=size + 2 * margin, not_drawn=len(partners) - len(nodes),
                            query_link=_query_link("transfers"))
 
 
