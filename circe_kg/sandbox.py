@@ -93,14 +93,14 @@ class _CappedBuffer:
 def _worker_main(conn: Connection) -> None:
     """Serve queries over `conn` until the parent goes away: ('open', snapshot folder) or ('load', nquads),
     then ('query', …)."""
-    store = ox.Store()
+    store: ox.Store | None = ox.Store()
     while True:
         try:
             message = conn.recv()
         except EOFError:
             return
         if message[0] in ("open", "load"):
-            del store  # let go of the previous snapshot's files before opening the next
+            store = None  # let go of the previous snapshot's files before opening the next
             store = ox.Store.read_only(message[1]) if message[0] == "open" else ox.Store()
             if message[0] == "load" and message[1]:
                 store.load(input=message[1], format=ox.RdfFormat.N_QUADS)
