@@ -96,3 +96,15 @@ def test_the_partners_list_has_the_eight_by_project_country_and_sector(client):
     assert all(r["project"].startswith("CircE") for r in rows)
     textile = client.get("/list/partners", query_string={"sector": TEXTILE}).get_data(as_text=True)
     assert 0 < textile.count('<li><a href="/id/organisation/') < 8
+
+
+def test_the_csv_comes_a_chunk_of_rows_at_a_time():
+    from circe_kg.facets import to_csv
+
+    rows = [{"resource": f"r{i}", "label": f"R{i}", "illustrative": "false", "sector": "s", "sectorLabel": "S"}
+            for i in range(5)]
+    items, _ = facet(rows, {})
+    chunks = list(to_csv(items, rows_per_chunk=2))
+    assert len(chunks) == 3 and all(chunks)
+    parsed = list(csv.DictReader(io.StringIO("".join(chunks))))
+    assert [r["uri"] for r in parsed] == [f"r{i}" for i in range(5)] and parsed[0]["sector"] == "S"
