@@ -109,11 +109,16 @@ def _iri_argument(name: str) -> str | None:
 @bp.get("/questions/practices-for-barrier")
 def practices_for_barrier() -> str:
     barrier = _iri_argument("barrier")
-    options = []
-    for cls in ("circe:BarrierCategory", "circe:Barrier"):
-        for r in _rows("instances-of-class", {"type": cls}):
-            mark = " (" + _("illustrative") + ")" if r["illustrative"] == "true" else ""
-            options.append((r["resource"], r.get("label", compact(r["resource"])) + mark))
+
+    def barrier_options() -> list[tuple[str, str]]:
+        options = []
+        for cls in ("circe:BarrierCategory", "circe:Barrier"):
+            for r in _rows("instances-of-class", {"type": cls}):
+                mark = " (" + _("illustrative") + ")" if r["illustrative"] == "true" else ""
+                options.append((r["resource"], r.get("label", compact(r["resource"])) + mark))
+        return options
+
+    options = _kept_for_reader(("barrier options",), barrier_options, len)
     # `found`, not `answer`: that name is the cached-answer function every query of this module goes through.
     found, pager = _paged(_rows("practices-for-barrier", {"barrier": barrier})) if barrier else (None, {"pages": 1})
     options, more = _capped(options, barrier)
@@ -231,7 +236,10 @@ def _paged(items: list[Any]) -> tuple[list[Any], dict[str, Any]]:
 
 
 def _choices(query: str, value: str, label: str, values: dict[str, str] | None = None) -> list[tuple[str, str]]:
-    return sorted({(r[value], r.get(label, compact(r[value]))) for r in _rows(query, values)}, key=lambda c: c[1])
+    return _kept_for_reader(
+        ("choices", query, value, label, tuple(sorted((values or {}).items()))),
+        lambda: sorted({(r[value], r.get(label, compact(r[value]))) for r in _rows(query, values)}, key=lambda c: c[1]),
+        len)
 
 
 CHOICES_SHOWN = 300  # options in one <select>: past that a list is unusable (14 000 barriers at 10^6 triples)
