@@ -4,9 +4,9 @@ Each dump is written to a temporary name and renamed into place, so a download n
 A manifest (dumps.json) records each file's media type, size, triple count, SHA-256 and modification time.
 
 The dumps are written in the background: writing them takes seconds at 10^6 triples and minutes at 10^7, and
-neither /void nor /dumps/ may wait that long. A visit waits at most `wait_s` (5 s) for them; until they are
-done, the files of the previous version stay listed and downloadable, and the page says that new ones are
-being written.
+neither /void nor /dumps/ may wait that long. Visits wait for them until `wait_s` (5 s) after the writing
+started; until they are done, the files of the previous version stay listed and downloadable, and the page
+says that new ones are being written.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import threading
+import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,6 +89,7 @@ class Dumps:
         self._written = threading.Condition(self._lock)
         self._generation: int | None = None  # of the files on disk
         self._writer: threading.Thread | None = None
+        self._writer_started = 0.0
         self.failure: str | None = None  # why the last writing failed, if it did
 
     def manifest(self) -> list[DumpInfo]:
@@ -98,8 +100,11 @@ class Dumps:
                 if self._writer is None:
                     self._writer = threading.Thread(target=self._write_until_current, daemon=True,
                                                     name="circe-kg-dumps")
+                    self._writer_started = time.monotonic()
                     self._writer.start()
-                self._written.wait_for(lambda: self._current() or self._writer is None, timeout=self.wait_s)
+                # Within wait_s of the change, not on every visit while a long writing goes on.
+                self._written.wait_for(lambda: self._current() or self._writer is None,
+                                       timeout=max(0.0, self._writer_started + self.wait_s - time.monotonic()))
             listed = self.folder / "dumps.json"
             data = json.loads(listed.read_text()) if listed.exists() else []
         return [DumpInfo(**item) for item in data]
