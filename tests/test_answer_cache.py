@@ -4,6 +4,7 @@ memory, and any write makes the next visit ask the store again."""
 import time
 
 import pyoxigraph as ox
+import pytest
 
 from circe_kg.answer_cache import AnswerCache
 from circe_kg.config import shipped_files
@@ -52,29 +53,37 @@ def test_an_answer_too_big_for_the_cache_is_not_kept():
     assert cache.run("list-practices") is not cache.run("list-practices")  # dozens of rows > max_rows / 4
 
 
-def test_a_write_through_the_app_shows_on_the_next_visit(tmp_path):
+@pytest.fixture
+def writable_app(tmp_path):
+    """An app over the shipped data on disk that accepts writes from TEST_BEARER."""
     store = EmbeddedStore(tmp_path / "store")
     load_files(store, shipped_files(), gate=WriteGate(store, tmp_path / "history"))
     app = create_app(store=store, config={"TESTING": True, "WRITE_TOKENS": {TEST_BEARER: "test"},
                                           "DUMPS_DIR": tmp_path / "dumps", "HISTORY_DIR": tmp_path / "history"})
-    client = app.test_client()
-    try:
-        url = "/questions/practices-for-barrier?barrier=kirchherr:market"
-        before = client.get(url).get_data(as_text=True)
-        assert "Freshly written practice" not in before and client.get(url).get_data(as_text=True) == before
-        assert app.extensions["circe_answers"].hits > 0
-        put = client.put("/graphs?graph=https://w3id.org/circe-kg/graph/data/cache-test", data=PRACTICE,
-                         content_type="text/turtle", headers={"Authorization": f"Bearer {TEST_BEARER}"})
-        assert put.status_code == 201, put.get_data(as_text=True)
-        assert "Freshly written practice" in client.get(url).get_data(as_text=True)
-        listed = client.get("/list/practices?source=illustrative").get_data(as_text=True)
-        assert "Freshly written practice" in listed
-        hits = app.extensions["circe_answers"].hits
-        assert client.get("/list/practices?source=illustrative").get_data(as_text=True) == listed
-        assert app.extensions["circe_answers"].hits == hits + 1  # the list and its facet counts, kept whole
-    finally:
-        app.extensions["circe_sandbox"].close()
-        store.close()
+    yield app
+    app.extensions["circe_sandbox"].close()
+    store.close()
+
+
+def put_practice(client) -> None:
+    put = client.put("/graphs?graph=https://w3id.org/circe-kg/graph/data/cache-test", data=PRACTICE,
+                     content_type="text/turtle", headers={"Authorization": f"Bearer {TEST_BEARER}"})
+    assert put.status_code == 201, put.get_data(as_text=True)
+
+
+def test_a_write_through_the_app_shows_on_the_next_visit(writable_app):
+    app, client = writable_app, writable_app.test_client()
+    url = "/questions/practices-for-barrier?barrier=kirchherr:market"
+    before = client.get(url).get_data(as_text=True)
+    assert "Freshly written practice" not in before and client.get(url).get_data(as_text=True) == before
+    assert app.extensions["circe_answers"].hits > 0
+    put_practice(client)
+    assert "Freshly written practice" in client.get(url).get_data(as_text=True)
+    listed = client.get("/list/practices?source=illustrative").get_data(as_text=True)
+    assert "Freshly written practice" in listed
+    hits = app.extensions["circe_answers"].hits
+    assert client.get("/list/practices?source=illustrative").get_data(as_text=True) == listed
+    assert app.extensions["circe_answers"].hits == hits + 1  # the list and its facet counts, kept whole
 
 
 def test_triples_answers_are_cached_too():
@@ -133,25 +142,14 @@ def test_a_visitor_waits_for_an_answer_being_computed_instead_of_computing_it_ag
     assert second == ["answer"] and len(computed) == 1 and cache.hits == 1
 
 
-def test_a_write_through_the_app_warms_the_pages_asked_before(tmp_path):
-    store = EmbeddedStore(tmp_path / "store")
-    load_files(store, shipped_files(), gate=WriteGate(store, tmp_path / "history"))
-    app = create_app(store=store, config={"TESTING": True, "WRITE_TOKENS": {TEST_BEARER: "test"},
-                                          "DUMPS_DIR": tmp_path / "dumps", "HISTORY_DIR": tmp_path / "history"})
-    client = app.test_client()
-    answers = app.extensions["circe_answers"]
-    try:
-        url = "/questions/practices-for-barrier?barrier=kirchherr:market"
-        assert "Freshly written practice" not in client.get(url).get_data(as_text=True)
-        put = client.put("/graphs?graph=https://w3id.org/circe-kg/graph/data/cache-test", data=PRACTICE,
-                         content_type="text/turtle", headers={"Authorization": f"Bearer {TEST_BEARER}"})
-        assert put.status_code == 201, put.get_data(as_text=True)
-        answers.warmer.join(timeout=60)  # started by the write itself, before any visit
-        asked: list[str] = []
-        query = store.query
-        store.query = lambda text, substitutions=None: asked.append(text) or query(text, substitutions)
-        assert "Freshly written practice" in client.get(url).get_data(as_text=True)
-        assert asked == [], "the page's answers were ready when it was visited: it asked the store nothing"
-    finally:
-        app.extensions["circe_sandbox"].close()
-        store.close()
+def test_a_write_through_the_app_warms_the_pages_asked_before(writable_app):
+    client, answers = writable_app.test_client(), writable_app.extensions["circe_answers"]
+    url = "/questions/practices-for-barrier?barrier=kirchherr:market"
+    assert "Freshly written practice" not in client.get(url).get_data(as_text=True)
+    put_practice(client)
+    answers.warmer.join(timeout=60)  # started by the write itself, before any visit
+    store, asked = answers.store, []
+    query = store.query
+    store.query = lambda text, substitutions=None: asked.append(text) or query(text, substitutions)
+    assert "Freshly written practice" in client.get(url).get_data(as_text=True)
+    assert asked == [], "the page's answers were ready when it was visited: it asked the store nothing"
