@@ -407,6 +407,9 @@ def measure_size(size: int, args: argparse.Namespace, figures: list[Figure], not
             stack.callback(app.extensions["circe_sandbox"].close)
             progress(f"page latency, {backend}")
             page_latency(app, backend, args.runs, args.budget, slow_pages, record)
+            warmer = app.extensions["circe_answers"].warmer  # the last page's edit: let it finish, then measure
+            if warmer is not None:
+                warmer.join()
             progress(f"throughput, {backend} (waitress, {args.seconds:g} s per concurrency level)")
             throughput(app, backend, args.seconds, record)
 
