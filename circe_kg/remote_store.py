@@ -44,7 +44,7 @@ from .errors import (
 from .namespaces import GRAPH, PREFIXES
 from .sandbox import GRAPH_FORMATS, SOLUTION_FORMATS, Limits, QueryReply
 from .serialization import serialize
-from .store import ChangeJournal, QueryResult, replace_graphs_update, subjects_touched
+from .store import ChangeJournal, QueryResult, Write, listed_write, replace_graphs_update, subjects_touched
 
 GRAPH_BASE = str(GRAPH)
 PROLOGUE = "".join(f"PREFIX {prefix}: <{iri}>\n" for prefix, iri in PREFIXES.items())
@@ -201,18 +201,25 @@ class RemoteStore:
 
     def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Triple] | None],
                        append: Mapping[str, Iterable[ox.Triple]] | None = None) -> None:
-        graphs = {iri: list(triples) if triples is not None else None for iri, triples in graphs.items()}
-        append = {iri: list(triples) for iri, triples in (append or {}).items()}
-        update = replace_graphs_update(graphs, append)
+        self._write(listed_write(graphs, append))
+
+    def drop_graphs(self, graph_iris: Iterable[str]) -> None:
+        self._write(({iri: None for iri in graph_iris}, {}))  # None: drop the graph
+
+    def _write(self, write: Write) -> None:
+        update = replace_graphs_update(*write)
+        if not update:
+            return
         if self.atomic_updates:
-            touched = subjects_touched({iri: self.triples(iri) for iri in graphs}, graphs, append)
+            touched = subjects_touched(self.triples, write)
             self._update(update)
             self._journal.record(self.generation, touched)
             return
         # A server that may apply part of a failed update (Virtuoso does): keep what the graphs hold now, and
         # put it back if the update fails, so the failure still leaves the old state.
+        graphs, append = write
         before = {iri: list(self.triples(iri)) or None for iri in {*graphs, *append}}
-        touched = subjects_touched(before, graphs, append)
+        touched = subjects_touched(before.get, write)
         try:
             self._update(update)
         except CirceError as failure:
@@ -226,14 +233,6 @@ class RemoteStore:
                 ) from None
             raise
         self._journal.record(self.generation, touched)
-
-    def drop_graphs(self, graph_iris: Iterable[str]) -> None:
-        graphs: dict[str, list[ox.Triple] | None] = dict.fromkeys(graph_iris)  # None: drop the graph
-        update = replace_graphs_update(graphs)
-        if update:
-            touched = subjects_touched({iri: self.triples(iri) for iri in graphs}, graphs, {})
-            self._update(update)
-            self._journal.record(self.generation, touched)
 
     def close(self) -> None:
         session = getattr(self._sessions, "session", None)

@@ -10,7 +10,7 @@ middle leaves the old state.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -113,12 +113,22 @@ class ChangeJournal:
         return {t.subject.value for t in old ^ new if isinstance(t.subject, ox.NamedNode)}
 
 
-def subjects_touched(before: Mapping[str, Iterable[ox.Triple] | None], graphs: Mapping[str, list[ox.Triple] | None],
-                     append: Mapping[str, list[ox.Triple]]) -> set[str] | None:
+Write = tuple[dict[str, list[ox.Triple] | None], dict[str, list[ox.Triple]]]  # graphs to replace, to append to
+
+
+def listed_write(graphs: Mapping[str, Iterable[ox.Triple] | None],
+                 append: Mapping[str, Iterable[ox.Triple]] | None) -> Write:
+    """A write's triples as lists: read twice, once for the journal and once for the update."""
+    return ({iri: list(triples) if triples is not None else None for iri, triples in graphs.items()},
+            {iri: list(triples) for iri, triples in (append or {}).items()})
+
+
+def subjects_touched(content: Callable[[str], Iterable[ox.Triple] | None], write: Write) -> set[str] | None:
     """What a write is about to change: the subjects of what differs between each replaced graph's content
-    (`before`) and its new one, and of what it appends (None: too many triples to list)."""
+    (`content(iri)`) and its new one, and of what it appends (None: too many triples to list)."""
+    graphs, append = write
     changes: list[tuple[Iterable[ox.Triple], list[ox.Triple]]] = [
-        (before[iri] or (), triples or []) for iri, triples in graphs.items()]
+        (content(iri) or (), triples or []) for iri, triples in graphs.items()]
     changes += [((), triples) for triples in append.values()]
     touched: set[str] = set()
     for before, after in changes:
@@ -170,23 +180,20 @@ class EmbeddedStore:
 
     def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Triple] | None],
                        append: Mapping[str, Iterable[ox.Triple]] | None = None) -> None:
-        graphs = {iri: list(triples) if triples is not None else None for iri, triples in graphs.items()}
-        append = {iri: list(triples) for iri, triples in (append or {}).items()}
-        touched = subjects_touched({iri: self.triples(iri) for iri in graphs}, graphs, append)
-        self._store.update(replace_graphs_update(graphs, append))
+        self._write(listed_write(graphs, append))
+
+    def drop_graphs(self, graph_iris: Iterable[str]) -> None:
+        self._write(({iri: None for iri in graph_iris}, {}))  # None: drop the graph
+
+    def _write(self, write: Write) -> None:
+        update = replace_graphs_update(*write)
+        if not update:
+            return
+        touched = subjects_touched(self.triples, write)
+        self._store.update(update)
         self._store.flush()
         self.generation += 1
         self._journal.record(self.generation, touched)
-
-    def drop_graphs(self, graph_iris: Iterable[str]) -> None:
-        graphs: dict[str, list[ox.Triple] | None] = dict.fromkeys(graph_iris)  # None: drop the graph
-        update = replace_graphs_update(graphs)
-        if update:
-            touched = subjects_touched({iri: self.triples(iri) for iri in graphs}, graphs, {})
-            self._store.update(update)
-            self._store.flush()
-            self.generation += 1
-            self._journal.record(self.generation, touched)
 
     def changed_subjects(self, since: int) -> set[str] | None:
         return self._journal.since(since, self.generation)

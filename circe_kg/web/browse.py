@@ -49,9 +49,14 @@ def _rows(name: str, values: dict[str, str] | None = None) -> list[dict[str, str
     """The answer to a named query as text, with names in the reader's language. Shared between requests
     (see _kept_for_reader): callers copy a row before they change it."""
     return _kept_for_reader(
-        ("rows", name, tuple(sorted((values or {}).items()))),
+        ("rows", name, _key_of(values)),
         lambda: in_reader_language([{k: v.value for k, v in row.items()} for row in answer(name, values).rows]),
         len)
+
+
+def _key_of(values: dict[str, str] | None) -> tuple[tuple[str, str], ...]:
+    """A query's values as part of a cache key."""
+    return tuple(sorted((values or {}).items()))
 
 
 def _kept_for_reader(key: tuple[Any, ...], compute: Callable[[], T], size: Callable[[T], int]) -> T:
@@ -237,7 +242,7 @@ def _paged(items: list[Any]) -> tuple[list[Any], dict[str, Any]]:
 
 def _choices(query: str, value: str, label: str, values: dict[str, str] | None = None) -> list[tuple[str, str]]:
     return _kept_for_reader(
-        ("choices", query, value, label, tuple(sorted((values or {}).items()))),
+        ("choices", query, value, label, _key_of(values)),
         lambda: sorted({(r[value], r.get(label, compact(r[value]))) for r in _rows(query, values)}, key=lambda c: c[1]),
         len)
 
@@ -299,7 +304,7 @@ def _profiles(values: dict[str, str] | None = None) -> dict[str, dict[str, dict[
             profiles.setdefault(row["partner"], {}).setdefault(row["dimension"], {})[row["value"]] = row["valueLabel"]
         return profiles
 
-    return _kept_for_reader(("profiles", tuple(sorted((values or {}).items()))), collect,
+    return _kept_for_reader(("profiles", _key_of(values)), collect,
                             lambda profiles: sum(len(p) for p in profiles.values()))
 
 
