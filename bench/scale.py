@@ -2,8 +2,10 @@
 on the embedded on-disk store, on an Oxigraph server (through RemoteStore) and, as the baseline measured in the
 same run, on rdflib's in-memory graph. For each size it measures:
 
-1. bulk load of the synthetic N-Triples file (seconds, triples/s), store size on disk, peak RSS (this process
-   and the server process), and the full SHACL validation of the whole store (up to 1e6 triples);
+1. bulk load of the synthetic N-Triples file (seconds, triples/s: each store's own bulk loader), the product's
+   own `circe-kg load` of it on the embedded store (parse, validate against the shapes, write atomically),
+   store size on disk, peak RSS (this process and the server process), and the full SHACL validation of the
+   whole store (up to 1e6 triples);
 2. the latency of every named query with its example parameters (median and p95 of --runs) on each backend
    (rdflib only up to --rdflib-max triples: its engine is very slow on big graphs);
 3. the latency of the main pages (bench/pages.py's PAGES) through the Flask test client, embedded and server:
@@ -32,6 +34,7 @@ import logging
 import math
 import re
 import resource
+import shutil
 import signal
 import statistics
 import sys
@@ -137,6 +140,11 @@ def embedded_backend(folder: Path, data: Path, record: Callable[..., None]) -> I
         store._store.flush()
         record("load", "bulk load", "embedded", seconds, "s")
         record("load", "size on disk", "embedded", folder_megabytes(folder / "store"), "MB")
+        progress("embedded: `circe-kg load` of the same file into another store (parse, validate, write)")
+        with EmbeddedStore(folder / "product") as product:
+            load_files(product, shipped_files())
+            record("load", "circe-kg load", "embedded", timed(lambda: load_files(product, [data]), 1)[0], "s")
+        shutil.rmtree(folder / "product")
         yield store
     finally:
         store.close()
@@ -382,8 +390,8 @@ def measure_size(size: int, args: argparse.Namespace, figures: list[Figure], not
         embedded = stack.enter_context(embedded_backend(folder / "embedded", data, record))
         remote = stack.enter_context(server_backend(folder / "server", data, record))
         dataset: rdflib.Dataset | None = rdflib_backend(data, record)
-        for figure in [f for f in figures if f.size == size and f.measure == "bulk load"]:
-            record("load", "bulk load rate", figure.backend, triples / figure.value, "triples/s")
+        for figure in [f for f in figures if f.size == size and f.measure in ("bulk load", "circe-kg load")]:
+            record("load", f"{figure.measure} rate", figure.backend, triples / figure.value, "triples/s")
         if size > args.rdflib_max:
             dataset = None
             notes.append(f"{size:g}: rdflib queries skipped (> {args.rdflib_max:g} triples; its engine is too slow)")
@@ -514,6 +522,7 @@ def plot(path: Path, figures: list[Figure]) -> None:
     lines: dict[str, list[tuple[int, float]]] = {}
     for backend in BACKENDS:
         lines[f"bulk load ({backend})"] = series(lambda f, b=backend: f.measure == "bulk load" and f.backend == b)
+    lines["circe-kg load (embedded)"] = series(lambda f: f.measure == "circe-kg load")
     lines["full SHACL validation"] = series(lambda f: f.measure == "full SHACL validation")
     for page in ("home", "search 'procurement'", "transfer diagram", "faceted list of practices"):
         lines[f"page {page} (embedded)"] = series(lambda f, p=page: f.measure == p and f.backend == "embedded")

@@ -5,11 +5,14 @@
 
 Atomicity: `replace_graphs` sends one SPARQL Update (DROP + INSERT DATA per graph). Oxigraph applies an
 update in one transaction, so readers see the old graphs or the new ones, never a mix, and a crash in the
-middle leaves the old state.
+middle leaves the old state. A big write (BULK_WRITE_TRIPLES) is made by the bulk loader in a new generation of
+the store's folder instead, published by one rename (store_folder.py): the same guarantee, 3.5× faster.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -19,6 +22,7 @@ import pyoxigraph as ox
 from .binding import Term, with_values
 from .errors import StoreUnavailable
 from .namespaces import PREFIXES
+from .store_folder import StoreFolder
 
 # A CONSTRUCT or DESCRIBE answer comes as a list of triples, the one form every backend can give.
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]
@@ -141,23 +145,32 @@ def subjects_touched(content: Callable[[str], Iterable[ox.Triple] | None], write
 
 # How the store writes a triple dump, not a question for people (queries/ holds those): every triple once.
 _DISTINCT_TRIPLES = "SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
+_GRAPH_SIZE = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"  # ?g bound by VALUES
 
 
 class EmbeddedStore:
     """Oxigraph on disk (or in memory when `path` is None, for tests and benchmarks)."""
+
+    # A write adding at least this many triples goes through the bulk loader into a new generation of the
+    # folder (store_folder.py) instead of one transaction: 3.5× faster at 10^6 triples, as atomic. Below it a
+    # transaction is quicker (no new files); CIRCE_KG_BULK_WRITE_TRIPLES changes it.
+    BULK_WRITE_TRIPLES = int(os.environ.get("CIRCE_KG_BULK_WRITE_TRIPLES", "10000"))
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
         self.local_folder = path.parent if path is not None else None
         self.generation = 0
         self._journal = ChangeJournal()
+        self._folder: StoreFolder | None = None
         try:
             if path is None:
                 self._store = ox.Store()
             else:
-                path.mkdir(parents=True, exist_ok=True)
-                self._store = ox.Store(str(path))
+                self._folder = StoreFolder(path)
+                self._store = ox.Store(str(self._folder.current()))
         except OSError as error:
+            if self._folder is not None:
+                self._folder.release()
             raise StoreUnavailable(
                 f"cannot open the store at {path}: {error}",
                 "another process (a running `circe-kg serve`?) may hold it: stop that process, or point "
@@ -172,7 +185,9 @@ class EmbeddedStore:
         graph = ox.NamedNode(graph_iri)
         if not self._store.contains_named_graph(graph):
             return 0
-        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, graph))
+        counted = self.query(_GRAPH_SIZE, {"g": graph})  # in Rust: 0.3 s at 10^6 triples, 6 s as a walk in Python
+        assert isinstance(counted, ox.QuerySolutions)
+        return int(next(iter(counted))[0].value)  # type: ignore[union-attr]
 
     def triples(self, graph_iri: str) -> Iterator[ox.Triple]:
         for quad in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)):
@@ -186,14 +201,63 @@ class EmbeddedStore:
         self._write(({iri: None for iri in graph_iris}, {}))  # None: drop the graph
 
     def _write(self, write: Write) -> None:
-        update = replace_graphs_update(*write)
-        if not update:
-            return
-        touched = subjects_touched(self.triples, write)
-        self._store.update(update)
-        self._store.flush()
+        graphs, append = write
+        adding = sum(len(t) for t in graphs.values() if t is not None) + sum(len(t) for t in append.values())
+        if self._folder is not None and adding >= self.BULK_WRITE_TRIPLES:
+            touched = subjects_touched(self.triples, write)
+            self._write_new_generation(write)
+        else:
+            update = replace_graphs_update(*write)
+            if not update:
+                return
+            touched = subjects_touched(self.triples, write)
+            self._store.update(update)
+            self._store.flush()
         self.generation += 1
         self._journal.record(self.generation, touched)
+
+    def _write_new_generation(self, write: Write) -> None:
+        """The write in a new generation nobody reads yet, by the bulk loader, then published by one rename.
+        The generation starts as a checkpoint of this one, less the replaced graphs — or, when those hold
+        most of the store, as an empty database that the other graphs are copied into (a transaction removes
+        ~25k triples/s, the bulk loader adds ~100k/s)."""
+        assert self._folder is not None
+        graphs, append = write
+        replaced = [ox.NamedNode(iri) for iri in graphs if self._store.contains_named_graph(ox.NamedNode(iri))]
+        removing = sum(self.count(g.value) for g in replaced)
+        rebuild = removing * 4 > len(self._store) - removing
+        folder = self._folder.new_generation(None if rebuild else self._store)
+        try:
+            staged = self._staged(folder, write, replaced, rebuild)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)  # the current generation was never touched
+            raise
+        previous = self._folder.current()
+        self._folder.publish(folder)
+        self._store = staged
+        self._folder.collect_garbage(keep=previous)  # queries still running may read the previous one
+
+    def _staged(self, folder: Path, write: Write, replaced: list[ox.NamedNode], rebuild: bool) -> ox.Store:
+        graphs, append = write
+        staged = ox.Store(str(folder))
+        if rebuild:
+            skipped = set(replaced)
+            staged.bulk_extend(q for q in self._store.quads_for_pattern(None, None, None)
+                               if q.graph_name not in skipped)
+            for graph in self._store.named_graphs():  # empty graphs have no quads to carry them
+                if graph not in skipped:
+                    staged.add_graph(graph)
+        else:
+            for graph in replaced:
+                staged.remove_graph(graph)
+        for iri, triples in graphs.items():
+            if triples is not None:
+                staged.add_graph(ox.NamedNode(iri))
+        staged.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(iri))
+                           for iri, triples in [*graphs.items(), *append.items()] if triples
+                           for t in triples)
+        staged.flush()
+        return staged
 
     def changed_subjects(self, since: int) -> set[str] | None:
         return self._journal.since(since, self.generation)
@@ -229,6 +293,9 @@ class EmbeddedStore:
         if hasattr(self, "_store"):
             self._store.flush()
             del self._store
+        if self._folder is not None:
+            self._folder.release()
+            self._folder = None
 
     def __enter__(self) -> EmbeddedStore:
         return self

@@ -72,3 +72,35 @@ def test_report_text_groups_by_focus_node_with_a_summary(loaded_store):
     assert text.splitlines()[-1].startswith("Does not conform: 1 violation, 0 warnings, 0 infos")
     as_json = report.to_dict()
     assert as_json["violations"] == 1 and as_json["results"][0]["value"] == "status:done"
+
+
+def test_shapes_split_over_the_cores_give_the_same_report(loaded_store, monkeypatch):
+    """Big data is checked by several threads, each with part of the shapes (validation.PARALLEL_FROM_TRIPLES):
+    the same results, hints and files as one thread, in one standard report with one sh:ValidationReport."""
+    from rdflib import BNode
+
+    from circe_kg import validation
+    from circe_kg.namespaces import RDF, SH
+
+    def results(report: validation.Report) -> list[tuple]:
+        return sorted((r.severity, r.focus, r.message, r.path or "", r.value or "", r.shape or "", r.hint or "",
+                       r.file or "", r.line or 0) for r in report.results)
+
+    monkeypatch.setattr(validation, "PARALLEL_FROM_TRIPLES", 10**12)
+    one = validate_files(loaded_store, BROKEN)
+    monkeypatch.setattr(validation, "PARALLEL_FROM_TRIPLES", 0)
+    monkeypatch.setattr(validation.os, "cpu_count", lambda: 3)  # three batches, even on a smaller machine
+    batches: list = []
+    native = validation._native_validation
+    monkeypatch.setattr(validation, "_native_validation",
+                        lambda text, shapes, use=None: batches.append(use) or native(text, shapes, use))
+    split = validate_files(loaded_store, BROKEN)
+    assert len(batches) == 3 and all(batches) and len({s for b in batches for s in b}) == sum(map(len, batches))
+    assert len(one.results) > len(BROKEN) and results(split) == results(one)
+    assert split.conforms is one.conforms is False
+    graph = split.graph
+    (report,) = graph.subjects(RDF.type, SH.ValidationReport)
+    assert len(list(graph.objects(report, SH.result))) == len(one.results)
+    assert [str(c) for c in graph.objects(report, SH.conforms)] == ["false"]
+    # each result a node of its own (two batches' reports may use the same blank-node labels)
+    assert len({r for r in graph.objects(report, SH.result) if isinstance(r, BNode)}) == len(one.results)

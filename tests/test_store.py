@@ -51,3 +51,111 @@ def test_nquads_dump_keeps_every_named_graph(loaded_store):
     dataset.parse(data=loaded_store.dump(ox.RdfFormat.N_QUADS).decode(), format="nquads")
     names = {str(g.identifier) for g in dataset.graphs() if len(g)}
     assert names == set(loaded_store.named_graphs())
+
+
+# -- big writes: a new generation of the folder, published by one rename (store_folder.py) ----------------------
+B = ox.NamedNode("https://w3id.org/circe-kg/graph/data/big")
+P = "https://w3id.org/circe-kg/graph/system/provenance"
+
+
+def _triples(n: int, tag: str) -> list[ox.Triple]:
+    node = ox.BlankNode()  # blank nodes keep their links inside the graph
+    return [ox.Triple(ox.NamedNode(f"https://w3id.org/circe-kg/id/practice/{tag}{i}"), LABEL,
+                      ox.Literal(f"{tag} {i}", language="en")) for i in range(n)] + [
+        ox.Triple(A, LABEL, node), ox.Triple(node, LABEL, ox.Literal(tag))]
+
+
+def _writes(store) -> None:
+    """Replace a small graph, a big one (most of the store: rebuilt) and an empty one; append; drop."""
+    store.replace_graphs({G: _triples(3, "small"), P: _triples(1, "prov")})
+    store.replace_graphs({B.value: _triples(50, "big")}, append={P: _triples(2, "rec")})
+    store.replace_graphs({G: _triples(4, "small2"), "https://w3id.org/circe-kg/graph/data/empty": []})
+    store.replace_graphs({B.value: _triples(60, "big2")})
+    store.drop_graphs([G])
+
+
+def _state(store) -> list[tuple[str, int, str]]:
+    """Each graph, its size, and its triples with blank nodes named by what they hang from."""
+    rows = []
+    for graph in store.named_graphs():
+        triples = list(store.triples(graph))
+        blank = {t.object: t.subject.value for t in triples if isinstance(t.object, ox.BlankNode)}
+        text = sorted(f"{blank.get(t.subject, t.subject)} {t.predicate} {blank.get(t.object, t.object)}"
+                      for t in triples)
+        rows.append((graph, len(triples), "\n".join(text)))
+    return rows
+
+
+def test_big_writes_by_generation_hold_what_transactions_hold(tmp_path, monkeypatch):
+    from circe_kg.store import EmbeddedStore
+    with EmbeddedStore(tmp_path / "one") as transactional:
+        monkeypatch.setattr(EmbeddedStore, "BULK_WRITE_TRIPLES", 10**9)
+        _writes(transactional)
+        expected = _state(transactional)
+    monkeypatch.setattr(EmbeddedStore, "BULK_WRITE_TRIPLES", 1)
+    with EmbeddedStore(tmp_path / "two") as bulk:
+        _writes(bulk)
+        assert _state(bulk) == expected and bulk.generation == 5
+        assert "https://w3id.org/circe-kg/graph/data/empty" in bulk.named_graphs()
+        current = (tmp_path / "two" / "current").resolve().name
+        assert current == "g000005"  # one per write that adds (the drop is a transaction), after the empty first
+        kept = sorted(p.name for p in (tmp_path / "two").iterdir() if p.name.startswith("g"))
+        assert kept == ["g000004", "g000005"]  # and the previous one, which running queries may read
+    with EmbeddedStore(tmp_path / "two") as reopened:
+        assert _state(reopened) == expected
+        assert sorted(p.name for p in (tmp_path / "two").iterdir()) == ["current", "g000005", "lock"]
+
+
+def test_a_big_write_that_fails_leaves_the_store_and_no_generation(tmp_path, monkeypatch):
+    from circe_kg.store import EmbeddedStore
+    monkeypatch.setattr(EmbeddedStore, "BULK_WRITE_TRIPLES", 1)
+    staged = EmbeddedStore._staged
+
+    def fails_after_staging(self, *args):
+        staged(self, *args)  # everything written into the new generation, then the disk "fills up"
+        raise OSError("No space left on device")
+
+    with EmbeddedStore(tmp_path / "store") as store:
+        store.replace_graphs({B.value: _triples(20, "old")})
+        before = _state(store)
+        monkeypatch.setattr(EmbeddedStore, "_staged", fails_after_staging)
+        with pytest.raises(OSError, match="No space"):
+            store.replace_graphs({B.value: _triples(30, "new")})
+        assert _state(store) == before and store.generation == 1
+        left = sorted(p.name for p in (tmp_path / "store").iterdir() if p.name.startswith("g"))
+        assert left == ["g000001", "g000002"]  # the failed write's g000003 is gone
+
+
+def test_a_generation_left_by_a_killed_write_is_removed_at_open(tmp_path):
+    from circe_kg.store import EmbeddedStore
+    with EmbeddedStore(tmp_path / "store") as store:
+        store.replace_graphs({G: _triples(2, "kept")})
+        before = _state(store)
+        unfinished = store._folder.new_generation(store._store)  # a write killed before its rename
+        half = ox.Store(str(unfinished))
+        half.add(ox.Quad(A, LABEL, ox.Literal("half"), ox.NamedNode(G)))
+        del half
+    with EmbeddedStore(tmp_path / "store") as reopened:
+        assert _state(reopened) == before
+    assert not unfinished.exists()
+
+
+def test_a_store_folder_of_the_earlier_layout_is_adopted(tmp_path):
+    """Stores written before generations (the RocksDB files directly in the folder) open with their data."""
+    from circe_kg.store import EmbeddedStore
+    legacy = ox.Store(str(tmp_path / "store"))
+    legacy.add(ox.Quad(A, LABEL, ox.Literal("kept"), ox.NamedNode(G)))
+    legacy.flush()
+    del legacy
+    with EmbeddedStore(tmp_path / "store") as store:
+        assert [t.object.value for t in store.triples(G)] == ["kept"]
+    assert sorted(p.name for p in (tmp_path / "store").iterdir()) == ["current", "g000001", "lock"]
+
+
+def test_one_process_at_a_time(tmp_path):
+    from circe_kg.errors import StoreUnavailable
+    from circe_kg.store import EmbeddedStore
+    with EmbeddedStore(tmp_path / "store"):
+        with pytest.raises(StoreUnavailable, match="another process"):
+            EmbeddedStore(tmp_path / "store")
+    EmbeddedStore(tmp_path / "store").close()  # free again once closed
