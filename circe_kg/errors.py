@@ -129,6 +129,15 @@ class ResultTooLarge(CirceError):
     kind = "result-too-large"
 
 
+class StreamCut(CirceError):
+    """A streamed answer stopped part-way (time limit, size cap, the worker gone). Its status line has been sent,
+    so it is raised inside the body: the server then drops the connection without the chunked encoding's last
+    chunk, and the client sees an incomplete response — never a short one that looks whole."""
+
+    status = 500
+    kind = "stream-cut"
+
+
 class RdfSyntaxError(CirceError):
     """A file that does not parse: where (file, line, column), the offending text, what the parser expected."""
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
@@ -38,6 +38,7 @@ from .errors import (
     QueryTimeout,
     ResultTooLarge,
     StoreUnavailable,
+    StreamCut,
     UsageError,
     WriteRefused,
 )
@@ -276,6 +277,57 @@ def local_folder_for(query_url: str, root: Path) -> Path:
     return root / "remote" / re.sub(r"[^A-Za-z0-9.-]+", "-", f"{parts.hostname}-{parts.port or 80}{parts.path}")
 
 
+class _ForwardedAnswer:
+    """A SPARQL server's answer read in chunks under circe-kg's time limit and size cap. Before it is handed on
+    as a stream, going past a limit is an error with its own status; after, the stream is cut (StreamCut)."""
+
+    def __init__(self, response: requests.Response, deadline: float, cap: int, url: str) -> None:
+        self.response, self.deadline, self.cap, self.url = response, deadline, cap, url
+        self.size = 0
+        self._chunks = response.iter_content(64 * 1024)
+        self._streaming = False
+
+    def chunks(self) -> Iterator[bytes]:
+        try:
+            for chunk in self._chunks:
+                self.size += len(chunk)
+                if self.size > self.cap:
+                    raise self._cut(ResultTooLarge(f"the result is larger than the {self.cap} byte limit",
+                                                   "add LIMIT / OFFSET to page through it, or download a dump"))
+                if time.monotonic() > self.deadline:
+                    raise self._cut(QueryTimeout("the query ran longer than its time limit",
+                                                 "narrow the pattern, add LIMIT, or run it on a dump (/dumps/)"))
+                yield chunk
+        except requests.RequestException:
+            raise self._cut(StoreUnavailable(f"the SPARQL server at {self.url} stopped answering mid-way",
+                                             "try again")) from None
+
+    def _cut(self, error: CirceError) -> CirceError:
+        return StreamCut(f"the answer was cut part-way: {error.message}", error.hint) if self._streaming else error
+
+    def rest(self, release: Callable[[], None]) -> _ForwardedStream:
+        self._streaming = True
+        return _ForwardedStream(self, release)
+
+
+class _ForwardedStream:
+    """The rest of a streamed answer; closing it (the WSGI server does, also when the client goes away) closes the
+    connection to the SPARQL server and gives the query slot back."""
+
+    def __init__(self, answer: _ForwardedAnswer, release: Callable[[], None]) -> None:
+        self._answer, self._release = answer, release
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            yield from self._answer.chunks()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._answer.response.close()
+        self._release()
+
+
 class RemoteQueryProxy:
     """The public /sparql over a remote store: strangers' queries are forwarded to the server (which enforces
     its own limits, e.g. `oxigraph serve --timeout-s`), with circe-kg's time limit and result-size cap."""
@@ -298,16 +350,29 @@ class RemoteQueryProxy:
         with self._lock:
             long_allowed = self._long_running < max(1, self.limits.workers - 1)
             self._long_running += long_allowed
-        try:
-            limit = self.limits.timeout_s if long_allowed else min(self.limits.timeout_s, self.limits.busy_timeout_s)
-            return self._forward(text, solution_mime, graph_mime, default_graphs, named_graphs, limit)
-        finally:
+        released = False
+
+        def release() -> None:  # once: when the answer is read whole, or when its stream ends
+            nonlocal released
             with self._lock:
+                if released:
+                    return
+                released = True
                 self._long_running -= long_allowed
             self._slots.release()
 
+        reply: QueryReply | None = None
+        try:
+            limit = self.limits.timeout_s if long_allowed else min(self.limits.timeout_s, self.limits.busy_timeout_s)
+            reply = self._forward(text, solution_mime, graph_mime, default_graphs, named_graphs, limit, release)
+            return reply
+        finally:
+            if reply is None or reply.rest is None:
+                release()
+
     def _forward(self, text: str, solution_mime: str | None, graph_mime: str | None,
-                 default_graphs: Sequence[str], named_graphs: Sequence[str], timeout_s: float) -> QueryReply:
+                 default_graphs: Sequence[str], named_graphs: Sequence[str], timeout_s: float,
+                 release: Callable[[], None]) -> QueryReply:
         accept = ", ".join(m for m in (solution_mime, graph_mime) if m) or "*/*"
         data: dict[str, Any] = {"query": text}
         if default_graphs:
@@ -320,7 +385,8 @@ class RemoteQueryProxy:
         except SyntaxError as error:
             raise UsageError(f"SPARQL syntax error: {error}", "check the query near the position given") from None
         response = self.store._post(self.store.query_url, data, accept, stream=True, timeout_s=timeout_s)
-        with response:
+        streaming = False
+        try:
             if response.status_code == 400:
                 body = re.sub(r"\s+", " ", response.text)[:500]
                 raise UsageError(f"SPARQL syntax error (reported by the SPARQL server): {body}",
@@ -332,20 +398,16 @@ class RemoteQueryProxy:
                 raise _server_error(self.store.query_url, response)
             mime = response.headers.get("Content-Type", "").split(";")[0].strip()
             kind = "graph" if mime in GRAPH_FORMATS else "solutions"
-            chunks, size = [], 0
-            try:
-                for chunk in response.iter_content(64 * 1024):
-                    size += len(chunk)
-                    if size > self.limits.max_result_bytes:
-                        raise ResultTooLarge(f"the result is larger than the {self.limits.max_result_bytes} byte "
-                                             "limit", "add LIMIT / OFFSET to page through it, or download a dump")
-                    if time.monotonic() - started > timeout_s:
-                        raise QueryTimeout(f"the query ran longer than the {timeout_s:g} s limit",
-                                           "narrow the pattern, add LIMIT, or run it on a dump (/dumps/)")
-                    chunks.append(chunk)
-            except requests.RequestException:
-                raise StoreUnavailable(f"the SPARQL server at {self.store.query_url} stopped answering mid-way",
-                                       "try again") from None
+            answer = _ForwardedAnswer(response, started + timeout_s, self.limits.max_result_bytes, self.store.query_url)
+            chunks = []
+            for chunk in answer.chunks():  # kept whole up to stream_after_bytes (exact statuses), then streamed
+                chunks.append(chunk)
+                if answer.size > self.limits.stream_after_bytes:
+                    streaming = True
+                    return QueryReply(kind, mime, b"".join(chunks), answer.rest(release))
+        finally:
+            if not streaming:
+                response.close()
         return QueryReply(kind, mime, b"".join(chunks))
 
     def close(self) -> None:

@@ -28,7 +28,8 @@ import queue
 import shutil
 import tempfile
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -36,7 +37,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .errors import CirceError, EndpointBusy, NotAcceptable, QueryTimeout, ResultTooLarge, UsageError
+from .errors import CirceError, EndpointBusy, NotAcceptable, QueryTimeout, ResultTooLarge, StreamCut, UsageError
 from .store import EmbeddedStore
 
 SOLUTION_FORMATS = {
@@ -55,10 +56,11 @@ GRAPH_FORMATS = {
 @dataclass(frozen=True)
 class Limits:
     timeout_s: float = 10.0
-    max_result_bytes: int = 16 * 1024 * 1024
+    max_result_bytes: int = 256 * 1024 * 1024
     workers: int = 3
     busy_timeout_s: float = 1.0  # the limit of a query started while `workers - 1` others run under the full one
     queue_wait_s: float = 1.0  # how long a query waits for a free worker before it is told to come back later
+    stream_after_bytes: int = 1024 * 1024  # a bigger answer is streamed (and cut, not refused, past the cap)
 
     @property
     def retry_after_s(self) -> int:
@@ -71,23 +73,46 @@ class QueryReply:
     kind: str  # "solutions" (SELECT, ASK) or "graph" (CONSTRUCT, DESCRIBE)
     mime: str
     body: bytes
+    rest: Iterable[bytes] | None = None  # a streamed answer: what follows `body`, as it comes
 
 
-class _CappedBuffer:
-    """A write target that refuses to grow past `cap` bytes, which stops the serialisation (and the query)."""
+class _ResultWriter:
+    """Where a worker's serialiser writes. An answer of up to `stream_after` bytes is kept and sent whole in one
+    message (so every error still gets its own status); past that, what was kept goes out at once and the rest
+    follows in chunks as it is serialised, so a big answer neither waits nor sits whole in memory. Past `cap`
+    it refuses to grow, which stops the serialisation (and the query)."""
 
-    def __init__(self, cap: int) -> None:
-        self.cap, self.size, self.parts = cap, 0, []
+    CHUNK = 64 * 1024
+
+    def __init__(self, conn: Connection, kind: str, mime: str, stream_after: int, cap: int) -> None:
+        self.conn, self.kind, self.mime, self.stream_after, self.cap = conn, kind, mime, stream_after, cap
+        self.size, self.pending, self.parts, self.streaming = 0, 0, [], False
 
     def write(self, data: bytes) -> int:
         self.size += len(data)
         if self.size > self.cap:
             raise BufferError(f"result larger than {self.cap} bytes")
         self.parts.append(bytes(data))
+        self.pending += len(data)
+        if (self.pending >= self.CHUNK) if self.streaming else (self.size > self.stream_after):
+            self._send_kept()
         return len(data)
 
     def flush(self) -> None:
         pass
+
+    def _send_kept(self) -> None:
+        body, self.parts, self.pending = b"".join(self.parts), [], 0
+        self.conn.send(("chunk", body) if self.streaming else ("stream", self.kind, self.mime, body))
+        self.streaming = True
+
+    def finish(self) -> None:
+        if not self.streaming:
+            self.conn.send(("ok", self.kind, self.mime, b"".join(self.parts)))
+            return
+        if self.parts:
+            self._send_kept()
+        self.conn.send(("end",))
 
 
 def _worker_main(conn: Connection) -> None:
@@ -106,7 +131,8 @@ def _worker_main(conn: Connection) -> None:
                 store.load(input=message[1], format=ox.RdfFormat.N_QUADS)
             conn.send(("loaded",))
             continue
-        _, text, solution_mime, graph_mime, default_graphs, named_graphs, cap = message
+        _, text, solution_mime, graph_mime, default_graphs, named_graphs, stream_after, cap = message
+        writer: _ResultWriter | None = None
         try:
             options: dict[str, Any] = {}
             if default_graphs:
@@ -123,15 +149,16 @@ def _worker_main(conn: Connection) -> None:
             if fmt is None:
                 conn.send(("not-acceptable", kind))
                 continue
-            buffer = _CappedBuffer(cap)
-            result.serialize(output=buffer, format=fmt)
-            conn.send(("ok", kind, mime, b"".join(buffer.parts)))
+            writer = _ResultWriter(conn, kind, mime or "", stream_after, cap)
+            result.serialize(output=writer, format=fmt)
+            writer.finish()
         except SyntaxError as error:
             conn.send(("syntax", str(error)))
         except BufferError as error:
-            conn.send(("too-large", str(error)))
+            conn.send(("cut" if writer is not None and writer.streaming else "too-large", str(error)))
         except Exception as error:  # an evaluation error is the query's fault, reported, never fatal
-            conn.send(("error", f"{type(error).__name__}: {error}"))
+            status = "cut" if writer is not None and writer.streaming else "error"
+            conn.send((status, f"{type(error).__name__}: {error}"))
 
 
 class _Worker:
@@ -146,6 +173,50 @@ class _Worker:
         self.process.kill()
         self.process.join(timeout=5)
         self.conn.close()
+
+
+class _Stream:
+    """The rest of a streamed answer, read from the worker until its end, the time limit or the cap. Given back to
+    the web server as the response body: its close() (called by WSGI servers, and when the client goes away)
+    gives the worker back — killed and replaced if the answer did not end."""
+
+    def __init__(self, sandbox: QuerySandbox, worker: _Worker, deadline: float, long_allowed: bool) -> None:
+        self._sandbox, self._worker, self._deadline, self._long = sandbox, worker, deadline, long_allowed
+        self._released = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        worker, ended = self._worker, False
+        try:
+            while True:
+                if not worker.conn.poll(max(0.0, self._deadline - time.monotonic())):
+                    raise StreamCut("the answer was cut: the query ran past its time limit while it was sent",
+                                    "add LIMIT / OFFSET to page through it, or download a dump from /dumps/")
+                message = worker.conn.recv()
+                if message[0] == "end":
+                    ended = True
+                    return
+                if message[0] != "chunk":
+                    raise StreamCut(f"the answer was cut part-way: {message[1]}",
+                                    "add LIMIT / OFFSET to page through it, or download a dump from /dumps/")
+                yield message[1]
+        except (EOFError, OSError):
+            raise StreamCut("the answer was cut: the query worker stopped", "try again") from None
+        finally:
+            self._finish(ended)
+
+    def _finish(self, ended: bool) -> None:
+        if self._released:
+            return
+        self._released = True
+        if not ended:
+            self._worker.kill()  # it may still be writing what nobody will read
+        self._sandbox._release(self._worker if ended else None, self._long)
+
+    def close(self) -> None:
+        self._finish(False)
+
+    def __del__(self) -> None:
+        self.close()
 
 
 class QuerySandbox:
@@ -211,11 +282,13 @@ class QuerySandbox:
             long_allowed = self._long_running < max(1, limits.workers - 1)
             self._long_running += long_allowed
         limit = limits.timeout_s if long_allowed else min(limits.timeout_s, limits.busy_timeout_s)
+        deadline = time.monotonic() + limit
         worker: _Worker | None = None
+        streaming = False
         try:
             worker = self._ready(slot)
             worker.conn.send(("query", text, solution_mime, graph_mime, list(default_graphs), list(named_graphs),
-                              limits.max_result_bytes))
+                              limits.stream_after_bytes, limits.max_result_bytes))
             if not worker.conn.poll(limit):
                 worker.kill()
                 worker = None
@@ -227,18 +300,17 @@ class QuerySandbox:
                                    f"try again in a few seconds (the limit is otherwise {limits.timeout_s:g} s)",
                                    retry_after=limits.retry_after_s)
             reply = worker.conn.recv()
+            if reply[0] == "stream":
+                streaming = True  # the worker and its slot go back when the stream ends
+                return QueryReply(reply[1], reply[2], reply[3], _Stream(self, worker, deadline, long_allowed))
         except (EOFError, BrokenPipeError, OSError):
             if worker is not None:
                 worker.kill()
             worker = None
             raise CirceError("the query worker stopped unexpectedly", "try again") from None
         finally:
-            with self._lock:
-                self._long_running -= long_allowed
-            if worker is None:
-                self._replace()
-            else:
-                self._idle.put(worker)
+            if not streaming:
+                self._release(worker, long_allowed)
         status = reply[0]
         if status == "ok":
             return QueryReply(reply[1], reply[2], reply[3])
@@ -252,6 +324,15 @@ class QuerySandbox:
             raise NotAcceptable("none of the media types in Accept can express this result",
                                 "accept one of: " + ", ".join(offered))
         raise UsageError(f"the query could not be evaluated: {reply[1]}")
+
+    def _release(self, worker: _Worker | None, long_allowed: bool) -> None:
+        """A query is done with its worker: back to the idle ones, or (None: killed) replaced."""
+        with self._lock:
+            self._long_running -= long_allowed
+        if worker is None:
+            self._replace()
+        else:
+            self._idle.put(worker)
 
     def _replace(self) -> None:
         """Give a killed worker's slot back with a fresh worker, started and loaded in the background."""

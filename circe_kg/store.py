@@ -11,6 +11,7 @@ the store's folder instead, published by one rename (store_folder.py): the same 
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -240,13 +241,12 @@ class EmbeddedStore:
     def _staged(self, folder: Path, write: Write, replaced: list[ox.NamedNode], rebuild: bool) -> ox.Store:
         graphs, append = write
         staged = ox.Store(str(folder))
-        if rebuild:
-            skipped = set(replaced)
-            staged.bulk_extend(q for q in self._store.quads_for_pattern(None, None, None)
-                               if q.graph_name not in skipped)
-            for graph in self._store.named_graphs():  # empty graphs have no quads to carry them
-                if graph not in skipped:
-                    staged.add_graph(graph)
+        if rebuild:  # the kept graphs only: the replaced ones are not even read
+            kept = [g for g in self._store.named_graphs() if g not in set(replaced)]
+            staged.bulk_extend(itertools.chain.from_iterable(
+                self._store.quads_for_pattern(None, None, None, g) for g in [ox.DefaultGraph(), *kept]))
+            for graph in kept:  # empty graphs have no quads to carry them
+                staged.add_graph(graph)
         else:
             for graph in replaced:
                 staged.remove_graph(graph)

@@ -125,3 +125,42 @@ def test_bad_requests_get_clear_errors_and_change_nothing(server):
     too_long = requests.get(server + "sparql", params={"query": "ASK {} #" + "x" * 70000}, timeout=10)
     assert too_long.status_code in (413, 414, 431)
     assert requests.get(server + "sparql", params={"query": count}, timeout=10).json() == before
+
+
+IRI_TRIPLES = ("SELECT ?s ?o WHERE { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?o FILTER(isIRI(?s)) } "
+               "ORDER BY ?s ?o")  # ~50 kB as CSV
+
+
+@pytest.fixture(scope="module")
+def streaming_server(served):
+    """Answers over 4 KiB stream, and a stream is cut past 200 kB (the shipped graph as CSV is larger)."""
+    return served(CIRCE_KG_SPARQL_STREAM_AFTER_BYTES="4096", CIRCE_KG_SPARQL_MAX_RESULT_BYTES="200000")
+
+
+def test_big_answers_stream_to_real_clients(server, streaming_server):
+    whole = requests.get(server + "sparql", params={"query": IRI_TRIPLES}, headers={"Accept": "text/csv"},
+                         timeout=30)
+    assert whole.status_code == 200 and "chunked" not in whole.headers.get("Transfer-Encoding", "")
+    with requests.get(streaming_server + "sparql", params={"query": IRI_TRIPLES}, headers={"Accept": "text/csv"},
+                      timeout=30, stream=True) as streamed:
+        assert streamed.status_code == 200 and streamed.headers["Transfer-Encoding"] == "chunked"
+        assert streamed.headers["Content-Type"].startswith("text/csv")
+        assert b"".join(streamed.iter_content(None)) == whole.content and len(whole.content) > 4096
+    client = SPARQLWrapper(streaming_server + "sparql")  # a client that reads the answer whole
+    client.setQuery(IRI_TRIPLES)
+    client.setReturnFormat(JSON)
+    assert len(client.query().convert()["results"]["bindings"]) == whole.content.count(b"\n") - 1
+
+
+def test_a_stream_cut_at_the_cap_is_an_error_for_the_client_not_a_short_answer(streaming_server):
+    everything = {"query": "SELECT * WHERE { ?s ?p ?o }"}
+    for _ in range(4):  # more than the workers: each cut one comes back
+        with pytest.raises(requests.exceptions.ChunkedEncodingError):
+            requests.get(streaming_server + "sparql", params=everything, headers={"Accept": "text/csv"},
+                         timeout=30)
+    with requests.get(streaming_server + "sparql", params=everything, headers={"Accept": "text/csv"},
+                      timeout=30, stream=True) as left:
+        next(left.iter_content(1024))  # a client that goes away after the first part
+    answer = requests.get(streaming_server + "sparql", params={"query": "ASK {}"},
+                          headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    assert answer.status_code == 200 and answer.json()["boolean"] is True

@@ -60,3 +60,43 @@ def test_an_in_memory_store_still_goes_to_the_workers_as_a_dump():
         assert ask(sandbox, "in memory")
     finally:
         sandbox.close()
+
+
+# -- big answers stream (sandbox._ResultWriter) ---------------------------------------------------------------
+ALL = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o"
+CSV = "text/csv"
+
+
+def test_a_big_answer_streams_and_equals_the_whole_one(loaded_disk_store):
+    whole = QuerySandbox(loaded_disk_store, Limits(workers=1))
+    streamed = QuerySandbox(loaded_disk_store, Limits(workers=1, stream_after_bytes=4096))
+    try:
+        kept = whole.run(ALL, CSV, None)
+        assert kept.rest is None and len(kept.body) > 100_000
+        reply = streamed.run(ALL, CSV, None)
+        assert reply.rest is not None and 4096 < len(reply.body) < len(kept.body)
+        chunks = list(reply.rest)
+        assert len(chunks) > 1 and reply.body + b"".join(chunks) == kept.body
+        small = streamed.run("ASK {}", "application/sparql-results+json", None)  # the worker is back
+        assert small.rest is None and b"true" in small.body
+    finally:
+        whole.close()
+        streamed.close()
+
+
+def test_a_stream_past_the_cap_is_cut_and_the_worker_comes_back(loaded_disk_store):
+    import pytest
+
+    from circe_kg.errors import StreamCut
+    sandbox = QuerySandbox(loaded_disk_store, Limits(workers=1, stream_after_bytes=4096, max_result_bytes=50_000))
+    try:
+        reply = sandbox.run(ALL, CSV, None)
+        assert reply.rest is not None
+        with pytest.raises(StreamCut, match="cut part-way: result larger than 50000 bytes"):
+            b"".join(reply.rest)
+        # a client that goes away after the first part: the response is closed, the worker killed and replaced
+        abandoned = sandbox.run(ALL, CSV, None)
+        abandoned.rest.close()
+        assert b"true" in sandbox.run("ASK {}", "application/sparql-results+json", None).body
+    finally:
+        sandbox.close()

@@ -27,7 +27,8 @@ LIGHT = {"home page": ("GET", "", None), "search": ("GET", "search?q=textile", N
 @pytest.fixture(scope="module")
 def base(served):
     return served(CIRCE_KG_SPARQL_TIMEOUT_S=str(TIMEOUT_S), CIRCE_KG_SPARQL_WORKERS="3",
-                  CIRCE_KG_SPARQL_MAX_RESULT_BYTES=str(2 * 1024 * 1024))
+                  CIRCE_KG_SPARQL_MAX_RESULT_BYTES=str(2 * 1024 * 1024),
+                  CIRCE_KG_SPARQL_STREAM_AFTER_BYTES=str(2 * 1024 * 1024))  # kept whole to the cap: a 413
 
 
 def heavy(base: str, query: str) -> dict:

@@ -3,7 +3,8 @@
 Settings (pass in `config`, or set the same names as CIRCE_KG_* environment variables for `circe-kg serve`):
 STORE_PATH or ENDPOINT (a SPARQL server's query URL; see backends.py),
 PERSISTENT_BASE (the base of resource IRIs, default https://w3id.org/circe-kg/), DUMPS_DIR,
-SPARQL_TIMEOUT_S (10), SPARQL_MAX_RESULT_BYTES (16 MiB), SPARQL_WORKERS (3), MAX_CONTENT_LENGTH (16 MiB),
+SPARQL_TIMEOUT_S (10), SPARQL_MAX_RESULT_BYTES (256 MiB), SPARQL_STREAM_AFTER_BYTES (1 MiB: a bigger answer
+is streamed; a smaller one comes whole, with its exact status), SPARQL_WORKERS (3), MAX_CONTENT_LENGTH (16 MiB),
 HISTORY_DIR (versions kept for restore), WRITE_TOKENS ({token: agent name}; in production the tokens come
 from CIRCE_KG_WRITE_TOKEN / CIRCE_KG_TOKENS_FILE, see web/writes.py), ANSWER_CACHE_MAX_AGE_S (60: how long
 the answers of a SPARQL server are kept; see answer_cache.py), ANSWER_CACHE_WARM (1: after a write, answer
@@ -36,7 +37,8 @@ from .security import init_app as add_security_headers
 DEFAULTS: dict[str, Any] = {
     "PERSISTENT_BASE": BASE,
     "SPARQL_TIMEOUT_S": 10.0,
-    "SPARQL_MAX_RESULT_BYTES": 16 * 1024 * 1024,
+    "SPARQL_MAX_RESULT_BYTES": 256 * 1024 * 1024,  # answers stream (SPARQL_STREAM_AFTER_BYTES): not held whole
+    "SPARQL_STREAM_AFTER_BYTES": 1024 * 1024,
     "SPARQL_WORKERS": 3,
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "ANSWER_CACHE_MAX_AGE_S": 60.0,  # on a SPARQL server others may write to (answer_cache.py); 0: no cache
@@ -71,7 +73,8 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
         store = open_store(Path(app.config.get("STORE_PATH", default_store_path())), app.config.get("ENDPOINT"))
     app.extensions["circe_store"] = store
     limits = Limits(float(app.config["SPARQL_TIMEOUT_S"]), int(app.config["SPARQL_MAX_RESULT_BYTES"]),
-                    int(app.config["SPARQL_WORKERS"]))
+                    int(app.config["SPARQL_WORKERS"]),
+                    stream_after_bytes=int(app.config["SPARQL_STREAM_AFTER_BYTES"]))
     # Strangers' queries: a server enforces its own limits, so they are forwarded; the embedded store's
     # cannot be interrupted in-process, so they run in killable workers.
     if isinstance(store, FederatedStore):

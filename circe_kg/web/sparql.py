@@ -1,20 +1,25 @@
 """The public SPARQL 1.1 Protocol endpoint at /sparql: read-only, results negotiated by Accept (or `format`).
 
-Queries run in the sandbox's killable workers (time limit, result-size cap). The default graph is the union
+Queries run in the sandbox's killable workers (time limit, result-size cap); an answer over 1 MiB is streamed as
+the worker writes it (sandbox._ResultWriter). The default graph is the union
 of all named graphs unless `default-graph-uri` says otherwise. Updates are refused here (the data-steward
 issue adds authenticated writes on a separate path).
 """
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
+
 import rdflib
 from flask import Blueprint, Response, current_app, request, url_for
 from rdflib.namespace import RDF, XSD
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wsgi import ClosingIterator
 
 from ..binding import remote_call_in
 from ..errors import NotAcceptable, UriTooLong, UsageError, WriteRefused
-from ..sandbox import GRAPH_FORMATS, SOLUTION_FORMATS, QuerySandbox
+from ..sandbox import GRAPH_FORMATS, SOLUTION_FORMATS, QueryReply, QuerySandbox
 
 bp = Blueprint("sparql", __name__)
 
@@ -115,6 +120,14 @@ def _service_description() -> Response:
     return response
 
 
+def _body(reply: QueryReply) -> bytes | Iterable[bytes]:
+    """The answer whole, or streamed: its first part, then the rest as the worker writes it. The rest's close()
+    runs when the response is closed (by the WSGI server, also when the client goes away mid-way)."""
+    if reply.rest is None:
+        return reply.body
+    return ClosingIterator(itertools.chain([reply.body], reply.rest), [getattr(reply.rest, "close", lambda: None)])
+
+
 @bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
 def endpoint() -> Response:
     if request.method == "OPTIONS":  # CORS preflight for reads
@@ -131,7 +144,7 @@ def endpoint() -> Response:
             solution_mime, graph_mime = _negotiate()
             reply = sandbox().run(text, solution_mime, graph_mime,
                                   _graph_iris("default-graph-uri"), _graph_iris("named-graph-uri"))
-            response = Response(reply.body, mimetype=reply.mime)
+            response = Response(_body(reply), mimetype=reply.mime)
             response.headers["Vary"] = "Accept"
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
