@@ -15,6 +15,7 @@ import itertools
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -149,6 +150,19 @@ _DISTINCT_TRIPLES = "SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
 _GRAPH_SIZE = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"  # ?g bound by VALUES
 
 
+_CORES = os.cpu_count() or 1
+
+
+def _parts_for_cores(triples: list[ox.Triple]) -> list[bytes]:
+    """The triples as N-Triples texts, one per core, for Oxigraph's bulk loader, which parses and sorts one input
+    on one core (10^6 triples: 9.8 s in one part, 4.5 s in two on two cores). Each part gets fresh blank nodes,
+    as an INSERT does, so every triple with a blank node goes into the first part: none is split from its own."""
+    blank = [t for t in triples if isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)]
+    plain = [t for t in triples if not (isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode))]
+    parts = [blank + plain[0::_CORES]] + [plain[i::_CORES] for i in range(1, _CORES)]
+    return [ox.serialize(part, format=ox.RdfFormat.N_TRIPLES) for part in parts if part]
+
+
 class EmbeddedStore:
     """Oxigraph on disk (or in memory when `path` is None, for tests and benchmarks)."""
 
@@ -253,9 +267,12 @@ class EmbeddedStore:
         for iri, triples in graphs.items():
             if triples is not None:
                 staged.add_graph(ox.NamedNode(iri))
-        staged.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(iri))
+        with ThreadPoolExecutor(_CORES) as pool:
+            for loaded in [pool.submit(staged.bulk_load, input=part, format=ox.RdfFormat.N_TRIPLES,
+                                       to_graph=ox.NamedNode(iri))
                            for iri, triples in [*graphs.items(), *append.items()] if triples
-                           for t in triples)
+                           for part in _parts_for_cores(triples)]:
+                loaded.result()
         staged.flush()
         return staged
 
