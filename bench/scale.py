@@ -2,7 +2,8 @@
 on the embedded on-disk store, on an Oxigraph server (through RemoteStore) and, as the baseline measured in the
 same run, on rdflib's in-memory graph. For each size it measures:
 
-1. bulk load of the synthetic N-Triples file (seconds, triples/s: each store's own bulk loader), the product's
+1. bulk load of the synthetic N-Triples file (seconds, triples/s: parsed and written as the embedded store writes a
+   big graph, by the bulk loader on every core into a new generation; POSTed to the server), the product's
    own `circe-kg load` of it on the embedded store (parse, validate against the shapes, write atomically),
    store size on disk, peak RSS (this process and the server process), and the full SHACL validation of the
    whole store (up to 1e6 triples);
@@ -135,10 +136,11 @@ def embedded_backend(folder: Path, data: Path, record: Callable[..., None]) -> I
     store = EmbeddedStore(folder / "store")
     try:
         load_files(store, shipped_files())
-        seconds = timed(lambda: store._store.bulk_load(path=data, format=ox.RdfFormat.N_TRIPLES,
-                                                       to_graph=ox.NamedNode(SYNTHETIC_GRAPH)), 1)[0]
-        store._store.flush()
-        record("load", "bulk load", "embedded", seconds, "s")
+
+        def bulk_load() -> None:  # the file parsed, and written the way the store writes a big graph (store.py)
+            triples = [quad.triple for quad in ox.parse(path=data, format=ox.RdfFormat.N_TRIPLES)]
+            store.replace_graphs({SYNTHETIC_GRAPH: triples})
+        record("load", "bulk load", "embedded", timed(bulk_load, 1)[0], "s")
         record("load", "size on disk", "embedded", folder_megabytes(folder / "store"), "MB")
         progress("embedded: `circe-kg load` of the same file into another store (parse, validate, write)")
         with EmbeddedStore(folder / "product") as product:

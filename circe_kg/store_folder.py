@@ -28,6 +28,8 @@ import pyoxigraph as ox
 
 CURRENT = "current"
 _GENERATION = re.compile(r"^g(\d{6})$")
+_ROCKSDB_FILE = re.compile(r"^(CURRENT|IDENTITY|LOCK|LOG(\.old\.\d+)?|MANIFEST-\d+|OPTIONS-\d+(\.dbtmp)?"
+                           r"|\d+\.(sst|log|blob))$")
 
 
 class StoreFolder:
@@ -35,8 +37,9 @@ class StoreFolder:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._lock: int | None = None
         path.mkdir(parents=True, exist_ok=True)
-        self._lock: int | None = os.open(path / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        self._lock = os.open(path / "lock", os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -89,10 +92,11 @@ class StoreFolder:
         self.release()
 
     def _adopt_legacy_layout(self) -> None:
-        """Move the RocksDB files of an earlier layout (or of nothing: a new store) into generation 1."""
+        """Move the RocksDB files of an earlier layout (none in a new store) into generation 1. Only RocksDB's
+        own files move: a folder named by mistake keeps everything else where it was."""
         first = self.path / "g000001"
         first.mkdir(exist_ok=True)  # a move interrupted earlier goes on where it stopped
         for entry in self.path.iterdir():
-            if entry.name not in (first.name, "lock", CURRENT + ".new"):
+            if _ROCKSDB_FILE.match(entry.name) and entry.is_file():
                 os.replace(entry, first / entry.name)
         self.publish(first)

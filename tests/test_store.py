@@ -147,9 +147,11 @@ def test_a_store_folder_of_the_earlier_layout_is_adopted(tmp_path):
     legacy.add(ox.Quad(A, LABEL, ox.Literal("kept"), ox.NamedNode(G)))
     legacy.flush()
     del legacy
+    (tmp_path / "store" / "notes.txt").write_text("not RocksDB's")  # a folder named by mistake keeps its files
     with EmbeddedStore(tmp_path / "store") as store:
         assert [t.object.value for t in store.triples(G)] == ["kept"]
-    assert sorted(p.name for p in (tmp_path / "store").iterdir()) == ["current", "g000001", "lock"]
+    assert sorted(p.name for p in (tmp_path / "store").iterdir()) == ["current", "g000001", "lock", "notes.txt"]
+    assert (tmp_path / "store" / "g000001" / "CURRENT").is_file()
 
 
 def test_one_process_at_a_time(tmp_path):
