@@ -2,8 +2,9 @@
 
 Oxigraph cannot interrupt a query inside the process that runs it: a cross product with COUNT would keep a
 core busy long after its client gave up. So the public endpoint hands each query to a worker process that
-holds an in-memory copy of the graph; the worker writes the result through a size-capped buffer, and if it
-has not answered within the time limit it is killed and replaced. The web server itself never runs a
+holds an in-memory copy of the graph; the worker writes the result through a size-capped buffer (an answer over
+`stream_after_bytes` goes on to the client in chunks as it is written), and if it has not answered within the
+time limit it is killed and replaced. The web server itself never runs a
 stranger's query, and keeps answering while a worker is busy or being replaced.
 
 The copy is refreshed when the store's generation (bumped on every write) changes. Of an on-disk store it is a
@@ -22,6 +23,7 @@ measured the need: before, an `ASK {}` waited up to the full time limit behind t
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import queue
@@ -216,7 +218,8 @@ class _Stream:
         self._finish(False)
 
     def __del__(self) -> None:
-        self.close()
+        with contextlib.suppress(Exception):  # at interpreter exit the worker may be gone already
+            self.close()
 
 
 class QuerySandbox:

