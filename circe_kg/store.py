@@ -6,7 +6,8 @@
 Atomicity: `replace_graphs` sends one SPARQL Update (DROP + INSERT DATA per graph). Oxigraph applies an
 update in one transaction, so readers see the old graphs or the new ones, never a mix, and a crash in the
 middle leaves the old state. A big write (BULK_WRITE_TRIPLES) is made by the bulk loader in a new generation of
-the store's folder instead, published by one rename (store_folder.py): the same guarantee, 3.5× faster.
+the store's folder instead, published by one rename (store_folder.py): the same guarantee, 14× faster at 10^6
+triples (74 s -> 5.4 s).
 """
 
 from __future__ import annotations
@@ -172,7 +173,7 @@ class EmbeddedStore:
     """Oxigraph on disk (or in memory when `path` is None, for tests and benchmarks)."""
 
     # A write adding at least this many triples goes through the bulk loader into a new generation of the
-    # folder (store_folder.py) instead of one transaction: 3.5× faster at 10^6 triples, as atomic. Below it a
+    # folder (store_folder.py) instead of one transaction: 14× faster at 10^6 triples, as atomic. Below it a
     # transaction is quicker (no new files); CIRCE_KG_BULK_WRITE_TRIPLES changes it.
     BULK_WRITE_TRIPLES = int(os.environ.get("CIRCE_KG_BULK_WRITE_TRIPLES", "10000"))
 
@@ -261,7 +262,8 @@ class EmbeddedStore:
         graphs, append = write
         staged = ox.Store(str(folder))
         if rebuild:  # the kept graphs only: the replaced ones are not even read
-            kept = [g for g in self._store.named_graphs() if g not in set(replaced)]
+            skipped = set(replaced)
+            kept = [g for g in self._store.named_graphs() if g not in skipped]
             staged.bulk_extend(itertools.chain.from_iterable(
                 self._store.quads_for_pattern(None, None, None, g) for g in [ox.DefaultGraph(), *kept]))
             for graph in kept:  # empty graphs have no quads to carry them
