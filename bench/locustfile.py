@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 from pages import PAGES as MAIN_PAGES  # bench/pages.py: the main pages, as the page benchmark renders them
 
 PAGES = [*MAIN_PAGES.values(), "/?lang=it"]
@@ -19,6 +19,18 @@ QUERIES = [
 ]
 PRACTICES = "SELECT ?p WHERE { ?p a <https://w3id.org/circe-kg/ontology#Practice> } LIMIT 200"
 ID = "https://w3id.org/circe-kg/id/"
+
+
+_told: list[str] = []
+
+
+@events.request.add_listener
+def tell_what_failed(name: str, response, exception, **_: object) -> None:
+    """The first failures with what the server said, in locust's output: a count alone does not say why."""
+    if exception is not None and len(_told) < 5:
+        body = getattr(response, "text", "") or ""
+        _told.append(name)
+        print(f"failed: {name}: {getattr(response, 'status_code', '-')} {body[:300]!r} ({exception})", flush=True)
 
 
 class PolicyOfficerAndMachines(HttpUser):
