@@ -224,14 +224,13 @@ class EmbeddedStore:
     def _write(self, write: Write) -> None:
         graphs, append = write
         adding = sum(len(t) for t in graphs.values() if t is not None) + sum(len(t) for t in append.values())
+        touched = subjects_touched(self.triples, write)  # before the write: it reads the graphs' old content
         if self._folder is not None and adding >= self.BULK_WRITE_TRIPLES:
-            touched = subjects_touched(self.triples, write)
             self._write_new_generation(write)
         else:
             update = replace_graphs_update(*write)
             if not update:
                 return
-            touched = subjects_touched(self.triples, write)
             self._store.update(update)
             self._store.flush()
         self.generation += 1
