@@ -1,5 +1,6 @@
 """Does every page still answer at 10^7 triples? Synthetic data of CircE's shape (circe_kg.synthetic, seed 1)
-is bulk-loaded into the embedded on-disk store beside the shipped files, a real `circe-kg serve` is started on
+is loaded into the embedded on-disk store after the shipped files by `circe-kg load` (parsed, validated, written
+atomically; its time and peak RSS are reported), a real `circe-kg serve` is started on
 it, and every main page (bench/pages.py's PAGES), every faceted list with its last page, a resource page,
 /void, the SPARQL endpoint and /id/ as Turtle are asked for twice: the first visit (nothing cached) and the
 second (answers from the cache). It prints the status, the seconds of each visit and the server's peak RSS,
@@ -14,20 +15,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import resource
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import pyoxigraph as ox
 import requests
 from pages import BASELINE, PAGES
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from circe_kg import synthetic  # noqa: E402
-from circe_kg.config import shipped_files  # noqa: E402
-from circe_kg.loader import load_files  # noqa: E402
 from circe_kg.local_servers import CirceApp  # noqa: E402
 from circe_kg.store import EmbeddedStore  # noqa: E402
 
@@ -56,17 +57,23 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def fill_store(folder: Path, data: Path) -> int:
-    """The shipped files through the loader's gate, then the synthetic file by Oxigraph's bulk loader (the
-    benchmark's load: a 10^7-triple file is not validated here, see bench/scale.py for validation)."""
+def fill_store(folder: Path, data: Path) -> tuple[int, float, float]:
+    """The shipped files, then the synthetic file, each by `circe-kg load` as an operator would load them
+    (parsed, validated against the shapes, written atomically): the store's size, the synthetic load's seconds
+    and its peak RSS in MB."""
+    cli = Path(sys.executable).parent / "circe-kg"
+    env = {**os.environ, "CIRCE_KG_STORE": str(folder / "store")}
+    subprocess.run([cli, "load"], env=env, check=True, capture_output=True)
+    started = time.perf_counter()
+    done = subprocess.run([cli, "load", str(data)], env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"`circe-kg load {data}` failed ({done.returncode}): {done.stderr[-2000:]}")
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the biggest child: this load
+    progress(f"circe-kg load: {seconds:.0f} s, peak RSS {peak_mb:,.0f} MB; {done.stdout.strip()}")
     store = EmbeddedStore(folder / "store")
     try:
-        load_files(store, shipped_files())
-        started = time.perf_counter()
-        store._store.bulk_load(path=data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(SYNTHETIC_GRAPH))
-        store._store.flush()
-        progress(f"bulk load: {time.perf_counter() - started:.0f} s")
-        return len(store._store)
+        return len(store._store), seconds, peak_mb
     finally:
         store.close()
 
@@ -113,9 +120,10 @@ def main() -> None:
             data = folder / "synthetic.nt"
             progress(f"generating about {args.triples:,.0f} triples")
             synthetic.write_file(data, synthetic.projects_for(int(args.triples)), 1)
+        load_s = load_peak_mb = None
         if not (folder / "store").exists():
             progress(f"loading {data}")
-            triples = fill_store(folder, data)
+            triples, load_s, load_peak_mb = fill_store(folder, data)
         else:
             store = EmbeddedStore(folder / "store")
             triples = len(store._store)
@@ -145,6 +153,8 @@ def main() -> None:
         finally:
             app.stop()
     answered = sum(1 for r in rows if r["status"] == 200 and r["second_status"] == 200)
+    if load_s is not None:
+        print(f"\n`circe-kg load` of the synthetic file: {load_s:.0f} s, peak RSS {load_peak_mb:,.0f} MB")
     print(f"\n{triples:,} triples, embedded on-disk store, `circe-kg serve`; peak RSS of the server {rss:,.0f} MB")
     print(f"{'page':48} {'status':>6} {'first visit':>12} {'second':>9} {'second / baseline':>18}")
     baseline = rows[0]["second_s"]
@@ -154,7 +164,8 @@ def main() -> None:
     print(f"{answered} of {len(rows)} pages answered 200 on both visits")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "large.json").write_text(json.dumps(
-        {"triples": triples, "server_peak_rss_mb": rss, "pages": rows}, indent=2))
+        {"triples": triples, "load_s": load_s, "load_peak_rss_mb": load_peak_mb, "server_peak_rss_mb": rss,
+         "pages": rows}, indent=2))
     print(f"wrote {args.out / 'large.json'}")
 
 

@@ -11,11 +11,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyoxigraph as ox
-
 from .config import history_path
 from .errors import UsageError
 from .namespaces import GRAPH
+from .ntriples import NTriples
 from .rdf_files import DATASET_FORMATS, KINDS, ParsedFile, kind_of_graph, parse_dataset_file, parse_file, parse_text
 from .store import Store
 from .validation import Report, validate_state
@@ -41,7 +40,7 @@ class LoadSummary:
     report: Report
 
 
-def _state_after(store: Store, parsed: list[ParsedFile]) -> dict[str, list[ox.Triple]]:
+def _state_after(store: Store, parsed: list[ParsedFile]) -> dict[str, NTriples]:
     """Every graph's content as it would be after loading `parsed` (the current store, with those replaced)."""
     incoming = {p.graph_iri: p.triples for p in parsed}
     history = history_path(store)
@@ -83,7 +82,7 @@ def load_files(store: Store, paths: Iterable[Path], progress: Progress | None = 
     if progress:
         progress("validating and writing", 0, 1)
     gate = gate or WriteGate(store, history_path(store))
-    upload = checksum("".join(p.text for p in parsed).encode("utf-8"))
+    upload = checksum(b"".join(p.source for p in parsed))
     # A backup brings its history along, so the system graphs may be written by a load (not over HTTP).
     change = gate.commit({p.graph_iri: p.triples for p in parsed}, "load", agent, upload, parsed,
                          allow_kinds=(*KINDS, "system"))
@@ -102,7 +101,7 @@ def validate_files(store: Store | None, paths: Iterable[Path], progress: Progres
 def validate_text(store: Store, text: str, name: str = "pasted Turtle") -> Report:
     """Validate Turtle text as one more data file in the store's context. Nothing is stored."""
     triples, prefixes = parse_text(text, name)
-    upload = ParsedFile(name, f"{GRAPH}data/validation-upload", "data", triples, prefixes, text)
+    upload = ParsedFile(name, f"{GRAPH}data/validation-upload", "data", triples, prefixes, text.encode("utf-8"))
     return validate_state(_state_after(store, [upload]), [upload])
 
 

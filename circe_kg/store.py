@@ -25,6 +25,7 @@ import pyoxigraph as ox
 from .binding import Term, with_values
 from .errors import StoreUnavailable
 from .namespaces import PREFIXES
+from .ntriples import NTriples, as_ntriples
 from .store_folder import StoreFolder
 
 # A CONSTRUCT or DESCRIBE answer comes as a list of triples, the one form every backend can give.
@@ -59,16 +60,15 @@ def replace_graphs_update(graphs: Mapping[str, Iterable[ox.Triple] | None],
     parts: list[str] = []
 
     def insert(graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> None:
-        listed = list(triples)
-        body = ox.serialize(listed, format=ox.RdfFormat.N_TRIPLES)
+        body = NTriples.of(triples)
         if not body:
             return
         # Blank nodes: some servers (Virtuoso) refuse them in INSERT DATA; an INSERT template with an empty
         # WHERE means the same (one fresh node per label) everywhere.
-        if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in listed):
-            parts.append(f"INSERT {{ GRAPH {graph} {{\n" + body.decode("utf-8") + "} } WHERE {}")
+        if body.has_blank_nodes():
+            parts.append(f"INSERT {{ GRAPH {graph} {{\n" + body.data.decode("utf-8") + "} } WHERE {}")
         else:
-            parts.append(f"INSERT DATA {{ GRAPH {graph} {{\n" + body.decode("utf-8") + "} }")
+            parts.append(f"INSERT DATA {{ GRAPH {graph} {{\n" + body.data.decode("utf-8") + "} }")
 
     for graph_iri, triples in graphs.items():
         graph = ox.NamedNode(graph_iri)
@@ -122,22 +122,22 @@ class ChangeJournal:
         return {t.subject.value for t in old ^ new if isinstance(t.subject, ox.NamedNode)}
 
 
-Write = tuple[dict[str, list[ox.Triple] | None], dict[str, list[ox.Triple]]]  # graphs to replace, to append to
+Write = tuple[dict[str, NTriples | None], dict[str, NTriples]]  # graphs to replace, to append to
 
 
 def listed_write(graphs: Mapping[str, Iterable[ox.Triple] | None],
                  append: Mapping[str, Iterable[ox.Triple]] | None) -> Write:
-    """A write's triples as lists: read twice, once for the journal and once for the update."""
-    return ({iri: list(triples) if triples is not None else None for iri, triples in graphs.items()},
-            {iri: list(triples) for iri, triples in (append or {}).items()})
+    """A write's triples as N-Triples: read twice, once for the journal and once for the update."""
+    return ({iri: as_ntriples(triples) for iri, triples in graphs.items()},
+            {iri: NTriples.of(triples) for iri, triples in (append or {}).items()})
 
 
 def subjects_touched(content: Callable[[str], Iterable[ox.Triple] | None], write: Write) -> set[str] | None:
     """What a write is about to change: the subjects of what differs between each replaced graph's content
     (`content(iri)`) and its new one, and of what it appends (None: too many triples to list)."""
     graphs, append = write
-    changes: list[tuple[Iterable[ox.Triple], list[ox.Triple]]] = [
-        (content(iri) or (), triples or []) for iri, triples in graphs.items()]
+    changes: list[tuple[Iterable[ox.Triple], Iterable[ox.Triple]]] = [
+        (content(iri) or (), triples or ()) for iri, triples in graphs.items()]
     changes += [((), triples) for triples in append.values()]
     touched: set[str] = set()
     for before, after in changes:
@@ -154,19 +154,6 @@ _GRAPH_SIZE = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"  # ?g bo
 
 
 _CORES = os.cpu_count() or 1
-
-
-def _parts_for_cores(triples: list[ox.Triple]) -> list[bytes]:
-    """The triples as N-Triples texts, one per core, for Oxigraph's bulk loader, which parses and sorts one input
-    on one core (10^6 triples: 9.8 s in one part, 4.5 s in two on two cores). Each part gets fresh blank nodes,
-    as an INSERT does, so every triple with a blank node goes into the first part: none is split from its own."""
-    blank: list[ox.Triple] = []
-    plain: list[ox.Triple] = []
-    for triple in triples:
-        (blank if isinstance(triple.subject, ox.BlankNode) or isinstance(triple.object, ox.BlankNode)
-         else plain).append(triple)
-    parts = [blank + plain[0::_CORES]] + [plain[i::_CORES] for i in range(1, _CORES)]
-    return [ox.serialize(part, format=ox.RdfFormat.N_TRIPLES) for part in parts if part]
 
 
 class EmbeddedStore:
@@ -225,8 +212,14 @@ class EmbeddedStore:
         graphs, append = write
         adding = sum(len(t) for t in graphs.values() if t is not None) + sum(len(t) for t in append.values())
         touched = subjects_touched(self.triples, write)  # before the write: it reads the graphs' old content
-        if self._folder is not None and adding >= self.BULK_WRITE_TRIPLES:
-            self._write_new_generation(write)
+        replaced = [ox.NamedNode(iri) for iri in graphs if self._store.contains_named_graph(ox.NamedNode(iri))]
+        removing = sum(self.count(g.value) for g in replaced) if self._folder is not None else 0
+        # A transaction removes ~25k triples/s (40 s for a 10^6-triple graph), the bulk loader adds ~200k/s: a write
+        # that removes most of the store copies what stays into a new generation instead (len() walks the store,
+        # so only a big removal asks it).
+        rebuild = removing >= self.BULK_WRITE_TRIPLES and removing * 4 > len(self._store) - removing
+        if self._folder is not None and (adding >= self.BULK_WRITE_TRIPLES or rebuild):
+            self._write_new_generation(write, replaced, rebuild)
         else:
             update = replace_graphs_update(*write)
             if not update:
@@ -236,16 +229,11 @@ class EmbeddedStore:
         self.generation += 1
         self._journal.record(self.generation, touched)
 
-    def _write_new_generation(self, write: Write) -> None:
+    def _write_new_generation(self, write: Write, replaced: list[ox.NamedNode], rebuild: bool) -> None:
         """The write in a new generation nobody reads yet, by the bulk loader, then published by one rename.
-        The generation starts as a checkpoint of this one, less the replaced graphs — or, when those hold
-        most of the store, as an empty database that the other graphs are copied into (a transaction removes
-        ~25k triples/s, the bulk loader adds ~100k/s)."""
+        The generation starts as a checkpoint of this one, less the `replaced` graphs — or, to `rebuild` when
+        those hold most of the store, as an empty database that the other graphs are copied into."""
         assert self._folder is not None
-        graphs, append = write
-        replaced = [ox.NamedNode(iri) for iri in graphs if self._store.contains_named_graph(ox.NamedNode(iri))]
-        removing = sum(self.count(g.value) for g in replaced)
-        rebuild = removing * 4 > len(self._store) - removing
         folder = self._folder.new_generation(None if rebuild else self._store)
         try:
             staged = self._staged(folder, write, replaced, rebuild)
@@ -273,11 +261,14 @@ class EmbeddedStore:
         for iri, triples in graphs.items():
             if triples is not None:
                 staged.add_graph(ox.NamedNode(iri))
+        # One part per core: the bulk loader parses and sorts one input on one core (10^6 triples: 9.8 s in one
+        # part, 4.5 s in two on two cores). Lenient: the parts are Oxigraph's own serialisation of terms it has
+        # already checked, so checking every IRI again would only cost time (0.5 s at 10^6 triples).
         with ThreadPoolExecutor(_CORES) as pool:
             for loaded in [pool.submit(staged.bulk_load, input=part, format=ox.RdfFormat.N_TRIPLES,
-                                       to_graph=ox.NamedNode(iri))
+                                       to_graph=ox.NamedNode(iri), lenient=True)
                            for iri, triples in [*graphs.items(), *append.items()] if triples
-                           for part in _parts_for_cores(triples)]:
+                           for part in triples.parts(_CORES)]:
                 loaded.result()
         staged.flush()
         return staged

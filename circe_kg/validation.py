@@ -12,7 +12,7 @@ import difflib
 import itertools
 import json
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -28,6 +28,7 @@ from rdflib.term import Node
 
 from .config import shipped_files
 from .namespaces import OWL, RDF, RDFS, SH, compact
+from .ntriples import NTriples
 from .rdf_files import ParsedFile, kind_of_graph, parse_file
 
 Locator = Callable[[str], "tuple[str, int | None] | None"]
@@ -37,7 +38,7 @@ SEVERITIES = {str(SH.Violation): "Violation", str(SH.Warning): "Warning", str(SH
 def to_rdflib(triples: Iterable[ox.Triple], graph: rdflib.Graph | None = None) -> rdflib.Graph:
     """Copy Oxigraph triples into an rdflib graph (through N-Triples, which both speak exactly)."""
     graph = graph if graph is not None else rdflib.Graph()
-    data = ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES)
+    data = NTriples.of(triples).data
     if data:
         graph.parse(data=data.decode("utf-8"), format="nt")
     return graph
@@ -131,7 +132,7 @@ class Report:
 class _Hinter:
     """Turns a constraint component and its parameters into advice a data steward can act on."""
 
-    def __init__(self, data: Sequence[Sequence[ox.Triple]], shapes: rdflib.Graph, name: Namer,
+    def __init__(self, data: Sequence[Iterable[ox.Triple]], shapes: rdflib.Graph, name: Namer,
                  ontology: rdflib.Graph | None = None) -> None:
         self.data, self.shapes, self.name = data, shapes, name
         self._subjects: tuple[dict[str, set[str]], set[str]] | None = None
@@ -210,7 +211,8 @@ class _Hinter:
 # thread builds its own copy of the data (7 s at 10^6 triples) and checks part of the shapes, so the wall time
 # goes from parse + check to parse + check/2 (10^6 triples on 2 cores: 17.3 s -> 14.2 s, 13.2 s with the subject
 # sort below; the copies are built side by side, 7 s alone and 9 s together), at the cost of a second copy of the
-# data in memory (0.7 GB at 10^6: `circe-kg load` peaks at 2.7 GB instead of 2.0). Below it one thread is as quick.
+# data in memory (`circe-kg load` replacing a 10^6-triple graph peaks at 1.95 GB instead of 1.84 GB, and takes
+# 23 s instead of 35 s). Below it one thread is as quick.
 PARALLEL_FROM_TRIPLES = int(os.environ.get("CIRCE_KG_PARALLEL_VALIDATION_TRIPLES", "200000"))
 _TARGETS = ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf", "target")
 
@@ -265,7 +267,7 @@ def _merged_reports(reports: list[tuple[bool, rdflib.Graph]], shapes: rdflib.Gra
     return conforms, merged
 
 
-def validate(data: Sequence[Sequence[ox.Triple]], shapes: rdflib.Graph, ontology: Sequence[ox.Triple] = (),
+def validate(data: Sequence[Iterable[ox.Triple]], shapes: rdflib.Graph, ontology: Iterable[ox.Triple] = (),
              locate: Locator | None = None, prefixes: dict[str, str] | None = None) -> Report:
     """Validate the union of the `data` triples against `shapes`, reading the class hierarchy from `ontology`.
 
@@ -274,13 +276,12 @@ def validate(data: Sequence[Sequence[ox.Triple]], shapes: rdflib.Graph, ontology
     natively: an rdflib graph in between cost 85 % of the time (154 s -> 16 s at 10^6 triples, measured by
     bench/scale.py). `Input` is pyshacl-turbo's own wrapper for such text (the version is pinned below 0.7).
     """
-    mixed: Iterable[ox.Triple] = itertools.chain(itertools.chain.from_iterable(data), ontology)
-    size = sum(len(triples) for triples in data)
-    if size >= PARALLEL_FROM_TRIPLES:
-        # The engine builds its copy of the data faster from triples in subject order than in the store's order
-        # (Oxigraph's, by hashed ids): 10^6 triples read from the store 18.6 s -> 13.9 s, for a 0.5 s sort.
-        mixed = sorted(mixed, key=lambda triple: triple.subject.value)
-    text = ox.serialize(mixed, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    graphs = [NTriples.of(triples) for triples in data]
+    hierarchy = NTriples.of(ontology)
+    size = sum(len(graph) for graph in graphs)
+    # Big data goes in subject order: the engine builds its copy faster from it than from the store's order
+    # (Oxigraph's, by hashed ids).
+    text = NTriples.text_of([*graphs, hierarchy], subject_sorted=size >= PARALLEL_FROM_TRIPLES)
     batches = _shape_batches(shapes, os.cpu_count() or 1) if size >= PARALLEL_FROM_TRIPLES else []
     if len(batches) < 2:
         conforms, results_graph = _native_validation(text, shapes)
@@ -289,7 +290,7 @@ def validate(data: Sequence[Sequence[ox.Triple]], shapes: rdflib.Graph, ontology
             conforms, results_graph = _merged_reports(
                 list(pool.map(lambda batch: _native_validation(text, shapes, batch), batches)), shapes)
     name = Namer(prefixes)
-    hint = _Hinter(data, shapes, name, to_rdflib(ontology))
+    hint = _Hinter(graphs, shapes, name, to_rdflib(hierarchy))
     results: list[Result] = []
     for node in results_graph.subjects(RDF.type, SH.ValidationResult):
         def get(key: str, result: Node = node) -> Node | None:
@@ -320,19 +321,19 @@ def _shipped_data_files() -> tuple[ParsedFile, ...]:
     return _shipped_data_files_cached(tuple((str(p), p.stat().st_mtime) for p in paths))
 
 
-def validate_state(state: dict[str, list[ox.Triple]], parsed: Iterable[ParsedFile] = ()) -> Report:
+def validate_state(state: Mapping[str, Iterable[ox.Triple]], parsed: Iterable[ParsedFile] = ()) -> Report:
     """Validate the data graphs of `state` against its shapes graphs, with its ontology graphs as hierarchy."""
     if not any(triples for iri, triples in state.items() if kind_of_graph(iri) == "shapes"):
         return Report(conforms=True)  # nothing to check: skip copying the data into rdflib (seconds at 10^5)
     shapes = rdflib.Graph()
-    data: list[list[ox.Triple]] = []
-    ontology: list[ox.Triple] = []
+    data: list[Iterable[ox.Triple]] = []
+    ontology: list[Iterable[ox.Triple]] = []
     for iri, triples in state.items():  # the history (system graphs) is not validated
         kind = kind_of_graph(iri)
         if kind == "data":
             data.append(triples)
         elif kind == "ontology":
-            ontology.extend(triples)
+            ontology.append(triples)
         elif kind == "shapes":
             to_rdflib(triples, shapes)
     files = list(parsed)
@@ -351,4 +352,4 @@ def validate_state(state: dict[str, list[ox.Triple]], parsed: Iterable[ParsedFil
                     return p.name, line
         return None
 
-    return validate(data, shapes, ontology, locate, prefixes)
+    return validate(data, shapes, NTriples(b"".join(NTriples.of(part).data for part in ontology)), locate, prefixes)

@@ -28,6 +28,7 @@ from . import queries
 from .binding import remote_call_in
 from .errors import NoSuchVersion, UsageError, ValidationFailed, WriteRefused
 from .namespaces import CIRCE, GRAPH, ID, PROV, RDF, RDFS, XSD
+from .ntriples import NTriples, as_ntriples
 from .rdf_files import ParsedFile, kind_of_graph
 from .validation import Report, validate_state
 
@@ -72,17 +73,19 @@ def _literal(value: object, datatype: str) -> ox.Literal:
     return ox.Literal(str(value), datatype=_n(datatype))
 
 
-def graph_content(store: Any, history_dir: Path | None, graph: str) -> list[ox.Triple]:
-    """A graph's content as last written. From the store — unless the store changes literals when it keeps
-    them (Virtuoso hands "18000.00"^^xsd:decimal back as "18000"^^xsd:integer), then from the last version
-    the write gate kept in the history, which holds exactly what was sent."""
-    if getattr(store, "faithful_literals", True) or history_dir is None:
-        return list(store.triples(graph))
-    kept = [_version_file(history_dir, n, graph) for n in recorded_versions(store, graph)]
+def graph_content(store: Any, history_dir: Path | None, graph: str) -> NTriples:
+    """A graph's content as last written: the last version the write gate kept in the history, which holds exactly
+    what was sent and reads in 0.2 s, where the store takes 6 s for 10^6 triples (Oxigraph looks up the text of
+    every term). A store that keeps literals as they were sent must also hold as many triples in the graph, or
+    the graph was written some other way and is read from the store; one that changes them (Virtuoso hands
+    "18000.00"^^xsd:decimal back as "18000"^^xsd:integer) is read from the history whenever it has the graph."""
+    kept = [_version_file(history_dir, n, graph) for n in recorded_versions(store, graph)] if history_dir else []
     kept = [path for path in kept if path.exists()]
-    if not kept:
-        return list(store.triples(graph))
-    return [quad.triple for quad in ox.parse(path=kept[-1], format=ox.RdfFormat.N_TRIPLES)]
+    if kept:
+        content = NTriples(kept[-1].read_bytes())
+        if not getattr(store, "faithful_literals", True) or len(content) == store.count(graph):
+            return content
+    return NTriples(store.dump(ox.RdfFormat.N_TRIPLES, graph))
 
 
 def _version_file(history_dir: Path, number: int, graph: str) -> Path:
@@ -121,14 +124,14 @@ class WriteGate:
     def commit(self, new_graphs: Mapping[str, Iterable[ox.Triple] | None], operation: str, agent: str,
                upload_checksum: str | None = None, parsed: Iterable[ParsedFile] = (),
                used_version: str | None = None, allow_kinds: tuple[str, ...] = WRITABLE_KINDS) -> Change:
-        new = {g: (list(t) if t is not None else None) for g, t in new_graphs.items()}
+        new = {g: as_ntriples(t) for g, t in new_graphs.items()}
         for graph in new:
             if kind_of_graph(graph) not in allow_kinds:
                 raise WriteRefused(f"<{graph}> cannot be written here",
                                    f"write to data graphs: {GRAPH}data/…")
         with self._lock:
             present = set(self.store.named_graphs())
-            current = {g: set(self.content(g)) for g in new if g in present}
+            counted = {g: self._added_removed(g, t, present) for g, t in new.items()}  # before validation needs memory
             state = {g: self.content(g) for g in present if g not in new and kind_of_graph(g) != "system"}
             state.update({g: t for g, t in new.items() if t is not None})
             report = validate_state(state, parsed)
@@ -138,19 +141,23 @@ class WriteGate:
             change = Change(number, operation, agent, datetime.now(UTC).replace(microsecond=0).isoformat(),
                             report=report)
             for graph, triples in new.items():
-                before = current.get(graph, set())
-                after = set(triples or [])
                 version = f"{ID}version/{number}/{_slug(graph)}"
-                change.graphs.append(GraphChange(graph, len(after - before), len(before - after), version))
-                self._keep_version(number, graph, triples or [])
+                change.graphs.append(GraphChange(graph, *counted[graph], version))
+                self._keep_version(number, graph, triples or NTriples(b""))
             record = self._provenance(change, upload_checksum, used_version)
             self.store.replace_graphs(new, append={PROVENANCE_GRAPH: record})
         for listener in self.after_write:
             listener()
         return change
 
-    def content(self, graph: str) -> list[ox.Triple]:
+    def content(self, graph: str) -> NTriples:
         return graph_content(self.store, self.history_dir, graph)
+
+    def _added_removed(self, graph: str, triples: NTriples | None, present: set[str]) -> tuple[int, int]:
+        """How many triples writing `triples` to `graph` adds and removes (compared as lines: 1 s at 10^6)."""
+        before = self.content(graph).lines() if graph in present else set()
+        after = triples.lines() if triples is not None else set()
+        return len(after - before), len(before - after)
 
     def update(self, sparql_update: str, agent: str, upload_checksum: str | None = None) -> Change:
         """Run a SPARQL Update on a copy, then send the graphs it changed through the gate."""
@@ -189,7 +196,7 @@ class WriteGate:
         """Hold a change as a draft for review: kept beside the history, invisible to readers, recorded."""
         if self.history_dir is None:
             raise WriteRefused("drafts need a history folder", "run the server over an on-disk store")
-        new = {g: (list(t) if t is not None else None) for g, t in new_graphs.items()}
+        new = {g: as_ntriples(t) for g, t in new_graphs.items()}
         for graph in new:
             if kind_of_graph(graph) not in WRITABLE_KINDS:
                 raise WriteRefused(f"<{graph}> cannot be written here", f"write to data graphs: {GRAPH}data/…")
@@ -201,7 +208,7 @@ class WriteGate:
             folder.mkdir()
             for index, triples in enumerate(new.values()):
                 if triples is not None:
-                    (folder / f"{index}.nt").write_bytes(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"")
+                    (folder / f"{index}.nt").write_bytes(triples.data)
             meta = {"number": number, "operation": operation, "agent": agent, "status": "pending",
                     "time": datetime.now(UTC).replace(microsecond=0).isoformat(),
                     "graphs": [{"graph": g, "file": f"{i}.nt" if t is not None else None}
@@ -312,12 +319,12 @@ class WriteGate:
     def _version_path(self, number: int, graph: str) -> Path | None:
         return None if self.history_dir is None else _version_file(self.history_dir, number, graph)
 
-    def _keep_version(self, number: int, graph: str, triples: list[ox.Triple]) -> None:
+    def _keep_version(self, number: int, graph: str, triples: NTriples) -> None:
         path = self._version_path(number, graph)
         if path is None:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"")
+        path.write_bytes(triples.data)
 
     def _provenance(self, change: Change, upload_checksum: str | None, used_version: str | None) -> list[ox.Triple]:
         activity = _n(f"{ID}change/{change.number}")

@@ -365,7 +365,7 @@ def test_a_version_kept_by_a_write_that_never_landed_is_not_a_version(tmp_path):
             gate.restore(graph, orphan, "test")
         assert refused.value.hint == f"its versions: {first.number}"
         store.faithful_literals = False  # type: ignore[attr-defined]  # read the graph from the history
-        assert graph_content(store, history, graph) == triples("landed")
+        assert list(graph_content(store, history, graph)) == triples("landed")
         del store.faithful_literals
         assert gate.commit({graph: triples("next")}, "load", "test").number == orphan + 1
         assert gate.versions(graph) == [first.number, orphan + 1]
