@@ -9,21 +9,9 @@ lines can be compared as they are and a pattern can be searched for in the text.
 
 from __future__ import annotations
 
-import codecs
 from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
-
-
-def _uchar(error: UnicodeError) -> tuple[str, int]:
-    """N-Triples' escapes (\\uXXXX, \\UXXXXXXXX) for the characters an ASCII encoding could not write."""
-    assert isinstance(error, UnicodeEncodeError)
-    text = error.object[error.start:error.end]
-    return "".join(f"\\u{ord(c):04X}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08X}" for c in text), error.end
-
-
-_UCHAR_ERRORS = "circe-kg-ntriples-uchar"
-codecs.register_error(_UCHAR_ERRORS, _uchar)
 
 
 class NTriples:
@@ -67,26 +55,6 @@ class NTriples:
     def contains(self, predicate: str, obj: str) -> bool:
         """Whether some triple has this predicate IRI and this object IRI."""
         return f" <{predicate}> <{obj}> .\n".encode() in self.data
-
-    @staticmethod
-    def text_of(graphs: list[NTriples], subject_sorted: bool = False) -> str:
-        """The graphs' triples as one ASCII text, for a reader that takes text (the validator). Other characters
-        are written as N-Triples \\u escapes: an ASCII str takes one byte a character and is handed to Rust as it
-        is, where one with Cyrillic in it takes two and a UTF-8 copy beside them (10^6 triples: 0.18 GB
-        instead of 0.55 GB, for 0.4 s). `subject_sorted` groups each subject's triples together (the validator
-        builds its copy of the data faster from them: 18.6 s -> 13.9 s at 10^6 triples, for a 0.5 s sort). The
-        copies made on the way are gone when it returns."""
-        if subject_sorted:
-            lines = [line for graph in graphs for line in graph.data.split(b"\n") if line]
-            lines.sort()
-            lines.append(b"")
-            data = b"\n".join(lines)
-            del lines
-        else:
-            data = b"".join(graph.data for graph in graphs)
-        if data.isascii():
-            return data.decode("ascii")
-        return data.decode("utf-8").encode("ascii", _UCHAR_ERRORS).decode("ascii")
 
     def parts(self, count: int) -> list[bytes]:
         """The text in about `count` equal parts, each a whole number of lines, none empty. Every triple with a

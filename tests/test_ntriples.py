@@ -29,18 +29,6 @@ def test_lines_compare_graphs_and_contains_finds_a_type():
     assert not text.contains(rdf_type, "http://www.w3.org/ns/shacl#NodeShape")
 
 
-def test_the_validators_text_is_ascii_sorted_by_subject_and_means_the_same():
-    first = NTriples.of([_triple("z", "last"), _triple("a", "Ελληνικά")])
-    second = NTriples.of([_triple("m", "𝄞 outside the basic plane")])
-    text = NTriples.text_of([first, second], subject_sorted=True)
-    assert text.isascii() and "\\u0395" in text and "\\U0001D11E" in text
-    subjects = [line.split(" ")[0] for line in text.splitlines()]
-    assert subjects == sorted(subjects)
-    parsed = {quad.triple for quad in ox.parse(input=text.encode(), format=ox.RdfFormat.N_TRIPLES)}
-    assert parsed == {*first, *second}
-    assert NTriples.text_of([first, second]) == NTriples.text_of([first, second]).encode("ascii").decode()
-
-
 def test_parts_are_whole_lines_and_keep_blank_nodes_together():
     plain = NTriples.of([_triple(f"s{i}", f"value {i}") for i in range(101)])
     parts = plain.parts(3)

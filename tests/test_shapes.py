@@ -91,9 +91,12 @@ def test_shapes_split_over_the_cores_give_the_same_report(loaded_store, monkeypa
     monkeypatch.setattr(validation, "PARALLEL_FROM_TRIPLES", 0)
     monkeypatch.setattr(validation.os, "cpu_count", lambda: 3)  # three batches, even on a smaller machine
     batches: list = []
-    native = validation._native_validation
-    monkeypatch.setattr(validation, "_native_validation",
-                        lambda text, shapes, use=None: batches.append(use) or native(text, shapes, use))
+    check = validation.CompiledShapes.validate
+
+    def spy(self, data, **options):  # which shapes each call to the engine checks
+        batches.append(options["use_shapes"])
+        return check(self, data, **options)
+    monkeypatch.setattr(validation.CompiledShapes, "validate", spy)
     split = validate_files(loaded_store, BROKEN)
     assert len(batches) == 3 and all(batches) and len({s for b in batches for s in b}) == sum(map(len, batches))
     assert len(one.results) > len(BROKEN) and results(split) == results(one)
