@@ -74,7 +74,8 @@ def run_locust(base_url: str, seconds: float, users: int, folder: Path) -> tuple
                                int(row["Failure Count"]), float(row["Requests/s"]), float(row["50%"] or 0),
                                float(row["99%"] or 0)))
     failures = Path(f"{prefix}_failures.csv")
-    return stats, done.stderr + (failures.read_text() if failures.exists() else "")
+    # stdout too: bench/locustfile.py prints the first failed requests with what the server said there.
+    return stats, done.stdout + done.stderr + (failures.read_text() if failures.exists() else "")
 
 
 def main() -> None:

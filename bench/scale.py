@@ -370,8 +370,11 @@ def throughput(app: Any, backend: str, seconds: float, record: Callable[..., Non
     4 and 16 users for `seconds` each: requests/s, error rate, p50 and p99."""
     with served(app) as base, tempfile.TemporaryDirectory(prefix="circe-locust-") as folder:
         for clients in CONCURRENCY:
-            stats, _ = run_locust(base, seconds, clients, Path(folder))
+            stats, output = run_locust(base, seconds, clients, Path(folder))
             total = stats[-1]
+            if total.failures:  # say why, not only how many (bench/locustfile.py prints the first ones)
+                said = [line for line in output.splitlines() if line.startswith("failed: ")][:5]
+                progress(f"  {backend}, {clients} clients: {total.failures} failed\n    " + "\n    ".join(said))
             record("throughput", f"mixed, {clients} clients", backend, total.per_second, "req/s",
                    extra={"requests": total.requests, "errors": total.failures, "p50_ms": total.p50_ms,
                           "p99_ms": total.p99_ms,
