@@ -215,11 +215,15 @@ PARALLEL_FROM_TRIPLES = int(os.environ.get("CIRCE_KG_PARALLEL_VALIDATION_TRIPLES
 _TARGETS = ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf", "target")
 
 
-def _engine_validation(text: bytes, shapes: rdflib.Graph, parallel: bool) -> tuple[bool, rdflib.Graph]:
-    """Check N-Triples `text` against `shapes`: all of them in one call, or (`parallel`) one batch of them per
-    core, each batch in its own thread over the same dataset, and their reports merged."""
+def _engine_validation(graphs: list[NTriples], shapes: rdflib.Graph, parallel: bool) -> tuple[bool, rdflib.Graph]:
+    """Check the union of `graphs` against `shapes`: all of them in one call, or (`parallel`) one batch of them per
+    core, each batch in its own thread over the same dataset, and their reports merged. Each graph is read into
+    the dataset as it is, not joined to the others first (a copy of all the data: 1.8 GB at 10^7 triples); the
+    reader gives each text fresh blank nodes, as a load gives each file."""
     dataset = NativeDataset()
-    dataset.parse(data=text, format="nt")
+    for graph in graphs:
+        if graph:
+            dataset.parse(data=graph.data, format="nt")
     compiled = CompiledShapes(shapes, advanced=True)
 
     def check(use_shapes: list[str] | None) -> tuple[bool, rdflib.Graph]:
@@ -289,8 +293,7 @@ def validate(data: Sequence[Iterable[ox.Triple]], shapes: rdflib.Graph, ontology
     graphs = [NTriples.of(triples) for triples in data]
     hierarchy = NTriples.of(ontology)
     size = sum(len(graph) for graph in graphs)
-    conforms, results_graph = _engine_validation(b"".join(graph.data for graph in [*graphs, hierarchy]), shapes,
-                                                 parallel=size >= PARALLEL_FROM_TRIPLES)
+    conforms, results_graph = _engine_validation([*graphs, hierarchy], shapes, parallel=size >= PARALLEL_FROM_TRIPLES)
     name = Namer(prefixes)
     hint = _Hinter(graphs, shapes, name, to_rdflib(hierarchy))
     results: list[Result] = []
