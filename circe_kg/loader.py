@@ -82,7 +82,7 @@ def load_files(store: Store, paths: Iterable[Path], progress: Progress | None = 
     if progress:
         progress("validating and writing", 0, 1)
     gate = gate or WriteGate(store, history_path(store))
-    upload = checksum(b"".join(p.source for p in parsed))
+    upload = checksum(*(p.source for p in parsed))
     # A backup brings its history along, so the system graphs may be written by a load (not over HTTP).
     change = gate.commit({p.graph_iri: p.triples for p in parsed}, "load", agent, upload, parsed,
                          allow_kinds=(*KINDS, "system"))

@@ -6,7 +6,6 @@ Parsing uses Oxigraph's parser because it reports line and column precisely; not
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,10 +81,6 @@ class ParsedFile:
     triples: NTriples
     prefixes: dict[str, str] = field(default_factory=dict)
     source: bytes = b""  # the file as read, UTF-8
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.source).hexdigest()
 
     @functools.cached_property
     def text(self) -> str:

@@ -61,8 +61,12 @@ def _slug(graph_iri: str) -> str:
                   else graph_iri)
 
 
-def checksum(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def checksum(*chunks: bytes) -> str:
+    """The SHA-256 of the chunks one after the other (several files' bytes, without joining them into a copy)."""
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _n(iri: str) -> ox.NamedNode:

@@ -90,3 +90,16 @@ def test_the_store_persists_on_disk(tmp_path):
 def test_two_files_for_one_graph_are_refused(tmp_path, disk_store):
     with pytest.raises(UsageError, match="one file"):
         load_files(disk_store, shipped_files()[:2], graph_iri="https://w3id.org/circe-kg/graph/data/x")
+
+
+def test_a_load_records_the_checksum_of_the_bytes_it_read(tmp_path):
+    """The provenance of a load names what was loaded: the SHA-256 of the files' bytes, one after the other."""
+    import hashlib
+
+    from circe_kg.namespaces import CIRCE
+    files = shipped_files()[:2]
+    with EmbeddedStore(tmp_path / "store") as store:
+        load_files(store, files)
+        recorded = [t.object.value for t in store.triples(PROVENANCE_GRAPH)
+                    if t.predicate.value == str(CIRCE.uploadChecksum)]
+    assert recorded == [hashlib.sha256(b"".join(path.read_bytes() for path in files)).hexdigest()]
