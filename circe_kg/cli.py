@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import getpass
 import sys
+import threading
+import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -25,6 +27,7 @@ from .config import history_path, shipped_files
 from .errors import EXIT_INVALID_DATA, CirceError
 from .loader import load_files, validate_files
 from .namespaces import compact, expand
+from .search import SearchIndex
 from .serialization import serialize
 from .store import Store
 from .writes import WriteGate
@@ -285,7 +288,21 @@ def serve(port: int, host: str) -> None:
         err.print("note: the store is empty; run `circe-kg load` first to load the shipped data")
     app = create_app(store=store)
     out.print(f"circe-kg serving {store.count()} triples on http://{host}:{port}/  (SPARQL: /sparql)")
+    threading.Thread(target=_prepare_search, args=(app.extensions["circe_search"],), daemon=True,
+                     name="circe-kg-search-index").start()
     waitress_serve(app, host=host, port=port, threads=8, ident="circe-kg")
+
+
+def _prepare_search(index: SearchIndex) -> None:
+    """Build the search index as the server starts, not when the first person searches: at 10^6 triples that
+    person would wait 11 s, at 10^7 2.6 min. A search that comes sooner waits for this build, never starts another."""
+    started = time.perf_counter()
+    try:
+        texts = index.prepare()
+    except CirceError as error:  # the store went away: the first search will say so, and try again
+        err.print(f"search index not built: {error.message}")
+        return
+    out.print(f"search index ready: {texts} texts in {time.perf_counter() - started:.1f} s")
 
 
 @main.command()

@@ -125,6 +125,10 @@ class SearchIndex:
         db.executemany("INSERT INTO docs (rowid, text, resource, field, language) VALUES (?, ?, ?, ?, ?)", docs)
         db.executemany("INSERT INTO doc_rows VALUES (?, ?)", [(doc[0], doc[2]) for doc in docs])
 
+    def prepare(self) -> int:
+        """Build the index now (or catch it up), before a search needs it; how many texts it holds."""
+        return int(self._current().execute("SELECT COUNT(*) FROM docs").fetchone()[0])
+
     def search(self, text: str, limit: int = 100, any_word: bool = False) -> Results:
         """Resources whose texts have every word of `text` (or, with any_word, at least one), best first."""
         results = Results(text)
