@@ -89,7 +89,11 @@ class SearchIndex:
 
     def _catch_up(self, db: sqlite3.Connection, resources: list[str]) -> None:
         """Index `resources` again from the store: their old rows out, their current ones in, in one transaction."""
-        rows = queries.stream(self.store, "search-documents", {"resource": resources})
+        wanted = set(resources)
+        # Virtuoso 7 answers a VALUES list holding an IRI that matches nothing (a resource the write removed) with
+        # the rows of every resource (tests/test_backends.py): only the rows of the resources asked for are kept.
+        rows = (row for row in queries.stream(self.store, "search-documents", {"resource": resources})
+                if row["resource"].value in wanted)
         with db:
             for resource in resources:
                 db.execute("DELETE FROM docs WHERE rowid IN (SELECT doc FROM doc_rows WHERE resource = ?)", (resource,))

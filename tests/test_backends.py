@@ -247,3 +247,24 @@ def test_the_public_endpoint_forwards_to_the_server_with_its_limits(virtuoso_sto
     assert bad.status_code == 400 and "syntax" in bad.get_data(as_text=True).lower()
     direct = requests.get(app.extensions["circe_store"].query_url, params={"query": "ASK { ?s ?p ?o }"}, timeout=5)
     assert direct.status_code == 200
+
+
+def test_the_search_index_catches_up_with_a_write_about_a_resource_with_no_text(fresh_server):
+    """Virtuoso 7 answers a VALUES list holding an IRI that matches nothing with the rows of every resource (found
+    when `serve` began to build the index before the first write): catching up must keep only the rows of the
+    resources it asked for, neither failing nor indexing anything twice."""
+    from circe_kg.search import SearchIndex
+    store = remote_store_for(fresh_server)
+    load_files(store, shipped_files())
+    index = SearchIndex(store)
+    texts = index.prepare()
+    ghost = ox.NamedNode("https://w3id.org/circe-kg/id/practice/ghost")  # a subject with no label: no rows
+    named = ox.NamedNode("https://w3id.org/circe-kg/id/practice/named-ghost")  # one with a label: one row
+    before = store.generation
+    store.replace_graphs({"https://w3id.org/circe-kg/graph/data/ghost": [
+        ox.Triple(ghost, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso"), ox.NamedNode("urn:x")),
+        ox.Triple(named, ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"),
+                  ox.Literal("Zanzibar ghost", language="en"))]})
+    assert store.changed_subjects(before) == {ghost.value, named.value}
+    assert index.prepare() == texts + 1
+    assert {hit.resource for hits in index.search("zanzibar").groups.values() for hit in hits} == {named.value}
