@@ -2,8 +2,11 @@
 with the number of resources behind every value of every dimension.
 
 The list queries share their dimension names (partner, country, region, sector, category, lever, type,
-status) and always answer `resource`, `label` and `illustrative`; "source" (sourced / illustrative) is a
-dimension of every list.
+status, year, barrier) and always answer `resource`, `label`, `illustrative` and `editorial`; "source"
+(sourced / illustrative) is a dimension of every list, "classified" (has a classification made by the
+circe-kg editors) of every list whose query answers `editorial`. An item with no value in a dimension that
+the list has gets the value "none" ("not recorded"), so a gap can be listed like any value
+(`/list/practices?region=none`: the practices with no region), and counted (the truth page).
 """
 
 from __future__ import annotations
@@ -23,9 +26,14 @@ def N_(text: str) -> str:  # noqa: N802 - marks text that the web pages translat
 
 DIMENSIONS = {"project": N_("Project"), "partner": N_("Partner"), "country": N_("Country"),
               "region": N_("Region (NUTS)"), "sector": N_("Sector"), "category": N_("Barrier category"),
-              "lever": N_("Circular strategy"),
-              "type": N_("Type"), "status": N_("Status"), "source": N_("Sourced or illustrative")}
+              "lever": N_("Circular strategy"), "barrier": N_("Barrier addressed"),
+              "type": N_("Type"), "status": N_("Status"), "year": N_("Year"),
+              "source": N_("Sourced or illustrative"), "classified": N_("Classified by the circe-kg editors")}
 SOURCE_VALUES = {"sourced": N_("Sourced facts"), "illustrative": N_("Illustrative examples")}
+NONE, NOT_RECORDED = "none", N_("not recorded")
+CLASSIFIED = N_("has classifications by the circe-kg editors")
+# Dimensions every item has a value in (or that mark a property, not a missing fact): never "not recorded".
+ALWAYS_SET = {"source", "classified"}
 
 
 @dataclass
@@ -62,7 +70,22 @@ def _items(rows: list[Mapping[str, str]]) -> dict[str, Item]:
                 item.dimensions.setdefault(name, {})[row[name]] = row.get(f"{name}Label", row[name])
         source = "illustrative" if item.illustrative else "sourced"
         item.dimensions["source"] = {source: SOURCE_VALUES[source]}
+        if row.get("editorial") == "true":
+            item.dimensions["classified"] = {"editorial": CLASSIFIED}
+    listed = {name for item in items.values() for name in item.dimensions} - ALWAYS_SET
+    for item in items.values():
+        for name in listed - item.dimensions.keys():
+            item.dimensions[name] = {NONE: NOT_RECORDED}
     return items
+
+
+def missing(items: list[Item], name: str) -> int:
+    """How many of `items` have no value in dimension `name` (the count behind `?{name}=none`).
+
+    >>> missing([Item("a", "A", False, {"region": {NONE: NOT_RECORDED}}), Item("b", "B", False, {})], "region")
+    1
+    """
+    return sum(1 for item in items if NONE in item.dimensions.get(name, {}))
 
 
 FACET_VALUES_SHOWN = 25

@@ -11,6 +11,7 @@ from circe_kg.namespaces import CIRCE
 
 FACTS = PROJECT_ROOT.parent / "shared" / "FACTS.md"
 DATA_FILES = sorted(DATA_DIR.glob("*.ttl"))
+FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 
 
 # Reference data that is not a fact about CircE, and the one kind of fact each may source: region points are
@@ -22,22 +23,65 @@ REFERENCE_SOURCES = {
 }
 
 
+def unknown_sources(path, facts: str) -> list[str]:
+    """Each dct:source in the Turtle file at `path` that FACTS.md does not contain, as a message that names the
+    file and line, the resource, the URL and the fix; reference geometry may source only its own facts."""
+    graph = rdflib.Graph().parse(path)
+    text = path.read_text(encoding="utf-8").splitlines()
+    found = []
+    for subject, source in sorted(graph.subject_objects(DCTERMS.source)):
+        about = graph.value(subject, RDF.subject) or subject  # a statement's source is about its fact's resource
+        if str(source) in REFERENCE_SOURCES:
+            if (subject, RDF.type, RDF.Statement) in graph and \
+                    graph.value(subject, RDF.predicate) in REFERENCE_SOURCES[str(source)]:
+                continue
+            problem = "may source only single facts (an rdf:Statement of " + \
+                ", ".join(sorted(graph.namespace_manager.normalizeUri(p) for p in REFERENCE_SOURCES[str(source)])) + ")"
+        elif str(source) in facts:
+            continue
+        else:
+            problem = "is not a URL that ../shared/FACTS.md gives: copy the exact URL of the fact from FACTS.md, " \
+                      "or mark the resource circe:illustrative true"
+        line = next((n for n, t in enumerate(text, start=1) if f"<{source}>" in t), 0)
+        found.append(f"{path.name}:{line}: {graph.namespace_manager.normalizeUri(about)} cites <{source}>, which {problem}")
+    return found
+
+
 def test_every_source_url_is_one_that_facts_md_gives():
     """No invented sources: each dct:source in data/ is a URL written in FACTS.md (or the Eurostat NUTS page),
     or reference geometry that sources only coordinates, fact by fact."""
     if not FACTS.exists():
         pytest.skip("../shared/FACTS.md is not beside this checkout")
     facts = FACTS.read_text(encoding="utf-8")
-    unknown = set()
+    assert [message for path in DATA_FILES for message in unknown_sources(path, facts)] == []
+
+
+def test_a_source_that_facts_md_lacks_is_named_with_its_file_line_and_resource():
+    fixture = FIXTURES / "data-rules" / "source-not-in-facts.ttl"
+    (message,) = unknown_sources(fixture, facts="https://skupnostobcin.si/circ_e/")
+    line = fixture.read_text().splitlines().index(
+        "    dct:source <https://example.org/a-page-facts-md-never-cites> .") + 1
+    assert message.startswith(f"source-not-in-facts.ttl:{line}: practice:fixture-invented-source cites "
+                              "<https://example.org/a-page-facts-md-never-cites>, which is not a URL that")
+    assert "copy the exact URL" in message
+
+
+def test_every_circe_link_has_a_source_from_facts_md():
+    """The attribution rule: a sourced practice is a CircE practice only where a page from FACTS.md ties it
+    to the project (an rdf:Statement of its circe:presentedIn with dct:source)."""
+    graph = rdflib.Graph()
     for path in DATA_FILES:
-        graph = rdflib.Graph().parse(path)
-        for subject, source in graph.subject_objects(DCTERMS.source):
-            if str(source) in REFERENCE_SOURCES:
-                assert (subject, RDF.type, RDF.Statement) in graph, f"{source} may source single facts only"
-                assert graph.value(subject, RDF.predicate) in REFERENCE_SOURCES[str(source)], subject
-            elif str(source) not in facts:
-                unknown.add((path.name, str(source)))
-    assert unknown == set()
+        graph.parse(path)
+    facts = FACTS.read_text(encoding="utf-8") if FACTS.exists() else None
+    linked = [(s, o) for s, o in graph.subject_objects(CIRCE.presentedIn)
+              if (s, CIRCE.illustrative, rdflib.Literal(True)) not in graph]
+    assert len(linked) >= 20
+    for practice, project in linked:
+        sources = [src for st in graph.subjects(RDF.subject, practice)
+                   if graph.value(st, RDF.predicate) == CIRCE.presentedIn and graph.value(st, RDF.object) == project
+                   for src in graph.objects(st, DCTERMS.source)]
+        assert sources, f"{practice} is stated as a CircE practice without a source"
+        assert facts is None or all(str(src) in facts for src in sources), (practice, sources)
 
 
 def test_illustrative_content_lives_in_its_own_file():

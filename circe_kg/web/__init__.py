@@ -31,7 +31,8 @@ from ..sandbox import Limits, QuerySandbox
 from ..search import SearchIndex
 from ..store import EmbeddedStore, Store
 from ..writes import WriteGate
-from . import browse, dumps, edit, errors, home, i18n, linked_data, query_page, sparql, validate_page, void, writes
+from . import (browse, dumps, edit, errors, home, i18n, linked_data, query_page, sparql, truth, validate_page, void,
+               writes)
 from .security import init_app as add_security_headers
 
 DEFAULTS: dict[str, Any] = {
@@ -103,6 +104,6 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
     add_security_headers(app)
     i18n.init_app(app)
     for blueprint in (home.bp, sparql.bp, query_page.bp, linked_data.bp, dumps.bp, void.bp, writes.bp,
-                      validate_page.bp, edit.bp, browse.bp):
+                      validate_page.bp, edit.bp, browse.bp, truth.bp):
         app.register_blueprint(blueprint)
     return app

@@ -111,6 +111,27 @@ def _iri_argument(name: str) -> str | None:
     return iri
 
 
+def _sourced_only() -> bool:
+    """The sourced-only switch (?sourced=1): answers that rest on illustrative examples are left out."""
+    raw = request.args.get("sourced", "")
+    if raw not in ("", "0", "1"):
+        raise BadParameter(f"sourced must be 1 (sourced answers only) or 0, not {raw[:20]!r}",
+                           "use ?sourced=1 for sourced answers only, or leave it out")
+    return raw == "1"
+
+
+def _truth_split(rows: list[T], illustrative: Callable[[T], bool]) -> tuple[list[T], dict[str, Any]]:
+    """The rows to show (all, or the sourced ones with ?sourced=1), and what the switch above an answer shows:
+    how many answers are sourced and illustrative, and the address of the page with the switch turned."""
+    sourced = [row for row in rows if not illustrative(row)]
+    only = _sourced_only()
+    args = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in ("sourced", "page")}
+    turned = {**args, "sourced": ["0" if only else "1"]}
+    switch = {"sourced": len(sourced), "illustrative": len(rows) - len(sourced), "only": only,
+              "turn": url_for(request.endpoint or "", **(request.view_args or {}), **turned)}
+    return (sourced if only else rows), switch
+
+
 @bp.get("/questions/practices-for-barrier")
 def practices_for_barrier() -> str:
     barrier = _iri_argument("barrier")
@@ -125,10 +146,17 @@ def practices_for_barrier() -> str:
 
     options = _kept_for_reader(("barrier options",), barrier_options, len)
     # `found`, not `answer`: that name is the cached-answer function every query of this module goes through.
-    found, pager = _paged(_rows("practices-for-barrier", {"barrier": barrier})) if barrier else (None, {"pages": 1})
+    switch = None
+    if barrier:
+        rows, switch = _truth_split(_rows("practices-for-barrier", {"barrier": barrier}),
+                                    lambda r: r["illustrative"] == "true")
+        found, pager = _paged(rows)
+    else:
+        found, pager = None, {"pages": 1}
     options, more = _capped(options, barrier)
     return render_template("question_practices.html", options=options, more=more, barrier=barrier, answer=found,
-                           **pager, query_link=_query_link("practices-for-barrier", {"barrier": barrier}))
+                           switch=switch, **pager,
+                           query_link=_query_link("practices-for-barrier", {"barrier": barrier}))
 
 
 DIAGRAM_PARTNERS = 24  # partners drawn in the transfer diagram (the table lists every transfer)
@@ -215,7 +243,10 @@ def faceted_list(kind: str) -> Response | str:
     if kind not in LISTS:
         raise NotFound(f"there is no list of {kind!r}", "lists: " + ", ".join(LISTS))
     query, title = LISTS[kind]
-    chosen = {name: request.args.getlist(name) for name in request.args if name not in ("lang", "format", "page")}
+    chosen = {name: request.args.getlist(name) for name in request.args
+              if name not in ("lang", "format", "page", "sourced")}
+    if _sourced_only():  # the site-wide switch, the same as choosing "Sourced facts" in the source facet
+        chosen["source"] = ["sourced"]
     # Counting every facet over every item takes seconds at 10^6 triples: once per version of the data.
     key = ("facets", query, tuple(sorted((k, tuple(v)) for k, v in chosen.items())))
     items, facets = _kept_for_reader(key, lambda: facet(_rows(query), chosen), lambda found: len(found[0]))
@@ -224,7 +255,9 @@ def faceted_list(kind: str) -> Response | str:
         response.headers["Content-Disposition"] = f'attachment; filename="circe-kg-{kind}.csv"'
         return response
     shown, pager = _paged(items)
+    without_source = {k: v for k, v in chosen.items() if k != "source"}
     return render_template("list.html", kind=kind, title=title, items=shown, total=len(items), **pager,
+                           without_source=without_source,
                            facets=facets, chosen=chosen, lists=LISTS, query_link=_query_link(query))
 
 
@@ -280,13 +313,16 @@ def who_solved() -> str:
     if sector:
         for row in _rows("solved-in-sector", {"sector": sector}):
             note(row, 2, N_("works in the same sector"))
-    ranked = sorted(matches.values(), key=lambda m: (-m["score"], m["row"]["illustrative"] == "true",
+    # Sourced answers first, however well an illustrative example matches.
+    ranked = sorted(matches.values(), key=lambda m: (m["row"]["illustrative"] == "true", -m["score"],
                                                      m["row"]["partnerLabel"]))
+    ranked, switch = _truth_split(ranked, lambda m: m["row"]["illustrative"] == "true")
     sectors, more_sectors = _capped(_choices("instances-of-class", "resource", "label", {"type": "circe:Sector"}),
                                     sector)
     barriers, more = _capped(_choices("instances-of-class", "resource", "label", {"type": "circe:Barrier"}), barrier)
     ranked, pager = _paged(ranked)
     return render_template("question_who_solved.html", ranked=ranked, **pager, sector=sector, barrier=barrier,
+                           switch=switch if (sector or barrier) else None,
                            sectors=sectors, barriers=barriers, more=more + more_sectors, asked=bool(sector or barrier),
                            query_link=_query_link("solved-for-barrier", {"barrier": barrier}))
 

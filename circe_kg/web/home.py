@@ -3,7 +3,7 @@
 from flask import Blueprint, render_template
 
 from .. import queries
-from . import europe_map
+from . import europe_map, truth
 from .i18n import in_reader_language
 from .store_access import answer
 
@@ -39,7 +39,8 @@ def index() -> str:
         elif country := by_iso.get(europe_map.ISO_NUMERIC.get(partner.get("countryCode", ""), "")):
             markers.append({"partner": partner, "x": country.centroid[0], "y": country.centroid[1], "at": "country"})
     highlighted = {europe_map.ISO_NUMERIC.get(p.get("countryCode", "")) for p in partners}
-    return render_template("home.html", counts=counts, questions=queries.available(), partners=partners,
+    sourced, total = truth.sourced_share()
+    return render_template("home.html", counts=counts, sourced=sourced, total=total, questions=queries.available(), partners=partners,
                            more_partners=more_partners, shapes=shapes, markers=markers, highlighted=highlighted,
                            map=europe_map,
                            at_country=[m["partner"] for m in markers if m["at"] == "country"])

@@ -115,6 +115,7 @@ class Value:
     language: str | None = None
     external: bool = False
     cites: list[int] = field(default_factory=list)  # numbers of the sources that state it
+    editorial: str | None = None  # the editors' classification: what their judgement rests on
 
 
 @dataclass
@@ -200,6 +201,8 @@ def _page(iri: str, rest: str | None) -> str:
                       if t.subject == subject and t.predicate.value == str(DCTERMS.source)]
     sources, fact_sources = _sources(iri, record_sources)
     record_cites = [s.number for s in sources if not s.of_fact]
+    editorial = {(row["property"].value, str(row["value"])): row["note"].value if "note" in row else ""
+                 for row in queries.run(get_store(), "editorial-facts", {"resource": iri}).rows}
     rows: dict[str, Row] = {}
     for t in triples:
         if t.subject != subject or t.predicate.value in (str(SKOS.prefLabel), str(CIRCE.illustrative)):
@@ -209,6 +212,9 @@ def _page(iri: str, rest: str | None) -> str:
         value = _value(triples, t.object)
         if t.predicate.value != str(DCTERMS.source):
             value.cites = fact_sources.get((t.predicate.value, str(t.object)), record_cites)
+            value.editorial = editorial.get((t.predicate.value, str(t.object)))
+            if value.editorial is not None and (t.predicate.value, str(t.object)) not in fact_sources:
+                value.cites = []  # the editors' judgement: the record's source does not state it
         row.values.append(value)
     # The fields the shapes give this kind of resource, where the graph has nothing: say so.
     types = [t.object.value for t in triples if t.subject == subject and t.predicate.value == str(RDF.type)]
@@ -224,6 +230,9 @@ def _page(iri: str, rest: str | None) -> str:
     last_change = {k: v.value for k, v in changes[0].items()} if changes else None
     title, title_fallback = pick_label(labels, g.get("lang", "en")) if labels else (compact(iri), False)
     partner = any(r["property"].value == str(CIRCE.partner) for r in incoming)
+    # A practice is a CircE record only where a source ties it to the project (circe:presentedIn).
+    practice = bool({str(CIRCE.Practice), str(CIRCE.GoodPractice)} & set(types))
+    circe_link = any(t.subject == subject and t.predicate.value == str(CIRCE.presentedIn) for t in triples)
     return render_template(
         "resource.html", iri=iri, rest=rest, title=title, title_fallback=title_fallback, labels=labels,
         rows=sorted(rows.values(), key=lambda r: (r.missing, r.property_label)), illustrative=illustrative,
@@ -232,7 +241,8 @@ def _page(iri: str, rest: str | None) -> str:
                         local_href(r["subject"].value) or r["subject"].value) for r in incoming],
         incoming_properties=[r["propertyLabel"].value if "propertyLabel" in r else compact(r["property"].value)
                              for r in incoming],
-        formats=RDF_TYPES, last_change=last_change, questions=_questions_about(iri, types, partner))
+        formats=RDF_TYPES, last_change=last_change, questions=_questions_about(iri, types, partner),
+        practice=practice, circe_link=circe_link)
 
 
 def _questions_about(iri: str, types: list[str], partner: bool) -> list[tuple[str, str]]:

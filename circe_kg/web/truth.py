@@ -1,0 +1,91 @@
+"""How much of this is true: per kind of record, how many are sourced, classified by the editors, or
+illustrative; what the records leave unrecorded; and what the sources do not say (the known gaps)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
+
+from ..facets import N_, facet, missing
+from .store_access import answer, remembered
+
+bp = Blueprint("truth", __name__)
+
+# Completeness checks: (list, dimension, what a record without a value in that dimension lacks). Each count is
+# the number of items `/list/{list}?{dimension}=none` shows, so the count and its list cannot disagree.
+CHECKS = [
+    ("practices", "project", N_("practices that no source ties to CircE (documented in a partner's region)")),
+    ("practices", "region", N_("practices with no region")),
+    ("practices", "sector", N_("practices with no sector")),
+    ("practices", "barrier", N_("practices that address no recorded barrier")),
+    ("barriers", "category", N_("barriers with no barrier category")),
+    ("barriers", "sector", N_("barriers with no sector")),
+    ("opportunities", "sector", N_("opportunities with no sector")),
+    ("opportunities", "lever", N_("opportunities with no circular strategy")),
+    ("actions", "year", N_("actions with no date")),
+    ("actions", "status", N_("actions with no monitoring status")),
+    ("instruments", "partner", N_("policy instruments that no partner is recorded to address")),
+]
+LIST_QUERIES = {"practices": "list-practices", "barriers": "list-barriers", "opportunities": "list-opportunities",
+                "actions": "list-actions", "instruments": "list-instruments"}
+
+
+@dataclass
+class ClassTruth:
+    label: str
+    list: str  # the faceted list of this kind, "" where there is none
+    core: bool  # counted in the headline share (good-practice records are counted as practices)
+    total: int
+    sourced: int
+    illustrative: int
+    editorial: int
+
+
+def by_class() -> list[ClassTruth]:
+    """Per kind of record (queries/truth-by-class.rq), its sourced / illustrative / editorial counts."""
+    return [ClassTruth(row["label"].value, row["list"].value if "list" in row else "", row["core"].value == "true",
+                       int(row["total"].value),
+                       int(row["sourced"].value), int(row["illustrative"].value), int(row["editorial"].value))
+            for row in answer("truth-by-class").rows]
+
+
+def sourced_share() -> tuple[int, int]:
+    """How many of the core records (practices, barriers, opportunities, instruments, actions, monitoring
+    observations, transfers) are sourced, out of how many: the home page's one line."""
+    core = [c for c in by_class() if c.core]
+    return sum(c.sourced for c in core), sum(c.total for c in core)
+
+
+def _completeness() -> list[dict[str, Any]]:
+    def compute() -> list[dict[str, Any]]:
+        found = []
+        for kind, dimension, text in CHECKS:
+            rows = [{k: v.value for k, v in row.items()} for row in answer(LIST_QUERIES[kind]).rows]
+            items, _ = facet(rows, {})
+            found.append({"kind": kind, "dimension": dimension, "text": text, "count": missing(items, dimension),
+                          "of": len(items)})
+        return found
+
+    return remembered(("truth completeness",), compute, len)
+
+
+@bp.get("/truth")
+def page() -> Response | str:
+    """The truth page; with ?format=json (or Accept: application/json) the same figures as data."""
+    classes = by_class()
+    links = answer("addresses-links").rows[0]
+    addresses = {k: int(links[k].value) if k in links else 0 for k in ("sourced", "illustrative", "total")}
+    gaps: dict[str, list[dict[str, str]]] = {}
+    for row in answer("known-gaps").rows:
+        about = row["aboutLabel"].value if "aboutLabel" in row else (row["about"].value if "about" in row else "")
+        gaps.setdefault(about, []).append({k: v.value for k, v in row.items()})
+    sourced, total = sourced_share()
+    completeness = [{**check, "href": url_for("browse.faceted_list", kind=check["kind"], **{check["dimension"]: "none"})}
+                    for check in _completeness()]
+    if request.args.get("format") == "json" or request.accept_mimetypes.best == "application/json":
+        return jsonify(classes=[asdict(c) for c in classes], addresses=addresses, completeness=completeness,
+                       gaps=[g for _, rows in sorted(gaps.items()) for g in rows], sourced=sourced, total=total)
+    return render_template("truth.html", classes=classes, addresses=addresses, completeness=completeness,
+                           gaps=sorted(gaps.items()), sourced=sourced, total=total)
