@@ -387,9 +387,10 @@ class _Generator:
             good = self.chance(0.25)
             sector = rng.choice(partner.sectors)
             facts: list[Fact] = [("circe:practiceOwner", organisation.iri),
+                                 ("circe:presentedIn", self.iri("project", f"p{number}")),  # its CircE link
                                  ("circe:inRegion", _iri(f"nuts:{organisation.region}")),
                                  ("circe:sector", _iri(f"sector:{sector}")),
-                                 ("circe:resolveLever", _iri(f"resolve:{rng.choice(sorted(LEVERS))}"))]
+                                 ("circe:circularStrategy", _iri(f"resolve:{rng.choice(sorted(LEVERS))}"))]
             if good or self.chance(0.8):
                 facts.append(("dct:description", _en(f"{label.split(' (')[0]}, working on {SECTORS[sector]}; "
                                                      "synthetic.")))

@@ -100,7 +100,7 @@ def test_unknown_resource_page_suggests_what_to_open(client):
 
 def test_who_solved_ranks_matches_nearest_first_with_reasons(client):
     page = client.get("/questions/who-solved", query_string={
-        "barrier": "barrier:sos-limited-circular-procurement-illustrative", "sector": "sector:tourism"}).get_data(
+        "barrier": "barrier:sos-public-procurement", "sector": "sector:tourism"}).get_data(
         as_text=True)
     reasons = re.findall(r"Why: ([^<]*)", page)
     assert reasons and ("addresses this very barrier" in reasons[0] or "works in the same sector" in reasons[0])
@@ -128,7 +128,7 @@ def test_similar_regions_and_side_by_side(client):
 def test_resource_pages_say_not_recorded_for_the_fields_a_practice_lacks(client):
     page = client.get("/page/practice/albergo-diffuso").get_data(as_text=True)
     missing = re.findall(r'class="not-recorded"><th scope="row"><a href="[^"]+">([^<]+)', page)
-    assert "Evidence of success" in missing and "Summary" not in missing
+    assert "Potential for transfer" in missing and "Summary" not in missing
 
 
 def test_show_the_query_lists_the_bound_values(client):

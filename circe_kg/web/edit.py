@@ -114,7 +114,7 @@ def create(kind: str) -> Response | tuple[str, int]:
     slug = request.form.get("slug", "").strip().lower()
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,80}", slug):
         return _render(fields, title, action, 400, "Not saved: the short name must be lower-case letters, "
-                       "digits and hyphens (e.g. circular-procurement-helpdesk).", slug=slug)
+                       "digits and hyphens (e.g. milan-food-waste-collection).", slug=slug)
     iri = f"{base()}id/{kind}/{slug}"
     if _describe(iri):
         return _render(fields, title, action, 409, f"Not saved: {compact(iri)} exists already; edit it instead.",
