@@ -32,6 +32,9 @@ PAGES = {
     "two partners side by side": "/questions/compare?a=organisation:sos&b=organisation:regione-lombardia",
     "faceted list of practices": "/list/practices",
     "faceted list, filtered": "/list/practices?source=sourced",
+    "how much of this is true (/truth)": "/truth",
+    "practices for a barrier category, sourced only": "/questions/practices-for-barrier?barrier=kirchherr:regulatory"
+                                                      "&sourced=1",
     "practices for a barrier category, in Italian": "/questions/practices-for-barrier?barrier=kirchherr:regulatory"
                                                     "&lang=it",
     "faceted list of practices, in Italian": "/list/practices?lang=it",

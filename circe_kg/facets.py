@@ -105,7 +105,7 @@ def page_of(items: list[Item], page: str | None, size: int = 50) -> tuple[list[I
 
 
 def facet(rows: list[Mapping[str, str]], chosen: Mapping[str, list[str]]) -> tuple[list[Item], list[Facet]]:
-    """The items that have every chosen value, and each dimension's values with their counts.
+    """The items that have every chosen value (sourced ones first), and each dimension's values with their counts.
     A value that the list does not have is a BadParameter (400), not an empty page."""
     items = _items(rows)
     known: dict[str, dict[str, str]] = {}
@@ -139,7 +139,8 @@ def facet(rows: list[Mapping[str, str]], chosen: Mapping[str, list[str]]) -> tup
                   for v in sorted(known[name], key=lambda v: (-counts[v], known[name][v]))]
         shown = [v for i, v in enumerate(values) if i < FACET_VALUES_SHOWN or v.selected]
         facets.append(Facet(name, DIMENSIONS[name], shown, len(values) - len(shown)))
-    return sorted(kept, key=lambda i: i.label.lower()), facets
+    # Sourced records first, then illustrative examples, each kind by name.
+    return sorted(kept, key=lambda i: (i.illustrative, i.label.lower())), facets
 
 
 def to_csv(items: list[Item], rows_per_chunk: int = 1000) -> Iterator[str]:

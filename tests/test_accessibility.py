@@ -9,7 +9,9 @@ from playwright.sync_api import sync_playwright
 from tests.test_browser_edit import CHROMIUM_ARGS
 
 AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
-PAGES = ["", "search?q=textile", "search?q=qwertyuiop", "questions/",
+PAGES = ["", "truth", "page/practice/valles-circular", "page/barrier/sos-public-procurement",
+         "questions/practices-for-barrier?barrier=https://w3id.org/circe-kg/id/concept/kirchherr-2018/regulatory&sourced=1",
+         "search?q=textile", "search?q=qwertyuiop", "questions/",
          "questions/practices-for-barrier?barrier=https://w3id.org/circe-kg/id/concept/kirchherr-2018/regulatory",
          "questions/transfers", "questions/progress", "questions/gaps", "list/practices", "list/actions",
          "page/practice/albergo-diffuso", "page/practice/no-such-practice", "ontology", "dumps/", "validate",

@@ -43,7 +43,8 @@ def unknown_sources(path, facts: str) -> list[str]:
             problem = "is not a URL that ../shared/FACTS.md gives: copy the exact URL of the fact from FACTS.md, " \
                       "or mark the resource circe:illustrative true"
         line = next((n for n, t in enumerate(text, start=1) if f"<{source}>" in t), 0)
-        found.append(f"{path.name}:{line}: {graph.namespace_manager.normalizeUri(about)} cites <{source}>, which {problem}")
+        resource = graph.namespace_manager.normalizeUri(about)
+        found.append(f"{path.name}:{line}: {resource} cites <{source}>, which {problem}")
     return found
 
 

@@ -11,6 +11,10 @@ from circe_kg.namespaces import CIRCE
 ID = rdflib.Namespace("https://w3id.org/circe-kg/id/")
 TRUE = rdflib.Literal(True)
 SCHEMA = rdflib.Namespace("https://schema.org/")
+GP_RECORD = "https://interregeurope.eu/good-practices/circular-fashion-agreement-in-catalonia-first-year-of-action-0"
+SOS_6TH = "https://skupnostobcin.si/2019/04/19/sesto-srecanje-deleznikov-v-projektu-circe-posveceno-delu-na-akcijskem-nacrtu/"
+SOS_5TH = "https://skupnostobcin.si/2018/12/13/na-5-srecanju-deleznikov-o-vrstnem-redu-prioritet-za-krozno-gospodarstvo-v-turizmu/"
+ILGIORNALE = "http://www.ilgiornale.it/news/milano/rifiuti-nuovo-piano-regionale-contrasto-traffico-illecito-1731135.html"
 GRAPH = rdflib.Graph()
 for _path in [*sorted(DATA_DIR.glob("*.ttl")), *sorted(ONTOLOGY_DIR.glob("*.ttl"))]:
     GRAPH.parse(_path)
@@ -33,20 +37,18 @@ def test_practice_to_problem_links_carry_the_page_that_states_them():  # Part 3 
     assert (toast, CIRCE.addresses, bread) in GRAPH
     assert "http://www.hi4csr.com/en/blog/toast-ale-best-thing-since-sliced-bread/" in \
         sources_of_fact(toast, CIRCE.addresses, bread)
-    pact, collection = ID["practice/circular-fashion-pact"], ID["barrier/catalonia-low-separate-collection-of-textile-waste"]
-    assert "https://interregeurope.eu/good-practices/circular-fashion-agreement-in-catalonia-first-year-of-action-0" in \
-        sources_of_fact(pact, CIRCE.addresses, collection)
+    pact = ID["practice/circular-fashion-pact"]
+    collection = ID["barrier/catalonia-low-separate-collection-of-textile-waste"]
+    assert GP_RECORD in sources_of_fact(pact, CIRCE.addresses, collection)
     plan, procurement = ID["action/sos-public-procurement-recommendations"], ID["barrier/sos-public-procurement"]
-    assert "https://skupnostobcin.si/2019/04/19/sesto-srecanje-deleznikov-v-projektu-circe-posveceno-delu-na-akcijskem-nacrtu/" \
-        in sources_of_fact(plan, CIRCE.addresses, procurement)
+    assert SOS_6TH in sources_of_fact(plan, CIRCE.addresses, procurement)
 
 
 def test_the_sos_priority_ranking_keeps_its_scores():  # Part 3 §2
     mobility = ID["opportunity/sos-sustainable-mobility-in-destinations"]
     assert GRAPH.value(mobility, CIRCE.priorityRank) == rdflib.Literal("1", datatype=XSD.positiveInteger)
     assert float(GRAPH.value(mobility, CIRCE.priorityScore)) == 7.95
-    assert "https://skupnostobcin.si/2018/12/13/na-5-srecanju-deleznikov-o-vrstnem-redu-prioritet-za-krozno-gospodarstvo-v-turizmu/" \
-        in sources_of_fact(mobility, CIRCE.priorityScore, GRAPH.value(mobility, CIRCE.priorityScore))
+    assert SOS_5TH in sources_of_fact(mobility, CIRCE.priorityScore, GRAPH.value(mobility, CIRCE.priorityScore))
     ranks = sorted(int(r) for o in GRAPH.subjects(CIRCE.identifiedBy, ID["organisation/sos"])
                    for r in GRAPH.objects(o, CIRCE.priorityRank))
     assert ranks == list(range(1, 9))
@@ -96,8 +98,7 @@ def test_corrections_replace_what_earlier_parts_got_wrong():
     assert "70,000" in triselec and "about 100,000" not in triselec
     end_of_waste = ID["barrier/lombardy-national-end-of-waste-rules"]
     assert not illustrative(end_of_waste)
-    assert "http://www.ilgiornale.it/news/milano/rifiuti-nuovo-piano-regionale-contrasto-traffico-illecito-1731135.html" in \
-        {str(s) for s in GRAPH.objects(end_of_waste, DCTERMS.source)}
+    assert ILGIORNALE in {str(s) for s in GRAPH.objects(end_of_waste, DCTERMS.source)}
     assert (ID["barrier/lombardy-end-of-waste-deadlock"], None, None) not in GRAPH  # the illustrative twin is retired
     assert "31 de juny" not in " ".join(str(o) for o in GRAPH.objects(None, DCTERMS.date))
 

@@ -1,6 +1,7 @@
 """How much of this is true: the truth page's counts against the data files, its completeness links against the
 lists they open, the sourced-only switch, truth-first ranking, and the marks on resource pages."""
 
+import html
 import re
 
 import rdflib
@@ -70,7 +71,7 @@ def test_the_truth_page_lists_the_known_gaps_from_the_graph(client):
     page = client.get("/truth").get_data(as_text=True)
     assert "What the sources do not say" in page
     some = next(iter(gaps))
-    assert str(graph.value(some, rdflib.URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"))) in page
+    assert html.escape(str(graph.value(some, rdflib.URIRef("http://www.w3.org/2004/02/skos/core#prefLabel")))) in page
 
 
 def test_home_states_the_sourced_share_in_one_line_and_links_the_truth_page(client):
@@ -87,6 +88,9 @@ def test_every_list_links_the_truth_page_and_a_sourced_only_view(client):
         page = client.get(f"/list/{kind}").get_data(as_text=True)
         assert 'href="/truth"' in page, kind
         assert "Sourced records only" in page, kind
+    listed = client.get("/list/barriers").get_data(as_text=True).split('class="results"')[1].split("</ul>")[0]
+    marks = ["badge illustrative" in item for item in re.findall(r"<li>.*?</li>", listed, re.S)]
+    assert any(marks) and marks == sorted(marks), "an illustrative record is listed before a sourced one"
     whole = client.get("/list/practices?source=sourced").get_data(as_text=True)
     switched = client.get("/list/practices?sourced=1").get_data(as_text=True)
     assert re.search(r"(\d+) results?", whole).group(1) == re.search(r"(\d+) results?", switched).group(1)

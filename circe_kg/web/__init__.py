@@ -31,8 +31,21 @@ from ..sandbox import Limits, QuerySandbox
 from ..search import SearchIndex
 from ..store import EmbeddedStore, Store
 from ..writes import WriteGate
-from . import (browse, dumps, edit, errors, home, i18n, linked_data, query_page, sparql, truth, validate_page, void,
-               writes)
+from . import (
+    browse,
+    dumps,
+    edit,
+    errors,
+    home,
+    i18n,
+    linked_data,
+    query_page,
+    sparql,
+    truth,
+    validate_page,
+    void,
+    writes,
+)
 from .security import init_app as add_security_headers
 
 DEFAULTS: dict[str, Any] = {

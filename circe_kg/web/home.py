@@ -40,7 +40,8 @@ def index() -> str:
             markers.append({"partner": partner, "x": country.centroid[0], "y": country.centroid[1], "at": "country"})
     highlighted = {europe_map.ISO_NUMERIC.get(p.get("countryCode", "")) for p in partners}
     sourced, total = truth.sourced_share()
-    return render_template("home.html", counts=counts, sourced=sourced, total=total, questions=queries.available(), partners=partners,
+    return render_template("home.html", counts=counts, sourced=sourced, total=total,
+                           questions=queries.available(), partners=partners,
                            more_partners=more_partners, shapes=shapes, markers=markers, highlighted=highlighted,
                            map=europe_map,
                            at_country=[m["partner"] for m in markers if m["at"] == "country"])

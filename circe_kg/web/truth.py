@@ -28,6 +28,10 @@ CHECKS = [
     ("actions", "status", N_("actions with no monitoring status")),
     ("instruments", "partner", N_("policy instruments that no partner is recorded to address")),
 ]
+# The kinds queries/truth-by-class.rq names, marked here for translation.
+KIND_LABELS = [N_("practices"), N_("of which good-practice records"), N_("barriers"), N_("opportunities"),
+               N_("policy instruments"), N_("action plans"), N_("actions"), N_("monitoring observations"),
+               N_("transfers"), N_("meetings and visits")]
 LIST_QUERIES = {"practices": "list-practices", "barriers": "list-barriers", "opportunities": "list-opportunities",
                 "actions": "list-actions", "instruments": "list-instruments"}
 
@@ -82,7 +86,8 @@ def page() -> Response | str:
         about = row["aboutLabel"].value if "aboutLabel" in row else (row["about"].value if "about" in row else "")
         gaps.setdefault(about, []).append({k: v.value for k, v in row.items()})
     sourced, total = sourced_share()
-    completeness = [{**check, "href": url_for("browse.faceted_list", kind=check["kind"], **{check["dimension"]: "none"})}
+    completeness = [{**check, "href": url_for("browse.faceted_list", kind=check["kind"],
+                                              **{check["dimension"]: "none"})}
                     for check in _completeness()]
     if request.args.get("format") == "json" or request.accept_mimetypes.best == "application/json":
         return jsonify(classes=[asdict(c) for c in classes], addresses=addresses, completeness=completeness,
