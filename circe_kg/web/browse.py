@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Blueprint, Response, current_app, g, render_template, request, url_for
+from babel import Locale, UnknownLocaleError
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -18,7 +19,7 @@ from .. import queries
 from ..errors import BadParameter, NotFound
 from ..facets import N_, facet, page_of, to_csv
 from ..namespaces import compact, expand
-from ..search import MAX_QUERY, SearchIndex
+from ..search import MAX_QUERY, METHODS, SearchIndex
 from .i18n import in_reader_language
 from .linked_data import local_href
 from .store_access import answer, remembered
@@ -89,11 +90,51 @@ def _query_link(name: str, values: dict[str, str | None] | None = None) -> str:
 def search() -> str:
     text = request.args.get("q", "")
     if len(text) > MAX_QUERY:
-        raise BadParameter(f"a search may be at most {MAX_QUERY} characters", "use a few distinctive words")
-    results = index().search(text) if text.strip() else None
+        raise BadParameter(f"a search may be at most {MAX_QUERY} characters, this one has {len(text)}",
+                           "use a few distinctive words")
+    exact = _checkbox("exact")  # "my words only": no lemmas, no concepts
+    reader = g.get("lang", "en")
+    methods = frozenset({"words"}) if exact else METHODS
+    results = index().search(text, lang=reader, methods=methods) if text.strip() else None
     # Only a search that found nothing shows them: counting the kinds takes 30 ms at 10^6 triples.
     suggestions = index().suggestions() if results is not None and not results.count else []
-    return render_template("search.html", q=text, results=results, suggestions=suggestions)
+    return render_template("search.html", q=text, results=results, suggestions=suggestions, exact=exact,
+                           language_name=_language_name(reader))
+
+
+@bp.get("/search/suggest")
+def suggest() -> Response:
+    """Concepts whose name starts with what was typed, in any language, with their names in the reader's language
+    and the others (JSON): the search box's suggestions (static/suggest.js; the page works without them)."""
+    text = request.args.get("q", "")
+    if len(text) > MAX_QUERY:
+        raise BadParameter(f"a suggestion is asked for at most {MAX_QUERY} characters, this has {len(text)}",
+                           "send the first words typed")
+    reader = g.get("lang", "en")
+    found = index().suggest(text, lang=reader) if text.strip() else []
+    response = jsonify(query=text, suggestions=found)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _checkbox(name: str) -> bool:
+    raw = request.args.get(name, "")
+    if raw not in ("", "0", "1", "on"):
+        raise BadParameter(f"{name} is a checkbox: 1 or on to tick it, not {raw[:20]!r}", f"use ?{name}=1")
+    return raw in ("1", "on")
+
+
+def _language_name(reader: str) -> Callable[[str], str]:
+    """The name of a language in the reader's language (CLDR, by Babel): 'sl' is 'sloveno' to an Italian reader."""
+    try:
+        names = Locale.parse(reader).languages
+    except (ValueError, UnknownLocaleError):
+        names = Locale.parse("en").languages
+
+    def name(code: str) -> str:
+        return names.get((code or "en").split("-")[0], code) if code else ""
+
+    return name
 
 
 @bp.get("/questions/")

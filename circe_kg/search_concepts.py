@@ -1,0 +1,186 @@
+"""The concepts a search can go through: their labels in every language, how they link to each other and which
+resources are tagged with them — kept in memory beside the search index (circe_kg.search).
+
+A query that names a concept in any language (a topic, a sector, a NACE item, a barrier category, a circular
+strategy, a region) reaches (1) the resources tagged with that concept, a concept it matches, or a narrower
+one, and (2) the texts that use the concept's labels in the other languages. Each way is explained to the
+reader ("via sector Waste collection — Zbiranje odpadkov").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .lemmas import LANGUAGES, fold, lemmas_of, query_lemmas, words
+
+ID = "https://w3id.org/circe-kg/id/"
+
+
+def N_(text: str) -> str:  # noqa: N802 - marks text that the web pages translate (see babel.cfg)
+    return text
+
+
+# What a concept is, in a word the explanation of a hit can use ("via the sector …"), by its scheme.
+SCHEME_KINDS = {ID + "scheme/circe-topics": N_("topic"), ID + "scheme/circe-sectors": N_("sector"),
+                "http://data.europa.eu/ux2/nace2/nace2": N_("economic activity (NACE)"),
+                ID + "scheme/kirchherr-2018": N_("barrier category"),
+                ID + "scheme/emf-barrier-types": N_("barrier category"),
+                ID + "scheme/resolve": N_("circular strategy"), ID + "scheme/r-ladder": N_("circular strategy"),
+                "http://data.europa.eu/nuts/scheme/2016": N_("region")}
+MAX_BRIDGES = 40  # labels of other languages searched for one query: a bound on the work a query may cause
+MAX_CONCEPTS = 12  # concepts one query may go through
+
+
+@dataclass(frozen=True)
+class Label:
+    text: str
+    language: str
+    phrase: str  # its folded lemmas in order, as the index holds texts
+    lemmas: frozenset[str]
+
+
+@dataclass
+class Concept:
+    iri: str
+    scheme: str
+    scheme_label: str
+    labels: list[Label] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        """What the concept is, in a word: topic, sector, barrier category…"""
+        return SCHEME_KINDS.get(self.scheme, N_("concept"))
+
+    def label_in(self, language: str) -> Label | None:
+        """The label in `language`, else English, else any: preferred labels were added first."""
+        by_language = {}
+        for label in self.labels:
+            by_language.setdefault(label.language, label)
+        return by_language.get(language) or by_language.get("en") or (self.labels[0] if self.labels else None)
+
+
+@dataclass
+class Match:
+    """A concept a query named, through which label, and what it reaches."""
+    concept: Concept
+    label: Label  # the label the query matched
+    related: set[str]  # the concept, the concepts it matches, and every narrower one
+    bridges: list[Label]  # its labels (and its matches') in the other languages
+
+
+class ConceptGraph:
+    def __init__(self) -> None:
+        self.concepts: dict[str, Concept] = {}
+        self.matches: dict[str, set[str]] = defaultdict(set)
+        self.narrower: dict[str, set[str]] = defaultdict(set)
+        self.broader: dict[str, set[str]] = defaultdict(set)
+        self.tagged: dict[str, set[str]] = defaultdict(set)  # concept -> resources tagged with it
+        self.tags_of: dict[str, set[str]] = defaultdict(set)  # resource -> concepts (to forget a resource's tags)
+
+    def add_labels(self, rows: Iterable[dict[str, str]]) -> None:
+        """Rows of queries/search-concepts.rq as text: concept, scheme, schemeLabel, label, labelLanguage, labelKind.
+        Preferred labels first, so that label_in() picks them."""
+        for row in sorted(rows, key=lambda r: r.get("labelKind") != "pref"):
+            concept = self.concepts.setdefault(row["concept"], Concept(row["concept"], row["scheme"],
+                                                                       row.get("schemeLabel", "")))
+            language = row.get("labelLanguage", "") or "en"
+            phrase = lemmas_of(row["label"], language)
+            if phrase and all(label.text != row["label"] or label.language != language for label in concept.labels):
+                concept.labels.append(Label(row["label"], language, phrase, frozenset(phrase.split())))
+
+    def add_links(self, rows: Iterable[dict[str, str]]) -> None:
+        """Rows of queries/search-concept-links.rq as text: resource, relation (match, broader, tag), object."""
+        for row in rows:
+            subject, relation, target = row["resource"], row["relation"], row["object"]
+            if relation == "match":
+                self.matches[subject].add(target)
+                self.matches[target].add(subject)
+            elif relation == "broader":
+                self.broader[subject].add(target)
+                self.narrower[target].add(subject)
+            else:
+                self.tagged[target].add(subject)
+                self.tags_of[subject].add(target)
+
+    def forget(self, resources: Iterable[str]) -> None:
+        """Drop the tags of `resources` (before they are read again after a write)."""
+        for resource in resources:
+            for concept in self.tags_of.pop(resource, set()):
+                self.tagged[concept].discard(resource)
+
+    def _below(self, concepts: set[str]) -> set[str]:
+        found, todo = set(concepts), list(concepts)
+        while todo:
+            for child in self.narrower.get(todo.pop(), ()):
+                if child not in found:
+                    found.add(child)
+                    todo.append(child)
+        return found
+
+    def _above(self, concept: str) -> set[str]:
+        found, todo = set(), [concept]
+        while todo:
+            for parent in self.broader.get(todo.pop(), ()):
+                if parent not in found:
+                    found.add(parent)
+                    todo.append(parent)
+        return found
+
+    def related(self, concept: str) -> set[str]:
+        """The concept, the concepts it (or a broader one) matches, and every concept narrower than those: what a
+        resource may be tagged with to be about it (a NACE group reaches the sector its division matches)."""
+        near = {concept} | self.matches.get(concept, set())
+        for parent in self._above(concept):
+            near |= self.matches.get(parent, set())
+        near = self._below(near)
+        for other in list(near):
+            near |= self.matches.get(other, set())
+        return self._below(near)
+
+    def resources_about(self, related: set[str]) -> dict[str, str]:
+        """Each resource tagged with one of the `related` concepts, and the concept it is tagged with."""
+        return {resource: concept for concept in sorted(related) for resource in self.tagged.get(concept, ())}
+
+    def named_in(self, query: str) -> list[Match]:
+        """The concepts whose label the query contains, in any language (every word of the label, as a lemma),
+        longest labels first; at most MAX_CONCEPTS."""
+        query_words = [query_lemmas(w) for w in words(query)]
+        if not query_words:
+            return []
+        vocabulary = frozenset().union(*query_words)
+        found: dict[str, tuple[Label, int]] = {}
+        for concept in self.concepts.values():
+            for label in concept.labels:
+                if label.lemmas <= vocabulary:
+                    best = found.get(concept.iri)
+                    if best is None or len(label.lemmas) > len(best[0].lemmas):
+                        found[concept.iri] = (label, len(label.lemmas))
+        ranked = sorted(found.items(), key=lambda item: (-item[1][1], item[0]))[:MAX_CONCEPTS]
+        matches = []
+        for iri, (label, _) in ranked:
+            concept = self.concepts[iri]
+            bridges = [other for iri2 in {iri} | self.matches.get(iri, set()) if iri2 in self.concepts
+                       for other in self.concepts[iri2].labels
+                       if other.language in LANGUAGES and other.lemmas != label.lemmas]
+            unique = list({b.phrase: b for b in bridges}.values())[:MAX_BRIDGES]
+            matches.append(Match(concept, label, self.related(iri), unique))
+        return matches
+
+
+    def suggest(self, prefix: str, limit: int = 10) -> list[tuple[Concept, Label]]:
+        """Concepts with a label (in any language) whose words start with the words of `prefix`, shortest first."""
+        wanted = [fold(w) for w in words(prefix)]
+        if not wanted:
+            return []
+        found: dict[str, Label] = {}
+        for concept in self.concepts.values():
+            for label in concept.labels:
+                folded = [fold(w) for w in words(label.text)]
+                if all(any(f.startswith(w) for f in folded) for w in wanted):
+                    best = found.get(concept.iri)
+                    if best is None or len(label.text) < len(best.text):
+                        found[concept.iri] = label
+        ranked = sorted(found.items(), key=lambda item: (len(item[1].text), item[1].text))[:limit]
+        return [(self.concepts[iri], label) for iri, label in ranked]
