@@ -217,7 +217,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]], title: str =
 
     def line(row: Sequence[str]) -> str:
         return "| " + " | ".join(c.rjust(w) if numeric[i] else c.ljust(w)
-                                 for i, (c, w) in enumerate(zip(row, widths))) + " |"
+                                 for i, (c, w) in enumerate(zip(row, widths, strict=True))) + " |"
 
     rule = "+-" + "-+-".join("-" * w for w in widths) + "-+"
     out = [title] if title else []
@@ -387,7 +387,8 @@ def main() -> int:
     print()
     print(table(["data", "searches", "median ms", "p95 ms", "max ms", "index build s"], rows,
                 f"(d) latency of index.search, methods {set_name(every)}, {runs} run(s) over every query, "
-                "after one warm-up search"))
+                "after one warm-up search (index build s: index.prepare(); the first one also pays any one-time "
+                "loading)"))
     return 0
 
 

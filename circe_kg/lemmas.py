@@ -55,10 +55,42 @@ def lemma(word: str, language: str) -> str:
     return fold(_LEMMATIZER.lemmatize(word, lang=language))
 
 
+# Bulgarian Cyrillic in Latin letters (the Streamlined System of the Bulgarian transliteration law), so that a
+# name typed in Cyrillic meets its Latin spelling in the texts ("Хан Богров" -> "han bogrov").
+_ROMAN = str.maketrans({"а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z", "и": "i",
+                        "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s",
+                        "т": "t", "у": "u", "ф": "f", "х": "h", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sht",
+                        "ъ": "a", "ь": "y", "ю": "yu", "я": "ya"})
+
+
+def romanised(word: str) -> str:
+    """`word` in Latin letters where it is written in Cyrillic, folded (other scripts unchanged).
+
+    >>> romanised("Богров")
+    'bogrov'
+    """
+    return fold(word.lower().translate(_ROMAN))
+
+
 def lemmas_of(text: str, language: str) -> str:
-    """The text as its lemmas, folded, space-separated: what the index matches lemmas against."""
+    """The text as the index matches it: each word folded, followed by its lemma where that differs (a
+    lemmatiser's reading may be wrong — "hotel" read as the Slovene verb "hoteti" — so the word stays too).
+
+    >>> lemmas_of("Javna naročila", "sl")
+    'javna javen narocila narocilo'
+    """
     base = language.split("-")[0].lower() if language else "en"
-    return " ".join(lemma(w, base) for w in words(text))
+    out = []
+    for word in words(text):
+        folded, its_lemma = fold(word), lemma(word, base)
+        out.append(folded if folded == its_lemma else f"{folded} {its_lemma}")
+    return " ".join(out)
+
+
+def lemma_terms(text: str, language: str) -> tuple[str, ...]:
+    """The lemma of each word of `text`, in order: what a concept's label must be found as."""
+    base = language.split("-")[0].lower() if language else "en"
+    return tuple(lemma(word, base) for word in words(text))
 
 
 def query_lemmas(word: str, languages: tuple[str, ...] = LANGUAGES) -> frozenset[str]:

@@ -9,7 +9,8 @@ What a remote server cannot do the way the embedded store does, and what this mo
 - **All or nothing.** A write is validated before it is sent, then sent as one SPARQL Update request (DROP +
   INSERT DATA per graph). Oxigraph server runs one request as one transaction: a failure leaves the old
   graphs. Virtuoso applies the operations before a failing one and keeps them, so for it (and any server
-  not known to be transactional) the graphs' old content is read first and put back if the update fails.
+  not known to be transactional) the graphs' old content is read first, the write goes one graph per
+  request, and every graph is put back if one request fails.
   What this does not cover on such a server: a crash of the server in the middle of an update. Then
   `circe-kg restore` brings a graph back from the history. tests/test_backends.py proves both paths.
 
@@ -43,6 +44,7 @@ from .errors import (
     WriteRefused,
 )
 from .namespaces import GRAPH, PREFIXES
+from .ntriples import NTriples
 from .sandbox import GRAPH_FORMATS, SOLUTION_FORMATS, Limits, QueryReply
 from .serialization import serialize
 from .store import ChangeJournal, QueryResult, Write, listed_write, replace_graphs_update, subjects_touched
@@ -51,6 +53,7 @@ GRAPH_BASE = str(GRAPH)
 PROLOGUE = "".join(f"PREFIX {prefix}: <{iri}>\n" for prefix, iri in PREFIXES.items())
 SOLUTIONS_ACCEPT = "application/sparql-results+json"  # (Oxigraph's XML results reader trims literals)
 TRIPLES_ACCEPT = "application/n-triples"
+PART_TRIPLES = 500  # triples a request adds on a server that does not run a request as one transaction
 _VIRTUOSO_BNODE = re.compile(rb'("type": ?"bnode", ?"value": ?")nodeID://')
 
 class RemoteStore:
@@ -217,15 +220,21 @@ class RemoteStore:
             self._journal.record(self.generation, touched)
             return
         # A server that may apply part of a failed update (Virtuoso does): keep what the graphs hold now, and
-        # put it back if the update fails, so the failure still leaves the old state.
+        # put it back if the update fails, so the failure still leaves the old state. Such a server gains nothing
+        # from one request per write, and Virtuoso refuses a request whose SQL would pass 10,000 lines (a graph of
+        # 2,000 labels did): the graphs go a part at a time, and are put back the same way.
         graphs, append = write
         before = {iri: list(self.triples(iri)) or None for iri in {*graphs, *append}}
         touched = subjects_touched(before.get, write)
         try:
-            self._update(update)
+            for iri, triples in graphs.items():
+                self._replace_in_parts(iri, triples)
+            for iri, triples in append.items():
+                self._replace_in_parts(iri, triples, append=True)
         except CirceError as failure:
             try:
-                self._update(replace_graphs_update(before))
+                for iri, old in before.items():
+                    self._replace_in_parts(iri, None if old is None else NTriples.of(old))
             except CirceError:
                 raise StoreUnavailable(
                     f"the update failed part-way and the previous content could not be put back: "
@@ -234,6 +243,18 @@ class RemoteStore:
                 ) from None
             raise
         self._journal.record(self.generation, touched)
+
+    def _replace_in_parts(self, iri: str, triples: NTriples | None, append: bool = False) -> None:
+        """Graph `iri` replaced by `triples` (None: dropped), or `triples` added to it, a part of at most
+        PART_TRIPLES triples a request (every triple with a blank node in the first part, so a node stays one)."""
+        if triples is None:
+            self._update(replace_graphs_update({iri: None}))
+            return
+        parts = triples.parts(-(-len(triples) // PART_TRIPLES)) if triples else [b""]
+        first = NTriples(parts[0])
+        self._update(replace_graphs_update({}, {iri: first}) if append else replace_graphs_update({iri: first}))
+        for part in parts[1:]:
+            self._update(replace_graphs_update({}, {iri: NTriples(part)}))
 
     def close(self) -> None:
         session = getattr(self._sessions, "session", None)

@@ -22,18 +22,24 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from . import lemmas, queries
-from .lemmas import fold, lemma, lemmas_of, query_lemmas, words
+from .lemmas import fold, lemma, lemmas_of, query_lemmas, romanised, words
 from .namespaces import BASE, CIRCE
-from .search_concepts import ConceptGraph, Match
+from .search_concepts import RELATIONS, ConceptGraph, Label, Match
+from .spelling import Vocabulary
 from .store import Store
 
 MAX_QUERY = 200  # characters: a search box, not a document
 MAX_TERMS = 8  # words of a query that are searched; the page says when a query had more
 METHODS = frozenset({"words", "lemmas", "concepts"})
-TIERS = {"words": 0, "lemmas": 1, "concepts": 2}
+# How a hit matched, in order of relevance: every word; every word in some form; through a concept the query
+# names (the concept itself 2, a text naming it in another language 3, a resource filed under it 4 or under a
+# related concept 5); some of the words of a long query.
+TIERS = {"words": 0, "lemmas": 1, "concepts": 2, "some-words": 6}
 SNIPPET_WORDS = 24
+PREFIX_FROM = 6  # letters: a query lemma this long also matches longer words it begins
 BATCH = 10_000  # rows written to the index at once
 MAX_CAUGHT_UP = queries.MAX_LIST  # resources a write may change for the index to catch up rather than rebuild
 
@@ -60,14 +66,16 @@ class Hit:
     match: str = "words"  # words, lemmas or concepts: how it matched
     language: str = ""  # the language of the text that matched ("" where no text did: a tag)
     via: Via | None = None
-    order: tuple[int, int, int, int] = (0, 0, 0, 0)  # tier, illustrative, not in the reader's language, rank
+    order: tuple[int, ...] = (0,)  # not a name, tier, illustrative, (minus how often reached), other language, rank
 
 
 @dataclass
 class Results:
     query: str
     groups: dict[str, list[Hit]] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)  # limits the search met (words left out, expansions cut)
+    # What the search did that the reader should know (words left out, a word read as another): a message to
+    # translate (marked with N_) and its values.
+    notes: list[tuple[str, dict[str, str]]] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -76,6 +84,10 @@ class Results:
     def ranked(self) -> list[Hit]:
         """Every hit, best first, across the groups."""
         return sorted((hit for hits in self.groups.values() for hit in hits), key=lambda h: h.order)
+
+
+def N_(text: str) -> str:  # noqa: N802 - marks text that the web pages translate (see babel.cfg)
+    return text
 
 
 def terms_of(text: str) -> list[str]:
@@ -88,7 +100,7 @@ def _quoted(term: str) -> str:
 
 
 def marked(text: str, language: str, prefixes: frozenset[str], lemmas: frozenset[str]) -> str:
-    """`text` cut to about SNIPPET_WORDS words around its first match, with \x01 … \x02 around each word that
+    r"""`text` cut to about SNIPPET_WORDS words around its first match, with \x01 … \x02 around each word that
     starts with one of `prefixes` or has one of `lemmas` (in `language`): the page marks them.
 
     >>> marked("Javna naročila so ključna", "sl", frozenset(), frozenset({"narocilo"}))
@@ -97,7 +109,8 @@ def marked(text: str, language: str, prefixes: frozenset[str], lemmas: frozenset
     spans = [(m.start(), m.end()) for m in re.finditer(r"\w+", text)]
     base = (language or "en").split("-")[0]
     hits = [i for i, (a, b) in enumerate(spans)
-            if any(fold(text[a:b]).startswith(p) for p in prefixes) or lemma(text[a:b].lower(), base) in lemmas]
+            if any(fold(text[a:b]).startswith(p) for p in prefixes) or fold(text[a:b]) in lemmas
+            or lemma(text[a:b].lower(), base) in lemmas]
     if not spans:
         return text
     first = hits[0] if hits else 0
@@ -113,31 +126,37 @@ def marked(text: str, language: str, prefixes: frozenset[str], lemmas: frozenset
     return ("…" if start else "") + "".join(out) + tail + ("…" if end < len(spans) else "")
 
 
+class Parts(NamedTuple):
+    """What a search reads: the texts (SQLite FTS5), the concepts, the known words."""
+    db: sqlite3.Connection
+    concepts: ConceptGraph
+    vocabulary: Vocabulary
+
+
 class SearchIndex:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._lock = threading.Lock()
         self._generation: int | None = None
-        self._db: sqlite3.Connection | None = None
-        self._concepts = ConceptGraph()
+        self._parts: Parts | None = None
 
-    def _current(self) -> tuple[sqlite3.Connection, ConceptGraph]:
+    def _current(self) -> Parts:
         with self._lock:
             generation = self.store.generation
-            if self._db is None or self._generation is None:
-                self._db, self._concepts = self._build()
+            if self._parts is None or self._generation is None:
+                self._parts = self._build()
             elif generation != self._generation:
                 changed = self.store.changed_subjects(self._generation)
                 resources = sorted(s for s in changed or () if s.startswith(BASE + "id/"))
                 if (changed is None or len(resources) > MAX_CAUGHT_UP or any(s.startswith(str(CIRCE)) for s in changed)
-                        or any(s in self._concepts.concepts for s in changed)):
-                    self._db, self._concepts = self._build()
+                        or any(s in self._parts.concepts.concepts for s in changed)):
+                    self._parts = self._build()
                 elif resources:
-                    self._catch_up(self._db, resources)
+                    self._catch_up(self._parts, resources)
             self._generation = generation
-            return self._db, self._concepts
+            return self._parts
 
-    def _build(self) -> tuple[sqlite3.Connection, ConceptGraph]:
+    def _build(self) -> Parts:
         lemmas.load()
         db = sqlite3.connect(":memory:", check_same_thread=False)
         db.execute("CREATE VIRTUAL TABLE docs USING fts5(text, lemmas, resource UNINDEXED, field UNINDEXED, "
@@ -147,13 +166,16 @@ class SearchIndex:
         # Which rows of docs belong to a resource: FTS5 cannot look up an UNINDEXED column without a full scan.
         db.execute("CREATE TABLE doc_rows (doc INTEGER PRIMARY KEY, resource TEXT)")
         db.execute("CREATE INDEX doc_rows_by_resource ON doc_rows (resource)")
-        self._insert(db, queries.stream(self.store, "search-documents"))
+        vocabulary = Vocabulary()
+        self._insert(db, queries.stream(self.store, "search-documents"), vocabulary)
         concepts = ConceptGraph()
         concepts.add_labels(_as_text(queries.stream(self.store, "search-concepts"), language_of="label"))
         concepts.add_links(_as_text(queries.stream(self.store, "search-concept-links")))
-        return db, concepts
+        vocabulary.add(fold(w) for concept in concepts.concepts.values() for label in concept.labels
+                       for w in words(label.text))
+        return Parts(db, concepts, vocabulary)
 
-    def _catch_up(self, db: sqlite3.Connection, resources: list[str]) -> None:
+    def _catch_up(self, parts: Parts, resources: list[str]) -> None:
         """Index `resources` again from the store: their old rows out, their current ones in, in one transaction;
         their tags in the concept graph likewise."""
         wanted = set(resources)
@@ -161,19 +183,20 @@ class SearchIndex:
         # the rows of every resource (tests/test_backends.py): only the rows of the resources asked for are kept.
         rows = (row for row in queries.stream(self.store, "search-documents", {"resource": resources})
                 if row["resource"].value in wanted)
+        db = parts.db
         with db:
             for resource in resources:
                 db.execute("DELETE FROM docs WHERE rowid IN (SELECT doc FROM doc_rows WHERE resource = ?)", (resource,))
                 db.execute("DELETE FROM doc_rows WHERE resource = ?", (resource,))
                 db.execute("DELETE FROM resources WHERE resource = ?", (resource,))
-            self._insert(db, rows)
+            self._insert(db, rows, parts.vocabulary)
         links = [row for row in _as_text(queries.stream(self.store, "search-concept-links", {"resource": resources}))
                  if row["resource"] in wanted]
-        self._concepts.forget(resources)
-        self._concepts.add_links(row for row in links if row["relation"] == "tag")
+        parts.concepts.forget(resources)
+        parts.concepts.add_links(row for row in links if row["property"] not in RELATIONS)
 
     @staticmethod
-    def _insert(db: sqlite3.Connection, rows: Iterable[queries.Row]) -> None:
+    def _insert(db: sqlite3.Connection, rows: Iterable[queries.Row], vocabulary: Vocabulary) -> None:
         first = db.execute("SELECT COALESCE(MAX(doc), 0) + 1 FROM doc_rows").fetchone()[0]
         docs: list[tuple[int, str, str, str, str, str]] = []
         kinds: dict[str, tuple[str, str, str, bool]] = {}
@@ -184,6 +207,7 @@ class SearchIndex:
             resource, text = row["resource"].value, row["text"].value
             language = row["text"].language or ""
             docs.append((number, text, lemmas_of(text, language), resource, row["field"].value, language))
+            vocabulary.add(fold(w) for w in words(text))
             kind = row["kind"].value if "kind" in row else ""
             previous = kinds.get(resource)
             label = text if row["field"].value == "label" and language == "en" else (previous[2] if previous else "")
@@ -208,74 +232,131 @@ class SearchIndex:
     def search(self, text: str, limit: int = 100, any_word: bool = False, lang: str = "en",
                methods: frozenset[str] = METHODS) -> Results:
         """Resources that match `text` by the `methods` asked for (METHODS: words, lemmas, concepts), best first:
-        by method (words before lemmas before concepts), then sourced before illustrative, then a text in `lang`
-        (the reader's language) before others. With any_word, a text needs only one of the words."""
+        a name before a description, then by how they matched (every word, every word in some form, through a
+        concept, some of the words), then sourced before illustrative, then a text in `lang` (the reader's
+        language) before others. A word the index
+        does not know is searched as the known word one letter away, and the results say so (notes). With
+        any_word, a text needs only one of the words."""
         results = Results(text)
         query_words = words(text[:MAX_QUERY])
         if len(query_words) > MAX_TERMS:
-            results.notes.append(f"only the first {MAX_TERMS} words were searched")
+            results.notes.append((N_("only the first %(count)s words were searched"), {"count": str(MAX_TERMS)}))
             query_words = query_words[:MAX_TERMS]
         if not query_words:
             return results
-        db, concepts = self._current()
+        db, concepts, vocabulary = self._current()
+        if methods != {"words"}:
+            query_words = self._corrected(query_words, vocabulary, results)
         found: dict[str, Hit] = {}
+        reached: dict[str, int] = {}  # how many of the searched expressions reached each resource
         cap = limit * 3
-        joiner = " OR " if any_word else " AND "
-        prefixes = frozenset(fold(w) for w in query_words)
+        prefixes = frozenset(fold(w) for w in query_words) | frozenset(romanised(w) for w in query_words)
         groups = [query_lemmas(w) for w in query_words]
         every_lemma = frozenset().union(*groups)
 
-        def collect(expression: str, match: str, lemmas: frozenset[str], via: Via | None = None) -> None:
-            rows = db.execute("SELECT d.resource, d.text, d.language, r.kind, r.kind_label, r.label, r.illustrative "
-                              "FROM docs d JOIN resources r ON r.resource = d.resource WHERE docs MATCH ? "
-                              "ORDER BY rank LIMIT ?", (expression, cap)).fetchall()
-            for rank, (resource, matched, language, kind, kind_label, label, illustrative) in enumerate(rows):
-                order = (TIERS[match], int(illustrative), int((language or "en").split("-")[0] != lang), rank)
+        def collect(expression: str, match: str, lemmas: frozenset[str], via: Callable[[str], Via] | None = None,
+                    tier: int | None = None) -> None:
+            rows = db.execute("SELECT d.resource, d.text, d.language, d.field, r.kind, r.kind_label, r.label, "
+                              "r.illustrative FROM docs d JOIN resources r ON r.resource = d.resource "
+                              "WHERE docs MATCH ? ORDER BY rank LIMIT ?", (expression, cap)).fetchall()
+            for rank, (resource, matched, language, field_name, kind, kind_label, label, illustrative) in \
+                    enumerate(rows):
+                reached[resource] = reached.get(resource, 0) + 1
+                # A name before a description, then by how it matched, then sourced first, then the reader's
+                # language, then the index's own ranking.
+                order = (int(field_name != "label"), TIERS[match] if tier is None else tier, int(illustrative),
+                         int((language or "en").split("-")[0] != lang), rank)
                 hit = found.get(resource)
                 if hit is None or order < hit.order:
-                    snippet = marked(matched, language, prefixes if match == "words" else frozenset(), lemmas)
+                    starts = prefixes if match == "words" else frozenset(x for x in lemmas if len(x) >= PREFIX_FROM)
+                    snippet = marked(matched, language, starts, lemmas)
                     found[resource] = Hit(resource, kind, kind_label or "other", label or matched, snippet,
-                                          bool(illustrative), match, language, via, order)
+                                          bool(illustrative), match, language, via(language) if via else None, order)
+
+        def word_terms(word: str) -> str:
+            forms = {word, romanised(word)}
+            return "(" + " OR ".join('"' + f.replace('"', '""') + '"*' for f in sorted(forms) if f) + ")"
+
+        def lemma_terms(group: frozenset[str]) -> str:
+            # A long lemma also as a prefix: the lemmatiser may leave an inflected form as it is ("razprseni").
+            return "lemmas : (" + " OR ".join(_quoted(x) + ("*" if len(x) >= PREFIX_FROM else "")
+                                              for x in sorted(group)) + ")"
 
         if "words" in methods:
-            collect("text : (" + joiner.join('"' + w.replace('"', '""') + '"*' for w in query_words) + ")",
-                    "words", frozenset())
+            joiner = " OR " if any_word else " AND "
+            collect("text : (" + joiner.join(word_terms(w) for w in query_words) + ")", "words", frozenset())
         if "lemmas" in methods:
-            collect(joiner.join("lemmas : (" + " OR ".join(_quoted(x) for x in sorted(g)) + ")" for g in groups),
-                    "lemmas", every_lemma)
+            collect((" OR " if any_word else " AND ").join(lemma_terms(g) for g in groups), "lemmas", every_lemma)
         if "concepts" in methods:
-            for named in concepts.named_in(text[:MAX_QUERY]):
+            for named in concepts.named_in(" ".join(query_words), lang):
                 self._through_concept(db, concepts, named, lang, found, collect)
+        # A long question rarely has all its words in one text: then the texts with most of them, ranked below.
+        content = [g for w, g in zip(query_words, groups, strict=True) if len(w) > 3]
+        if len(query_words) >= 3 and len(content) >= 2 and len(found) < limit and "lemmas" in methods:
+            collect(" OR ".join(lemma_terms(g) for g in content), "some-words", every_lemma)
+        # Between resources reached the same way, the one more of the query's expressions reached comes first
+        # (a text naming a concept in three of its names before one naming it once).
+        for hit in found.values():
+            hit.order = (*hit.order[:3], -reached.get(hit.resource, 0), *hit.order[3:])
         hits = sorted(found.values(), key=lambda h: h.order)[:limit]
         for hit in hits:
             results.groups.setdefault(hit.kind_label, []).append(hit)
         return results
 
     @staticmethod
+    def _corrected(query_words: list[str], vocabulary: Vocabulary, results: Results) -> list[str]:
+        """The query's words, each unknown one replaced by the known word one letter away (noted in results)."""
+        out = []
+        for word in query_words:
+            folded = fold(word)
+            known = folded in vocabulary or romanised(word) in vocabulary or \
+                any(lemma in vocabulary for lemma in query_lemmas(word))
+            correction = None if known else vocabulary.correct(folded)
+            if correction:
+                results.notes.append((N_("“%(typed)s” was searched as “%(known)s”"),
+                                      {"typed": word, "known": correction}))
+                out.append(correction)
+            else:
+                out.append(word)
+        return out
+
+    @staticmethod
     def _through_concept(db: sqlite3.Connection, concepts: ConceptGraph, named: Match, lang: str, found: dict[str, Hit],
-                         collect: Callable[[str, str, frozenset[str], Via | None], None]) -> None:
-        """The resources a named concept reaches: those tagged with it (or a related concept), and those whose texts
-        use its labels in the other languages."""
+                         collect: Callable[..., None]) -> None:
+        """The resources a named concept reaches: the concept itself where it is a resource of the graph, the texts
+        that use its names in the other languages, then the resources filed under it (or a related concept)."""
         shown = named.concept.label_in(lang) or named.label
+        tier = TIERS["concepts"]
         tagged = concepts.resources_about(named.related)
-        ordered = sorted(tagged)
-        for start in range(0, len(ordered), 500):
-            chunk = ordered[start:start + 500]
-            rows = db.execute("SELECT resource, kind, kind_label, label, illustrative FROM resources "
-                              f"WHERE resource IN ({','.join('?' * len(chunk))})", chunk).fetchall()
-            for resource, kind, kind_label, label, illustrative in rows:
-                order = (TIERS["concepts"], int(illustrative), 0, 0)
-                if resource not in found or order < found[resource].order:
-                    filed = concepts.concepts.get(tagged[resource])
-                    name = (filed.label_in(lang) if filed else None) or shown
-                    via = Via(tagged[resource], filed.kind if filed else named.concept.kind, name.text,
-                              named.label.text, named.label.language, tagged=True)
-                    found[resource] = Hit(resource, kind, kind_label or "other", label, label, bool(illustrative),
-                                          "concepts", "", via, order)
-        for bridge in named.bridges:
-            collect(f"lemmas : {_quoted(bridge.phrase)}", "concepts", bridge.lemmas,
-                    Via(named.concept.iri, named.concept.kind, shown.text, bridge.text, bridge.language,
-                        tagged=False))
+        own = {named.concept.iri} | concepts.matches.get(named.concept.iri, set())
+        itself = db.execute("SELECT resource, kind, kind_label, label, illustrative FROM resources "
+                            f"WHERE resource IN ({','.join('?' * len(own))})", sorted(own)).fetchall()
+        ordered = sorted(tagged, key=lambda r: (tagged[r] not in own, r))
+        rows = itself + [row for start in range(0, len(ordered), 500) for row in db.execute(
+            "SELECT resource, kind, kind_label, label, illustrative FROM resources "
+            f"WHERE resource IN ({','.join('?' * len(ordered[start:start + 500]))})", ordered[start:start + 500])]
+        position = {resource: n for n, resource in enumerate(ordered)}
+        for resource, kind, kind_label, label, illustrative in rows:
+            if resource in own:
+                filed, sub = concepts.concepts.get(resource, named.concept), 0
+            else:
+                filed, sub = concepts.concepts.get(tagged[resource]), 2 if tagged[resource] in own else 3
+            name = (filed.label_in(lang) if filed else None) or shown
+            via = Via(filed.iri if filed else named.concept.iri, filed.kind if filed else named.concept.kind,
+                      name.text, named.label.text, named.label.language, tagged=True)
+            order = (int(sub > 0), tier + sub, int(illustrative), 0, position.get(resource, 0))
+            if resource not in found or order < found[resource].order:
+                found[resource] = Hit(resource, kind, kind_label or "other", label, label, bool(illustrative),
+                                      "concepts", "", via, order)
+        for alike in named.bridges:
+            near = " ".join(_quoted(term) for term in alike[0].terms)
+
+            def via(language: str, alike: list[Label] = alike) -> Via:
+                # Of the names spelt alike, the one in the language of the text that uses it.
+                name = next((b for b in alike if b.language == (language or "en").split("-")[0]), alike[0])
+                return Via(named.concept.iri, named.concept.kind, shown.text, name.text, name.language, tagged=False)
+
+            collect(f"lemmas : NEAR({near}, {2 * len(alike[0].terms)})", "concepts", alike[0].lemmas, via, tier + 1)
 
     def suggestions(self, limit: int = 8) -> list[str]:
         """Labels worth trying when a search finds nothing: the kinds of things the graph holds."""

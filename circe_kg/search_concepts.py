@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from os.path import commonprefix
 
-from .lemmas import LANGUAGES, fold, lemmas_of, query_lemmas, words
+from .lemmas import LANGUAGES, fold, lemma_terms, query_lemmas, words
 
 ID = "https://w3id.org/circe-kg/id/"
 
@@ -29,7 +30,9 @@ SCHEME_KINDS = {ID + "scheme/circe-topics": N_("topic"), ID + "scheme/circe-sect
                 ID + "scheme/emf-barrier-types": N_("barrier category"),
                 ID + "scheme/resolve": N_("circular strategy"), ID + "scheme/r-ladder": N_("circular strategy"),
                 "http://data.europa.eu/nuts/scheme/2016": N_("region")}
-MAX_BRIDGES = 40  # labels of other languages searched for one query: a bound on the work a query may cause
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+RELATIONS = {SKOS + "closeMatch": "match", SKOS + "exactMatch": "match", SKOS + "broader": "broader"}
+MAX_BRIDGES = 80  # labels of other languages searched for one query: a bound on the work a query may cause
 MAX_CONCEPTS = 12  # concepts one query may go through
 
 
@@ -37,7 +40,7 @@ MAX_CONCEPTS = 12  # concepts one query may go through
 class Label:
     text: str
     language: str
-    phrase: str  # its folded lemmas in order, as the index holds texts
+    terms: tuple[str, ...]  # the folded lemma of each of its words, in order
     lemmas: frozenset[str]
 
 
@@ -67,7 +70,7 @@ class Match:
     concept: Concept
     label: Label  # the label the query matched
     related: set[str]  # the concept, the concepts it matches, and every narrower one
-    bridges: list[Label]  # its labels (and its matches') in the other languages
+    bridges: list[list[Label]]  # its labels (and its matches'), those spelt alike together (Textile en, fr)
 
 
 class ConceptGraph:
@@ -86,14 +89,17 @@ class ConceptGraph:
             concept = self.concepts.setdefault(row["concept"], Concept(row["concept"], row["scheme"],
                                                                        row.get("schemeLabel", "")))
             language = row.get("labelLanguage", "") or "en"
-            phrase = lemmas_of(row["label"], language)
-            if phrase and all(label.text != row["label"] or label.language != language for label in concept.labels):
-                concept.labels.append(Label(row["label"], language, phrase, frozenset(phrase.split())))
+            terms = lemma_terms(row["label"], language)
+            if terms and all(label.text != row["label"] or label.language != language for label in concept.labels):
+                concept.labels.append(Label(row["label"], language, terms, frozenset(terms)))
 
     def add_links(self, rows: Iterable[dict[str, str]]) -> None:
-        """Rows of queries/search-concept-links.rq as text: resource, relation (match, broader, tag), object."""
+        """Rows of queries/search-concept-links.rq as text: resource, property, object. A close or exact match
+        links two concepts both ways, skos:broader a concept to a broader one, any other property tags a
+        resource with a concept."""
         for row in rows:
-            subject, relation, target = row["resource"], row["relation"], row["object"]
+            subject, target = row["resource"], row["object"]
+            relation = RELATIONS.get(row["property"], "tag")
             if relation == "match":
                 self.matches[subject].add(target)
                 self.matches[target].add(subject)
@@ -143,28 +149,40 @@ class ConceptGraph:
         """Each resource tagged with one of the `related` concepts, and the concept it is tagged with."""
         return {resource: concept for concept in sorted(related) for resource in self.tagged.get(concept, ())}
 
-    def named_in(self, query: str) -> list[Match]:
+    def named_in(self, query: str, lang: str = "en") -> list[Match]:
         """The concepts whose label the query contains, in any language (every word of the label, as a lemma),
-        longest labels first; at most MAX_CONCEPTS."""
+        longest labels first; at most MAX_CONCEPTS. Of a concept's labels that the query contains, the one it
+        names is the longest, spelt exactly rather than nearly, in the reader's language (`lang`) if a tie."""
         query_words = [query_lemmas(w) for w in words(query)]
         if not query_words:
             return []
         vocabulary = frozenset().union(*query_words)
-        found: dict[str, tuple[Label, int]] = {}
+        found: dict[str, tuple[Label, tuple[int, int, int, str]]] = {}
         for concept in self.concepts.values():
             for label in concept.labels:
-                if label.lemmas <= vocabulary:
+                missing = label.lemmas - vocabulary
+                # Every word of the label in the query, as a lemma; a word the lemmatiser read otherwise ("zamówień"
+                # as the verb "zamówić") may be near a query word instead, once another word of the label is exact
+                # or the label is one long word.
+                if not missing or (
+                        (len(missing) < len(label.lemmas) or len(next(iter(missing))) >= 6)
+                        and all(any(_near(word, form) for form in vocabulary) for word in missing)):
+                    key = (-len(label.lemmas), len(missing), int(label.language != lang), label.text)
                     best = found.get(concept.iri)
-                    if best is None or len(label.lemmas) > len(best[0].lemmas):
-                        found[concept.iri] = (label, len(label.lemmas))
-        ranked = sorted(found.items(), key=lambda item: (-item[1][1], item[0]))[:MAX_CONCEPTS]
+                    if best is None or key < best[1]:
+                        found[concept.iri] = (label, key)
+        ranked = sorted(found.items(), key=lambda item: (item[1][1][:2], item[0]))[:MAX_CONCEPTS]
         matches = []
         for iri, (label, _) in ranked:
             concept = self.concepts[iri]
             bridges = [other for iri2 in {iri} | self.matches.get(iri, set()) if iri2 in self.concepts
                        for other in self.concepts[iri2].labels
                        if other.language in LANGUAGES and other.lemmas != label.lemmas]
-            unique = list({b.phrase: b for b in bridges}.values())[:MAX_BRIDGES]
+            alike: dict[tuple[str, ...], list[Label]] = {}
+            # English first (most texts are in English), then shorter names (a text uses a short one more often).
+            for bridge in sorted(bridges, key=lambda b: (b.language != "en", len(b.terms), b.text)):
+                alike.setdefault(bridge.terms, []).append(bridge)
+            unique = list(alike.values())[:MAX_BRIDGES]
             matches.append(Match(concept, label, self.related(iri), unique))
         return matches
 
@@ -184,3 +202,14 @@ class ConceptGraph:
                         found[concept.iri] = label
         ranked = sorted(found.items(), key=lambda item: (len(item[1].text), item[1].text))[:limit]
         return [(self.concepts[iri], label) for iri, label in ranked]
+
+
+def _near(a: str, b: str) -> bool:
+    """Two folded words that share a long beginning and differ only in an ending of a few letters ("zamowienie",
+    "zamowien"; "odpadek", "odpaden"): the same word in another form, as far as a search is concerned.
+
+    >>> _near("zamowienie", "zamowien"), _near("public", "publication")
+    (True, False)
+    """
+    common = len(commonprefix((a, b)))
+    return common >= 5 and common >= min(len(a), len(b)) - 2 and abs(len(a) - len(b)) <= 3
