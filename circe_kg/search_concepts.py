@@ -117,22 +117,12 @@ class ConceptGraph:
                 self.tagged[concept].discard(resource)
 
     def _below(self, concepts: set[str]) -> set[str]:
-        found, todo = set(concepts), list(concepts)
-        while todo:
-            for child in self.narrower.get(todo.pop(), ()):
-                if child not in found:
-                    found.add(child)
-                    todo.append(child)
-        return found
+        """`concepts` and every concept narrower than one of them."""
+        return set(concepts) | _reachable(concepts, self.narrower)
 
     def _above(self, concept: str) -> set[str]:
-        found, todo = set(), [concept]
-        while todo:
-            for parent in self.broader.get(todo.pop(), ()):
-                if parent not in found:
-                    found.add(parent)
-                    todo.append(parent)
-        return found
+        """Every concept broader than `concept`."""
+        return _reachable({concept}, self.broader)
 
     def related(self, concept: str) -> set[str]:
         """The concept, the concepts it (or a broader one) matches, and every concept narrower than those: what a
@@ -202,6 +192,18 @@ class ConceptGraph:
                         found[concept.iri] = label
         ranked = sorted(found.items(), key=lambda item: (len(item[1].text), item[1].text))[:limit]
         return [(self.concepts[iri], label) for iri, label in ranked]
+
+
+def _reachable(start: set[str], edges: dict[str, set[str]]) -> set[str]:
+    """The nodes reached from `start` by one or more `edges` (start itself only if a cycle leads back)."""
+    found: set[str] = set()
+    todo = list(start)
+    while todo:
+        for following in edges.get(todo.pop(), ()):
+            if following not in found:
+                found.add(following)
+                todo.append(following)
+    return found
 
 
 def _near(a: str, b: str) -> bool:
