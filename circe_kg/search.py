@@ -92,7 +92,7 @@ def N_(text: str) -> str:  # noqa: N802 - marks text that the web pages translat
 
 def terms_of(text: str) -> list[str]:
     """The words of a search, as FTS5 quoted prefix terms ("word"*), so no FTS syntax gets through."""
-    return ['"' + w.replace('"', '""') + '"*' for w in words(text[:MAX_QUERY])[:MAX_TERMS]]
+    return ['"' + w.replace('"', '""') + '"*' for w in re.findall(r"\w+", text[:MAX_QUERY])[:MAX_TERMS]]
 
 
 def _quoted(term: str) -> str:

@@ -68,7 +68,7 @@ CSV = "text/csv"
 
 
 def test_a_big_answer_streams_and_equals_the_whole_one(loaded_disk_store):
-    whole = QuerySandbox(loaded_disk_store, Limits(workers=1))
+    whole = QuerySandbox(loaded_disk_store, Limits(workers=1, stream_after_bytes=256 * 1024 * 1024))
     streamed = QuerySandbox(loaded_disk_store, Limits(workers=1, stream_after_bytes=4096))
     try:
         kept = whole.run(ALL, CSV, None)

@@ -32,6 +32,7 @@ NOT_ABOUT_DATA = {
     "addresses-links": "counts only",
     "known-gaps": "what the sources do not say: the editors' record, not generated",
     "editorial-facts": "the editors' classifications: synthetic data is illustrative, never classified",
+    "search-concepts": "the concepts of the shipped vocabularies: synthetic data adds none",
     "void-statistics": "counts only",
     "sourced-vs-illustrative": "counts only",
     "partners-by-sector": "lists sourced partnerships only: it filters illustrative ones out",
