@@ -60,7 +60,8 @@ class Item:
     dimensions: dict[str, dict[str, str]] = field(default_factory=dict)  # dimension -> value -> label
 
 
-def _items(rows: list[Mapping[str, str]]) -> dict[str, Item]:
+def items_of(rows: list[Mapping[str, str]]) -> dict[str, Item]:
+    """The list's items, one per resource, each with its values per dimension ("none" where it has none)."""
     items: dict[str, Item] = {}
     for row in rows:
         item = items.setdefault(row["resource"], Item(row["resource"], row.get("label", row["resource"]),
@@ -107,7 +108,7 @@ def page_of(items: list[Item], page: str | None, size: int = 50) -> tuple[list[I
 def facet(rows: list[Mapping[str, str]], chosen: Mapping[str, list[str]]) -> tuple[list[Item], list[Facet]]:
     """The items that have every chosen value (sourced ones first), and each dimension's values with their counts.
     A value that the list does not have is a BadParameter (400), not an empty page."""
-    items = _items(rows)
+    items = items_of(rows)
     known: dict[str, dict[str, str]] = {}
     for item in items.values():
         for name, values in item.dimensions.items():

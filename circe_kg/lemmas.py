@@ -79,7 +79,7 @@ def lemmas_of(text: str, language: str) -> str:
     >>> lemmas_of("Javna naročila", "sl")
     'javna javen narocila narocilo'
     """
-    base = language.split("-")[0].lower() if language else "en"
+    base = _base(language)
     out = []
     for word in words(text):
         folded, its_lemma = fold(word), lemma(word, base)
@@ -89,8 +89,12 @@ def lemmas_of(text: str, language: str) -> str:
 
 def lemma_terms(text: str, language: str) -> tuple[str, ...]:
     """The lemma of each word of `text`, in order: what a concept's label must be found as."""
-    base = language.split("-")[0].lower() if language else "en"
-    return tuple(lemma(word, base) for word in words(text))
+    return tuple(lemma(word, _base(language)) for word in words(text))
+
+
+def _base(language: str) -> str:
+    """The primary language of a tag ("sl-SI" -> "sl"); English for a text with no tag."""
+    return language.split("-")[0].lower() if language else "en"
 
 
 def query_lemmas(word: str, languages: tuple[str, ...] = LANGUAGES) -> frozenset[str]:

@@ -211,19 +211,18 @@ class RemoteStore:
         self._write(({iri: None for iri in graph_iris}, {}))  # None: drop the graph
 
     def _write(self, write: Write) -> None:
-        update = replace_graphs_update(*write)
-        if not update:
+        graphs, append = write
+        if not graphs and not any(append.values()):
             return
         if self.atomic_updates:
             touched = subjects_touched(self.triples, write)
-            self._update(update)
+            self._update(replace_graphs_update(graphs, append))
             self._journal.record(self.generation, touched)
             return
         # A server that may apply part of a failed update (Virtuoso does): keep what the graphs hold now, and
         # put it back if the update fails, so the failure still leaves the old state. Such a server gains nothing
         # from one request per write, and Virtuoso refuses a request whose SQL would pass 10,000 lines (a graph of
         # 2,000 labels did): the graphs go a part at a time, and are put back the same way.
-        graphs, append = write
         before = {iri: list(self.triples(iri)) or None for iri in {*graphs, *append}}
         touched = subjects_touched(before.get, write)
         try:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from . import lemmas, queries
+from .facets import N_
 from .lemmas import fold, lemma, lemmas_of, query_lemmas, romanised, words
 from .namespaces import BASE, CIRCE
 from .search_concepts import RELATIONS, ConceptGraph, Label, Match
@@ -39,6 +40,7 @@ METHODS = frozenset({"words", "lemmas", "concepts"})
 # related concept 5); some of the words of a long query.
 TIERS = {"words": 0, "lemmas": 1, "concepts": 2, "some-words": 6}
 SNIPPET_WORDS = 24
+MAX_TAGGED = 2000  # resources filed under one named concept that a query ranks (the page says when there are more)
 PREFIX_FROM = 6  # letters: a query lemma this long also matches longer words it begins
 BATCH = 10_000  # rows written to the index at once
 MAX_CAUGHT_UP = queries.MAX_LIST  # resources a write may change for the index to catch up rather than rebuild
@@ -84,10 +86,6 @@ class Results:
     def ranked(self) -> list[Hit]:
         """Every hit, best first, across the groups."""
         return sorted((hit for hits in self.groups.values() for hit in hits), key=lambda h: h.order)
-
-
-def N_(text: str) -> str:  # noqa: N802 - marks text that the web pages translate (see babel.cfg)
-    return text
 
 
 def terms_of(text: str) -> list[str]:
@@ -249,6 +247,7 @@ class SearchIndex:
             query_words = self._corrected(query_words, vocabulary, results)
         found: dict[str, Hit] = {}
         reached: dict[str, int] = {}  # how many of the searched expressions reached each resource
+        unmarked: dict[str, tuple[str, str, frozenset[str], frozenset[str]]] = {}  # a text hit's snippet, to mark
         cap = limit * 3
         prefixes = frozenset(fold(w) for w in query_words) | frozenset(romanised(w) for w in query_words)
         groups = [query_lemmas(w) for w in query_words]
@@ -268,9 +267,10 @@ class SearchIndex:
                          int((language or "en").split("-")[0] != lang), rank)
                 hit = found.get(resource)
                 if hit is None or order < hit.order:
+                    # The snippet is marked once the hits are ranked, for those shown only (below).
                     starts = prefixes if match == "words" else frozenset(x for x in lemmas if len(x) >= PREFIX_FROM)
-                    snippet = marked(matched, language, starts, lemmas)
-                    found[resource] = Hit(resource, kind, kind_label or "other", label or matched, snippet,
+                    unmarked[resource] = (matched, language, starts, lemmas)
+                    found[resource] = Hit(resource, kind, kind_label or "other", label or matched, matched,
                                           bool(illustrative), match, language, via(language) if via else None, order)
 
         def word_terms(word: str) -> str:
@@ -289,7 +289,7 @@ class SearchIndex:
             collect((" OR " if any_word else " AND ").join(lemma_terms(g) for g in groups), "lemmas", every_lemma)
         if "concepts" in methods:
             for named in concepts.named_in(" ".join(query_words), lang):
-                self._through_concept(db, concepts, named, lang, found, collect)
+                self._through_concept(db, concepts, named, lang, found, collect, unmarked, results.notes)
         # A long question rarely has all its words in one text: then the texts with most of them, ranked below.
         content = [g for w, g in zip(query_words, groups, strict=True) if len(w) > 3]
         if len(query_words) >= 3 and len(content) >= 2 and len(found) < limit and "lemmas" in methods:
@@ -300,6 +300,8 @@ class SearchIndex:
             hit.order = (*hit.order[:3], -reached.get(hit.resource, 0), *hit.order[3:])
         hits = sorted(found.values(), key=lambda h: h.order)[:limit]
         for hit in hits:
+            if hit.resource in unmarked:
+                hit.snippet = marked(*unmarked[hit.resource])
             results.groups.setdefault(hit.kind_label, []).append(hit)
         return results
 
@@ -322,9 +324,12 @@ class SearchIndex:
 
     @staticmethod
     def _through_concept(db: sqlite3.Connection, concepts: ConceptGraph, named: Match, lang: str, found: dict[str, Hit],
-                         collect: Callable[..., None]) -> None:
+                         collect: Callable[..., None], unmarked: dict[str, tuple[str, str, frozenset[str],
+                                                                             frozenset[str]]],
+                         notes: list[tuple[str, dict[str, str]]]) -> None:
         """The resources a named concept reaches: the concept itself where it is a resource of the graph, the texts
-        that use its names in the other languages, then the resources filed under it (or a related concept)."""
+        that use its names in the other languages, then the resources filed under it (or a related concept) — at
+        most MAX_TAGGED of those, said in `notes` when there are more."""
         shown = named.concept.label_in(lang) or named.label
         tier = TIERS["concepts"]
         tagged = concepts.resources_about(named.related)
@@ -332,6 +337,10 @@ class SearchIndex:
         itself = db.execute("SELECT resource, kind, kind_label, label, illustrative FROM resources "
                             f"WHERE resource IN ({','.join('?' * len(own))})", sorted(own)).fetchall()
         ordered = sorted(tagged, key=lambda r: (tagged[r] not in own, r))
+        if len(ordered) > MAX_TAGGED:
+            notes.append((N_("only %(count)s of the %(total)s records filed under “%(concept)s” were ranked"),
+                          {"count": str(MAX_TAGGED), "total": str(len(ordered)), "concept": shown.text}))
+            ordered = ordered[:MAX_TAGGED]
         rows = itself + [row for start in range(0, len(ordered), 500) for row in db.execute(
             "SELECT resource, kind, kind_label, label, illustrative FROM resources "
             f"WHERE resource IN ({','.join('?' * len(ordered[start:start + 500]))})", ordered[start:start + 500])]
@@ -346,6 +355,7 @@ class SearchIndex:
                       name.text, named.label.text, named.label.language, tagged=True)
             order = (int(sub > 0), tier + sub, int(illustrative), 0, position.get(resource, 0))
             if resource not in found or order < found[resource].order:
+                unmarked.pop(resource, None)
                 found[resource] = Hit(resource, kind, kind_label or "other", label, label, bool(illustrative),
                                       "concepts", "", via, order)
         for alike in named.bridges:

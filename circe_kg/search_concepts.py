@@ -14,13 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from os.path import commonprefix
 
+from .facets import N_
 from .lemmas import LANGUAGES, fold, lemma_terms, query_lemmas, words
 
 ID = "https://w3id.org/circe-kg/id/"
-
-
-def N_(text: str) -> str:  # noqa: N802 - marks text that the web pages translate (see babel.cfg)
-    return text
 
 
 # What a concept is, in a word the explanation of a hit can use ("via the sector …"), by its scheme.

@@ -92,7 +92,7 @@ def search() -> str:
     if len(text) > MAX_QUERY:
         raise BadParameter(f"a search may be at most {MAX_QUERY} characters, this one has {len(text)}",
                            "use a few distinctive words")
-    exact = _checkbox("exact")  # "my words only": no lemmas, no concepts
+    exact = _checkbox("exact", "your words only")  # no lemmas, no concepts
     reader = g.get("lang", "en")
     methods = frozenset({"words"}) if exact else METHODS
     results = index().search(text, lang=reader, methods=methods) if text.strip() else None
@@ -115,13 +115,6 @@ def suggest() -> Response:
     response = jsonify(query=text, suggestions=found)
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _checkbox(name: str) -> bool:
-    raw = request.args.get(name, "")
-    if raw not in ("", "0", "1", "on"):
-        raise BadParameter(f"{name} is a checkbox: 1 or on to tick it, not {raw[:20]!r}", f"use ?{name}=1")
-    return raw in ("1", "on")
 
 
 def _language_name(reader: str) -> Callable[[str], str]:
@@ -154,11 +147,16 @@ def _iri_argument(name: str) -> str | None:
 
 def _sourced_only() -> bool:
     """The sourced-only switch (?sourced=1): answers that rest on illustrative examples are left out."""
-    raw = request.args.get("sourced", "")
-    if raw not in ("", "0", "1"):
-        raise BadParameter(f"sourced must be 1 (sourced answers only) or 0, not {raw[:20]!r}",
-                           "use ?sourced=1 for sourced answers only, or leave it out")
-    return raw == "1"
+    return _checkbox("sourced", "sourced answers only")
+
+
+def _checkbox(name: str, meaning: str) -> bool:
+    """A switch in the URL: ?name=1 (or on, as a ticked HTML checkbox sends it) ticks it; 0 or nothing does not."""
+    raw = request.args.get(name, "")
+    if raw not in ("", "0", "1", "on"):
+        raise BadParameter(f"{name} is a checkbox: {name} must be 1 ({meaning}) or 0, not {raw[:20]!r}",
+                           f"use ?{name}=1 for {meaning}, or leave it out")
+    return raw in ("1", "on")
 
 
 def _truth_split(rows: list[T], illustrative: Callable[[T], bool]) -> tuple[list[T], dict[str, Any]]:
