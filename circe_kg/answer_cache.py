@@ -37,8 +37,9 @@ def _key(name: str, values: Mapping[str, str | Sequence[str]] | None) -> Key:
 
 
 class AnswerCache:
-    def __init__(self, store: Store, max_rows: int = 2_000_000, max_age_s: float | None = None,
-                 warm: bool = False) -> None:
+    def __init__(
+        self, store: Store, max_rows: int = 2_000_000, max_age_s: float | None = None, warm: bool = False
+    ) -> None:
         self.store, self.max_rows, self.max_age_s, self.warm = store, max_rows, max_age_s, warm
         self._kept: OrderedDict[Hashable, tuple[float, int, Any]] = OrderedDict()  # key -> (when, rows, value)
         self._rows = 0
@@ -61,8 +62,9 @@ class AnswerCache:
             self._kept.clear()
             self._rows, self._generation = 0, generation
             if self.warm and asked:
-                self.warmer = threading.Thread(target=self._warm, args=(generation, asked), daemon=True,
-                                               name="circe-kg-warm-answers")
+                self.warmer = threading.Thread(
+                    target=self._warm, args=(generation, asked), daemon=True, name="circe-kg-warm-answers"
+                )
                 self.warmer.start()
         return generation
 
@@ -78,8 +80,11 @@ class AnswerCache:
     def run(self, name: str, values: Mapping[str, str | Sequence[str]] | None = None) -> queries.Answer:
         """The answer of queries/{name}.rq with `values` bound: from memory if this version of the data has
         already been asked it, else from the store."""
-        return self.derived(("query", _key(name, values)), lambda: queries.run(self.store, name, values),
-                            lambda answer: len(answer.rows) + len(answer.triples or []))
+        return self.derived(
+            ("query", _key(name, values)),
+            lambda: queries.run(self.store, name, values),
+            lambda answer: len(answer.rows) + len(answer.triples or []),
+        )
 
     def derived(self, key: Hashable, compute: Callable[[], T], rows: Callable[[T], int]) -> T:
         """`compute()`, kept under `key` for this version of the data like an answer (a page's facet counts

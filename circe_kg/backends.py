@@ -22,18 +22,26 @@ def configured_endpoint(endpoint: str | None = None) -> str | None:
     return endpoint or os.environ.get("CIRCE_KG_ENDPOINT") or None
 
 
-def open_store(store_path: Path | None = None, endpoint: str | None = None,
-               update_endpoint: str | None = None, federate: str | None = None) -> Store:
+def open_store(
+    store_path: Path | None = None,
+    endpoint: str | None = None,
+    update_endpoint: str | None = None,
+    federate: str | None = None,
+) -> Store:
     federate = federate or os.environ.get("CIRCE_KG_FEDERATE") or None
     if federate:
-        return FederatedStore.connect([url.strip() for url in federate.split(",") if url.strip()],
-                                      float(os.environ.get("CIRCE_KG_ENDPOINT_TIMEOUT_S", "30")))
+        return FederatedStore.connect(
+            [url.strip() for url in federate.split(",") if url.strip()],
+            float(os.environ.get("CIRCE_KG_ENDPOINT_TIMEOUT_S", "30")),
+        )
     endpoint = configured_endpoint(endpoint)
     if endpoint is None:
         return EmbeddedStore(store_path or default_store_path())
     return RemoteStore(
-        endpoint, update_endpoint or os.environ.get("CIRCE_KG_UPDATE_ENDPOINT") or None,
+        endpoint,
+        update_endpoint or os.environ.get("CIRCE_KG_UPDATE_ENDPOINT") or None,
         user=os.environ.get("CIRCE_KG_ENDPOINT_USER") or None,
         password=os.environ.get("CIRCE_KG_ENDPOINT_PASSWORD") or None,
         timeout_s=float(os.environ.get("CIRCE_KG_ENDPOINT_TIMEOUT_S", "60")),
-        local_folder=local_folder_for(endpoint, Path(os.environ.get("CIRCE_KG_VAR", PROJECT_ROOT / "var"))))
+        local_folder=local_folder_for(endpoint, Path(os.environ.get("CIRCE_KG_VAR", PROJECT_ROOT / "var"))),
+    )

@@ -20,7 +20,8 @@ Term = ox.NamedNode | ox.Literal
 # Just enough of SPARQL's lexical structure to find the outermost WHERE group, or a keyword, without being fooled
 # by braces or words inside comments, strings and IRIs — as Oxigraph's lexer reads them: a comment ends at \n
 # *or* \r, a short string cannot hold either, an IRI no character up to the space.
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
     (?P<comment>\#[^\r\n]*)
   | (?P<long_string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*''')
   | (?P<string>"(?:[^"\\\r\n]|\\.)*"|'(?:[^'\\\r\n]|\\.)*')
@@ -28,7 +29,9 @@ _TOKEN = re.compile(r"""
   | (?P<open>\{) | (?P<close>\})
   | (?P<word>[A-Za-z_][\w-]*)
   | (?P<other>.)
-""", re.VERBOSE | re.DOTALL)
+""",
+    re.VERBOSE | re.DOTALL,
+)
 
 # Oxigraph performs SERVICE calls (and an update's LOAD) itself, over HTTP: a stranger's query could make the
 # server send requests into its own network (127.0.0.1, the cloud metadata address…), and LOAD would put the
@@ -43,7 +46,7 @@ def remote_call_in(sparql: str, keywords: tuple[str, ...] = ("SERVICE",)) -> str
     for token in _TOKEN.finditer(sparql):
         if token.lastgroup == "word" and token.group().upper() in keywords:
             start, end = token.span()
-            if (start == 0 or sparql[start - 1] not in "?$:") and sparql[end:end + 1] != ":":
+            if (start == 0 or sparql[start - 1] not in "?$:") and sparql[end : end + 1] != ":":
                 return token.group().upper()
     return None
 
@@ -82,8 +85,9 @@ def _outermost_where_group(sparql: str) -> int:
             previous_word = ""
         elif kind in ("long_string", "string", "iri", "other") and not token.group().isspace():
             previous_word = ""
-    raise UsageError("cannot bind parameters: the query has no WHERE group",
-                     "write the query with an explicit WHERE { … }")
+    raise UsageError(
+        "cannot bind parameters: the query has no WHERE group", "write the query with an explicit WHERE { … }"
+    )
 
 
 def with_values(sparql: str, substitutions: Mapping[str, Term | Sequence[Term]] | None) -> str:

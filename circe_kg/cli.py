@@ -36,15 +36,24 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 DUMP_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "nquads": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG, "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML,
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
 }
-RESULT_FORMATS = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
-                  "json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML}
+RESULT_FORMATS = {
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+}
 
 
 def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Print a CirceError as a message (never a traceback) and exit with its code."""
+
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -52,16 +61,24 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except CirceError as error:
             click.echo("error: " + error.to_text(), err=True)
             sys.exit(error.exit_code)
+
     return wrapper
 
 
 def _progress() -> tuple[Progress, Callable[[str, int, int], None]]:
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                        TimeElapsedColumn(), console=err, transient=True)
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
     task = progress.add_task("loading", total=None)
 
     def update(what: str, done: int, total: int) -> None:
         progress.update(task, description=what, completed=done, total=total)
+
     return progress, update
 
 
@@ -72,27 +89,57 @@ def _remember(context: click.Context, parameter: click.Parameter, value: Any) ->
 
 def store_option(command: Callable[..., Any]) -> Callable[..., Any]:
     """--store, or --endpoint (and --update-endpoint) for a SPARQL server; `_open_store()` opens the choice."""
-    for option in reversed((
-        click.option("--store", "store_path", type=click.Path(file_okay=False, path_type=Path), default=None,
-                     expose_value=False, callback=_remember,
-                     help="Folder of the on-disk store (default: $CIRCE_KG_STORE or var/store in the checkout)."),
-        click.option("--endpoint", default=None, expose_value=False, callback=_remember, metavar="URL",
-                     help="Use this SPARQL 1.1 server's query URL instead of the on-disk store "
-                          "(default: $CIRCE_KG_ENDPOINT)."),
-        click.option("--update-endpoint", default=None, expose_value=False, callback=_remember, metavar="URL",
-                     help="The server's SPARQL Update URL, if not the query URL (default: "
-                          "$CIRCE_KG_UPDATE_ENDPOINT). The account: $CIRCE_KG_ENDPOINT_USER/_PASSWORD."),
-        click.option("--federate", default=None, expose_value=False, callback=_remember, metavar="URL,URL,…",
-                     help="Answer across these SPARQL endpoints at once, read-only (default: $CIRCE_KG_FEDERATE)."),
-    )):
+    for option in reversed(
+        (
+            click.option(
+                "--store",
+                "store_path",
+                type=click.Path(file_okay=False, path_type=Path),
+                default=None,
+                expose_value=False,
+                callback=_remember,
+                help="Folder of the on-disk store (default: $CIRCE_KG_STORE or var/store in the checkout).",
+            ),
+            click.option(
+                "--endpoint",
+                default=None,
+                expose_value=False,
+                callback=_remember,
+                metavar="URL",
+                help="Use this SPARQL 1.1 server's query URL instead of the on-disk store "
+                "(default: $CIRCE_KG_ENDPOINT).",
+            ),
+            click.option(
+                "--update-endpoint",
+                default=None,
+                expose_value=False,
+                callback=_remember,
+                metavar="URL",
+                help="The server's SPARQL Update URL, if not the query URL (default: "
+                "$CIRCE_KG_UPDATE_ENDPOINT). The account: $CIRCE_KG_ENDPOINT_USER/_PASSWORD.",
+            ),
+            click.option(
+                "--federate",
+                default=None,
+                expose_value=False,
+                callback=_remember,
+                metavar="URL,URL,…",
+                help="Answer across these SPARQL endpoints at once, read-only (default: $CIRCE_KG_FEDERATE).",
+            ),
+        )
+    ):
         command = option(command)
     return command
 
 
 def _open_store() -> Store:
     meta = click.get_current_context().meta
-    return open_store(meta.get("circe_kg.store_path"), meta.get("circe_kg.endpoint"),
-                      meta.get("circe_kg.update_endpoint"), meta.get("circe_kg.federate"))
+    return open_store(
+        meta.get("circe_kg.store_path"),
+        meta.get("circe_kg.endpoint"),
+        meta.get("circe_kg.update_endpoint"),
+        meta.get("circe_kg.federate"),
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=__doc__.split("\n\n", 1)[1])
@@ -118,8 +165,10 @@ def load(files: tuple[Path, ...], graph_iri: str | None) -> None:
         summary = load_files(store, paths, update, graph_iri, WriteGate(store, history_path(store)), _who())
     for g in summary.graphs:
         out.print(f"{'replaced' if g.replaced else 'loaded  '} {g.file}: {g.triples} triples -> <{g.graph_iri}>")
-    out.print(f"{len(summary.graphs)} file(s) loaded as version {summary.version}; the store holds "
-              f"{summary.total_triples} triples ({summary.report.summary()})")
+    out.print(
+        f"{len(summary.graphs)} file(s) loaded as version {summary.version}; the store holds "
+        f"{summary.total_triples} triples ({summary.report.summary()})"
+    )
 
 
 def _who() -> str:
@@ -136,16 +185,27 @@ def restore(graph: str, version: int) -> None:
     """Bring named GRAPH back to the content it had at VERSION (validated and recorded like any write)."""
     with _open_store() as store:
         change = WriteGate(store, history_path(store)).restore(expand(graph) or graph, version, _who())
-    out.print(f"restored <{change.graphs[0].graph}> to version {version}, recorded as version {change.number} "
-              f"(+{change.graphs[0].added} / -{change.graphs[0].removed} triples)")
+    out.print(
+        f"restored <{change.graphs[0].graph}> to version {version}, recorded as version {change.number} "
+        f"(+{change.graphs[0].added} / -{change.graphs[0].removed} triples)"
+    )
 
 
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "turtle"]), default="text", show_default=True,
-              help="text for people, json for scripts, turtle for the standard SHACL validation report.")
-@click.option("--against-store", is_flag=True,
-              help="Validate FILES together with the store's graphs (default: with the shipped files).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "turtle"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for scripts, turtle for the standard SHACL validation report.",
+)
+@click.option(
+    "--against-store",
+    is_flag=True,
+    help="Validate FILES together with the store's graphs (default: with the shipped files).",
+)
 @store_option
 @reports_errors
 def validate(files: tuple[Path, ...], fmt: str, against_store: bool) -> None:
@@ -175,10 +235,17 @@ def validate(files: tuple[Path, ...], fmt: str, against_store: bool) -> None:
 
 @main.command()
 @click.argument("name", required=False)
-@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
-              help="A parameter of the query (repeatable). IRIs may be prefixed: barrier:sos-public-procurement.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "xml"]), default="table",
-              show_default=True)
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A parameter of the query (repeatable). IRIs may be prefixed: barrier:sos-public-procurement.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "xml"]), default="table", show_default=True
+)
 @click.option("--list", "list_queries", is_flag=True, help="List the named queries and their parameters.")
 @store_option
 @reports_errors
@@ -240,19 +307,31 @@ def _print_table(answer: queries.Answer) -> None:
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(sorted(DUMP_FORMATS)), default="turtle", show_default=True,
-              help="nquads and trig keep the named graphs; the others write the union of all graphs.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(DUMP_FORMATS)),
+    default="turtle",
+    show_default=True,
+    help="nquads and trig keep the named graphs; the others write the union of all graphs.",
+)
 @click.option("--graph", "graph_iri", default=None, help="Dump only this named graph.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to this file instead of standard output.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
 @store_option
 @reports_errors
 def dump(fmt: str, graph_iri: str | None, output: Path | None) -> None:
     """Write the store's content in an RDF format."""
     with _open_store() as store:
         if graph_iri and graph_iri not in store.named_graphs():
-            raise click.BadParameter(f"no graph <{graph_iri}> in the store (see `circe-kg graphs`)",
-                                     param_hint="--graph")
+            raise click.BadParameter(
+                f"no graph <{graph_iri}> in the store (see `circe-kg graphs`)", param_hint="--graph"
+            )
         data = store.dump(DUMP_FORMATS[fmt], graph_iri)
     if output:
         output.write_bytes(data)
@@ -288,8 +367,9 @@ def serve(port: int, host: str) -> None:
         err.print("note: the store is empty; run `circe-kg load` first to load the shipped data")
     app = create_app(store=store)
     out.print(f"circe-kg serving {store.count()} triples on http://{host}:{port}/  (SPARQL: /sparql)")
-    threading.Thread(target=_prepare_search, args=(app.extensions["circe_search"],), daemon=True,
-                     name="circe-kg-search-index").start()
+    threading.Thread(
+        target=_prepare_search, args=(app.extensions["circe_search"],), daemon=True, name="circe-kg-search-index"
+    ).start()
     waitress_serve(app, host=host, port=port, threads=8, ident="circe-kg")
 
 
@@ -306,13 +386,27 @@ def _prepare_search(index: SearchIndex) -> None:
 
 
 @main.command()
-@click.option("--triples", type=click.IntRange(min=1), default=None,
-              help="About how many triples to write (within ±20 %); picks the number of projects.")
+@click.option(
+    "--triples",
+    type=click.IntRange(min=1),
+    default=None,
+    help="About how many triples to write (within ±20 %); picks the number of projects.",
+)
 @click.option("--projects", type=click.IntRange(min=1), default=None, help="How many projects to write, instead.")
-@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
-              help="The same seed and size write the same file, byte for byte.")
-@click.option("--out", "output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The file to write: .nt for N-Triples (the fast one) or .ttl for Turtle.")
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="The same seed and size write the same file, byte for byte.",
+)
+@click.option(
+    "--out",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The file to write: .nt for N-Triples (the fast one) or .ttl for Turtle.",
+)
 @reports_errors
 def generate(triples: int | None, projects: int | None, seed: int, output: Path) -> None:
     """Write synthetic benchmark data of CircE's shape: projects, partners, instruments, barriers, practices,
@@ -326,8 +420,10 @@ def generate(triples: int | None, projects: int | None, seed: int, output: Path)
     from .errors import UsageError
 
     if (triples is None) == (projects is None):
-        raise UsageError("give either --triples or --projects (one of them)",
-                         "e.g. circe-kg generate --triples 100000 --seed 1 --out /tmp/synthetic.nt")
+        raise UsageError(
+            "give either --triples or --projects (one of them)",
+            "e.g. circe-kg generate --triples 100000 --seed 1 --out /tmp/synthetic.nt",
+        )
     count = projects if projects is not None else synthetic.projects_for(triples or 0)
     written = synthetic.write_file(output, count, seed)
     out.print(f"wrote {written} triples of {count} synthetic project(s) (seed {seed}) to {output}")

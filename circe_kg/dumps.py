@@ -39,14 +39,29 @@ class DumpFormat:
 
 
 FORMATS = [
-    DumpFormat("circe-kg.ttl", "Turtle, all graphs merged", "text/turtle", ox.RdfFormat.TURTLE,
-               file_type="RDF_TURTLE"),
-    DumpFormat("circe-kg.nt.gz", "N-Triples (gzip), all graphs merged", "application/n-triples",
-               ox.RdfFormat.N_TRIPLES, gzip=True, file_type="RDF_N_TRIPLES"),
-    DumpFormat("circe-kg.nq", "N-Quads, one named graph per source file", "application/n-quads",
-               ox.RdfFormat.N_QUADS, file_type="RDF_N_QUADS"),
-    DumpFormat("circe-kg.jsonld", "JSON-LD, all graphs merged", "application/ld+json", ox.RdfFormat.JSON_LD,
-               file_type="JSON_LD"),
+    DumpFormat("circe-kg.ttl", "Turtle, all graphs merged", "text/turtle", ox.RdfFormat.TURTLE, file_type="RDF_TURTLE"),
+    DumpFormat(
+        "circe-kg.nt.gz",
+        "N-Triples (gzip), all graphs merged",
+        "application/n-triples",
+        ox.RdfFormat.N_TRIPLES,
+        gzip=True,
+        file_type="RDF_N_TRIPLES",
+    ),
+    DumpFormat(
+        "circe-kg.nq",
+        "N-Quads, one named graph per source file",
+        "application/n-quads",
+        ox.RdfFormat.N_QUADS,
+        file_type="RDF_N_QUADS",
+    ),
+    DumpFormat(
+        "circe-kg.jsonld",
+        "JSON-LD, all graphs merged",
+        "application/ld+json",
+        ox.RdfFormat.JSON_LD,
+        file_type="JSON_LD",
+    ),
 ]
 BY_NAME = {f.name: f for f in FORMATS}
 
@@ -98,13 +113,16 @@ class Dumps:
         with self._lock:
             if not self._current():
                 if self._writer is None:
-                    self._writer = threading.Thread(target=self._write_until_current, daemon=True,
-                                                    name="circe-kg-dumps")
+                    self._writer = threading.Thread(
+                        target=self._write_until_current, daemon=True, name="circe-kg-dumps"
+                    )
                     self._writer_started = time.monotonic()
                     self._writer.start()
                 # Within wait_s of the change, not on every visit while a long writing goes on.
-                self._written.wait_for(lambda: self._current() or self._writer is None,
-                                       timeout=max(0.0, self._writer_started + self.wait_s - time.monotonic()))
+                self._written.wait_for(
+                    lambda: self._current() or self._writer is None,
+                    timeout=max(0.0, self._writer_started + self.wait_s - time.monotonic()),
+                )
             listed = self.folder / "dumps.json"
             data = json.loads(listed.read_text()) if listed.exists() else []
         return [DumpInfo(**item) for item in data]
@@ -156,10 +174,18 @@ class Dumps:
             os.replace(tmp, self.folder / fmt.name)
             if fmt.rdf_format == ox.RdfFormat.N_TRIPLES:
                 distinct = content.lines  # one line a triple, duplicates across graphs merged
-            infos.append(DumpInfo(
-                name=fmt.name, title=fmt.title, mime=fmt.mime, compression="gzip" if fmt.gzip else None,
-                bytes=written.bytes, triples=0, sha256=written.sha256.hexdigest(),
-                modified=datetime.now(UTC).replace(microsecond=0).isoformat()))
+            infos.append(
+                DumpInfo(
+                    name=fmt.name,
+                    title=fmt.title,
+                    mime=fmt.mime,
+                    compression="gzip" if fmt.gzip else None,
+                    bytes=written.bytes,
+                    triples=0,
+                    sha256=written.sha256.hexdigest(),
+                    modified=datetime.now(UTC).replace(microsecond=0).isoformat(),
+                )
+            )
         quads = self.store.count()
         for info in infos:
             info.triples = quads if BY_NAME[info.name].rdf_format == ox.RdfFormat.N_QUADS else distinct

@@ -103,6 +103,7 @@ class NoSuchVersion(UsageError):
 
 class NotImplementedHere(CirceError):
     """A feature this deployment does not offer (e.g. a SPARQL endpoint of a federation's own)."""
+
     status = 501
 
 
@@ -145,8 +146,15 @@ class RdfSyntaxError(CirceError):
     exit_code = EXIT_INVALID_DATA
     kind = "syntax-error"
 
-    def __init__(self, file: str, line: int | None, column: int | None, detail: str,
-                 line_text: str | None = None, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        file: str,
+        line: int | None,
+        column: int | None,
+        detail: str,
+        line_text: str | None = None,
+        hint: str | None = None,
+    ) -> None:
         where = file + (f":{line}" if line else "") + (f":{column}" if line and column else "")
         super().__init__(f"{where}: syntax error: {detail}", hint)
         self.file, self.line, self.column, self.detail, self.line_text = file, line, column, detail, line_text

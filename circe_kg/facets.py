@@ -24,11 +24,21 @@ def N_(text: str) -> str:  # noqa: N802 - marks text that the web pages translat
     return text
 
 
-DIMENSIONS = {"project": N_("Project"), "partner": N_("Partner"), "country": N_("Country"),
-              "region": N_("Region (NUTS)"), "sector": N_("Sector"), "category": N_("Barrier category"),
-              "lever": N_("Circular strategy"), "barrier": N_("Barrier addressed"),
-              "type": N_("Type"), "status": N_("Status"), "year": N_("Year"),
-              "source": N_("Sourced or illustrative"), "classified": N_("Classified by the circe-kg editors")}
+DIMENSIONS = {
+    "project": N_("Project"),
+    "partner": N_("Partner"),
+    "country": N_("Country"),
+    "region": N_("Region (NUTS)"),
+    "sector": N_("Sector"),
+    "category": N_("Barrier category"),
+    "lever": N_("Circular strategy"),
+    "barrier": N_("Barrier addressed"),
+    "type": N_("Type"),
+    "status": N_("Status"),
+    "year": N_("Year"),
+    "source": N_("Sourced or illustrative"),
+    "classified": N_("Classified by the circe-kg editors"),
+}
 SOURCE_VALUES = {"sourced": N_("Sourced facts"), "illustrative": N_("Illustrative examples")}
 NONE, NOT_RECORDED = "none", N_("not recorded")
 CLASSIFIED = N_("has classifications by the circe-kg editors")
@@ -64,8 +74,9 @@ def items_of(rows: list[Mapping[str, str]]) -> dict[str, Item]:
     """The list's items, one per resource, each with its values per dimension ("none" where it has none)."""
     items: dict[str, Item] = {}
     for row in rows:
-        item = items.setdefault(row["resource"], Item(row["resource"], row.get("label", row["resource"]),
-                                                      row.get("illustrative") == "true"))
+        item = items.setdefault(
+            row["resource"], Item(row["resource"], row.get("label", row["resource"]), row.get("illustrative") == "true")
+        )
         for name in DIMENSIONS:
             if name in row:
                 item.dimensions.setdefault(name, {})[row[name]] = row.get(f"{name}Label", row[name])
@@ -102,7 +113,7 @@ def page_of(items: list[Item], page: str | None, size: int = 50) -> tuple[list[I
         raise BadParameter(f"there is no page {page[:20]!r} of this list", f"pages are numbered 1 to {pages}")
     else:
         number = int(page)
-    return items[(number - 1) * size: number * size], number, pages
+    return items[(number - 1) * size : number * size], number, pages
 
 
 def facet(rows: list[Mapping[str, str]], chosen: Mapping[str, list[str]]) -> tuple[list[Item], list[Facet]]:
@@ -115,16 +126,22 @@ def facet(rows: list[Mapping[str, str]], chosen: Mapping[str, list[str]]) -> tup
             known.setdefault(name, {}).update(values)
     for name, values in chosen.items():
         if name not in known:
-            raise BadParameter(f"this list cannot be filtered by {name!r}",
-                               "filter by one of: " + ", ".join(sorted(known)))
+            raise BadParameter(
+                f"this list cannot be filtered by {name!r}", "filter by one of: " + ", ".join(sorted(known))
+            )
         for value in values:
             if value not in known[name]:
-                raise BadParameter(f"no {DIMENSIONS.get(name, name).lower()} {value!r} in this list",
-                                   "choose one of the values shown beside the list")
+                raise BadParameter(
+                    f"no {DIMENSIONS.get(name, name).lower()} {value!r} in this list",
+                    "choose one of the values shown beside the list",
+                )
 
     def keeps(item: Item, skip: str | None = None) -> bool:
-        return all(any(v in item.dimensions.get(name, {}) for v in values)
-                   for name, values in chosen.items() if name != skip and values)
+        return all(
+            any(v in item.dimensions.get(name, {}) for v in values)
+            for name, values in chosen.items()
+            if name != skip and values
+        )
 
     kept = [item for item in items.values() if keeps(item)]
     facets = []
@@ -136,8 +153,10 @@ def facet(rows: list[Mapping[str, str]], chosen: Mapping[str, list[str]]) -> tup
         # One pass over the items, not one per value: with 6,000 partners and 140,000 practices (10^7 triples)
         # counting value by value took minutes; this way 6.1 s -> 0.1 s at 10^6 (bench/scale.py).
         counts = Counter(value for item in pool for value in item.dimensions.get(name, {}))
-        values = [FacetValue(v, known[name][v], counts[v], v in chosen.get(name, []))
-                  for v in sorted(known[name], key=lambda v: (-counts[v], known[name][v]))]
+        values = [
+            FacetValue(v, known[name][v], counts[v], v in chosen.get(name, []))
+            for v in sorted(known[name], key=lambda v: (-counts[v], known[name][v]))
+        ]
         shown = [v for i, v in enumerate(values) if i < FACET_VALUES_SHOWN or v.selected]
         facets.append(Facet(name, DIMENSIONS[name], shown, len(values) - len(shown)))
     # Sourced records first, then illustrative examples, each kind by name.
@@ -151,8 +170,9 @@ def to_csv(items: list[Item], rows_per_chunk: int = 1000) -> Iterator[str]:
     names = [n for n in DIMENSIONS if any(n in i.dimensions for i in items)]
     writer.writerow(["label", "uri", *names])
     for number, item in enumerate(items, start=1):
-        writer.writerow([item.label, item.resource,
-                         *("; ".join(sorted(item.dimensions.get(n, {}).values())) for n in names)])
+        writer.writerow(
+            [item.label, item.resource, *("; ".join(sorted(item.dimensions.get(n, {}).values())) for n in names)]
+        )
         if number % rows_per_chunk == 0:
             yield out.getvalue()
             out.seek(0)

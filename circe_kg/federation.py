@@ -36,8 +36,9 @@ from .errors import CirceError, NotImplementedHere, StoreUnavailable, WriteRefus
 from .remote_store import RemoteStore
 from .store import QueryResult
 
-_AGGREGATE = re.compile(r"\(\s*(COUNT|SUM|MIN|MAX|GROUP_CONCAT|SAMPLE|AVG)\s*\((.*?)\)\s+AS\s+\?(\w+)\s*\)",
-                        re.IGNORECASE | re.DOTALL)
+_AGGREGATE = re.compile(
+    r"\(\s*(COUNT|SUM|MIN|MAX|GROUP_CONCAT|SAMPLE|AVG)\s*\((.*?)\)\s+AS\s+\?(\w+)\s*\)", re.IGNORECASE | re.DOTALL
+)
 _SEPARATOR = re.compile(r"separator\s*=\s*\"((?:[^\"\\]|\\.)*)\"", re.IGNORECASE)
 _ORDER_BY = re.compile(r"ORDER\s+BY\s+(.*?)(?:LIMIT|OFFSET|$)", re.IGNORECASE | re.DOTALL)
 _ORDER_KEY = re.compile(r"(DESC|ASC)?\s*\(?\s*\?(\w+)\s*\)?", re.IGNORECASE)
@@ -96,6 +97,7 @@ class FederatedStore:
 
     def _fan_out(self, call: Any) -> list[Any]:
         """`call(store)` on every endpoint in parallel; the answers of those that gave one."""
+
         def attempt(index: int) -> Any:
             try:
                 return call(self._store(index))
@@ -109,8 +111,10 @@ class FederatedStore:
         self._missing.sources |= missing
         given = [answer for answer in answers if answer is not _FAILED]
         if not given:
-            raise StoreUnavailable("none of the federated SPARQL endpoints answered: " + ", ".join(self.endpoints),
-                                   "start them, or check the list of endpoints")
+            raise StoreUnavailable(
+                "none of the federated SPARQL endpoints answered: " + ", ".join(self.endpoints),
+                "start them, or check the list of endpoints",
+            )
         return given
 
     # -- the Store interface (reads) ---------------------------------------------------------------
@@ -118,8 +122,9 @@ class FederatedStore:
         answers = self._fan_out(lambda store: _materialised(store.query(sparql, substitutions)))
         first = answers[0]
         if isinstance(first, bool):
-            return ox.parse_query_results('{"head":{},"boolean":%s}' % ("true" if any(answers) else "false"),
-                                          ox.QueryResultsFormat.JSON)
+            return ox.parse_query_results(
+                '{"head":{},"boolean":%s}' % ("true" if any(answers) else "false"), ox.QueryResultsFormat.JSON
+            )
         if isinstance(first, list):
             return list(dict.fromkeys(triple for answer in answers for triple in answer))
         variables, _ = first
@@ -135,14 +140,16 @@ class FederatedStore:
         return sum(self._fan_out(lambda store: store.count(graph_iri)))
 
     def triples(self, graph_iri: str) -> Iterator[ox.Triple]:
-        return iter(dict.fromkeys(t for answer in self._fan_out(lambda store: list(store.triples(graph_iri)))
-                                  for t in answer))
+        return iter(
+            dict.fromkeys(t for answer in self._fan_out(lambda store: list(store.triples(graph_iri))) for t in answer)
+        )
 
     def dump(self, rdf_format: ox.RdfFormat, graph_iri: str | None = None, output: BinaryIO | None = None) -> bytes:
         raise WriteRefused("a federation has no dump of its own", "download each endpoint's dump")
 
-    def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Triple] | None],
-                       append: Mapping[str, Iterable[ox.Triple]] | None = None) -> None:
+    def replace_graphs(
+        self, graphs: Mapping[str, Iterable[ox.Triple] | None], append: Mapping[str, Iterable[ox.Triple]] | None = None
+    ) -> None:
         raise WriteRefused("a federation is read-only", "write to each endpoint through its own circe-kg")
 
     def drop_graphs(self, graph_iris: Iterable[str]) -> None:
@@ -171,9 +178,10 @@ class FederationEndpoint:
         self.endpoints = list(endpoints)
 
     def run(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedHere("this circe-kg answers the named questions across a federation; it has no "
-                                 "SPARQL endpoint of its own", "query the endpoints: " + ", ".join(self.endpoints)
-                                 + " (or use SERVICE clauses in a query to one of them)")
+        raise NotImplementedHere(
+            "this circe-kg answers the named questions across a federation; it has no SPARQL endpoint of its own",
+            "query the endpoints: " + ", ".join(self.endpoints) + " (or use SERVICE clauses in a query to one of them)",
+        )
 
     def close(self) -> None:
         pass
@@ -257,8 +265,11 @@ def _combine(function: str, separator: str, a: Any, b: Any) -> Any:
         return smaller if function == "MIN" else (b if smaller is a else a)
     if function == "GROUP_CONCAT":
         parts = list(dict.fromkeys([*a.value.split(separator), *b.value.split(separator)]))
-        return ox.Literal(separator.join(p for p in parts if p), language=a.language) if a.language \
+        return (
+            ox.Literal(separator.join(p for p in parts if p), language=a.language)
+            if a.language
             else ox.Literal(separator.join(p for p in parts if p))
+        )
     return a  # SAMPLE (and AVG, which cannot be combined without the counts: one endpoint's value)
 
 

@@ -91,19 +91,30 @@ def fields_for(store: Store, class_iri: str, lang: str = "en", with_choices: boo
                     choices.append(Choice(r["resource"].value, label))
         max_count = _value(row, "maxCount")
         fields[path] = Field(
-            key=f"f{len(fields)}", path=path, name=_value(row, "name"), help=_value(row, "description"),
-            group=_value(row, "groupLabel"), widget=widget, required=bool(_value(row, "minCount")),
+            key=f"f{len(fields)}",
+            path=path,
+            name=_value(row, "name"),
+            help=_value(row, "description"),
+            group=_value(row, "groupLabel"),
+            widget=widget,
+            required=bool(_value(row, "minCount")),
             single=max_count == "1",
-            languages=sorted(_value(row, "languages").split() or DEFAULT_LANGUAGES,
-                             key=lambda x: DEFAULT_LANGUAGES.index(x) if x in DEFAULT_LANGUAGES else 99),
-            choices=choices)
+            languages=sorted(
+                _value(row, "languages").split() or DEFAULT_LANGUAGES,
+                key=lambda x: DEFAULT_LANGUAGES.index(x) if x in DEFAULT_LANGUAGES else 99,
+            ),
+            choices=choices,
+        )
     return list(fields.values())
 
 
 def _label(store: Store, iri: str) -> str:
     triples = queries.run(store, "resource-description", {"resource": iri}).triples or []
-    labels = {t.object.language: t.object.value for t in triples if t.subject.value == iri
-              and t.predicate.value.endswith("#prefLabel") and isinstance(t.object, ox.Literal)}
+    labels = {
+        t.object.language: t.object.value
+        for t in triples
+        if t.subject.value == iri and t.predicate.value.endswith("#prefLabel") and isinstance(t.object, ox.Literal)
+    }
     return labels.get("en") or compact(iri)
 
 

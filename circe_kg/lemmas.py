@@ -28,8 +28,10 @@ from simplemma.strategies.dictionaries import StreamDictionaryFactory
 LANGUAGES = ("en", "it", "ca", "es", "pl", "nl", "fr", "bg", "sl")
 # Its low-memory dictionaries: the default ones take several times the memory, and their cache holds only eight
 # languages, so the ninth would be read again and again.
-_LEMMATIZER = Lemmatizer(cache_max_size=0, lemmatization_strategy=DefaultStrategy(
-    dictionary_factory=StreamDictionaryFactory(cache_max_size=len(LANGUAGES))))
+_LEMMATIZER = Lemmatizer(
+    cache_max_size=0,
+    lemmatization_strategy=DefaultStrategy(dictionary_factory=StreamDictionaryFactory(cache_max_size=len(LANGUAGES))),
+)
 WORD = re.compile(r"\w+", flags=re.UNICODE)
 MAX_WORD = 40  # characters: longer "words" are not language (hashes, URLs run together) and are not lemmatised
 
@@ -57,10 +59,40 @@ def lemma(word: str, language: str) -> str:
 
 # Bulgarian Cyrillic in Latin letters (the Streamlined System of the Bulgarian transliteration law), so that a
 # name typed in Cyrillic meets its Latin spelling in the texts ("Хан Богров" -> "han bogrov").
-_ROMAN = str.maketrans({"а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z", "и": "i",
-                        "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s",
-                        "т": "t", "у": "u", "ф": "f", "х": "h", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sht",
-                        "ъ": "a", "ь": "y", "ю": "yu", "я": "ya"})
+_ROMAN = str.maketrans(
+    {
+        "а": "a",
+        "б": "b",
+        "в": "v",
+        "г": "g",
+        "д": "d",
+        "е": "e",
+        "ж": "zh",
+        "з": "z",
+        "и": "i",
+        "й": "y",
+        "к": "k",
+        "л": "l",
+        "м": "m",
+        "н": "n",
+        "о": "o",
+        "п": "p",
+        "р": "r",
+        "с": "s",
+        "т": "t",
+        "у": "u",
+        "ф": "f",
+        "х": "h",
+        "ц": "ts",
+        "ч": "ch",
+        "ш": "sh",
+        "щ": "sht",
+        "ъ": "a",
+        "ь": "y",
+        "ю": "yu",
+        "я": "ya",
+    }
+)
 
 
 def romanised(word: str) -> str:

@@ -44,14 +44,18 @@ def _state_after(store: Store, parsed: list[ParsedFile]) -> dict[str, NTriples]:
     """Every graph's content as it would be after loading `parsed` (the current store, with those replaced)."""
     incoming = {p.graph_iri: p.triples for p in parsed}
     history = history_path(store)
-    state = {iri: graph_content(store, history, iri) for iri in store.named_graphs()
-             if iri not in incoming and kind_of_graph(iri) != "system"}
+    state = {
+        iri: graph_content(store, history, iri)
+        for iri in store.named_graphs()
+        if iri not in incoming and kind_of_graph(iri) != "system"
+    }
     state.update(incoming)
     return state
 
 
-def parse_all(paths: Iterable[Path], progress: Progress | None = None,
-              graph_iri: str | None = None) -> list[ParsedFile]:
+def parse_all(
+    paths: Iterable[Path], progress: Progress | None = None, graph_iri: str | None = None
+) -> list[ParsedFile]:
     paths = list(paths)
     if graph_iri and len(paths) != 1:
         raise UsageError("--graph names one graph, so it takes exactly one file")
@@ -66,15 +70,22 @@ def parse_all(paths: Iterable[Path], progress: Progress | None = None,
     seen: dict[str, str] = {}
     for p in parsed:
         if p.graph_iri in seen:
-            raise UsageError(f"{seen[p.graph_iri]} and {p.name} would both load into graph <{p.graph_iri}>",
-                             "load them one at a time, or give one of them another name")
+            raise UsageError(
+                f"{seen[p.graph_iri]} and {p.name} would both load into graph <{p.graph_iri}>",
+                "load them one at a time, or give one of them another name",
+            )
         seen[p.graph_iri] = p.name
     return parsed
 
 
-def load_files(store: Store, paths: Iterable[Path], progress: Progress | None = None,
-               graph_iri: str | None = None, gate: WriteGate | None = None,
-               agent: str = "circe-kg load") -> LoadSummary:
+def load_files(
+    store: Store,
+    paths: Iterable[Path],
+    progress: Progress | None = None,
+    graph_iri: str | None = None,
+    gate: WriteGate | None = None,
+    agent: str = "circe-kg load",
+) -> LoadSummary:
     """Parse, validate and load `paths` atomically through the write gate (recorded in the history).
     Raises RdfSyntaxError or ValidationFailed, and then the store is unchanged."""
     parsed = parse_all(paths, progress, graph_iri)
@@ -84,8 +95,9 @@ def load_files(store: Store, paths: Iterable[Path], progress: Progress | None = 
     gate = gate or WriteGate(store, history_path(store))
     upload = checksum(*(p.source for p in parsed))
     # A backup brings its history along, so the system graphs may be written by a load (not over HTTP).
-    change = gate.commit({p.graph_iri: p.triples for p in parsed}, "load", agent, upload, parsed,
-                         allow_kinds=(*KINDS, "system"))
+    change = gate.commit(
+        {p.graph_iri: p.triples for p in parsed}, "load", agent, upload, parsed, allow_kinds=(*KINDS, "system")
+    )
     graphs = [LoadedGraph(p.name, p.graph_iri, p.kind, len(p.triples), p.graph_iri in existing) for p in parsed]
     total = sum(store.count(g) for g in store.named_graphs() if kind_of_graph(g) != "system")
     return LoadSummary(graphs, total, change.number, change.report)
@@ -105,8 +117,9 @@ def validate_text(store: Store, text: str, name: str = "pasted Turtle") -> Repor
     return validate_state(_state_after(store, [upload]), [upload])
 
 
-def remove_graphs(store: Store, graph_iris: Iterable[str], gate: WriteGate | None = None,
-                  agent: str = "circe-kg remove") -> list[str]:
+def remove_graphs(
+    store: Store, graph_iris: Iterable[str], gate: WriteGate | None = None, agent: str = "circe-kg remove"
+) -> list[str]:
     """Remove named graphs, refusing if what stays behind would violate the shapes."""
     wanted = list(graph_iris)
     present = set(store.named_graphs())

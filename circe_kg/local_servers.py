@@ -39,8 +39,10 @@ def _wait_until_answers(url: str, process: subprocess.Popen[bytes], log: Path, s
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the server stopped at start (exit {process.returncode}); its log {log}:\n"
-                               + log.read_text(errors="replace")[-2000:])
+            raise RuntimeError(
+                f"the server stopped at start (exit {process.returncode}); its log {log}:\n"
+                + log.read_text(errors="replace")[-2000:]
+            )
         try:
             requests.get(url, params={"query": "ASK {}"}, timeout=1)
             return
@@ -102,8 +104,9 @@ class OxigraphServer(LocalServer):
     """`oxigraph serve` on disk in `folder`, answering over the union of its named graphs (as circe-kg's
     embedded store does), with a query time limit so a runaway query cannot keep a core busy."""
 
-    def __init__(self, folder: Path, port: int | None = None, timeout_s: float = 30,
-                 union_default_graph: bool = True) -> None:
+    def __init__(
+        self, folder: Path, port: int | None = None, timeout_s: float = 30, union_default_graph: bool = True
+    ) -> None:
         super().__init__(folder)
         self.port = port or free_port()
         self.timeout_s = timeout_s
@@ -113,9 +116,20 @@ class OxigraphServer(LocalServer):
     def start(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         union = ["--union-default-graph"] if self.union_default_graph else []
-        self._launch([oxigraph_binary(), "serve", "--location", str(self.folder / "db"),
-                      "--bind", f"127.0.0.1:{self.port}", *union, "--timeout-s", str(int(self.timeout_s))],
-                     "oxigraph.log")
+        self._launch(
+            [
+                oxigraph_binary(),
+                "serve",
+                "--location",
+                str(self.folder / "db"),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                *union,
+                "--timeout-s",
+                str(int(self.timeout_s)),
+            ],
+            "oxigraph.log",
+        )
         self.query_url = f"http://127.0.0.1:{self.port}/query"
         self.update_url = f"http://127.0.0.1:{self.port}/update"
         _wait_until_answers(self.query_url, self.process, self.folder / "oxigraph.log", 20)
@@ -129,8 +143,14 @@ class VirtuosoServer(LocalServer):
     """Virtuoso 7 with a database in `folder`. SPARQL at /sparql; updates go to /sparql-auth as the DBA, whose
     password is set to a fresh random one at first start (never the default, never stored in the repo)."""
 
-    def __init__(self, folder: Path, http_port: int | None = None, sql_port: int | None = None,
-                 max_rows: int = 10_000_000, query_seconds: int = 60) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        http_port: int | None = None,
+        sql_port: int | None = None,
+        max_rows: int = 10_000_000,
+        query_seconds: int = 60,
+    ) -> None:
         super().__init__(folder)
         self.http_port = http_port or free_port()
         self.sql_port = sql_port or free_port()
@@ -144,8 +164,13 @@ class VirtuosoServer(LocalServer):
         db = self.folder / "db"
         db.mkdir(parents=True, exist_ok=True)
         for section, prefix in (("Database", "virtuoso"), ("TempDatabase", "virtuoso-temp")):
-            for key, suffix in (("DatabaseFile", "db"), ("ErrorLogFile", "log"), ("LockFile", "lck"),
-                                ("TransactionFile", "trx"), ("xa_persistent_file", "pxa")):
+            for key, suffix in (
+                ("DatabaseFile", "db"),
+                ("ErrorLogFile", "log"),
+                ("LockFile", "lck"),
+                ("TransactionFile", "trx"),
+                ("xa_persistent_file", "pxa"),
+            ):
                 if ini.has_option(section, key):
                     ini.set(section, key, str(db / f"{prefix}.{suffix}"))
         ini.set("Parameters", "ServerPort", f"127.0.0.1:{self.sql_port}")
@@ -182,8 +207,12 @@ class VirtuosoServer(LocalServer):
         self.password = (self.folder / "password").read_text()
 
     def isql(self, password: str, statements: str) -> str:
-        done = subprocess.run(["isql-vt", f"127.0.0.1:{self.sql_port}", "dba", password, f"exec={statements}"],
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            ["isql-vt", f"127.0.0.1:{self.sql_port}", "dba", password, f"exec={statements}"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if done.returncode != 0 or "*** Error" in done.stdout + done.stderr:
             raise RuntimeError(f"isql failed: {done.stdout[-1000:]} {done.stderr[-1000:]}")
         return done.stdout
@@ -193,14 +222,24 @@ class CirceApp(LocalServer):
     """A real `circe-kg serve` on 127.0.0.1 over freshly loaded data: on the embedded store in `folder`, or on
     `server` (a started SPARQL server) — for the browser tests, the load test and the load benchmark."""
 
-    def __init__(self, folder: Path, server: LocalServer | None = None, port: int | None = None,
-                 load: bool = True, **settings: str) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        server: LocalServer | None = None,
+        port: int | None = None,
+        load: bool = True,
+        **settings: str,
+    ) -> None:
         super().__init__(folder)
         self.port = port or free_port()
         self.env = {**os.environ, "CIRCE_KG_STORE": str(folder / "store"), "CIRCE_KG_VAR": str(folder), **settings}
         if server is not None:
-            self.env.update(CIRCE_KG_ENDPOINT=server.query_url, CIRCE_KG_UPDATE_ENDPOINT=server.update_url,
-                            CIRCE_KG_ENDPOINT_USER=server.user or "", CIRCE_KG_ENDPOINT_PASSWORD=server.password or "")
+            self.env.update(
+                CIRCE_KG_ENDPOINT=server.query_url,
+                CIRCE_KG_UPDATE_ENDPOINT=server.update_url,
+                CIRCE_KG_ENDPOINT_USER=server.user or "",
+                CIRCE_KG_ENDPOINT_PASSWORD=server.password or "",
+            )
         self.base_url = f"http://127.0.0.1:{self.port}/"
         self.folder.mkdir(parents=True, exist_ok=True)
         if load:  # load=False serves a store the caller has filled (bench/large.py bulk-loads 10^7 triples)

@@ -35,14 +35,30 @@ PREFIXES: dict[str, str] = {
 
 # The per-kind prefixes of docs/MODEL.md, so people can write practice:albergo-diffuso anywhere.
 KIND_PREFIXES: dict[str, str] = {
-    "project": "project/", "organisation": "organisation/", "partnership": "partnership/",
-    "instrument": "instrument/", "sector": "sector/", "opportunity": "opportunity/", "barrier": "barrier/",
-    "practice": "practice/", "plan": "action-plan/", "action": "action/", "observation": "observation/",
-    "meeting": "meeting/", "transfer": "transfer/", "scheme": "scheme/",
-    "kirchherr": "concept/kirchherr-2018/", "emf": "concept/emf-barrier-types/", "resolve": "concept/resolve/",
-    "rladder": "concept/r-ladder/", "itype": "concept/instrument-type/",
-    "improvement": "concept/improvement-type/", "criterion": "concept/prioritisation-criterion/",
-    "role": "concept/partner-role/", "evidence": "concept/evidence-level/", "status": "concept/monitoring-status/",
+    "project": "project/",
+    "organisation": "organisation/",
+    "partnership": "partnership/",
+    "instrument": "instrument/",
+    "sector": "sector/",
+    "opportunity": "opportunity/",
+    "barrier": "barrier/",
+    "practice": "practice/",
+    "plan": "action-plan/",
+    "action": "action/",
+    "observation": "observation/",
+    "meeting": "meeting/",
+    "transfer": "transfer/",
+    "scheme": "scheme/",
+    "kirchherr": "concept/kirchherr-2018/",
+    "emf": "concept/emf-barrier-types/",
+    "resolve": "concept/resolve/",
+    "rladder": "concept/r-ladder/",
+    "itype": "concept/instrument-type/",
+    "improvement": "concept/improvement-type/",
+    "criterion": "concept/prioritisation-criterion/",
+    "role": "concept/partner-role/",
+    "evidence": "concept/evidence-level/",
+    "status": "concept/monitoring-status/",
     "statement": "statement/",
 }
 PREFIXES.update({prefix: str(ID) + path for prefix, path in KIND_PREFIXES.items()})
@@ -54,7 +70,7 @@ def compact(iri: str, extra: dict[str, str] | None = None) -> str:
     candidates = sorted({**PREFIXES, **extra}.items(), key=lambda i: -len(i[1])) if extra else _LONGEST_FIRST
     for prefix, namespace in candidates:
         if prefix and namespace and iri.startswith(namespace):
-            local = iri[len(namespace):]
+            local = iri[len(namespace) :]
             if local and all(c.isalnum() or c in "-_." for c in local) and not local.endswith("."):
                 return f"{prefix}:{local}"
     return f"<{iri}>"
@@ -72,6 +88,27 @@ def expand(text: str) -> str | None:
         return PREFIXES[prefix] + local
     return None
 
-__all__ = ["KIND_PREFIXES", "compact", "expand", "BASE", "CIRCE", "CV", "DCTERMS", "GRAPH", "ID", "NACE", "NUTS",
-           "ORG", "OWL", "PREFIXES",
-           "PROV", "RDF", "RDFS", "SCHEMA", "SH", "SKOS", "XSD"]
+
+__all__ = [
+    "KIND_PREFIXES",
+    "compact",
+    "expand",
+    "BASE",
+    "CIRCE",
+    "CV",
+    "DCTERMS",
+    "GRAPH",
+    "ID",
+    "NACE",
+    "NUTS",
+    "ORG",
+    "OWL",
+    "PREFIXES",
+    "PROV",
+    "RDF",
+    "RDFS",
+    "SCHEMA",
+    "SH",
+    "SKOS",
+    "XSD",
+]

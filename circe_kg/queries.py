@@ -81,10 +81,13 @@ def _parse_header(name: str, text: str) -> NamedQuery:
             if key == "param":
                 parts = value.split(None, 3)
                 if len(parts) < 3 or parts[1] not in TYPES or parts[2] not in ("required", "optional"):
-                    raise ValueError(f"queries/{name}.rq: bad param line {value!r}: "
-                                     f"write 'param: NAME TYPE required|optional DESCRIPTION', TYPE one of {TYPES}")
-                query.parameters.append(Parameter(parts[0], parts[1], parts[2] == "required",
-                                                  parts[3] if len(parts) > 3 else ""))
+                    raise ValueError(
+                        f"queries/{name}.rq: bad param line {value!r}: "
+                        f"write 'param: NAME TYPE required|optional DESCRIPTION', TYPE one of {TYPES}"
+                    )
+                query.parameters.append(
+                    Parameter(parts[0], parts[1], parts[2] == "required", parts[3] if len(parts) > 3 else "")
+                )
             else:
                 setattr(query, key, value)
         elif last_key and last_key != "param" and body.strip():
@@ -126,15 +129,18 @@ def bind(query: NamedQuery, values: Values) -> dict[str, ox.NamedNode | ox.Liter
         if parameter.type == "iri-list" and raw:
             items = raw.split() if isinstance(raw, str) else list(raw)
             if len(items) > MAX_LIST:
-                raise BadParameter(f"parameter {parameter.name!r} lists {len(items)} IRIs, more than {MAX_LIST}",
-                                   "ask about fewer resources at a time")
+                raise BadParameter(
+                    f"parameter {parameter.name!r} lists {len(items)} IRIs, more than {MAX_LIST}",
+                    "ask about fewer resources at a time",
+                )
             item = Parameter(parameter.name, "iri", True, parameter.description)
             bound[parameter.name] = tuple(dict.fromkeys(_term(item, text) for text in items))  # type: ignore[misc]
             continue
         if raw is None or raw == "" or (not isinstance(raw, str) and not raw):
             if parameter.required:
-                raise BadParameter(f"query {query.name!r} needs --param {parameter.name}=…",
-                                   parameter.description or None)
+                raise BadParameter(
+                    f"query {query.name!r} needs --param {parameter.name}=…", parameter.description or None
+                )
             continue
         if not isinstance(raw, str):
             raise BadParameter(f"parameter {parameter.name!r} takes one value, got {len(raw)}")
@@ -148,13 +154,17 @@ def _term(parameter: Parameter, raw: str) -> ox.NamedNode | ox.Literal:
     if parameter.type == "iri":
         iri = expand(raw)
         if iri is None:
-            raise BadParameter(f"parameter {parameter.name!r} must be an IRI, got {raw!r}",
-                               "write a full https://… IRI or a prefixed name such as barrier:sos-public-procurement")
+            raise BadParameter(
+                f"parameter {parameter.name!r} must be an IRI, got {raw!r}",
+                "write a full https://… IRI or a prefixed name such as barrier:sos-public-procurement",
+            )
         try:
             return ox.NamedNode(iri)
         except ValueError as error:
-            raise BadParameter(f"parameter {parameter.name!r} is not a valid IRI: {error}",
-                               "IRIs have no spaces or <>\"{}|^` characters") from None
+            raise BadParameter(
+                f"parameter {parameter.name!r} is not a valid IRI: {error}",
+                'IRIs have no spaces or <>"{}|^` characters',
+            ) from None
     if parameter.type == "integer":
         if not re.fullmatch(r"[+-]?\d{1,18}", raw.strip()):
             raise BadParameter(f"parameter {parameter.name!r} must be a whole number, got {raw!r}")
@@ -228,8 +238,7 @@ def _canonical(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> ox.NamedNode |
     return term
 
 
-def serialized(store: Store, name: str, values: dict[str, str] | None,
-               results_format: ox.QueryResultsFormat) -> bytes:
+def serialized(store: Store, name: str, values: dict[str, str] | None, results_format: ox.QueryResultsFormat) -> bytes:
     """Run the named query and write its answer straight in a SPARQL results format (CSV, TSV, JSON, XML);
     a CONSTRUCT query's triples come as Turtle, the one format for them here."""
     _, result = _execute(store, name, values)

@@ -36,22 +36,40 @@ _LOCAL_ESCAPES = re.compile(r"([/~.#?&=!$()*+,;%@'-])")
 
 _HINTS = [
     (re.compile(r"not UTF-8", re.I), lambda m: "save the file as UTF-8"),
-    (re.compile(r"prefix (\S+) has not been declared", re.I),
-     lambda m: f"declare the prefix at the top of the file, e.g. `@prefix {m.group(1)} <https://…> .`"),
-    (re.compile(r"line jumps are not allowed", re.I),
-     lambda m: "the string is not closed on this line: add its closing quote, or use \"\"\"triple quotes\"\"\" "
-               "for text that spans lines"),
-    (re.compile(r"unexpected end of file", re.I),
-     lambda m: "something opened here is never closed: a string without its closing quote, or a [ ( { "
-               "without its partner, or a missing final '.'"),
-    (re.compile(r"dot is expected", re.I),
-     lambda m: "the statement before this point needs a '.' at its end (or ';' / ',' to continue it)"),
-    (re.compile(r"IRI|scheme", re.I),
-     lambda m: "IRIs are written <https://…>: absolute, with no spaces or \" < > { } | ^ ` characters"),
-    (re.compile(r"subtag|language", re.I),
-     lambda m: "language tags follow BCP 47: en, it, pt-BR (a hyphen, not an underscore)"),
-    (re.compile(r"Unexpected character", re.I),
-     lambda m: "check the character at the caret; language tags use hyphens (en-GB), not underscores"),
+    (
+        re.compile(r"prefix (\S+) has not been declared", re.I),
+        lambda m: f"declare the prefix at the top of the file, e.g. `@prefix {m.group(1)} <https://…> .`",
+    ),
+    (
+        re.compile(r"line jumps are not allowed", re.I),
+        lambda m: (
+            'the string is not closed on this line: add its closing quote, or use """triple quotes""" '
+            "for text that spans lines"
+        ),
+    ),
+    (
+        re.compile(r"unexpected end of file", re.I),
+        lambda m: (
+            "something opened here is never closed: a string without its closing quote, or a [ ( { "
+            "without its partner, or a missing final '.'"
+        ),
+    ),
+    (
+        re.compile(r"dot is expected", re.I),
+        lambda m: "the statement before this point needs a '.' at its end (or ';' / ',' to continue it)",
+    ),
+    (
+        re.compile(r"IRI|scheme", re.I),
+        lambda m: 'IRIs are written <https://…>: absolute, with no spaces or " < > { } | ^ ` characters',
+    ),
+    (
+        re.compile(r"subtag|language", re.I),
+        lambda m: "language tags follow BCP 47: en, it, pt-BR (a hyphen, not an underscore)",
+    ),
+    (
+        re.compile(r"Unexpected character", re.I),
+        lambda m: "check the character at the caret; language tags use hyphens (en-GB), not underscores",
+    ),
 ]
 
 
@@ -94,7 +112,7 @@ class ParsedFile:
         spellings = [f"<{iri}>"]
         for prefix, namespace in self.prefixes.items():
             if namespace and iri.startswith(namespace):
-                local = iri[len(namespace):]
+                local = iri[len(namespace) :]
                 escaped = _LOCAL_ESCAPES.sub(r"\\\1", local)
                 spellings.extend((f"{prefix}:{local}", f"{prefix}:{escaped}"))
         for number, line in enumerate(self.text.splitlines(), start=1):
@@ -139,7 +157,7 @@ def _slug(text: str) -> str:
 
 def kind_of_graph(graph_iri: str) -> str:
     """ontology, shapes, data or system (the history), read from the graph IRI (anything else counts as data)."""
-    rest = graph_iri[len(str(GRAPH)):] if graph_iri.startswith(str(GRAPH)) else ""
+    rest = graph_iri[len(str(GRAPH)) :] if graph_iri.startswith(str(GRAPH)) else ""
     first = rest.split("/", 1)[0]
     return first if first in (*KINDS, "system") else "data"
 
@@ -158,14 +176,14 @@ def _kind_of_content(path: Path, triples: NTriples) -> str:
     return "data"
 
 
-def parse_text(text: str, name: str,
-               rdf_format: ox.RdfFormat = ox.RdfFormat.TURTLE) -> tuple[NTriples, dict[str, str]]:
+def parse_text(text: str, name: str, rdf_format: ox.RdfFormat = ox.RdfFormat.TURTLE) -> tuple[NTriples, dict[str, str]]:
     """Parse RDF text into triples; raise RdfSyntaxError naming `name`, line, column and a hint."""
     return parse_bytes(text.encode("utf-8"), name, rdf_format)
 
 
-def parse_bytes(data: bytes, name: str,
-                rdf_format: ox.RdfFormat = ox.RdfFormat.TURTLE) -> tuple[NTriples, dict[str, str]]:
+def parse_bytes(
+    data: bytes, name: str, rdf_format: ox.RdfFormat = ox.RdfFormat.TURTLE
+) -> tuple[NTriples, dict[str, str]]:
     """Parse UTF-8 RDF into triples; raise RdfSyntaxError naming `name`, line, column and a hint."""
     # Fresh blank-node ids: two files may both say _:b1, and each load must not merge them.
     parser = ox.parse(input=data, format=rdf_format, without_named_graphs=True, rename_blank_nodes=True)
@@ -199,13 +217,20 @@ def parse_dataset_file(path: Path) -> list[ParsedFile]:
     try:
         for quad in parser:
             if not isinstance(quad.graph_name, ox.NamedNode):
-                raise RdfSyntaxError(name, None, None, "a triple outside any named graph",
-                                     hint="every triple of a backup belongs to a named graph")
+                raise RdfSyntaxError(
+                    name,
+                    None,
+                    None,
+                    "a triple outside any named graph",
+                    hint="every triple of a backup belongs to a named graph",
+                )
             graphs.setdefault(quad.graph_name.value, []).append(quad.triple)
     except SyntaxError as error:
         raise _syntax_error(name, data, error) from None
-    return [ParsedFile(f"{name} <{iri}>", iri, kind_of_graph(iri), NTriples.of(triples), dict(parser.prefixes or {}))
-            for iri, triples in sorted(graphs.items())]
+    return [
+        ParsedFile(f"{name} <{iri}>", iri, kind_of_graph(iri), NTriples.of(triples), dict(parser.prefixes or {}))
+        for iri, triples in sorted(graphs.items())
+    ]
 
 
 def parse_file(path: Path, graph_iri: str | None = None) -> ParsedFile:
@@ -213,8 +238,7 @@ def parse_file(path: Path, graph_iri: str | None = None) -> ParsedFile:
     name = display_name(path)
     rdf_format = FORMATS.get(path.suffix.lower())
     if rdf_format is None:
-        raise UsageError(f"{name}: unknown file type {path.suffix!r}",
-                         "use one of " + ", ".join(sorted(FORMATS)))
+        raise UsageError(f"{name}: unknown file type {path.suffix!r}", "use one of " + ", ".join(sorted(FORMATS)))
     try:
         data = path.read_bytes()  # not decoded: the parser reads UTF-8 itself (a 180 MB file: 1.2 s less)
     except FileNotFoundError:

@@ -56,12 +56,21 @@ TRIPLES_ACCEPT = "application/n-triples"
 PART_TRIPLES = 500  # triples a request adds on a server that does not run a request as one transaction
 _VIRTUOSO_BNODE = re.compile(rb'("type": ?"bnode", ?"value": ?")nodeID://')
 
+
 class RemoteStore:
     """A SPARQL 1.1 server as the store. Reads go to `query_url`, writes to `update_url`; `user`/`password`
     (Basic or Digest, whichever the server asks for) are sent only when the server asks."""
 
-    def __init__(self, query_url: str, update_url: str | None = None, *, user: str | None = None,
-                 password: str | None = None, timeout_s: float = 60.0, local_folder: Path | None = None) -> None:
+    def __init__(
+        self,
+        query_url: str,
+        update_url: str | None = None,
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        timeout_s: float = 60.0,
+        local_folder: Path | None = None,
+    ) -> None:
         self.query_url = query_url
         self.update_url = update_url or query_url
         self.timeout_s = timeout_s
@@ -81,24 +90,44 @@ class RemoteStore:
             session = self._sessions.session = requests.Session()
         return session  # type: ignore[no-any-return]
 
-    def _post(self, url: str, data: dict[str, Any], accept: str, *, stream: bool = False,
-              timeout_s: float | None = None, auth: bool = False) -> requests.Response:
+    def _post(
+        self,
+        url: str,
+        data: dict[str, Any],
+        accept: str,
+        *,
+        stream: bool = False,
+        timeout_s: float | None = None,
+        auth: bool = False,
+    ) -> requests.Response:
         try:
-            response = self._session().post(url, data=data, headers={"Accept": accept}, stream=stream,
-                                            timeout=(5, timeout_s or self.timeout_s),
-                                            auth=self._auth if auth else None)
+            response = self._session().post(
+                url,
+                data=data,
+                headers={"Accept": accept},
+                stream=stream,
+                timeout=(5, timeout_s or self.timeout_s),
+                auth=self._auth if auth else None,
+            )
             if response.status_code == 401 and auth and self._credentials and self._auth is None:
                 challenge = response.headers.get("WWW-Authenticate", "")
-                self._auth = (requests.auth.HTTPDigestAuth(*self._credentials) if "digest" in challenge.lower()
-                              else requests.auth.HTTPBasicAuth(*self._credentials))
+                self._auth = (
+                    requests.auth.HTTPDigestAuth(*self._credentials)
+                    if "digest" in challenge.lower()
+                    else requests.auth.HTTPBasicAuth(*self._credentials)
+                )
                 return self._post(url, data, accept, stream=stream, timeout_s=timeout_s, auth=True)
             return response
         except requests.Timeout:
-            raise QueryTimeout(f"the SPARQL server at {url} did not answer within {timeout_s or self.timeout_s:g} s",
-                               "try again; if it persists the server is overloaded or the query too heavy") from None
+            raise QueryTimeout(
+                f"the SPARQL server at {url} did not answer within {timeout_s or self.timeout_s:g} s",
+                "try again; if it persists the server is overloaded or the query too heavy",
+            ) from None
         except requests.ConnectionError as error:
-            raise StoreUnavailable(f"cannot reach the SPARQL server at {url}: {_reason(error)}",
-                                   "start the server, or check --endpoint / CIRCE_KG_ENDPOINT") from None
+            raise StoreUnavailable(
+                f"cannot reach the SPARQL server at {url}: {_reason(error)}",
+                "start the server, or check --endpoint / CIRCE_KG_ENDPOINT",
+            ) from None
 
     def _check_reachable_and_union(self) -> None:
         response = self._post(self.query_url, {"query": "ASK { ?s ?p ?o }"}, SOLUTIONS_ACCEPT, timeout_s=10)
@@ -110,15 +139,18 @@ class RemoteStore:
         # own record of what it wrote (the history) instead of what the server hands back.
         self.faithful_literals = not response.headers.get("Server", "").startswith("Virtuoso/")
         if response.status_code != 200:
-            raise StoreUnavailable(f"{self.query_url} is not a SPARQL endpoint: it answered HTTP "
-                                   f"{response.status_code} to ASK {{ ?s ?p ?o }}",
-                                   "give the server's query URL, e.g. http://host:7878/query for Oxigraph "
-                                   "or http://host:8890/sparql for Virtuoso")
+            raise StoreUnavailable(
+                f"{self.query_url} is not a SPARQL endpoint: it answered HTTP "
+                f"{response.status_code} to ASK {{ ?s ?p ?o }}",
+                "give the server's query URL, e.g. http://host:7878/query for Oxigraph "
+                "or http://host:8890/sparql for Virtuoso",
+            )
         default_has_triples = bool(ox.parse_query_results(response.content, ox.QueryResultsFormat.JSON))
         if not default_has_triples and self.count() > 0:
             raise StoreUnavailable(
                 f"the SPARQL server at {self.query_url} does not query the union of its named graphs by default",
-                "start Oxigraph server with --union-default-graph (Virtuoso does this by default)")
+                "start Oxigraph server with --union-default-graph (Virtuoso does this by default)",
+            )
 
     # -- reads -----------------------------------------------------------------------------------------------
     def _select(self, sparql: str) -> ox.QuerySolutions:
@@ -127,13 +159,14 @@ class RemoteStore:
         return result
 
     def named_graphs(self) -> list[str]:
-        rows = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
-                            f"FILTER(STRSTARTS(STR(?g), \"{GRAPH_BASE}\")) }}")
+        rows = self._select(
+            f'SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{GRAPH_BASE}")) }}'
+        )
         return sorted(row["g"].value for row in rows)
 
     def count(self, graph_iri: str | None = None) -> int:
         if graph_iri is None:
-            pattern = f"GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), \"{GRAPH_BASE}\"))"
+            pattern = f'GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{GRAPH_BASE}"))'
         else:
             pattern = f"GRAPH {ox.NamedNode(graph_iri)} {{ ?s ?p ?o }}"
         rows = list(self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}"))
@@ -161,11 +194,13 @@ class RemoteStore:
             return ox.parse_query_results(content, ox.QueryResultsFormat.JSON)
         except SyntaxError as error:
             if "cancelled" in str(error):  # Oxigraph server ends the answer so when its time limit strikes
-                raise QueryTimeout(f"the SPARQL server at {self.query_url} stopped the query at its time limit",
-                                   "narrow the pattern, or raise the server's limit (oxigraph serve --timeout-s)"
-                                   ) from None
-            raise StoreUnavailable(f"the SPARQL server at {self.query_url} sent an answer that cannot be read "
-                                   f"({content_type}): {error}") from None
+                raise QueryTimeout(
+                    f"the SPARQL server at {self.query_url} stopped the query at its time limit",
+                    "narrow the pattern, or raise the server's limit (oxigraph serve --timeout-s)",
+                ) from None
+            raise StoreUnavailable(
+                f"the SPARQL server at {self.query_url} sent an answer that cannot be read ({content_type}): {error}"
+            ) from None
 
     def dump(self, rdf_format: ox.RdfFormat, graph_iri: str | None = None, output: BinaryIO | None = None) -> bytes:
         # The server's answer is read whole (SPARQL JSON results), then written: a dump of a big server is best
@@ -173,13 +208,16 @@ class RemoteStore:
         if graph_iri is not None:
             data = serialize(self.triples(graph_iri), rdf_format)
         elif rdf_format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
-            rows = self._select("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } "
-                                f"FILTER(STRSTARTS(STR(?g), \"{GRAPH_BASE}\")) }}")
+            rows = self._select(
+                f'SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{GRAPH_BASE}")) }}'
+            )
             quads = [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows]  # type: ignore[arg-type]
             data = ox.serialize(quads, format=rdf_format) or b""
         else:
-            result = self.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } "
-                                f"FILTER(STRSTARTS(STR(?g), \"{GRAPH_BASE}\")) }}")
+            result = self.query(
+                "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } "
+                f'FILTER(STRSTARTS(STR(?g), "{GRAPH_BASE}")) }}'
+            )
             assert isinstance(result, list)
             data = serialize(result, rdf_format)
         if output is None:
@@ -189,13 +227,14 @@ class RemoteStore:
 
     # -- writes ----------------------------------------------------------------------------------------------
     def _update(self, sparql: str) -> None:
-        response = self._post(self.update_url, {"update": sparql}, "*/*", auth=True,
-                              timeout_s=max(self.timeout_s, 600))
+        response = self._post(self.update_url, {"update": sparql}, "*/*", auth=True, timeout_s=max(self.timeout_s, 600))
         if response.status_code in (401, 403):
-            raise WriteRefused(f"the SPARQL server at {self.update_url} refused the update "
-                               f"(HTTP {response.status_code}); nothing was changed",
-                               "give circe-kg an account with update rights: CIRCE_KG_ENDPOINT_USER and "
-                               "CIRCE_KG_ENDPOINT_PASSWORD (Virtuoso: updates go to /sparql-auth)")
+            raise WriteRefused(
+                f"the SPARQL server at {self.update_url} refused the update "
+                f"(HTTP {response.status_code}); nothing was changed",
+                "give circe-kg an account with update rights: CIRCE_KG_ENDPOINT_USER and "
+                "CIRCE_KG_ENDPOINT_PASSWORD (Virtuoso: updates go to /sparql-auth)",
+            )
         if response.status_code >= 300:
             raise _server_error(self.update_url, response, writing=True)
         self.generation += 1
@@ -203,8 +242,9 @@ class RemoteStore:
     def changed_subjects(self, since: int) -> set[str] | None:
         return self._journal.since(since, self.generation)
 
-    def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Triple] | None],
-                       append: Mapping[str, Iterable[ox.Triple]] | None = None) -> None:
+    def replace_graphs(
+        self, graphs: Mapping[str, Iterable[ox.Triple] | None], append: Mapping[str, Iterable[ox.Triple]] | None = None
+    ) -> None:
         self._write(listed_write(graphs, append))
 
     def drop_graphs(self, graph_iris: Iterable[str]) -> None:
@@ -282,13 +322,19 @@ def _server_error(url: str, response: requests.Response, writing: bool = False) 
     body = re.sub(r"\s+", " ", response.text)[:500]
     what = "update" if writing else "query"
     if re.search(r"estimated execution time|timeout|timed out", body, re.IGNORECASE):
-        return QueryTimeout(f"the SPARQL server at {url} stopped the {what} at its time limit: {body}",
-                            "narrow the pattern, add LIMIT, or run it on a dump (/dumps/)")
+        return QueryTimeout(
+            f"the SPARQL server at {url} stopped the {what} at its time limit: {body}",
+            "narrow the pattern, add LIMIT, or run it on a dump (/dumps/)",
+        )
     if response.status_code == 400:
-        return UsageError(f"the SPARQL server at {url} rejected the {what}: {body}",
-                          "nothing was changed" if writing else "check the query")
-    return StoreUnavailable(f"the SPARQL server at {url} failed the {what} (HTTP {response.status_code}): {body}",
-                            ("nothing was changed; " if writing else "") + "see the server's log")
+        return UsageError(
+            f"the SPARQL server at {url} rejected the {what}: {body}",
+            "nothing was changed" if writing else "check the query",
+        )
+    return StoreUnavailable(
+        f"the SPARQL server at {url} failed the {what} (HTTP {response.status_code}): {body}",
+        ("nothing was changed; " if writing else "") + "see the server's log",
+    )
 
 
 def local_folder_for(query_url: str, root: Path) -> Path:
@@ -312,15 +358,24 @@ class _ForwardedAnswer:
             for chunk in self._chunks:
                 self.size += len(chunk)
                 if self.size > self.cap:
-                    raise self._cut(ResultTooLarge(f"the result is larger than the {self.cap} byte limit",
-                                                   "add LIMIT / OFFSET to page through it, or download a dump"))
+                    raise self._cut(
+                        ResultTooLarge(
+                            f"the result is larger than the {self.cap} byte limit",
+                            "add LIMIT / OFFSET to page through it, or download a dump",
+                        )
+                    )
                 if time.monotonic() > self.deadline:
-                    raise self._cut(QueryTimeout("the query ran longer than its time limit",
-                                                 "narrow the pattern, add LIMIT, or run it on a dump (/dumps/)"))
+                    raise self._cut(
+                        QueryTimeout(
+                            "the query ran longer than its time limit",
+                            "narrow the pattern, add LIMIT, or run it on a dump (/dumps/)",
+                        )
+                    )
                 yield chunk
         except requests.RequestException:
-            raise self._cut(StoreUnavailable(f"the SPARQL server at {self.url} stopped answering mid-way",
-                                             "try again")) from None
+            raise self._cut(
+                StoreUnavailable(f"the SPARQL server at {self.url} stopped answering mid-way", "try again")
+            ) from None
 
     def _cut(self, error: CirceError) -> CirceError:
         return StreamCut(f"the answer was cut part-way: {error.message}", error.hint) if self._streaming else error
@@ -362,11 +417,20 @@ class RemoteQueryProxy:
         self._lock = threading.Lock()
         self._long_running = 0
 
-    def run(self, text: str, solution_mime: str | None, graph_mime: str | None,
-            default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()) -> QueryReply:
+    def run(
+        self,
+        text: str,
+        solution_mime: str | None,
+        graph_mime: str | None,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+    ) -> QueryReply:
         if not self._slots.acquire(timeout=min(self.limits.queue_wait_s, self.limits.timeout_s)):
-            raise EndpointBusy("every query slot is busy", f"try again in {self.limits.retry_after_s} s",
-                               retry_after=self.limits.retry_after_s)
+            raise EndpointBusy(
+                "every query slot is busy",
+                f"try again in {self.limits.retry_after_s} s",
+                retry_after=self.limits.retry_after_s,
+            )
         with self._lock:
             long_allowed = self._long_running < max(1, self.limits.workers - 1)
             self._long_running += long_allowed
@@ -390,9 +454,16 @@ class RemoteQueryProxy:
             if reply is None or reply.rest is None:
                 release()
 
-    def _forward(self, text: str, solution_mime: str | None, graph_mime: str | None,
-                 default_graphs: Sequence[str], named_graphs: Sequence[str], timeout_s: float,
-                 release: Callable[[], None]) -> QueryReply:
+    def _forward(
+        self,
+        text: str,
+        solution_mime: str | None,
+        graph_mime: str | None,
+        default_graphs: Sequence[str],
+        named_graphs: Sequence[str],
+        timeout_s: float,
+        release: Callable[[], None],
+    ) -> QueryReply:
         accept = ", ".join(m for m in (solution_mime, graph_mime) if m) or "*/*"
         data: dict[str, Any] = {"query": text}
         if default_graphs:
@@ -409,11 +480,15 @@ class RemoteQueryProxy:
         try:
             if response.status_code == 400:
                 body = re.sub(r"\s+", " ", response.text)[:500]
-                raise UsageError(f"SPARQL syntax error (reported by the SPARQL server): {body}",
-                                 "check the query near the position given")
+                raise UsageError(
+                    f"SPARQL syntax error (reported by the SPARQL server): {body}",
+                    "check the query near the position given",
+                )
             if response.status_code == 406:
-                raise NotAcceptable("none of the media types in Accept can express this result",
-                                    "accept one of: " + ", ".join([*SOLUTION_FORMATS, *GRAPH_FORMATS]))
+                raise NotAcceptable(
+                    "none of the media types in Accept can express this result",
+                    "accept one of: " + ", ".join([*SOLUTION_FORMATS, *GRAPH_FORMATS]),
+                )
             if response.status_code != 200:
                 raise _server_error(self.store.query_url, response)
             mime = response.headers.get("Content-Type", "").split(";")[0].strip()

@@ -55,6 +55,7 @@ GRAPH_FORMATS = {
     "application/ld+json": ox.RdfFormat.JSON_LD,
 }
 
+
 @dataclass(frozen=True)
 class Limits:
     timeout_s: float = 10.0
@@ -191,15 +192,19 @@ class _Stream:
         try:
             while True:
                 if not worker.conn.poll(max(0.0, self._deadline - time.monotonic())):
-                    raise StreamCut("the answer was cut: the query ran past its time limit while it was sent",
-                                    "add LIMIT / OFFSET to page through it, or download a dump from /dumps/")
+                    raise StreamCut(
+                        "the answer was cut: the query ran past its time limit while it was sent",
+                        "add LIMIT / OFFSET to page through it, or download a dump from /dumps/",
+                    )
                 message = worker.conn.recv()
                 if message[0] == "end":
                     ended = True
                     return
                 if message[0] != "chunk":
-                    raise StreamCut(f"the answer was cut part-way: {message[1]}",
-                                    "add LIMIT / OFFSET to page through it, or download a dump from /dumps/")
+                    raise StreamCut(
+                        f"the answer was cut part-way: {message[1]}",
+                        "add LIMIT / OFFSET to page through it, or download a dump from /dumps/",
+                    )
                 yield message[1]
         except (EOFError, OSError):
             raise StreamCut("the answer was cut: the query worker stopped", "try again") from None
@@ -272,15 +277,22 @@ class QuerySandbox:
             worker.generation = generation
         return worker
 
-    def run(self, text: str, solution_mime: str | None, graph_mime: str | None,
-            default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()) -> QueryReply:
+    def run(
+        self,
+        text: str,
+        solution_mime: str | None,
+        graph_mime: str | None,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+    ) -> QueryReply:
         """Run `text`; the result is serialised in `solution_mime` or `graph_mime` depending on its kind."""
         limits = self.limits
         try:
             slot = self._idle.get(timeout=min(limits.queue_wait_s, limits.timeout_s))
         except queue.Empty:
-            raise EndpointBusy("every query worker is busy", f"try again in {limits.retry_after_s} s",
-                               retry_after=limits.retry_after_s) from None
+            raise EndpointBusy(
+                "every query worker is busy", f"try again in {limits.retry_after_s} s", retry_after=limits.retry_after_s
+            ) from None
         with self._lock:  # a worker is kept for short queries: long ones get at most workers - 1 of them
             long_allowed = self._long_running < max(1, limits.workers - 1)
             self._long_running += long_allowed
@@ -290,18 +302,32 @@ class QuerySandbox:
         streaming = False
         try:
             worker = self._ready(slot)
-            worker.conn.send(("query", text, solution_mime, graph_mime, list(default_graphs), list(named_graphs),
-                              limits.stream_after_bytes, limits.max_result_bytes))
+            worker.conn.send(
+                (
+                    "query",
+                    text,
+                    solution_mime,
+                    graph_mime,
+                    list(default_graphs),
+                    list(named_graphs),
+                    limits.stream_after_bytes,
+                    limits.max_result_bytes,
+                )
+            )
             if not worker.conn.poll(limit):
                 worker.kill()
                 worker = None
                 if long_allowed:
-                    raise QueryTimeout(f"the query ran longer than the {limit:g} s limit and was stopped",
-                                       "narrow the pattern, add LIMIT, or run it on a dump (/dumps/) locally")
-                raise QueryTimeout(f"the endpoint is busy with long queries: while it is, a query may run {limit:g} s, "
-                                   "and this one ran longer and was stopped",
-                                   f"try again in a few seconds (the limit is otherwise {limits.timeout_s:g} s)",
-                                   retry_after=limits.retry_after_s)
+                    raise QueryTimeout(
+                        f"the query ran longer than the {limit:g} s limit and was stopped",
+                        "narrow the pattern, add LIMIT, or run it on a dump (/dumps/) locally",
+                    )
+                raise QueryTimeout(
+                    f"the endpoint is busy with long queries: while it is, a query may run {limit:g} s, "
+                    "and this one ran longer and was stopped",
+                    f"try again in a few seconds (the limit is otherwise {limits.timeout_s:g} s)",
+                    retry_after=limits.retry_after_s,
+                )
             reply = worker.conn.recv()
             if reply[0] == "stream":
                 streaming = True  # the worker and its slot go back when the stream ends
@@ -320,12 +346,15 @@ class QuerySandbox:
         if status == "syntax":
             raise UsageError(f"SPARQL syntax error: {reply[1]}", "check the query near the position given")
         if status == "too-large":
-            raise ResultTooLarge(f"the result is larger than the {self.limits.max_result_bytes} byte limit",
-                                 "add LIMIT / OFFSET to page through it, or download a dump from /dumps/")
+            raise ResultTooLarge(
+                f"the result is larger than the {self.limits.max_result_bytes} byte limit",
+                "add LIMIT / OFFSET to page through it, or download a dump from /dumps/",
+            )
         if status == "not-acceptable":
             offered = SOLUTION_FORMATS if reply[1] == "solutions" else GRAPH_FORMATS
-            raise NotAcceptable("none of the media types in Accept can express this result",
-                                "accept one of: " + ", ".join(offered))
+            raise NotAcceptable(
+                "none of the media types in Accept can express this result", "accept one of: " + ", ".join(offered)
+            )
         raise UsageError(f"the query could not be evaluated: {reply[1]}")
 
     def _release(self, worker: _Worker | None, long_allowed: bool) -> None:
@@ -339,6 +368,7 @@ class QuerySandbox:
 
     def _replace(self) -> None:
         """Give a killed worker's slot back with a fresh worker, started and loaded in the background."""
+
         def start() -> None:
             worker: _Worker | None = None
             try:

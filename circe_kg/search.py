@@ -49,6 +49,7 @@ MAX_CAUGHT_UP = queries.MAX_LIST  # resources a write may change for the index t
 @dataclass
 class Via:
     """The concept a hit was reached through."""
+
     concept: str
     kind: str  # what the concept is: topic, sector, barrier category… (search_concepts.SCHEME_KINDS)
     label: str  # the concept's name in the reader's language (or English)
@@ -106,9 +107,13 @@ def marked(text: str, language: str, prefixes: frozenset[str], lemmas: frozenset
     """
     spans = [(m.start(), m.end()) for m in re.finditer(r"\w+", text)]
     base = (language or "en").split("-")[0]
-    hits = [i for i, (a, b) in enumerate(spans)
-            if any(fold(text[a:b]).startswith(p) for p in prefixes) or fold(text[a:b]) in lemmas
-            or lemma(text[a:b].lower(), base) in lemmas]
+    hits = [
+        i
+        for i, (a, b) in enumerate(spans)
+        if any(fold(text[a:b]).startswith(p) for p in prefixes)
+        or fold(text[a:b]) in lemmas
+        or lemma(text[a:b].lower(), base) in lemmas
+    ]
     if not spans:
         return text
     first = hits[0] if hits else 0
@@ -126,6 +131,7 @@ def marked(text: str, language: str, prefixes: frozenset[str], lemmas: frozenset
 
 class Parts(NamedTuple):
     """What a search reads: the texts (SQLite FTS5), the concepts, the known words."""
+
     db: sqlite3.Connection
     concepts: ConceptGraph
     vocabulary: Vocabulary
@@ -146,8 +152,12 @@ class SearchIndex:
             elif generation != self._generation:
                 changed = self.store.changed_subjects(self._generation)
                 resources = sorted(s for s in changed or () if s.startswith(BASE + "id/"))
-                if (changed is None or len(resources) > MAX_CAUGHT_UP or any(s.startswith(str(CIRCE)) for s in changed)
-                        or any(s in self._parts.concepts.concepts for s in changed)):
+                if (
+                    changed is None
+                    or len(resources) > MAX_CAUGHT_UP
+                    or any(s.startswith(str(CIRCE)) for s in changed)
+                    or any(s in self._parts.concepts.concepts for s in changed)
+                ):
                     self._parts = self._build()
                 elif resources:
                     self._catch_up(self._parts, resources)
@@ -157,10 +167,14 @@ class SearchIndex:
     def _build(self) -> Parts:
         lemmas.load()
         db = sqlite3.connect(":memory:", check_same_thread=False)
-        db.execute("CREATE VIRTUAL TABLE docs USING fts5(text, lemmas, resource UNINDEXED, field UNINDEXED, "
-                   "language UNINDEXED, tokenize='unicode61 remove_diacritics 2')")
-        db.execute("CREATE TABLE resources (resource TEXT PRIMARY KEY, kind TEXT, kind_label TEXT, label TEXT, "
-                   "illustrative INTEGER)")
+        db.execute(
+            "CREATE VIRTUAL TABLE docs USING fts5(text, lemmas, resource UNINDEXED, field UNINDEXED, "
+            "language UNINDEXED, tokenize='unicode61 remove_diacritics 2')"
+        )
+        db.execute(
+            "CREATE TABLE resources (resource TEXT PRIMARY KEY, kind TEXT, kind_label TEXT, label TEXT, "
+            "illustrative INTEGER)"
+        )
         # Which rows of docs belong to a resource: FTS5 cannot look up an UNINDEXED column without a full scan.
         db.execute("CREATE TABLE doc_rows (doc INTEGER PRIMARY KEY, resource TEXT)")
         db.execute("CREATE INDEX doc_rows_by_resource ON doc_rows (resource)")
@@ -169,8 +183,9 @@ class SearchIndex:
         concepts = ConceptGraph()
         concepts.add_labels(_as_text(queries.stream(self.store, "search-concepts"), language_of="label"))
         concepts.add_links(_as_text(queries.stream(self.store, "search-concept-links")))
-        vocabulary.add(fold(w) for concept in concepts.concepts.values() for label in concept.labels
-                       for w in words(label.text))
+        vocabulary.add(
+            fold(w) for concept in concepts.concepts.values() for label in concept.labels for w in words(label.text)
+        )
         return Parts(db, concepts, vocabulary)
 
     def _catch_up(self, parts: Parts, resources: list[str]) -> None:
@@ -179,8 +194,11 @@ class SearchIndex:
         wanted = set(resources)
         # Virtuoso 7 answers a VALUES list holding an IRI that matches nothing (a resource the write removed) with
         # the rows of every resource (tests/test_backends.py): only the rows of the resources asked for are kept.
-        rows = (row for row in queries.stream(self.store, "search-documents", {"resource": resources})
-                if row["resource"].value in wanted)
+        rows = (
+            row
+            for row in queries.stream(self.store, "search-documents", {"resource": resources})
+            if row["resource"].value in wanted
+        )
         db = parts.db
         with db:
             for resource in resources:
@@ -188,8 +206,11 @@ class SearchIndex:
                 db.execute("DELETE FROM doc_rows WHERE resource = ?", (resource,))
                 db.execute("DELETE FROM resources WHERE resource = ?", (resource,))
             self._insert(db, rows, parts.vocabulary)
-        links = [row for row in _as_text(queries.stream(self.store, "search-concept-links", {"resource": resources}))
-                 if row["resource"] in wanted]
+        links = [
+            row
+            for row in _as_text(queries.stream(self.store, "search-concept-links", {"resource": resources}))
+            if row["resource"] in wanted
+        ]
         parts.concepts.forget(resources)
         parts.concepts.add_links(row for row in links if row["property"] not in RELATIONS)
 
@@ -210,25 +231,32 @@ class SearchIndex:
             previous = kinds.get(resource)
             label = text if row["field"].value == "label" and language == "en" else (previous[2] if previous else "")
             if previous is None or (not previous[0] and kind) or (label and not previous[2]):
-                kinds[resource] = (kind or (previous[0] if previous else ""),
-                                   row["kindLabel"].value if "kindLabel" in row else (previous[1] if previous else ""),
-                                   label, row["illustrative"].value == "true")
+                kinds[resource] = (
+                    kind or (previous[0] if previous else ""),
+                    row["kindLabel"].value if "kindLabel" in row else (previous[1] if previous else ""),
+                    label,
+                    row["illustrative"].value == "true",
+                )
         SearchIndex._write_docs(db, docs)
-        db.executemany("INSERT INTO resources VALUES (?, ?, ?, ?, ?)",
-                       [(r, k, kl, lab, int(ill)) for r, (k, kl, lab, ill) in kinds.items()])
+        db.executemany(
+            "INSERT INTO resources VALUES (?, ?, ?, ?, ?)",
+            [(r, k, kl, lab, int(ill)) for r, (k, kl, lab, ill) in kinds.items()],
+        )
 
     @staticmethod
     def _write_docs(db: sqlite3.Connection, docs: list[tuple[int, str, str, str, str, str]]) -> None:
-        db.executemany("INSERT INTO docs (rowid, text, lemmas, resource, field, language) VALUES (?, ?, ?, ?, ?, ?)",
-                       docs)
+        db.executemany(
+            "INSERT INTO docs (rowid, text, lemmas, resource, field, language) VALUES (?, ?, ?, ?, ?, ?)", docs
+        )
         db.executemany("INSERT INTO doc_rows VALUES (?, ?)", [(doc[0], doc[3]) for doc in docs])
 
     def prepare(self) -> int:
         """Build the index now (or catch it up), before a search needs it; how many texts it holds."""
         return int(self._current()[0].execute("SELECT COUNT(*) FROM docs").fetchone()[0])
 
-    def search(self, text: str, limit: int = 100, any_word: bool = False, lang: str = "en",
-               methods: frozenset[str] = METHODS) -> Results:
+    def search(
+        self, text: str, limit: int = 100, any_word: bool = False, lang: str = "en", methods: frozenset[str] = METHODS
+    ) -> Results:
         """Resources that match `text` by the `methods` asked for (METHODS: words, lemmas, concepts), best first:
         a name before a description, then by how they matched (every word, every word in some form, through a
         concept, some of the words), then sourced before illustrative, then a text in `lang` (the reader's
@@ -253,25 +281,49 @@ class SearchIndex:
         groups = [query_lemmas(w) for w in query_words]
         every_lemma = frozenset().union(*groups)
 
-        def collect(expression: str, match: str, lemmas: frozenset[str], via: Callable[[str], Via] | None = None,
-                    tier: int | None = None) -> None:
-            rows = db.execute("SELECT d.resource, d.text, d.language, d.field, r.kind, r.kind_label, r.label, "
-                              "r.illustrative FROM docs d JOIN resources r ON r.resource = d.resource "
-                              "WHERE docs MATCH ? ORDER BY rank LIMIT ?", (expression, cap)).fetchall()
-            for rank, (resource, matched, language, field_name, kind, kind_label, label, illustrative) in \
-                    enumerate(rows):
+        def collect(
+            expression: str,
+            match: str,
+            lemmas: frozenset[str],
+            via: Callable[[str], Via] | None = None,
+            tier: int | None = None,
+        ) -> None:
+            rows = db.execute(
+                "SELECT d.resource, d.text, d.language, d.field, r.kind, r.kind_label, r.label, "
+                "r.illustrative FROM docs d JOIN resources r ON r.resource = d.resource "
+                "WHERE docs MATCH ? ORDER BY rank LIMIT ?",
+                (expression, cap),
+            ).fetchall()
+            for rank, (resource, matched, language, field_name, kind, kind_label, label, illustrative) in enumerate(
+                rows
+            ):
                 reached[resource] = reached.get(resource, 0) + 1
                 # A name before a description, then by how it matched, then sourced first, then the reader's
                 # language, then the index's own ranking.
-                order = (int(field_name != "label"), TIERS[match] if tier is None else tier, int(illustrative),
-                         int((language or "en").split("-")[0] != lang), rank)
+                order = (
+                    int(field_name != "label"),
+                    TIERS[match] if tier is None else tier,
+                    int(illustrative),
+                    int((language or "en").split("-")[0] != lang),
+                    rank,
+                )
                 hit = found.get(resource)
                 if hit is None or order < hit.order:
                     # The snippet is marked once the hits are ranked, for those shown only (below).
                     starts = prefixes if match == "words" else frozenset(x for x in lemmas if len(x) >= PREFIX_FROM)
                     unmarked[resource] = (matched, language, starts, lemmas)
-                    found[resource] = Hit(resource, kind, kind_label or "other", label or matched, matched,
-                                          bool(illustrative), match, language, via(language) if via else None, order)
+                    found[resource] = Hit(
+                        resource,
+                        kind,
+                        kind_label or "other",
+                        label or matched,
+                        matched,
+                        bool(illustrative),
+                        match,
+                        language,
+                        via(language) if via else None,
+                        order,
+                    )
 
         def word_terms(word: str) -> str:
             forms = {word, romanised(word)}
@@ -279,8 +331,11 @@ class SearchIndex:
 
         def lemma_terms(group: frozenset[str]) -> str:
             # A long lemma also as a prefix: the lemmatiser may leave an inflected form as it is ("razprseni").
-            return "lemmas : (" + " OR ".join(_quoted(x) + ("*" if len(x) >= PREFIX_FROM else "")
-                                              for x in sorted(group)) + ")"
+            return (
+                "lemmas : ("
+                + " OR ".join(_quoted(x) + ("*" if len(x) >= PREFIX_FROM else "") for x in sorted(group))
+                + ")"
+            )
 
         if "words" in methods:
             joiner = " OR " if any_word else " AND "
@@ -311,22 +366,32 @@ class SearchIndex:
         out = []
         for word in query_words:
             folded = fold(word)
-            known = folded in vocabulary or romanised(word) in vocabulary or \
-                any(lemma in vocabulary for lemma in query_lemmas(word))
+            known = (
+                folded in vocabulary
+                or romanised(word) in vocabulary
+                or any(lemma in vocabulary for lemma in query_lemmas(word))
+            )
             correction = None if known else vocabulary.correct(folded)
             if correction:
-                results.notes.append((N_("“%(typed)s” was searched as “%(known)s”"),
-                                      {"typed": word, "known": correction}))
+                results.notes.append(
+                    (N_("“%(typed)s” was searched as “%(known)s”"), {"typed": word, "known": correction})
+                )
                 out.append(correction)
             else:
                 out.append(word)
         return out
 
     @staticmethod
-    def _through_concept(db: sqlite3.Connection, concepts: ConceptGraph, named: Match, lang: str, found: dict[str, Hit],
-                         collect: Callable[..., None], unmarked: dict[str, tuple[str, str, frozenset[str],
-                                                                             frozenset[str]]],
-                         notes: list[tuple[str, dict[str, str]]]) -> None:
+    def _through_concept(
+        db: sqlite3.Connection,
+        concepts: ConceptGraph,
+        named: Match,
+        lang: str,
+        found: dict[str, Hit],
+        collect: Callable[..., None],
+        unmarked: dict[str, tuple[str, str, frozenset[str], frozenset[str]]],
+        notes: list[tuple[str, dict[str, str]]],
+    ) -> None:
         """The resources a named concept reaches: the concept itself where it is a resource of the graph, the texts
         that use its names in the other languages, then the resources filed under it (or a related concept) — at
         most MAX_TAGGED of those, said in `notes` when there are more."""
@@ -334,16 +399,29 @@ class SearchIndex:
         tier = TIERS["concepts"]
         tagged = concepts.resources_about(named.related)
         own = {named.concept.iri} | concepts.matches.get(named.concept.iri, set())
-        itself = db.execute("SELECT resource, kind, kind_label, label, illustrative FROM resources "
-                            f"WHERE resource IN ({','.join('?' * len(own))})", sorted(own)).fetchall()
+        itself = db.execute(
+            "SELECT resource, kind, kind_label, label, illustrative FROM resources "
+            f"WHERE resource IN ({','.join('?' * len(own))})",
+            sorted(own),
+        ).fetchall()
         ordered = sorted(tagged, key=lambda r: (tagged[r] not in own, r))
         if len(ordered) > MAX_TAGGED:
-            notes.append((N_("only %(count)s of the %(total)s records filed under “%(concept)s” were ranked"),
-                          {"count": str(MAX_TAGGED), "total": str(len(ordered)), "concept": shown.text}))
+            notes.append(
+                (
+                    N_("only %(count)s of the %(total)s records filed under “%(concept)s” were ranked"),
+                    {"count": str(MAX_TAGGED), "total": str(len(ordered)), "concept": shown.text},
+                )
+            )
             ordered = ordered[:MAX_TAGGED]
-        rows = itself + [row for start in range(0, len(ordered), 500) for row in db.execute(
-            "SELECT resource, kind, kind_label, label, illustrative FROM resources "
-            f"WHERE resource IN ({','.join('?' * len(ordered[start:start + 500]))})", ordered[start:start + 500])]
+        rows = itself + [
+            row
+            for start in range(0, len(ordered), 500)
+            for row in db.execute(
+                "SELECT resource, kind, kind_label, label, illustrative FROM resources "
+                f"WHERE resource IN ({','.join('?' * len(ordered[start : start + 500]))})",
+                ordered[start : start + 500],
+            )
+        ]
         position = {resource: n for n, resource in enumerate(ordered)}
         for resource, kind, kind_label, label, illustrative in rows:
             if resource in own:
@@ -351,13 +429,20 @@ class SearchIndex:
             else:
                 filed, sub = concepts.concepts.get(tagged[resource]), 2 if tagged[resource] in own else 3
             name = (filed.label_in(lang) if filed else None) or shown
-            via = Via(filed.iri if filed else named.concept.iri, filed.kind if filed else named.concept.kind,
-                      name.text, named.label.text, named.label.language, tagged=True)
+            via = Via(
+                filed.iri if filed else named.concept.iri,
+                filed.kind if filed else named.concept.kind,
+                name.text,
+                named.label.text,
+                named.label.language,
+                tagged=True,
+            )
             order = (int(sub > 0), tier + sub, int(illustrative), 0, position.get(resource, 0))
             if resource not in found or order < found[resource].order:
                 unmarked.pop(resource, None)
-                found[resource] = Hit(resource, kind, kind_label or "other", label, label, bool(illustrative),
-                                      "concepts", "", via, order)
+                found[resource] = Hit(
+                    resource, kind, kind_label or "other", label, label, bool(illustrative), "concepts", "", via, order
+                )
         for alike in named.bridges:
             near = " ".join(_quoted(term) for term in alike[0].terms)
 
@@ -371,9 +456,14 @@ class SearchIndex:
     def suggestions(self, limit: int = 8) -> list[str]:
         """Labels worth trying when a search finds nothing: the kinds of things the graph holds."""
         db = self._current()[0]
-        return [row[0] for row in db.execute(
-            "SELECT kind_label FROM resources WHERE kind_label != '' GROUP BY kind_label ORDER BY COUNT(*) DESC "
-            "LIMIT ?", (limit,))]
+        return [
+            row[0]
+            for row in db.execute(
+                "SELECT kind_label FROM resources WHERE kind_label != '' GROUP BY kind_label ORDER BY COUNT(*) DESC "
+                "LIMIT ?",
+                (limit,),
+            )
+        ]
 
     def suggest(self, prefix: str, lang: str = "en", limit: int = 10) -> list[dict[str, object]]:
         """Concepts whose name (in any language) starts with the words typed: each with its name in `lang`, the
@@ -385,9 +475,17 @@ class SearchIndex:
             others: dict[str, str] = {}
             for other in concept.labels:
                 others.setdefault(other.language, other.text)
-            out.append({"concept": concept.iri, "scheme": concept.scheme_label, "label": shown.text,
-                        "language": shown.language, "matched": label.text, "matchedLanguage": label.language,
-                        "names": others})
+            out.append(
+                {
+                    "concept": concept.iri,
+                    "scheme": concept.scheme_label,
+                    "label": shown.text,
+                    "language": shown.language,
+                    "matched": label.text,
+                    "matchedLanguage": label.language,
+                    "names": others,
+                }
+            )
         return out
 
 

@@ -21,12 +21,16 @@ ID = "https://w3id.org/circe-kg/id/"
 
 
 # What a concept is, in a word the explanation of a hit can use ("via the sector …"), by its scheme.
-SCHEME_KINDS = {ID + "scheme/circe-topics": N_("topic"), ID + "scheme/circe-sectors": N_("sector"),
-                "http://data.europa.eu/ux2/nace2/nace2": N_("economic activity (NACE)"),
-                ID + "scheme/kirchherr-2018": N_("barrier category"),
-                ID + "scheme/emf-barrier-types": N_("barrier category"),
-                ID + "scheme/resolve": N_("circular strategy"), ID + "scheme/r-ladder": N_("circular strategy"),
-                "http://data.europa.eu/nuts/scheme/2016": N_("region")}
+SCHEME_KINDS = {
+    ID + "scheme/circe-topics": N_("topic"),
+    ID + "scheme/circe-sectors": N_("sector"),
+    "http://data.europa.eu/ux2/nace2/nace2": N_("economic activity (NACE)"),
+    ID + "scheme/kirchherr-2018": N_("barrier category"),
+    ID + "scheme/emf-barrier-types": N_("barrier category"),
+    ID + "scheme/resolve": N_("circular strategy"),
+    ID + "scheme/r-ladder": N_("circular strategy"),
+    "http://data.europa.eu/nuts/scheme/2016": N_("region"),
+}
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 RELATIONS = {SKOS + "closeMatch": "match", SKOS + "exactMatch": "match", SKOS + "broader": "broader"}
 MAX_BRIDGES = 80  # labels of other languages searched for one query: a bound on the work a query may cause
@@ -64,6 +68,7 @@ class Concept:
 @dataclass
 class Match:
     """A concept a query named, through which label, and what it reaches."""
+
     concept: Concept
     label: Label  # the label the query matched
     related: set[str]  # the concept, the concepts it matches, and every narrower one
@@ -83,8 +88,9 @@ class ConceptGraph:
         """Rows of queries/search-concepts.rq as text: concept, scheme, schemeLabel, label, labelLanguage, labelKind.
         Preferred labels first, so that label_in() picks them."""
         for row in sorted(rows, key=lambda r: r.get("labelKind") != "pref"):
-            concept = self.concepts.setdefault(row["concept"], Concept(row["concept"], row["scheme"],
-                                                                       row.get("schemeLabel", "")))
+            concept = self.concepts.setdefault(
+                row["concept"], Concept(row["concept"], row["scheme"], row.get("schemeLabel", ""))
+            )
             language = row.get("labelLanguage", "") or "en"
             terms = lemma_terms(row["label"], language)
             if terms and all(label.text != row["label"] or label.language != language for label in concept.labels):
@@ -152,8 +158,9 @@ class ConceptGraph:
                 # as the verb "zamówić") may be near a query word instead, once another word of the label is exact
                 # or the label is one long word.
                 if not missing or (
-                        (len(missing) < len(label.lemmas) or len(next(iter(missing))) >= 6)
-                        and all(any(_near(word, form) for form in vocabulary) for word in missing)):
+                    (len(missing) < len(label.lemmas) or len(next(iter(missing))) >= 6)
+                    and all(any(_near(word, form) for form in vocabulary) for word in missing)
+                ):
                     key = (-len(label.lemmas), len(missing), int(label.language != lang), label.text)
                     best = found.get(concept.iri)
                     if best is None or key < best[1]:
@@ -162,9 +169,13 @@ class ConceptGraph:
         matches = []
         for iri, (label, _) in ranked:
             concept = self.concepts[iri]
-            bridges = [other for iri2 in {iri} | self.matches.get(iri, set()) if iri2 in self.concepts
-                       for other in self.concepts[iri2].labels
-                       if other.language in LANGUAGES and other.lemmas != label.lemmas]
+            bridges = [
+                other
+                for iri2 in {iri} | self.matches.get(iri, set())
+                if iri2 in self.concepts
+                for other in self.concepts[iri2].labels
+                if other.language in LANGUAGES and other.lemmas != label.lemmas
+            ]
             alike: dict[tuple[str, ...], list[Label]] = {}
             # English first (most texts are in English), then shorter names (a text uses a short one more often).
             for bridge in sorted(bridges, key=lambda b: (b.language != "en", len(b.terms), b.text)):
@@ -172,7 +183,6 @@ class ConceptGraph:
             unique = list(alike.values())[:MAX_BRIDGES]
             matches.append(Match(concept, label, self.related(iri), unique))
         return matches
-
 
     def suggest(self, prefix: str, limit: int = 10) -> list[tuple[Concept, Label]]:
         """Concepts with a label (in any language) whose words start with the words of `prefix`, shortest first."""

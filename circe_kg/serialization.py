@@ -30,8 +30,9 @@ BY_EXTENSION = {t.extension: t for t in RDF_TYPES}
 
 def used_prefixes(triples: list[ox.Triple]) -> dict[str, str]:
     """Only the prefixes some IRI of `triples` starts with, so output stays short."""
-    iris = {term.value for t in triples for term in (t.subject, t.predicate, t.object)
-            if isinstance(term, ox.NamedNode)}
+    iris = {
+        term.value for t in triples for term in (t.subject, t.predicate, t.object) if isinstance(term, ox.NamedNode)
+    }
     iris |= {t.object.datatype.value for t in triples if isinstance(t.object, ox.Literal)}
     longest_first = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))
     used: dict[str, str] = {}

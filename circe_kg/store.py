@@ -42,18 +42,20 @@ class Store(Protocol):
     def named_graphs(self) -> list[str]: ...
     def count(self, graph_iri: str | None = None) -> int: ...
     def triples(self, graph_iri: str) -> Iterator[ox.Triple]: ...
-    def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Triple] | None],
-                       append: Mapping[str, Iterable[ox.Triple]] | None = None) -> None: ...
+    def replace_graphs(
+        self, graphs: Mapping[str, Iterable[ox.Triple] | None], append: Mapping[str, Iterable[ox.Triple]] | None = None
+    ) -> None: ...
     def drop_graphs(self, graph_iris: Iterable[str]) -> None: ...
-    def query(self, sparql: str,
-              substitutions: Mapping[str, Term | Sequence[Term]] | None = None) -> QueryResult: ...
+    def query(self, sparql: str, substitutions: Mapping[str, Term | Sequence[Term]] | None = None) -> QueryResult: ...
     def dump(self, rdf_format: ox.RdfFormat, graph_iri: str | None = None, output: BinaryIO | None = None) -> bytes:
         """The store (or one graph) in `rdf_format`: returned, or written to `output` (then b"" is returned)."""
+
     def close(self) -> None: ...
 
 
-def replace_graphs_update(graphs: Mapping[str, Iterable[ox.Triple] | None],
-                          append: Mapping[str, Iterable[ox.Triple]] | None = None) -> str:
+def replace_graphs_update(
+    graphs: Mapping[str, Iterable[ox.Triple] | None], append: Mapping[str, Iterable[ox.Triple]] | None = None
+) -> str:
     """One SPARQL Update that swaps in each graph's new content (None drops the graph) and adds `append`'s
     triples to theirs. Terms are written by Oxigraph's own N-Triples serialisation (escaped by the
     library), never by string formatting of user values."""
@@ -125,11 +127,14 @@ class ChangeJournal:
 Write = tuple[dict[str, NTriples | None], dict[str, NTriples]]  # graphs to replace, to append to
 
 
-def listed_write(graphs: Mapping[str, Iterable[ox.Triple] | None],
-                 append: Mapping[str, Iterable[ox.Triple]] | None) -> Write:
+def listed_write(
+    graphs: Mapping[str, Iterable[ox.Triple] | None], append: Mapping[str, Iterable[ox.Triple]] | None
+) -> Write:
     """A write's triples as N-Triples: read twice, once for the journal and once for the update."""
-    return ({iri: as_ntriples(triples) for iri, triples in graphs.items()},
-            {iri: NTriples.of(triples) for iri, triples in (append or {}).items()})
+    return (
+        {iri: as_ntriples(triples) for iri, triples in graphs.items()},
+        {iri: NTriples.of(triples) for iri, triples in (append or {}).items()},
+    )
 
 
 def subjects_touched(content: Callable[[str], Iterable[ox.Triple] | None], write: Write) -> set[str] | None:
@@ -137,7 +142,8 @@ def subjects_touched(content: Callable[[str], Iterable[ox.Triple] | None], write
     (`content(iri)`) and its new one, and of what it appends (None: too many triples to list)."""
     graphs, append = write
     changes: list[tuple[Iterable[ox.Triple], Iterable[ox.Triple]]] = [
-        (content(iri) or (), triples or ()) for iri, triples in graphs.items()]
+        (content(iri) or (), triples or ()) for iri, triples in graphs.items()
+    ]
     changes += [((), triples) for triples in append.values()]
     touched: set[str] = set()
     for before, after in changes:
@@ -182,7 +188,8 @@ class EmbeddedStore:
             raise StoreUnavailable(
                 f"cannot open the store at {path}: {error}",
                 "another process (a running `circe-kg serve`?) may hold it: stop that process, or point "
-                "CIRCE_KG_STORE / --store at another folder") from None
+                "CIRCE_KG_STORE / --store at another folder",
+            ) from None
 
     def named_graphs(self) -> list[str]:
         return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
@@ -201,8 +208,9 @@ class EmbeddedStore:
         for quad in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)):
             yield quad.triple
 
-    def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Triple] | None],
-                       append: Mapping[str, Iterable[ox.Triple]] | None = None) -> None:
+    def replace_graphs(
+        self, graphs: Mapping[str, Iterable[ox.Triple] | None], append: Mapping[str, Iterable[ox.Triple]] | None = None
+    ) -> None:
         self._write(listed_write(graphs, append))
 
     def drop_graphs(self, graph_iris: Iterable[str]) -> None:
@@ -251,8 +259,11 @@ class EmbeddedStore:
         if rebuild:  # the kept graphs only: the replaced ones are not even read
             skipped = set(replaced)
             kept = [g for g in self._store.named_graphs() if g not in skipped]
-            staged.bulk_extend(itertools.chain.from_iterable(
-                self._store.quads_for_pattern(None, None, None, g) for g in [ox.DefaultGraph(), *kept]))
+            staged.bulk_extend(
+                itertools.chain.from_iterable(
+                    self._store.quads_for_pattern(None, None, None, g) for g in [ox.DefaultGraph(), *kept]
+                )
+            )
             for graph in kept:  # empty graphs have no quads to carry them
                 staged.add_graph(graph)
         else:
@@ -265,10 +276,18 @@ class EmbeddedStore:
         # part, 4.5 s in two on two cores). Lenient: the parts are Oxigraph's own serialisation of terms it has
         # already checked, so checking every IRI again would only cost time (0.5 s at 10^6 triples).
         with ThreadPoolExecutor(_CORES) as pool:
-            for loaded in [pool.submit(staged.bulk_load, input=part, format=ox.RdfFormat.N_TRIPLES,
-                                       to_graph=ox.NamedNode(iri), lenient=True)
-                           for iri, triples in [*graphs.items(), *append.items()] if triples
-                           for part in triples.parts(_CORES)]:
+            for loaded in [
+                pool.submit(
+                    staged.bulk_load,
+                    input=part,
+                    format=ox.RdfFormat.N_TRIPLES,
+                    to_graph=ox.NamedNode(iri),
+                    lenient=True,
+                )
+                for iri, triples in [*graphs.items(), *append.items()]
+                if triples
+                for part in triples.parts(_CORES)
+            ]:
                 loaded.result()
         staged.flush()
         return staged
@@ -280,8 +299,9 @@ class EmbeddedStore:
         """Run a SPARQL query over the union of all graphs, with parameters bound (never pasted) the way every
         backend binds them: a VALUES block at the top of the WHERE group. Oxigraph plans that better than its
         own pre-bound variables (transfers 11 ms -> 0.5 ms at 10^5 triples; bench/scale.py)."""
-        result = self._store.query(with_values(sparql, substitutions), prefixes=PREFIXES,
-                                   use_default_graph_as_union=True)
+        result = self._store.query(
+            with_values(sparql, substitutions), prefixes=PREFIXES, use_default_graph_as_union=True
+        )
         return list(result) if isinstance(result, ox.QueryTriples) else result
 
     def dump(self, rdf_format: ox.RdfFormat, graph_iri: str | None = None, output: BinaryIO | None = None) -> bytes:
@@ -316,4 +336,3 @@ class EmbeddedStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-

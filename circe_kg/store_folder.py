@@ -28,8 +28,10 @@ import pyoxigraph as ox
 
 CURRENT = "current"
 _GENERATION = re.compile(r"^g(\d{6})$")
-_ROCKSDB_FILE = re.compile(r"^(CURRENT|IDENTITY|LOCK|LOG(\.old\.\d+)?|MANIFEST-\d+|OPTIONS-\d+(\.dbtmp)?"
-                           r"|\d+\.(sst|log|blob))$")
+_ROCKSDB_FILE = re.compile(
+    r"^(CURRENT|IDENTITY|LOCK|LOG(\.old\.\d+)?|MANIFEST-\d+|OPTIONS-\d+(\.dbtmp)?"
+    r"|\d+\.(sst|log|blob))$"
+)
 
 
 class StoreFolder:

@@ -121,9 +121,14 @@ class Report:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"conforms": self.conforms, "summary": self.summary(),
-                "violations": self.count("Violation"), "warnings": self.count("Warning"),
-                "infos": self.count("Info"), "results": [asdict(r) for r in self.results]}
+        return {
+            "conforms": self.conforms,
+            "summary": self.summary(),
+            "violations": self.count("Violation"),
+            "warnings": self.count("Warning"),
+            "infos": self.count("Info"),
+            "results": [asdict(r) for r in self.results],
+        }
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
@@ -132,8 +137,13 @@ class Report:
 class _Hinter:
     """Turns a constraint component and its parameters into advice a data steward can act on."""
 
-    def __init__(self, data: Sequence[Iterable[ox.Triple]], shapes: rdflib.Graph, name: Namer,
-                 ontology: rdflib.Graph | None = None) -> None:
+    def __init__(
+        self,
+        data: Sequence[Iterable[ox.Triple]],
+        shapes: rdflib.Graph,
+        name: Namer,
+        ontology: rdflib.Graph | None = None,
+    ) -> None:
         self.data, self.shapes, self.name = data, shapes, name
         self._subjects: tuple[dict[str, set[str]], set[str]] | None = None
         self.ontology = ontology if ontology is not None else rdflib.Graph()
@@ -146,8 +156,12 @@ class _Hinter:
             return "use one of: " + ", ".join(a for a in allowed if a)
         if local == "DatatypeConstraintComponent":
             wanted = self.name(param("datatype"))
-            example = {"xsd:date": '"2018-04-10"^^xsd:date', "xsd:decimal": '"1892771.00"^^xsd:decimal',
-                       "xsd:boolean": "true", "xsd:anyURI": '"https://…"^^xsd:anyURI'}.get(wanted or "", "")
+            example = {
+                "xsd:date": '"2018-04-10"^^xsd:date',
+                "xsd:decimal": '"1892771.00"^^xsd:decimal',
+                "xsd:boolean": "true",
+                "xsd:anyURI": '"https://…"^^xsd:anyURI',
+            }.get(wanted or "", "")
             got = f" (got {self.name(value)})" if isinstance(value, rdflib.Literal) else ""
             return f"write a valid {wanted} literal{', e.g. ' + example if example else ''}{got}"
         if local == "ClassConstraintComponent":
@@ -169,10 +183,14 @@ class _Hinter:
             return "keep one value per language tag (merge or drop the duplicates)"
         if local == "NodeKindConstraintComponent":
             return f"the value must be {self.name(param('nodeKind'))}: write <https://…>, not a string"
-        if local == "SPARQLConstraintComponent" and isinstance(value, rdflib.URIRef) \
-                and (value, RDF.type, OWL.Class) not in self.ontology:
-            classes = sorted(str(c) for c in self.ontology.subjects(RDF.type, OWL.Class)
-                             if isinstance(c, rdflib.URIRef))
+        if (
+            local == "SPARQLConstraintComponent"
+            and isinstance(value, rdflib.URIRef)
+            and (value, RDF.type, OWL.Class) not in self.ontology
+        ):
+            classes = sorted(
+                str(c) for c in self.ontology.subjects(RDF.type, OWL.Class) if isinstance(c, rdflib.URIRef)
+            )
             close = difflib.get_close_matches(str(value), classes, n=1, cutoff=0.8)
             return f"did you mean {self.name(rdflib.URIRef(close[0]))}?" if close else None
         if local in ("LessThanOrEqualsConstraintComponent", "LessThanConstraintComponent"):
@@ -207,6 +225,7 @@ class _Hinter:
             self._subjects = by_type, every
         return self._subjects
 
+
 # From this many data triples, the shapes are split over the cores: the engine reads the data once into one native
 # dataset, and one thread per core checks part of the shapes against it (the engine releases the GIL and the
 # threads share the dataset): 10^6 triples on 2 cores, 6 s to read and 8.2 s -> 4.9 s to check. Below it one
@@ -227,8 +246,9 @@ def _engine_validation(graphs: list[NTriples], shapes: rdflib.Graph, parallel: b
     compiled = CompiledShapes(shapes, advanced=True)
 
     def check(use_shapes: list[str] | None) -> tuple[bool, rdflib.Graph]:
-        conforms, results_graph, _ = compiled.validate(dataset, allow_infos=True, allow_warnings=True,
-                                                       abort_on_first=False, use_shapes=use_shapes)
+        conforms, results_graph, _ = compiled.validate(
+            dataset, allow_infos=True, allow_warnings=True, abort_on_first=False, use_shapes=use_shapes
+        )
         return bool(conforms), results_graph
 
     batches = _shape_batches(shapes, os.cpu_count() or 1) if parallel else []
@@ -242,8 +262,11 @@ def _shape_batches(shapes: rdflib.Graph, cores: int) -> list[list[str]]:
     """The shapes that select their own focus nodes (with a target, or as a class), dealt out over `cores`
     batches; none when a batch could not name one of them (a blank-node shape) or there is one core."""
     targeted = {s for key in _TARGETS for s in shapes.subjects(SH[key], None)}
-    targeted |= {s for s in shapes.subjects(RDF.type, SH.NodeShape)
-                 if (s, RDF.type, RDFS.Class) in shapes or (s, RDF.type, OWL.Class) in shapes}
+    targeted |= {
+        s
+        for s in shapes.subjects(RDF.type, SH.NodeShape)
+        if (s, RDF.type, RDFS.Class) in shapes or (s, RDF.type, OWL.Class) in shapes
+    }
     if cores < 2 or len(targeted) < 2 or any(not isinstance(s, rdflib.URIRef) for s in targeted):
         return []
     names = sorted(str(s) for s in targeted)
@@ -269,6 +292,7 @@ def _merged_reports(reports: list[tuple[bool, rdflib.Graph]], shapes: rdflib.Gra
             if isinstance(node, rdflib.BNode) and node not in shape_nodes:
                 return fresh.setdefault(node, rdflib.BNode())
             return node
+
         own = set(graph.subjects(RDF.type, SH.ValidationReport))
         for subject, predicate, obj in graph:
             if subject in own:
@@ -279,8 +303,13 @@ def _merged_reports(reports: list[tuple[bool, rdflib.Graph]], shapes: rdflib.Gra
     return conforms, merged
 
 
-def validate(data: Sequence[Iterable[ox.Triple]], shapes: rdflib.Graph, ontology: Iterable[ox.Triple] = (),
-             locate: Locator | None = None, prefixes: dict[str, str] | None = None) -> Report:
+def validate(
+    data: Sequence[Iterable[ox.Triple]],
+    shapes: rdflib.Graph,
+    ontology: Iterable[ox.Triple] = (),
+    locate: Locator | None = None,
+    prefixes: dict[str, str] | None = None,
+) -> Report:
     """Validate the union of the `data` triples against `shapes`, reading the class hierarchy from `ontology`.
 
     pyshacl-turbo runs pySHACL's validation in Rust; every shape fixture in tests/test_shapes.py gives the same
@@ -298,20 +327,28 @@ def validate(data: Sequence[Iterable[ox.Triple]], shapes: rdflib.Graph, ontology
     hint = _Hinter(graphs, shapes, name, to_rdflib(hierarchy))
     results: list[Result] = []
     for node in results_graph.subjects(RDF.type, SH.ValidationResult):
+
         def get(key: str, result: Node = node) -> Node | None:
             return results_graph.value(result, SH[key])
+
         focus, shape, value = get("focusNode"), get("sourceShape"), get("value")
         component = get("sourceConstraintComponent")
         messages = [str(m) for m in results_graph.objects(node, SH.resultMessage)]
         location = locate(str(focus)) if locate and isinstance(focus, rdflib.URIRef) else None
-        results.append(Result(
-            severity=SEVERITIES.get(str(get("resultSeverity")), str(get("resultSeverity"))),
-            focus=name(focus) or "", message="; ".join(messages) or "constraint not met",
-            path=name(get("resultPath")), value=name(value),
-            shape=name(shape) if isinstance(shape, rdflib.URIRef) else None,
-            component=name(component), file=location[0] if location else None,
-            line=location[1] if location else None,
-            hint=hint(shape, str(component), value) if shape is not None and component is not None else None))
+        results.append(
+            Result(
+                severity=SEVERITIES.get(str(get("resultSeverity")), str(get("resultSeverity"))),
+                focus=name(focus) or "",
+                message="; ".join(messages) or "constraint not met",
+                path=name(get("resultPath")),
+                value=name(value),
+                shape=name(shape) if isinstance(shape, rdflib.URIRef) else None,
+                component=name(component),
+                file=location[0] if location else None,
+                line=location[1] if location else None,
+                hint=hint(shape, str(component), value) if shape is not None and component is not None else None,
+            )
+        )
     return Report(conforms=bool(conforms), results=results, graph=results_graph)
 
 

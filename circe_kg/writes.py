@@ -36,8 +36,6 @@ PROVENANCE_GRAPH = str(GRAPH) + "system/provenance"
 WRITABLE_KINDS = ("data",)
 
 
-
-
 @dataclass
 class GraphChange:
     graph: str
@@ -57,8 +55,9 @@ class Change:
 
 
 def _slug(graph_iri: str) -> str:
-    return re.sub(r"[^A-Za-z0-9-]+", "__", graph_iri[len(str(GRAPH)):] if graph_iri.startswith(str(GRAPH))
-                  else graph_iri)
+    return re.sub(
+        r"[^A-Za-z0-9-]+", "__", graph_iri[len(str(GRAPH)) :] if graph_iri.startswith(str(GRAPH)) else graph_iri
+    )
 
 
 def checksum(*chunks: bytes) -> str:
@@ -125,14 +124,20 @@ class WriteGate:
         self.after_write: list[Callable[[], None]] = []  # told after each commit (the web app's answer cache)
 
     # -- writes ---------------------------------------------------------------------------------
-    def commit(self, new_graphs: Mapping[str, Iterable[ox.Triple] | None], operation: str, agent: str,
-               upload_checksum: str | None = None, parsed: Iterable[ParsedFile] = (),
-               used_version: str | None = None, allow_kinds: tuple[str, ...] = WRITABLE_KINDS) -> Change:
+    def commit(
+        self,
+        new_graphs: Mapping[str, Iterable[ox.Triple] | None],
+        operation: str,
+        agent: str,
+        upload_checksum: str | None = None,
+        parsed: Iterable[ParsedFile] = (),
+        used_version: str | None = None,
+        allow_kinds: tuple[str, ...] = WRITABLE_KINDS,
+    ) -> Change:
         new = {g: as_ntriples(t) for g, t in new_graphs.items()}
         for graph in new:
             if kind_of_graph(graph) not in allow_kinds:
-                raise WriteRefused(f"<{graph}> cannot be written here",
-                                   f"write to data graphs: {GRAPH}data/…")
+                raise WriteRefused(f"<{graph}> cannot be written here", f"write to data graphs: {GRAPH}data/…")
         with self._lock:
             present = set(self.store.named_graphs())
             counted = {g: self._added_removed(g, t, present) for g, t in new.items()}  # before validation needs memory
@@ -142,8 +147,9 @@ class WriteGate:
             if report.violations:
                 raise ValidationFailed(report)
             number = self._next_number()
-            change = Change(number, operation, agent, datetime.now(UTC).replace(microsecond=0).isoformat(),
-                            report=report)
+            change = Change(
+                number, operation, agent, datetime.now(UTC).replace(microsecond=0).isoformat(), report=report
+            )
             for graph, triples in new.items():
                 version = f"{ID}version/{number}/{_slug(graph)}"
                 change.graphs.append(GraphChange(graph, *counted[graph], version))
@@ -171,21 +177,26 @@ class WriteGate:
         """The new content of every graph a SPARQL Update would change, found by running it on a copy."""
         remote = remote_call_in(sparql_update, ("SERVICE", "LOAD"))  # Oxigraph would fetch the URL itself
         if remote:
-            raise WriteRefused(f"{remote} is not accepted here: this server fetches nothing from elsewhere",
-                               "download the data yourself and PUT or POST it to /graphs?graph=…")
+            raise WriteRefused(
+                f"{remote} is not accepted here: this server fetches nothing from elsewhere",
+                "download the data yourself and PUT or POST it to /graphs?graph=…",
+            )
         copy = ox.Store()
         copy.load(input=self.store.dump(ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
         before = {g: set(self._graph(copy, g)) for g in self._graphs(copy)}
         try:
             copy.update(sparql_update)
         except SyntaxError as error:
-            raise UsageError(f"SPARQL Update syntax error: {error}", "check the update near the position given") \
-                from None
+            raise UsageError(
+                f"SPARQL Update syntax error: {error}", "check the update near the position given"
+            ) from None
         except (OSError, RuntimeError, ValueError) as error:  # evaluation errors are the update's fault, not a 500
             raise UsageError(f"the update could not be applied: {error}") from None
         if any(True for _ in copy.quads_for_pattern(None, None, None, ox.DefaultGraph())):
-            raise WriteRefused("the update writes to the default graph, which holds nothing here",
-                               "write inside GRAPH <…/graph/data/…> { … } or use the Graph Store Protocol")
+            raise WriteRefused(
+                "the update writes to the default graph, which holds nothing here",
+                "write inside GRAPH <…/graph/data/…> { … } or use the Graph Store Protocol",
+            )
         after = {g: set(self._graph(copy, g)) for g in self._graphs(copy)}
         changed: dict[str, list[ox.Triple] | None] = {}
         for graph in set(before) | set(after):
@@ -213,10 +224,16 @@ class WriteGate:
             for index, triples in enumerate(new.values()):
                 if triples is not None:
                     (folder / f"{index}.nt").write_bytes(triples.data)
-            meta = {"number": number, "operation": operation, "agent": agent, "status": "pending",
-                    "time": datetime.now(UTC).replace(microsecond=0).isoformat(),
-                    "graphs": [{"graph": g, "file": f"{i}.nt" if t is not None else None}
-                               for i, (g, t) in enumerate(new.items())]}
+            meta = {
+                "number": number,
+                "operation": operation,
+                "agent": agent,
+                "status": "pending",
+                "time": datetime.now(UTC).replace(microsecond=0).isoformat(),
+                "graphs": [
+                    {"graph": g, "file": f"{i}.nt" if t is not None else None} for i, (g, t) in enumerate(new.items())
+                ],
+            }
             _write_whole(folder / "draft.json", json.dumps(meta, indent=2))
             self._record(f"draft {number} ({operation})", agent, "draft", {"draft": number})
             return number
@@ -226,8 +243,11 @@ class WriteGate:
         if folder is None or not folder.exists():
             return []
         # A folder without draft.json is a submission killed before it was complete: not a draft.
-        return [json.loads((f / "draft.json").read_text()) for f in sorted(folder.iterdir(), key=lambda f: int(f.name))
-                if f.name.isdigit() and (f / "draft.json").exists()]
+        return [
+            json.loads((f / "draft.json").read_text())
+            for f in sorted(folder.iterdir(), key=lambda f: int(f.name))
+            if f.name.isdigit() and (f / "draft.json").exists()
+        ]
 
     def draft(self, number: int) -> tuple[dict, dict[str, list[ox.Triple] | None]]:
         folder = None if self.history_dir is None else self.history_dir / "drafts" / str(number)
@@ -237,8 +257,9 @@ class WriteGate:
         content: dict[str, list[ox.Triple] | None] = {}
         for item in meta["graphs"]:
             data = (folder / item["file"]).read_bytes() if item["file"] else None
-            content[item["graph"]] = None if data is None else [
-                q.triple for q in ox.parse(input=data, format=ox.RdfFormat.N_TRIPLES)]
+            content[item["graph"]] = (
+                None if data is None else [q.triple for q in ox.parse(input=data, format=ox.RdfFormat.N_TRIPLES)]
+            )
         return meta, content
 
     def review(self, number: int) -> dict:
@@ -284,8 +305,13 @@ class WriteGate:
         number = self._next_number()
         change = Change(number, operation, agent, datetime.now(UTC).replace(microsecond=0).isoformat())
         triples = self._provenance(change, None, None)
-        triples.append(ox.Triple(_n(f"{ID}change/{number}"), _n(str(RDFS.comment)),
-                                 ox.Literal(f"{label}: {json.dumps(extra)}", language="en")))
+        triples.append(
+            ox.Triple(
+                _n(f"{ID}change/{number}"),
+                _n(str(RDFS.comment)),
+                ox.Literal(f"{label}: {json.dumps(extra)}", language="en"),
+            )
+        )
         self.store.replace_graphs({}, append={PROVENANCE_GRAPH: triples})
 
     def restore(self, graph: str, number: int, agent: str) -> Change:
@@ -315,9 +341,15 @@ class WriteGate:
         numbers = [0]
         if self.history_dir is not None and self.history_dir.exists():
             numbers += [int(f.name) for f in self.history_dir.iterdir() if f.name.isdigit()]
-        numbers += [int(t.object.value) for t in self.store.triples(PROVENANCE_GRAPH)
-                    if t.predicate.value == str(CIRCE.versionNumber)] if PROVENANCE_GRAPH in \
-            self.store.named_graphs() else []
+        numbers += (
+            [
+                int(t.object.value)
+                for t in self.store.triples(PROVENANCE_GRAPH)
+                if t.predicate.value == str(CIRCE.versionNumber)
+            ]
+            if PROVENANCE_GRAPH in self.store.named_graphs()
+            else []
+        )
         return max(numbers) + 1
 
     def _version_path(self, number: int, graph: str) -> Path | None:
@@ -336,8 +368,9 @@ class WriteGate:
         a = _n(str(RDF.type))
         triples = [
             ox.Triple(activity, a, _n(str(PROV.Activity))),
-            ox.Triple(activity, _n(str(RDFS.label)),
-                      ox.Literal(f"{change.operation} by {change.agent}", language="en")),
+            ox.Triple(
+                activity, _n(str(RDFS.label)), ox.Literal(f"{change.operation} by {change.agent}", language="en")
+            ),
             ox.Triple(activity, _n(str(CIRCE.operation)), ox.Literal(change.operation)),
             ox.Triple(activity, _n(str(CIRCE.versionNumber)), _literal(change.number, str(XSD.integer))),
             ox.Triple(activity, _n(str(PROV.startedAtTime)), _literal(change.time, str(XSD.dateTime))),

@@ -41,8 +41,13 @@ def start_server(backend: str, folder: Path) -> LocalServer:
 
 def remote_store_for(server: LocalServer) -> RemoteStore:
     """A store over the server, keeping its history (and dumps) in the server's folder."""
-    return RemoteStore(server.query_url, server.update_url, user=server.user, password=server.password,
-                       local_folder=server.folder / "circe-kg")
+    return RemoteStore(
+        server.query_url,
+        server.update_url,
+        user=server.user,
+        password=server.password,
+        local_folder=server.folder / "circe-kg",
+    )
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -51,8 +56,11 @@ def loaded_store(request):
     if request.param == "embedded":
         store = EmbeddedStore(None)
     else:
-        store = remote_store_for(request.getfixturevalue({"oxigraph-server": "oxigraph_server",
-                                                          "virtuoso": "virtuoso_server"}[request.param]))
+        store = remote_store_for(
+            request.getfixturevalue(
+                {"oxigraph-server": "oxigraph_server", "virtuoso": "virtuoso_server"}[request.param]
+            )
+        )
     load_files(store, shipped_files())
     yield store
     store.close()
@@ -75,8 +83,10 @@ def app(loaded_store, tmp_path_factory):
     """One app (and one pool of query workers) for the session, over the read-only loaded store."""
     from circe_kg.web import create_app
 
-    app = create_app(store=loaded_store, config={"TESTING": True, "SPARQL_TIMEOUT_S": 5.0,
-                                                 "DUMPS_DIR": tmp_path_factory.mktemp("dumps")})
+    app = create_app(
+        store=loaded_store,
+        config={"TESTING": True, "SPARQL_TIMEOUT_S": 5.0, "DUMPS_DIR": tmp_path_factory.mktemp("dumps")},
+    )
     yield app
     app.extensions["circe_sandbox"].close()
 

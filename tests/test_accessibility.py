@@ -9,18 +9,37 @@ from playwright.sync_api import sync_playwright
 from tests.test_browser_edit import CHROMIUM_ARGS
 
 AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
-PAGES = ["", "truth", "page/practice/valles-circular", "page/barrier/sos-public-procurement",
-         "questions/practices-for-barrier?barrier=https://w3id.org/circe-kg/id/concept/kirchherr-2018/regulatory&sourced=1",
-         "search?q=textile", "search?q=qwertyuiop", "questions/",
-         "questions/practices-for-barrier?barrier=https://w3id.org/circe-kg/id/concept/kirchherr-2018/regulatory",
-         "questions/transfers", "questions/progress", "questions/gaps", "list/practices", "list/actions",
-         "page/practice/albergo-diffuso", "page/practice/no-such-practice", "ontology", "dumps/", "validate",
-         "history", "review", "edit/practice/albergo-diffuso", "?lang=it",
-         "questions/who-solved?sector=https://w3id.org/circe-kg/id/sector/textile",
-         "questions/similar-regions?partner=https://w3id.org/circe-kg/id/organisation/sos",
-         "questions/compare?a=https://w3id.org/circe-kg/id/organisation/sos"
-         "&b=https://w3id.org/circe-kg/id/organisation/regione-lombardia",
-         "resource?uri=http://data.europa.eu/nuts/code/ES51", "page/organisation/sos?lang=sl"]
+PAGES = [
+    "",
+    "truth",
+    "page/practice/valles-circular",
+    "page/barrier/sos-public-procurement",
+    "questions/practices-for-barrier?barrier=https://w3id.org/circe-kg/id/concept/kirchherr-2018/regulatory&sourced=1",
+    "search?q=textile",
+    "search?q=qwertyuiop",
+    "questions/",
+    "questions/practices-for-barrier?barrier=https://w3id.org/circe-kg/id/concept/kirchherr-2018/regulatory",
+    "questions/transfers",
+    "questions/progress",
+    "questions/gaps",
+    "list/practices",
+    "list/actions",
+    "page/practice/albergo-diffuso",
+    "page/practice/no-such-practice",
+    "ontology",
+    "dumps/",
+    "validate",
+    "history",
+    "review",
+    "edit/practice/albergo-diffuso",
+    "?lang=it",
+    "questions/who-solved?sector=https://w3id.org/circe-kg/id/sector/textile",
+    "questions/similar-regions?partner=https://w3id.org/circe-kg/id/organisation/sos",
+    "questions/compare?a=https://w3id.org/circe-kg/id/organisation/sos"
+    "&b=https://w3id.org/circe-kg/id/organisation/regione-lombardia",
+    "resource?uri=http://data.europa.eu/nuts/code/ES51",
+    "page/organisation/sos?lang=sl",
+]
 
 
 @pytest.fixture(scope="module")

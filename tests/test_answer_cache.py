@@ -58,16 +58,27 @@ def writable_app(tmp_path):
     """An app over the shipped data on disk that accepts writes from TEST_BEARER."""
     store = EmbeddedStore(tmp_path / "store")
     load_files(store, shipped_files(), gate=WriteGate(store, tmp_path / "history"))
-    app = create_app(store=store, config={"TESTING": True, "WRITE_TOKENS": {TEST_BEARER: "test"},
-                                          "DUMPS_DIR": tmp_path / "dumps", "HISTORY_DIR": tmp_path / "history"})
+    app = create_app(
+        store=store,
+        config={
+            "TESTING": True,
+            "WRITE_TOKENS": {TEST_BEARER: "test"},
+            "DUMPS_DIR": tmp_path / "dumps",
+            "HISTORY_DIR": tmp_path / "history",
+        },
+    )
     yield app
     app.extensions["circe_sandbox"].close()
     store.close()
 
 
 def put_practice(client) -> None:
-    put = client.put("/graphs?graph=https://w3id.org/circe-kg/graph/data/cache-test", data=PRACTICE,
-                     content_type="text/turtle", headers={"Authorization": f"Bearer {TEST_BEARER}"})
+    put = client.put(
+        "/graphs?graph=https://w3id.org/circe-kg/graph/data/cache-test",
+        data=PRACTICE,
+        content_type="text/turtle",
+        headers={"Authorization": f"Bearer {TEST_BEARER}"},
+    )
     assert put.status_code == 201, put.get_data(as_text=True)
 
 

@@ -9,13 +9,23 @@ spec = importlib.util.spec_from_file_location("audit", ROOT / "scripts" / "audit
 audit = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(audit)
 
-VULNERABLE = {"dependencies": [
-    {"name": "flask", "version": "3.1.0", "vulns": []},
-    {"name": "werkzeug", "version": "2.0.0", "vulns": [{"id": "PYSEC-2023-58", "fix_versions": ["2.2.3"]},
-                                                        {"id": "GHSA-xxxx", "fix_versions": []}]}]}
+VULNERABLE = {
+    "dependencies": [
+        {"name": "flask", "version": "3.1.0", "vulns": []},
+        {
+            "name": "werkzeug",
+            "version": "2.0.0",
+            "vulns": [{"id": "PYSEC-2023-58", "fix_versions": ["2.2.3"]}, {"id": "GHSA-xxxx", "fix_versions": []}],
+        },
+    ]
+}
 UNREACHABLE = {"dependencies": [{"name": n, "skip_reason": "Dependency not found on PyPI"} for n in ("a", "b")]}
-PARTLY = {"dependencies": [{"name": "flask", "version": "3.1.0", "vulns": []},
-                           {"name": "circe-kg", "skip_reason": "Dependency not found on PyPI"}]}
+PARTLY = {
+    "dependencies": [
+        {"name": "flask", "version": "3.1.0", "vulns": []},
+        {"name": "circe-kg", "skip_reason": "Dependency not found on PyPI"},
+    ]
+}
 
 
 def test_a_known_vulnerability_fails_and_names_the_fix():
@@ -33,8 +43,9 @@ def test_an_audit_that_looked_nothing_up_is_not_an_all_clear():
 
 def test_packages_that_could_not_be_looked_up_are_named():
     status, lines = audit.verdict(PARTLY)
-    assert status == 0 and lines == ["dependency audit: no known vulnerabilities in 1 packages; "
-                                     "1 could not be looked up: circe-kg"]
+    assert status == 0 and lines == [
+        "dependency audit: no known vulnerabilities in 1 packages; 1 could not be looked up: circe-kg"
+    ]
 
 
 def test_the_test_command_runs_the_audit():

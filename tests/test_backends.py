@@ -30,6 +30,7 @@ from tests.conftest import remote_store_for, start_server
 
 CLI = Path(sys.executable).parent / "circe-kg"
 
+
 @pytest.fixture(scope="session")
 def embedded_reference():
     store = EmbeddedStore(None)
@@ -80,8 +81,9 @@ def test_every_named_query_answers_the_same_on_virtuoso(name, embedded_reference
     and prioritised-opportunities."""
     query = queries.get(name)
     values = query.example_values()
-    assert _comparable(queries.run(virtuoso_store, name, values)) == \
-        _comparable(queries.run(embedded_reference, name, values))
+    assert _comparable(queries.run(virtuoso_store, name, values)) == _comparable(
+        queries.run(embedded_reference, name, values)
+    )
 
 
 class _Joined:
@@ -102,26 +104,39 @@ def test_binding_by_values_means_what_binding_by_substitution_means(name, embedd
     bound = queries.bind(query, query.example_values())
     by_values = embedded_reference.query(query.text, bound)
     # An iri-list means one row of VALUES per IRI: the reference is one substitution per IRI, answers joined.
-    singles = [dict(zip(bound, row, strict=True)) for row in itertools.product(
-        *(v if isinstance(v, tuple) else (v,) for v in bound.values()))] or [{}]
-    answers = [embedded_reference._store.query(query.text, prefixes=PREFIXES, use_default_graph_as_union=True,
-                                               substitutions={ox.Variable(k): v for k, v in one.items()} or None)
-               for one in singles]
+    singles = [
+        dict(zip(bound, row, strict=True))
+        for row in itertools.product(*(v if isinstance(v, tuple) else (v,) for v in bound.values()))
+    ] or [{}]
+    answers = [
+        embedded_reference._store.query(
+            query.text,
+            prefixes=PREFIXES,
+            use_default_graph_as_union=True,
+            substitutions={ox.Variable(k): v for k, v in one.items()} or None,
+        )
+        for one in singles
+    ]
     by_substitution = answers[0] if len(answers) == 1 else _Joined(answers)
     if isinstance(by_substitution, ox.QueryTriples):
         by_substitution = list(by_substitution)
-    as_answer = lambda result: queries.Answer(query, [v.value for v in getattr(result, "variables", [])],  # noqa: E731
-                                              [{k.value: s[k] for k in result.variables if s[k] is not None}
-                                               for s in result] if isinstance(result, (ox.QuerySolutions, _Joined))
-                                              else [],
-                                              bool(result) if isinstance(result, ox.QueryBoolean) else None,
-                                              result if isinstance(result, list) else None)
+    as_answer = lambda result: queries.Answer(
+        query,
+        [v.value for v in getattr(result, "variables", [])],  # noqa: E731
+        [{k.value: s[k] for k in result.variables if s[k] is not None} for s in result]
+        if isinstance(result, (ox.QuerySolutions, _Joined))
+        else [],
+        bool(result) if isinstance(result, ox.QueryBoolean) else None,
+        result if isinstance(result, list) else None,
+    )
     assert _comparable(as_answer(by_values)) == _comparable(as_answer(by_substitution))
 
 
 def test_values_go_into_the_outermost_where_group_whatever_comes_before_it():
-    text = ('# a comment with WHERE { in it\nSELECT ?x (CONCAT("}", \'{\') AS ?y) FROM <urn:g#where> WHERE {\n'
-            '  ?x ?p ?o { SELECT ?o WHERE { ?o ?q ?r } } }')
+    text = (
+        "# a comment with WHERE { in it\nSELECT ?x (CONCAT(\"}\", '{') AS ?y) FROM <urn:g#where> WHERE {\n"
+        "  ?x ?p ?o { SELECT ?o WHERE { ?o ?q ?r } } }"
+    )
     bound = with_values(text, {"x": ox.NamedNode("urn:a")})
     assert bound.index("VALUES (?x) { (<urn:a>) }") > bound.index("FROM <urn:g#where> WHERE {")
     assert bound.index("VALUES") < bound.index("?x ?p ?o")
@@ -131,7 +146,7 @@ def test_values_go_into_the_outermost_where_group_whatever_comes_before_it():
         with_values("CONSTRUCT WHERE { ?s ?p ?o }", {"s": ox.NamedNode("urn:a")})
 
 
-@pytest.mark.parametrize("hostile", ['"} ; DROP ALL ; {', "x\" . } DELETE WHERE { ?s ?p ?o } #", "\u202e\x07\\'"])
+@pytest.mark.parametrize("hostile", ['"} ; DROP ALL ; {', 'x" . } DELETE WHERE { ?s ?p ?o } #', "\u202e\x07\\'"])
 def test_a_hostile_parameter_stays_a_literal_on_the_server(hostile, virtuoso_store):
     before = virtuoso_store.count()
     answer = queries.run(virtuoso_store, "search-documents", {})
@@ -143,9 +158,14 @@ def test_a_hostile_parameter_stays_a_literal_on_the_server(hostile, virtuoso_sto
 
 
 def test_the_command_line_loads_validates_and_refuses_on_each_server(fresh_server, tmp_path):
-    env = {"CIRCE_KG_ENDPOINT": fresh_server.query_url, "CIRCE_KG_UPDATE_ENDPOINT": fresh_server.update_url,
-           "CIRCE_KG_ENDPOINT_USER": fresh_server.user or "", "CIRCE_KG_ENDPOINT_PASSWORD": fresh_server.password or "",
-           "CIRCE_KG_VAR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    env = {
+        "CIRCE_KG_ENDPOINT": fresh_server.query_url,
+        "CIRCE_KG_UPDATE_ENDPOINT": fresh_server.update_url,
+        "CIRCE_KG_ENDPOINT_USER": fresh_server.user or "",
+        "CIRCE_KG_ENDPOINT_PASSWORD": fresh_server.password or "",
+        "CIRCE_KG_VAR": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+    }
     loaded = subprocess.run([CLI, "load"], env=env, capture_output=True, text=True, timeout=300)
     assert loaded.returncode == 0, loaded.stderr
     store = remote_store_for(fresh_server)
@@ -169,8 +189,13 @@ def test_an_update_the_server_refuses_changes_nothing(fresh_server):
     else:  # Oxigraph: a URL that takes queries but no updates
         wrong = RemoteStore(fresh_server.query_url, fresh_server.query_url)
     with pytest.raises((WriteRefused, UsageError, StoreUnavailable)) as refused:
-        wrong.replace_graphs({"https://w3id.org/circe-kg/graph/data/x": [
-            ox.Triple(ox.NamedNode("urn:a"), ox.NamedNode("urn:b"), ox.Literal("c"))]})
+        wrong.replace_graphs(
+            {
+                "https://w3id.org/circe-kg/graph/data/x": [
+                    ox.Triple(ox.NamedNode("urn:a"), ox.NamedNode("urn:b"), ox.Literal("c"))
+                ]
+            }
+        )
     assert "nothing was changed" in refused.value.to_text()
     assert store.count() == before
 
@@ -180,6 +205,7 @@ def test_an_update_that_fails_part_way_leaves_the_old_graphs(fresh_server, monke
     operations before the failure, circe-kg puts the old content back itself."""
     store = remote_store_for(fresh_server)
     load_files(store, shipped_files()[:3])
+
     def content() -> dict[str, list[str]]:  # blank nodes get new labels when written back
         return {g: sorted(re.sub(r"_:\S+", "_:b", str(t)) for t in store.triples(g)) for g in store.named_graphs()}
 
@@ -187,11 +213,19 @@ def test_an_update_that_fails_part_way_leaves_the_old_graphs(fresh_server, monke
     graph = store.named_graphs()[0]
     failing = f"CREATE GRAPH <{store.named_graphs()[1]}>"  # it exists: the operation fails at run time
     import circe_kg.remote_store as remote_store
+
     def emptied(graphs) -> bool:  # the write under test: the graph emptied (not the one putting it back)
         return graphs.get(graph) is not None and not graphs[graph]
-    monkeypatch.setattr(remote_store, "replace_graphs_update",
-                        lambda graphs, append=None: replace_graphs_update(graphs, append) + " ;\n" + failing
-                        if emptied(graphs) else replace_graphs_update(graphs, append))
+
+    monkeypatch.setattr(
+        remote_store,
+        "replace_graphs_update",
+        lambda graphs, append=None: (
+            replace_graphs_update(graphs, append) + " ;\n" + failing
+            if emptied(graphs)
+            else replace_graphs_update(graphs, append)
+        ),
+    )
     with pytest.raises((UsageError, StoreUnavailable)):
         store.replace_graphs({graph: []})
     assert content() == before
@@ -199,8 +233,13 @@ def test_an_update_that_fails_part_way_leaves_the_old_graphs(fresh_server, monke
 
 def test_a_server_that_is_not_there_is_named_with_exit_code_3(tmp_path):
     url = f"http://127.0.0.1:{free_port()}/query"
-    done = subprocess.run([CLI, "graphs", "--endpoint", url], capture_output=True, text=True, timeout=60,
-                          env={"CIRCE_KG_VAR": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [CLI, "graphs", "--endpoint", url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"CIRCE_KG_VAR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 3
     assert url in done.stderr and "connection refused" in done.stderr and "Traceback" not in done.stderr
 
@@ -234,14 +273,21 @@ def test_the_app_says_503_while_the_server_is_away_and_recovers(tmp_path):
 
 
 def test_the_public_endpoint_forwards_to_the_server_with_its_limits(virtuoso_store, tmp_path):
-    app = create_app(store=virtuoso_store, config={"TESTING": True, "DUMPS_DIR": tmp_path / "dumps",
-                                                   "SPARQL_MAX_RESULT_BYTES": 2000})
+    app = create_app(
+        store=virtuoso_store, config={"TESTING": True, "DUMPS_DIR": tmp_path / "dumps", "SPARQL_MAX_RESULT_BYTES": 2000}
+    )
     client = app.test_client()
-    small = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s a ?c } LIMIT 1"},
-                       headers={"Accept": "application/sparql-results+json"})
+    small = client.get(
+        "/sparql",
+        query_string={"query": "SELECT * WHERE { ?s a ?c } LIMIT 1"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
     assert small.status_code == 200 and small.get_json()["results"]["bindings"]
-    big = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o }"},
-                     headers={"Accept": "application/sparql-results+json"})
+    big = client.get(
+        "/sparql",
+        query_string={"query": "SELECT * WHERE { ?s ?p ?o }"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
     assert big.status_code == 413
     bad = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p }"})
     assert bad.status_code == 400 and "syntax" in bad.get_data(as_text=True).lower()
@@ -254,6 +300,7 @@ def test_the_search_index_catches_up_with_a_write_about_a_resource_with_no_text(
     when `serve` began to build the index before the first write): catching up must keep only the rows of the
     resources it asked for, neither failing nor indexing anything twice."""
     from circe_kg.search import SearchIndex
+
     store = remote_store_for(fresh_server)
     load_files(store, shipped_files())
     index = SearchIndex(store)
@@ -261,10 +308,18 @@ def test_the_search_index_catches_up_with_a_write_about_a_resource_with_no_text(
     ghost = ox.NamedNode("https://w3id.org/circe-kg/id/practice/ghost")  # a subject with no label: no rows
     named = ox.NamedNode("https://w3id.org/circe-kg/id/practice/named-ghost")  # one with a label: one row
     before = store.generation
-    store.replace_graphs({"https://w3id.org/circe-kg/graph/data/ghost": [
-        ox.Triple(ghost, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso"), ox.NamedNode("urn:x")),
-        ox.Triple(named, ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"),
-                  ox.Literal("Zanzibar ghost", language="en"))]})
+    store.replace_graphs(
+        {
+            "https://w3id.org/circe-kg/graph/data/ghost": [
+                ox.Triple(ghost, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso"), ox.NamedNode("urn:x")),
+                ox.Triple(
+                    named,
+                    ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"),
+                    ox.Literal("Zanzibar ghost", language="en"),
+                ),
+            ]
+        }
+    )
     assert store.changed_subjects(before) == {ghost.value, named.value}
     assert index.prepare() == texts + 1
     assert {hit.resource for hits in index.search("zanzibar").groups.values() for hit in hits} == {named.value}

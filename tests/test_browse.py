@@ -7,13 +7,16 @@ import pytest
 from circe_kg.search import terms_of
 
 
-@pytest.mark.parametrize("q, expected", [
-    ("albergo", "Dispersed hotel (albergo diffuso)"),
-    ("ALBERGO", "Dispersed hotel (albergo diffuso)"),
-    ("cataluna", "Circular Fashion Pact"),        # matches "Cataluña" in the Spanish label
-    ("dolnoslaskie", "Lower Silesia"),             # matches "Dolnośląskie"
-    ("krožni", "dispersed circular hotel"),        # Slovene, with its accent
-])
+@pytest.mark.parametrize(
+    "q, expected",
+    [
+        ("albergo", "Dispersed hotel (albergo diffuso)"),
+        ("ALBERGO", "Dispersed hotel (albergo diffuso)"),
+        ("cataluna", "Circular Fashion Pact"),  # matches "Cataluña" in the Spanish label
+        ("dolnoslaskie", "Lower Silesia"),  # matches "Dolnośląskie"
+        ("krožni", "dispersed circular hotel"),  # Slovene, with its accent
+    ],
+)
 def test_search_is_tolerant_of_case_and_accents(client, q, expected):
     page = client.get("/search", query_string={"q": q}).get_data(as_text=True)
     assert expected.lower() in page.lower(), q
@@ -34,8 +37,9 @@ def test_zero_hits_and_empty_search_suggest_what_to_try(client):
     assert "Try:" in empty
 
 
-@pytest.mark.parametrize("q", ['<script>alert(1)</script>', '"} ; DROP ALL ; {', "\u202eevil", 'NEAR(a b) OR x*',
-                               "a" * 199])
+@pytest.mark.parametrize(
+    "q", ["<script>alert(1)</script>", '"} ; DROP ALL ; {', "\u202eevil", "NEAR(a b) OR x*", "a" * 199]
+)
 def test_hostile_searches_are_text(client, q):
     response = client.get("/search", query_string={"q": q})
     assert response.status_code == 200
@@ -53,13 +57,15 @@ def test_fts_syntax_cannot_get_through():
 
 
 def test_practices_for_a_barrier_category_show_the_path(client):
-    page = client.get("/questions/practices-for-barrier",
-                      query_string={"barrier": "kirchherr:regulatory"}).get_data(as_text=True)
+    page = client.get("/questions/practices-for-barrier", query_string={"barrier": "kirchherr:regulatory"}).get_data(
+        as_text=True
+    )
     assert "Path:" in page and "addresses" in page
-    assert 'selected>Regulatory barriers' in page
+    assert "selected>Regulatory barriers" in page
     assert "Show the query" in page
-    bad = client.get("/questions/practices-for-barrier", query_string={"barrier": "not an iri"},
-                     headers={"Accept": "text/html"})
+    bad = client.get(
+        "/questions/practices-for-barrier", query_string={"barrier": "not an iri"}, headers={"Accept": "text/html"}
+    )
     assert bad.status_code == 400
 
 
@@ -67,7 +73,7 @@ def test_transfer_diagram_links_each_arrow_and_partner(client):
     page = client.get("/questions/transfers").get_data(as_text=True)
     assert page.count('stroke="#0b5563" stroke-width="3"') == 3 and page.count("<circle ") == 5
     assert 'href="/id/transfer/lombardy-to-sos-dispersed-circular-hotel"' in page
-    assert 'stroke-dasharray' in page  # illustrative transfers are dashed
+    assert "stroke-dasharray" in page  # illustrative transfers are dashed
     assert "only in the table" not in page
 
 
@@ -99,9 +105,9 @@ def test_unknown_resource_page_suggests_what_to_open(client):
 
 
 def test_who_solved_ranks_matches_nearest_first_with_reasons(client):
-    page = client.get("/questions/who-solved", query_string={
-        "barrier": "barrier:sos-public-procurement", "sector": "sector:tourism"}).get_data(
-        as_text=True)
+    page = client.get(
+        "/questions/who-solved", query_string={"barrier": "barrier:sos-public-procurement", "sector": "sector:tourism"}
+    ).get_data(as_text=True)
     reasons = re.findall(r"Why: ([^<]*)", page)
     assert reasons and ("addresses this very barrier" in reasons[0] or "works in the same sector" in reasons[0])
     assert "Show the query" in page
@@ -111,8 +117,7 @@ def test_who_solved_ranks_matches_nearest_first_with_reasons(client):
 
 
 def test_similar_regions_and_side_by_side(client):
-    page = client.get("/questions/similar-regions", query_string={"partner": "organisation:sos"}).get_data(
-        as_text=True)
+    page = client.get("/questions/similar-regions", query_string={"partner": "organisation:sos"}).get_data(as_text=True)
     counts = [int(n) for n in re.findall(r"(\d+) things? in common", page)]
     assert len(counts) == 7 and counts == sorted(counts, reverse=True)
     pair = {"a": "organisation:sos", "b": "organisation:regione-lombardia"}
@@ -120,8 +125,11 @@ def test_similar_regions_and_side_by_side(client):
     text = side.get_data(as_text=True)
     assert side.status_code == 200 and "Association of Municipalities and Towns of Slovenia" in text
     assert "Lombardy Region" in text and '<th scope="row">sector</th>' in text
-    bad = client.get("/questions/compare", query_string={"a": "organisation:nope", "b": "organisation:sos"},
-                     headers={"Accept": "application/json"})
+    bad = client.get(
+        "/questions/compare",
+        query_string={"a": "organisation:nope", "b": "organisation:sos"},
+        headers={"Accept": "application/json"},
+    )
     assert bad.status_code == 400
 
 
@@ -145,16 +153,20 @@ def test_regions_have_pages_that_list_what_is_located_there(client):
     assert "Linked from" in text and "/id/organisation/generalitat-de-catalunya" in text
     partner = client.get("/page/organisation/generalitat-de-catalunya").get_data(as_text=True)
     assert 'href="/resource?uri=http%3A%2F%2Fdata.europa.eu%2Fnuts%2Fcode%2FES51"' in partner
-    missing = client.get("/resource", query_string={"uri": "http://data.europa.eu/nuts/code/XX99"},
-                         headers={"Accept": "text/html"})
+    missing = client.get(
+        "/resource", query_string={"uri": "http://data.europa.eu/nuts/code/XX99"}, headers={"Accept": "text/html"}
+    )
     assert missing.status_code == 404
 
 
 def test_answers_that_grow_with_the_data_come_in_pages(app, client, monkeypatch):
     monkeypatch.setitem(app.config, "LIST_PAGE_SIZE", 2)
-    for path in ("/questions/progress", "/questions/gaps",
-                 "/questions/practices-for-barrier?barrier=kirchherr:regulatory",
-                 "/questions/who-solved?sector=sector:textile"):
+    for path in (
+        "/questions/progress",
+        "/questions/gaps",
+        "/questions/practices-for-barrier?barrier=kirchherr:regulatory",
+        "/questions/who-solved?sector=sector:textile",
+    ):
         first = client.get(path).get_data(as_text=True)
         assert 'rel="next"' in first, path
         next_link = re.search(r'href="([^"]*)" rel="next"', first).group(1).replace("&amp;", "&")
@@ -166,8 +178,10 @@ def test_answers_that_grow_with_the_data_come_in_pages(app, client, monkeypatch)
 def test_each_fact_on_a_resource_page_cites_its_source(client):
     """Lombardy's facts come from Eurostat, its coordinates from Natural Earth: each row cites the right one."""
     page = client.get("/resource", query_string={"uri": "http://data.europa.eu/nuts/code/ITC4"}).get_data(as_text=True)
-    rows = {re.sub(r"<[^>]+>", "", m.group(1)).strip(): m.group(2)
-            for m in re.finditer(r'<tr><th scope="row">(.*?)</th>(.*?)</tr>', page, re.S)}
+    rows = {
+        re.sub(r"<[^>]+>", "", m.group(1)).strip(): m.group(2)
+        for m in re.finditer(r'<tr><th scope="row">(.*?)</th>(.*?)</tr>', page, re.S)
+    }
     sources = dict(re.findall(r'<li id="source-(\d+)" value="\d+"><a href="([^"]+)"', page))
     eurostat = next(n for n, iri in sources.items() if "eurostat" in iri)
     natural_earth = next(n for n, iri in sources.items() if "naturalearthdata" in iri)
@@ -189,6 +203,7 @@ def test_long_choice_lists_are_capped_and_each_resource_can_be_asked_about(clien
     """Past CHOICES_SHOWN a <select> is unusable (14 000 barriers at 10^6 triples): it shows the first ones and
     the chosen one, says how many are left out, and every barrier, sector and partner page asks its questions."""
     from circe_kg.web import browse
+
     monkeypatch.setattr(browse, "CHOICES_SHOWN", 3)
     chosen = "https://w3id.org/circe-kg/id/barrier/sos-public-procurement"
     page = client.get("/questions/practices-for-barrier", query_string={"barrier": chosen}).get_data(as_text=True)
@@ -196,8 +211,10 @@ def test_long_choice_lists_are_capped_and_each_resource_can_be_asked_about(clien
     assert len(options) == 4 and chosen in options
     assert re.search(r"\d+ more are not listed here", page)
     barrier = client.get("/page/barrier/sos-public-procurement").get_data(as_text=True)
-    asked = dict((text, href.replace("&amp;", "&")) for href, text in
-                 re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', barrier.split("Ask about it")[1]))
+    asked = dict(
+        (text, href.replace("&amp;", "&"))
+        for href, text in re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', barrier.split("Ask about it")[1])
+    )
     assert "Which practices address this barrier?" in asked and "Who already solved my problem?" in asked
     for href in asked.values():
         assert client.get(href).status_code == 200, href

@@ -42,9 +42,13 @@ DATA = f"""@prefix circe: <https://w3id.org/circe-kg/ontology#> .
 @pytest.fixture(scope="module")
 def base(served):
     url = served(CIRCE_KG_WRITE_TOKEN=TEST_BEARER, CIRCE_KG_WRITE_AGENT="Hostile test")
-    response = requests.put(url + "graphs", params={"graph": GRAPH}, data=DATA.encode(),
-                            headers={"Authorization": f"Bearer {TEST_BEARER}", "Content-Type": "text/turtle"},
-                            timeout=120)
+    response = requests.put(
+        url + "graphs",
+        params={"graph": GRAPH},
+        data=DATA.encode(),
+        headers={"Authorization": f"Bearer {TEST_BEARER}", "Content-Type": "text/turtle"},
+        timeout=120,
+    )
     assert response.status_code in (200, 201, 204), response.text[:2000]
     return url
 
@@ -67,15 +71,18 @@ def _assert_inert(page):
     assert page.locator("a[href^='javascript:'], a[href^='data:']").count() == 0
 
 
-@pytest.mark.parametrize("path, shown", [
-    ("page/practice/hostile-example?lang=en", SCRIPT + " pwnlabel"),
-    ("page/practice/hostile-example?lang=it", MARKUP),
-    ("page/practice/hostile-example?lang=sl", "evil"),
-    ("search?q=pwnlabel&lang=en", SCRIPT),
-    ("list/practices?source=illustrative&lang=it", MARKUP),
-    ("questions/practices-for-barrier?barrier=kirchherr%3Amarket&lang=en", SCRIPT),
-    ("edit/practice/hostile-example?lang=en", None),
-])
+@pytest.mark.parametrize(
+    "path, shown",
+    [
+        ("page/practice/hostile-example?lang=en", SCRIPT + " pwnlabel"),
+        ("page/practice/hostile-example?lang=it", MARKUP),
+        ("page/practice/hostile-example?lang=sl", "evil"),
+        ("search?q=pwnlabel&lang=en", SCRIPT),
+        ("list/practices?source=illustrative&lang=it", MARKUP),
+        ("questions/practices-for-barrier?barrier=kirchherr%3Amarket&lang=en", SCRIPT),
+        ("edit/practice/hostile-example?lang=en", None),
+    ],
+)
 def test_hostile_data_is_shown_as_text_and_never_runs(base, page, path, shown):
     response = page.goto(base + path)
     assert response.status == 200, path
@@ -94,10 +101,15 @@ def test_the_edit_form_keeps_the_hostile_values_as_values(base, page):
 def test_the_stored_text_is_exactly_what_was_written(base):
     """The SPARQL fragment stayed a literal (nothing was dropped) and the 1 MB text came back whole."""
     query = f"SELECT ?d WHERE {{ <{PRACTICE}> <http://purl.org/dc/terms/description> ?d }}"
-    answer = requests.get(base + "sparql", params={"query": query},
-                          headers={"Accept": "application/sparql-results+json"}, timeout=60).json()
+    answer = requests.get(
+        base + "sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"}, timeout=60
+    ).json()
     descriptions = {b["d"]["value"] for b in answer["results"]["bindings"]}
     assert NUL_TEXT in descriptions and BIG in descriptions
-    count = requests.get(base + "sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"},
-                         headers={"Accept": "application/sparql-results+json"}, timeout=60).json()
+    count = requests.get(
+        base + "sparql",
+        params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=60,
+    ).json()
     assert int(count["results"]["bindings"][0]["n"]["value"]) > 4000  # DROP ALL did not run

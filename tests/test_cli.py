@@ -73,8 +73,11 @@ def test_validate_text_json_turtle_and_exit_status(runner):
     assert report["results"][0]["value"] == '"Albergo diffuso"@english'
     turtle = runner.invoke(main, ["validate", "--format", "turtle", bad])
     graph = rdflib.Graph().parse(data=turtle.output, format="turtle")
-    assert turtle.exit_code == 1 and len(list(graph.subjects(
-        rdflib.RDF.type, rdflib.URIRef("http://www.w3.org/ns/shacl#ValidationResult")))) == 1
+    assert (
+        turtle.exit_code == 1
+        and len(list(graph.subjects(rdflib.RDF.type, rdflib.URIRef("http://www.w3.org/ns/shacl#ValidationResult"))))
+        == 1
+    )
 
 
 def test_validate_warnings_alone_exit_0(runner):
@@ -83,8 +86,9 @@ def test_validate_warnings_alone_exit_0(runner):
 
 
 def test_query_formats(runner, loaded_dir):
-    table = runner.invoke(main, ["query", "transfers", "--store", loaded_dir, "--param", "to=organisation:sos"],
-                          env={"COLUMNS": "400"})
+    table = runner.invoke(
+        main, ["query", "transfers", "--store", loaded_dir, "--param", "to=organisation:sos"], env={"COLUMNS": "400"}
+    )
     assert table.exit_code == 0 and "Lombardy Region" in table.output and "1 row(s)" in table.output
     as_json = runner.invoke(main, ["query", "transfers", "--store", loaded_dir, "--format", "json"])
     assert json.loads(as_json.output)["results"]["bindings"]
@@ -121,8 +125,9 @@ def test_the_installed_console_command_runs(tmp_path):
     env = {**os.environ, "CIRCE_KG_STORE": str(tmp_path / "store")}
     load = subprocess.run([command, "load"], capture_output=True, text=True, env=env, timeout=120)
     assert load.returncode == 0, load.stderr
-    answer = subprocess.run([command, "query", "transfers", "--format", "csv"], capture_output=True, text=True,
-                            env=env, timeout=60)
+    answer = subprocess.run(
+        [command, "query", "transfers", "--format", "csv"], capture_output=True, text=True, env=env, timeout=60
+    )
     assert answer.returncode == 0 and "regione-lombardia" in answer.stdout
 
 
@@ -143,8 +148,10 @@ def test_backup_round_trip_keeps_every_graph_and_the_history(runner, loaded_dir,
     assert original.named_graphs() == restored.named_graphs()
 
     def graph(store, iri):
-        return rdflib.Graph().parse(data=ox.serialize(list(store.triples(iri)), format=ox.RdfFormat.N_TRIPLES),
-                                    format="nt")
+        return rdflib.Graph().parse(
+            data=ox.serialize(list(store.triples(iri)), format=ox.RdfFormat.N_TRIPLES), format="nt"
+        )
+
     for iri in original.named_graphs():
         if iri == PROVENANCE_GRAPH:  # the restore itself is recorded on top of the old history
             assert set(graph(original, iri)) < set(graph(restored, iri))

@@ -52,8 +52,15 @@ BIG = 20_000  # triples in the big graph of each state: replacing it takes ~2 s 
 # When each cycle kills the load: "start" at a fixed time after the process starts (before it writes anything),
 # otherwise after the history version appears, as a fraction of how long the initial load took from there to
 # its end (an insert only: a replace takes longer, so the fractions reach past the end of the write).
-EMBEDDED_PLAN = [("start", 0.4), ("marker", 0.0), ("marker", 0.2), ("marker", 0.5), ("marker", 0.8),
-                 ("marker", 1.1), ("marker", 1.6)]
+EMBEDDED_PLAN = [
+    ("start", 0.4),
+    ("marker", 0.0),
+    ("marker", 0.2),
+    ("marker", 0.5),
+    ("marker", 0.8),
+    ("marker", 1.1),
+    ("marker", 1.6),
+]
 # The server applies the update well before the client ends (it counts the graphs after): earlier fractions.
 SERVER_PLAN = [("server", 0.1), ("server", 0.35), ("server", 0.7), ("client", 0.2), ("client", 0.6)]
 
@@ -95,15 +102,18 @@ def workload(tmp_path_factory) -> Workload:
     keep = root / "keep.nt"
     synthetic.write_file(keep, 1, 9)
     keep_state = {graph_iri_for(keep, "data"): _file_fingerprint(keep)}
-    states = {name: {**keep_state, **{graph_iri_for(p, "data"): _file_fingerprint(p) for p in paths}}
-              for name, paths in files.items()}
+    states = {
+        name: {**keep_state, **{graph_iri_for(p, "data"): _file_fingerprint(p) for p in paths}}
+        for name, paths in files.items()
+    }
     assert states["old"] != states["new"] and states["old"].keys() == states["new"].keys()
     return Workload(files["old"], files["new"], keep, states)
 
 
 def _env(var: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("CIRCE_KG_")}  # nothing of the caller's store, history or endpoint leaks in
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("CIRCE_KG_")
+    }  # nothing of the caller's store, history or endpoint leaks in
     return {**env, "CIRCE_KG_VAR": str(var), **extra}
 
 
@@ -119,8 +129,9 @@ class Run:
     ended_s: float
 
 
-def _run_load(command: list, env: dict[str, str], history: Path, log: Path,
-              anchor: str = "none", delay: float = 0.0, kill=None) -> Run:
+def _run_load(
+    command: list, env: dict[str, str], history: Path, log: Path, anchor: str = "none", delay: float = 0.0, kill=None
+) -> Run:
     """Start `command`, and kill it (or call `kill`) `delay` s after the start or after the history version
     appears; anchor "none" lets it finish. Polls every 5 ms."""
     before = _numbered(history)
@@ -134,8 +145,9 @@ def _run_load(command: list, env: dict[str, str], history: Path, log: Path,
             now = time.monotonic()
             if marker is None and _numbered(history) - before:
                 marker = now
-            due = (anchor == "start" and now - started >= delay) or \
-                  (anchor != "none" and anchor != "start" and marker is not None and now - marker >= delay)
+            due = (anchor == "start" and now - started >= delay) or (
+                anchor != "none" and anchor != "start" and marker is not None and now - marker >= delay
+            )
             if due:
                 killed_running = process.poll() is None
                 (kill or process.kill)()
@@ -146,8 +158,9 @@ def _run_load(command: list, env: dict[str, str], history: Path, log: Path,
         if process.poll() is None:
             process.kill()
             process.wait()
-    return Run(process.returncode, killed_running, None if marker is None else marker - started,
-               time.monotonic() - started)
+    return Run(
+        process.returncode, killed_running, None if marker is None else marker - started, time.monotonic() - started
+    )
 
 
 @dataclass
@@ -169,16 +182,24 @@ def _observe(dump_command: list, env: dict[str, str]) -> Observed:
         if quad.graph_name.value == PROVENANCE_GRAPH:
             provenance.append(quad.triple)
     data = {g: _fingerprint(t) for g, t in by_graph.items() if kind_of_graph(g) != "system"}
-    changes = {int(t.object.value) for t in provenance
-               if t.predicate.value == str(CIRCE.versionNumber) and t.subject.value.startswith(f"{ID}change/")}
+    changes = {
+        int(t.object.value)
+        for t in provenance
+        if t.predicate.value == str(CIRCE.versionNumber) and t.subject.value.startswith(f"{ID}change/")
+    }
     versions: dict[str, list[int]] = defaultdict(list)
-    numbers = {t.subject.value: int(t.object.value) for t in provenance
-               if t.predicate.value == str(CIRCE.versionNumber)}
+    numbers = {
+        t.subject.value: int(t.object.value) for t in provenance if t.predicate.value == str(CIRCE.versionNumber)
+    }
     for t in provenance:
         if t.predicate.value == str(PROV.specializationOf):
             versions[t.object.value].append(numbers[t.subject.value])
-    return Observed(data, _fingerprint(by_graph[PROVENANCE_GRAPH]) if PROVENANCE_GRAPH in by_graph else None,
-                    changes, {g: sorted(v) for g, v in versions.items()})
+    return Observed(
+        data,
+        _fingerprint(by_graph[PROVENANCE_GRAPH]) if PROVENANCE_GRAPH in by_graph else None,
+        changes,
+        {g: sorted(v) for g, v in versions.items()},
+    )
 
 
 def _check_history(seen: Observed, history: Path, gate_versions) -> int:
@@ -188,38 +209,45 @@ def _check_history(seen: Observed, history: Path, gate_versions) -> int:
         for number in numbers:
             assert _version_file(history, number, graph).is_file(), f"version {number} of <{graph}> is not kept"
         if graph in seen.data:
-            assert _file_fingerprint(_version_file(history, numbers[-1], graph)) == seen.data[graph], \
+            assert _file_fingerprint(_version_file(history, numbers[-1], graph)) == seen.data[graph], (
                 f"the history's latest version of <{graph}> is not what the store holds"
+            )
     for graph in seen.data:
-        assert gate_versions(graph) == seen.versions.get(graph, []), \
+        assert gate_versions(graph) == seen.versions.get(graph, []), (
             f"<{graph}>: the versions offered for restore are not the recorded ones"
+        )
     return len(_numbered(history) - seen.changes)
 
 
 def _settle(workload: Workload, seen: Observed, before: Observed, current: str, target: str) -> str:
     """Old or new, never a mix — for the data and for the history recording it."""
     outcome = next((name for name in (current, target) if seen.data == workload.states[name]), None)
-    assert outcome is not None, ("a mixed state: " + ", ".join(
+    assert outcome is not None, "a mixed state: " + ", ".join(
         f"<{g}> {seen.data.get(g)} (old {workload.states[current].get(g)}, new {workload.states[target].get(g)})"
-        for g in sorted(set(seen.data) | set(workload.states[current]))))
+        for g in sorted(set(seen.data) | set(workload.states[current]))
+    )
     if outcome == current:
-        assert seen.provenance == before.provenance and seen.changes == before.changes, \
+        assert seen.provenance == before.provenance and seen.changes == before.changes, (
             "the data is the old state but the history records a new write"
+        )
     else:
         added = seen.changes - before.changes
-        assert len(added) == 1 and before.changes <= seen.changes and min(added) > max(before.changes, default=0), \
+        assert len(added) == 1 and before.changes <= seen.changes and min(added) > max(before.changes, default=0), (
             "the data is the new state but the history does not record exactly one new write"
+        )
     return outcome
 
 
 def _wait_until_idle(pid: int, quiet_s: float = 0.3, limit_s: float = 30) -> None:
     """Until the process has used no CPU for `quiet_s` (Linux /proc). Only a courtesy: the server is killed
     afterwards anyway, so a busy server still ends in a settled state, old or new."""
+
     def cpu() -> str:
         try:
             return " ".join(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[11:13])
         except OSError:
             return ""
+
     deadline, last = time.monotonic() + limit_s, cpu()
     while time.monotonic() < deadline:
         time.sleep(quiet_s)
@@ -237,10 +265,12 @@ def _summary(label: str, outcomes: list[tuple[str, str, str]], started: float, o
     """One line of figures (pytest -s): each outcome is (when the kill landed, at what delay, old or new)."""
     moments = Counter(m for m, _, _ in outcomes)
     states = Counter(o for _, _, o in outcomes)
-    print(f"\ncrash-safety {label}: {len(outcomes)} kills in {time.monotonic() - started:.1f} s, never a mix: "
-          f"old state {states['old']}, new state {states['new']}; kills landed {dict(moments)}; "
-          f"version folders of writes that never landed: {orphans}; cycles: "
-          + ", ".join(f"{delay}->{state}" for _, delay, state in outcomes))
+    print(
+        f"\ncrash-safety {label}: {len(outcomes)} kills in {time.monotonic() - started:.1f} s, never a mix: "
+        f"old state {states['old']}, new state {states['new']}; kills landed {dict(moments)}; "
+        f"version folders of writes that never landed: {orphans}; cycles: "
+        + ", ".join(f"{delay}->{state}" for _, delay, state in outcomes)
+    )
 
 
 def test_a_killed_load_leaves_the_old_or_the_new_state_of_an_embedded_store(workload, tmp_path):
@@ -262,13 +292,24 @@ def test_a_killed_load_leaves_the_old_or_the_new_state_of_an_embedded_store(work
     for anchor, fraction in EMBEDDED_PLAN:
         target = "new" if current == "old" else "old"
         before = seen
-        run = _run_load([*load, *_files(workload, target)], env, history, log, anchor,
-                        fraction if anchor == "start" else fraction * write_s)
+        run = _run_load(
+            [*load, *_files(workload, target)],
+            env,
+            history,
+            log,
+            anchor,
+            fraction if anchor == "start" else fraction * write_s,
+        )
         seen = _observe([CLI, "dump", "--store", store], env)
         previous, current = current, _settle(workload, seen, before, current, target)
         orphans = _check_history(seen, history, versions)
-        moment = "after it ended" if not run.killed_running else "before the write" if run.marker_s is None \
+        moment = (
+            "after it ended"
+            if not run.killed_running
+            else "before the write"
+            if run.marker_s is None
             else "during the write"
+        )
         delay = f"{anchor}+{fraction if anchor == 'start' else fraction * write_s:.2f}s"
         outcomes.append((moment, delay, "old" if current == previous else "new"))
         if not run.killed_running:
@@ -282,14 +323,24 @@ def test_a_killed_load_leaves_the_old_or_the_new_state_of_an_embedded_store(work
     assert seen.data == workload.states[target]
     big = graph_iri_for(workload.old[0], "data")
     first_version = seen.versions[big][0]  # the initial load: the old state's big graph
-    restored = subprocess.run([CLI, "restore", big, "--to", str(first_version), "--store", store], env=env,
-                              capture_output=True, text=True, timeout=120)
+    restored = subprocess.run(
+        [CLI, "restore", big, "--to", str(first_version), "--store", store],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert restored.returncode == 0, restored.stderr
     assert _observe([CLI, "dump", "--store", store], env).data[big] == workload.states["old"][big]
     unrecorded = sorted(_numbered(history) - seen.changes)
     if unrecorded:  # a version folder of a write that never landed is not a version to go back to
-        refused = subprocess.run([CLI, "restore", big, "--to", str(unrecorded[0]), "--store", store], env=env,
-                                 capture_output=True, text=True, timeout=120)
+        refused = subprocess.run(
+            [CLI, "restore", big, "--to", str(unrecorded[0]), "--store", store],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert refused.returncode == EXIT_USAGE and "has no version" in refused.stderr, refused.stderr
     _summary("embedded store", outcomes, started, orphans)
 
@@ -316,8 +367,15 @@ def test_a_killed_oxigraph_server_or_client_leaves_the_old_or_the_new_state(work
         for who, fraction in SERVER_PLAN:
             target = "new" if current == "old" else "old"
             before = seen
-            run = _run_load([CLI, "load", *_files(workload, target)], env, history, log, "marker",
-                            fraction * write_s, kill=server.kill if who == "server" else None)
+            run = _run_load(
+                [CLI, "load", *_files(workload, target)],
+                env,
+                history,
+                log,
+                "marker",
+                fraction * write_s,
+                kill=server.kill if who == "server" else None,
+            )
             if who == "client":  # let the server finish (or drop) what the client had sent
                 _wait_until_idle(server.process.pid)
             server.kill()  # and then a crash of the server as well: it must reopen what it had written
@@ -326,12 +384,22 @@ def test_a_killed_oxigraph_server_or_client_leaves_the_old_or_the_new_state(work
             previous, current = current, _settle(workload, seen, before, current, target)
             orphans = _check_history(seen, history, versions)
             moment = f"{who} killed during the write" if run.killed_running else f"{who} killed after the write"
-            outcomes.append((moment, f"{who}@marker+{fraction * write_s:.2f}s(exit {run.returncode})",
-                             "old" if current == previous else "new"))
+            outcomes.append(
+                (
+                    moment,
+                    f"{who}@marker+{fraction * write_s:.2f}s(exit {run.returncode})",
+                    "old" if current == previous else "new",
+                )
+            )
             if not run.killed_running:
                 assert run.returncode == 0, log.read_text()[-2000:]
-        done = subprocess.run([CLI, "load", *_files(workload, "new" if current == "old" else "old")], env=env,
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [CLI, "load", *_files(workload, "new" if current == "old" else "old")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         _summary("oxigraph server", outcomes, started, orphans)
     finally:
@@ -344,6 +412,7 @@ def test_a_version_kept_by_a_write_that_never_landed_is_not_a_version(tmp_path):
     graph's content, and the next write takes a number after it. Also: a draft folder a killed submission left
     without its draft.json is not a draft."""
     graph = "https://w3id.org/circe-kg/graph/data/g"
+
     def triples(text: str) -> list[ox.Triple]:
         return [ox.Triple(ox.NamedNode(f"urn:x:{text}"), ox.NamedNode("urn:x:p"), ox.Literal(text))]
 
@@ -352,8 +421,10 @@ def test_a_version_kept_by_a_write_that_never_landed_is_not_a_version(tmp_path):
         gate = WriteGate(store, history)
         first = gate.commit({graph: triples("landed")}, "load", "test")
         real_replace = store.replace_graphs
+
         def crashing(*args: object, **kwargs: object) -> None:
             raise OSError("killed before the commit")
+
         store.replace_graphs = crashing  # type: ignore[method-assign]
         with pytest.raises(OSError):
             gate.commit({graph: triples("never-landed")}, "load", "test")

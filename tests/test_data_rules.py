@@ -18,8 +18,10 @@ FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 # geometry from Natural Earth (via an npm package, scripts/region_centroids.py), not a claim of the project.
 GEO = rdflib.Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
 REFERENCE_SOURCES = {
-    "https://www.naturalearthdata.com/downloads/10m-cultural-vectors/10m-admin-1-states-provinces/":
-        {GEO.lat, GEO.long},
+    "https://www.naturalearthdata.com/downloads/10m-cultural-vectors/10m-admin-1-states-provinces/": {
+        GEO.lat,
+        GEO.long,
+    },
 }
 
 
@@ -32,16 +34,22 @@ def unknown_sources(path, facts: str) -> list[str]:
     for subject, source in sorted(graph.subject_objects(DCTERMS.source)):
         about = graph.value(subject, RDF.subject) or subject  # a statement's source is about its fact's resource
         if str(source) in REFERENCE_SOURCES:
-            if (subject, RDF.type, RDF.Statement) in graph and \
-                    graph.value(subject, RDF.predicate) in REFERENCE_SOURCES[str(source)]:
+            if (subject, RDF.type, RDF.Statement) in graph and graph.value(subject, RDF.predicate) in REFERENCE_SOURCES[
+                str(source)
+            ]:
                 continue
-            problem = "may source only single facts (an rdf:Statement of " + \
-                ", ".join(sorted(graph.namespace_manager.normalizeUri(p) for p in REFERENCE_SOURCES[str(source)])) + ")"
+            problem = (
+                "may source only single facts (an rdf:Statement of "
+                + ", ".join(sorted(graph.namespace_manager.normalizeUri(p) for p in REFERENCE_SOURCES[str(source)]))
+                + ")"
+            )
         elif str(source) in facts:
             continue
         else:
-            problem = "is not a URL that ../shared/FACTS.md gives: copy the exact URL of the fact from FACTS.md, " \
-                      "or mark the resource circe:illustrative true"
+            problem = (
+                "is not a URL that ../shared/FACTS.md gives: copy the exact URL of the fact from FACTS.md, "
+                "or mark the resource circe:illustrative true"
+            )
         line = next((n for n, t in enumerate(text, start=1) if f"<{source}>" in t), 0)
         resource = graph.namespace_manager.normalizeUri(about)
         found.append(f"{path.name}:{line}: {resource} cites <{source}>, which {problem}")
@@ -60,10 +68,13 @@ def test_every_source_url_is_one_that_facts_md_gives():
 def test_a_source_that_facts_md_lacks_is_named_with_its_file_line_and_resource():
     fixture = FIXTURES / "data-rules" / "source-not-in-facts.ttl"
     (message,) = unknown_sources(fixture, facts="https://skupnostobcin.si/circ_e/")
-    line = fixture.read_text().splitlines().index(
-        "    dct:source <https://example.org/a-page-facts-md-never-cites> .") + 1
-    assert message.startswith(f"source-not-in-facts.ttl:{line}: practice:fixture-invented-source cites "
-                              "<https://example.org/a-page-facts-md-never-cites>, which is not a URL that")
+    line = (
+        fixture.read_text().splitlines().index("    dct:source <https://example.org/a-page-facts-md-never-cites> .") + 1
+    )
+    assert message.startswith(
+        f"source-not-in-facts.ttl:{line}: practice:fixture-invented-source cites "
+        "<https://example.org/a-page-facts-md-never-cites>, which is not a URL that"
+    )
     assert "copy the exact URL" in message
 
 
@@ -74,13 +85,19 @@ def test_every_circe_link_has_a_source_from_facts_md():
     for path in DATA_FILES:
         graph.parse(path)
     facts = FACTS.read_text(encoding="utf-8") if FACTS.exists() else None
-    linked = [(s, o) for s, o in graph.subject_objects(CIRCE.presentedIn)
-              if (s, CIRCE.illustrative, rdflib.Literal(True)) not in graph]
+    linked = [
+        (s, o)
+        for s, o in graph.subject_objects(CIRCE.presentedIn)
+        if (s, CIRCE.illustrative, rdflib.Literal(True)) not in graph
+    ]
     assert len(linked) >= 20
     for practice, project in linked:
-        sources = [src for st in graph.subjects(RDF.subject, practice)
-                   if graph.value(st, RDF.predicate) == CIRCE.presentedIn and graph.value(st, RDF.object) == project
-                   for src in graph.objects(st, DCTERMS.source)]
+        sources = [
+            src
+            for st in graph.subjects(RDF.subject, practice)
+            if graph.value(st, RDF.predicate) == CIRCE.presentedIn and graph.value(st, RDF.object) == project
+            for src in graph.objects(st, DCTERMS.source)
+        ]
         assert sources, f"{practice} is stated as a CircE practice without a source"
         assert facts is None or all(str(src) in facts for src in sources), (practice, sources)
 

@@ -57,8 +57,10 @@ def test_unknown_facets_and_values_are_400_with_a_message(client, query):
 
 
 def test_counts_ignore_the_facets_own_selection():
-    rows = [{"resource": "a", "label": "A", "illustrative": "false", "sector": "s1", "sectorLabel": "S1"},
-            {"resource": "b", "label": "B", "illustrative": "true", "sector": "s2", "sectorLabel": "S2"}]
+    rows = [
+        {"resource": "a", "label": "A", "illustrative": "false", "sector": "s1", "sectorLabel": "S1"},
+        {"resource": "b", "label": "B", "illustrative": "true", "sector": "s2", "sectorLabel": "S2"},
+    ]
     items, facets = facet(rows, {"sector": ["s1"]})
     assert [i.resource for i in items] == ["a"]
     sector = next(f for f in facets if f.name == "sector")
@@ -96,8 +98,16 @@ def practices_in_data_files() -> set:
 
 
 def test_a_facet_with_many_values_shows_the_most_frequent_and_the_chosen():
-    rows = [{"resource": f"r{i}", "label": f"R{i}", "illustrative": "false", "partner": f"p{i}",
-             "partnerLabel": f"P{i:03d}"} for i in range(40)]
+    rows = [
+        {
+            "resource": f"r{i}",
+            "label": f"R{i}",
+            "illustrative": "false",
+            "partner": f"p{i}",
+            "partnerLabel": f"P{i:03d}",
+        }
+        for i in range(40)
+    ]
     rows.append({"resource": "r99", "label": "R99", "illustrative": "false", "partner": "p0", "partnerLabel": "P000"})
     _, facets = facet(rows, {"partner": ["p39"]})
     partner = next(f for f in facets if f.name == "partner")
@@ -116,8 +126,10 @@ def test_the_partners_list_has_the_eight_by_project_country_and_sector(client):
 def test_the_csv_comes_a_chunk_of_rows_at_a_time():
     from circe_kg.facets import to_csv
 
-    rows = [{"resource": f"r{i}", "label": f"R{i}", "illustrative": "false", "sector": "s", "sectorLabel": "S"}
-            for i in range(5)]
+    rows = [
+        {"resource": f"r{i}", "label": f"R{i}", "illustrative": "false", "sector": "s", "sectorLabel": "S"}
+        for i in range(5)
+    ]
     items, _ = facet(rows, {})
     chunks = list(to_csv(items, rows_per_chunk=2))
     assert len(chunks) == 3 and all(chunks)

@@ -24,12 +24,27 @@ from tests.conftest import remote_store_for
 from tests.test_backends import _comparable
 
 CLI = Path(sys.executable).parent / "circe-kg"
-REFERENCE = [*sorted(ONTOLOGY_DIR.glob("*.ttl")), *sorted(SHAPES_DIR.glob("*.ttl")),
-             *(DATA_DIR / name for name in ("taxonomies.ttl", "regions.ttl", "region-centroids.ttl", "sectors.ttl"))]
+REFERENCE = [
+    *sorted(ONTOLOGY_DIR.glob("*.ttl")),
+    *sorted(SHAPES_DIR.glob("*.ttl")),
+    *(DATA_DIR / name for name in ("taxonomies.ttl", "regions.ttl", "region-centroids.ttl", "sectors.ttl")),
+]
 # The transfer questions, the lists, and the counts of the home page.
-QUESTIONS = ["practices-for-barrier", "solved-in-sector", "transfers", "action-plan-progress",
-             "barriers-without-practice", "partners", "overview-counts", "list-practices", "list-actions",
-             "list-barriers", "practices-in-region", "partner-profile", "instruments-by-partner"]
+QUESTIONS = [
+    "practices-for-barrier",
+    "solved-in-sector",
+    "transfers",
+    "action-plan-progress",
+    "barriers-without-practice",
+    "partners",
+    "overview-counts",
+    "list-practices",
+    "list-actions",
+    "list-barriers",
+    "practices-in-region",
+    "partner-profile",
+    "instruments-by-partner",
+]
 CROSS_ENDPOINT = ["solved-for-barrier", "same-category-practices"]
 
 
@@ -98,11 +113,15 @@ def test_synthetic_rows_come_from_every_server(federation):
 
 
 def test_merging_adds_counts_joins_concatenations_and_keeps_the_order():
-    sparql = ('SELECT ?label (COUNT(DISTINCT ?r) AS ?count) (GROUP_CONCAT(?x; separator=", ") AS ?xs) ?order '
-              'WHERE { } GROUP BY ?label ?order ORDER BY DESC(?order)')
+    sparql = (
+        'SELECT ?label (COUNT(DISTINCT ?r) AS ?count) (GROUP_CONCAT(?x; separator=", ") AS ?xs) ?order '
+        "WHERE { } GROUP BY ?label ?order ORDER BY DESC(?order)"
+    )
     n = lambda v: ox.Literal(str(v), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))  # noqa: E731
-    a = [Solution(label=ox.Literal("practices"), count=n(3), xs=ox.Literal("a, b"), order=n(1)),
-         Solution(label=ox.Literal("actions"), count=n(1), xs=ox.Literal("c"), order=n(2))]
+    a = [
+        Solution(label=ox.Literal("practices"), count=n(3), xs=ox.Literal("a, b"), order=n(1)),
+        Solution(label=ox.Literal("actions"), count=n(1), xs=ox.Literal("c"), order=n(2)),
+    ]
     b = [Solution(label=ox.Literal("practices"), count=n(4), xs=ox.Literal("b, d"), order=n(1))]
     merged = merge_rows(sparql, [a, b])
     assert [row["label"].value for row in merged] == ["actions", "practices"]
@@ -125,8 +144,13 @@ def test_a_server_that_is_down_gives_a_partial_answer_that_says_so(federation, t
         assert "Partial answer" not in client.get("/questions/").get_data(as_text=True)  # no query, nothing missing
         endpoint = client.get("/sparql", query_string={"query": "ASK {}"})
         assert endpoint.status_code == 501 and servers[0].query_url in endpoint.get_data(as_text=True)
-        cli = subprocess.run([CLI, "query", "transfers", "--federate", ",".join(s.query_url for s in servers)],
-                             capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin"})
+        cli = subprocess.run(
+            [CLI, "query", "transfers", "--federate", ",".join(s.query_url for s in servers)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={"PATH": "/usr/bin:/bin"},
+        )
         assert cli.returncode == 0 and "partial answer" in cli.stderr and servers[2].query_url in cli.stderr
     finally:
         servers[2].start()
@@ -137,6 +161,7 @@ def test_a_server_that_is_down_gives_a_partial_answer_that_says_so(federation, t
 
 def test_no_server_answering_is_a_503_not_a_500(tmp_path):
     from circe_kg.local_servers import free_port
+
     store = FederatedStore.connect([f"http://127.0.0.1:{free_port()}/query" for _ in range(2)], timeout_s=2)
     with pytest.raises(StoreUnavailable, match="none of the federated"):
         queries.run(store, "partners")

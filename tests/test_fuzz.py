@@ -39,9 +39,13 @@ from circe_kg.writes import WriteGate
 
 SUMMARY_FILE = Path(__file__).resolve().parents[1] / "test-output" / "fuzz-summary.json"
 SCALE = float(os.environ.get("CIRCE_KG_FUZZ_SCALE", "1"))
-settings.register_profile("circe-fuzz", deadline=None, database=None, print_blob=True,
-                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                                 HealthCheck.data_too_large])
+settings.register_profile(
+    "circe-fuzz",
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 FUZZ = settings.get_profile("circe-fuzz")
 
 
@@ -52,38 +56,116 @@ def examples(n: int) -> settings:
 TRIED: Counter[str] = Counter()
 ACCEPTED: Counter[str] = Counter()  # write surfaces: inputs that were written (the rest were refused)
 
-STEWARD, EDITOR, REVIEWER = ("fuzz-steward-token-0123456789", "fuzz-editor-token-0123456789",
-                             "fuzz-reviewer-token-0123456789")
+STEWARD, EDITOR, REVIEWER = (
+    "fuzz-steward-token-0123456789",
+    "fuzz-editor-token-0123456789",
+    "fuzz-reviewer-token-0123456789",
+)
 ID = "https://w3id.org/circe-kg/id/"
 GRAPH = "https://w3id.org/circe-kg/graph/"
 
 # -- strategies ----------------------------------------------------------------------------------------
 HOSTILE = [
-    "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "javascript:alert(1)",
-    "JaVaScRiPt:alert(document.cookie)", "data:text/html,<script>alert(1)</script>", "//evil.example/",
-    '"} ; DROP ALL ; {', "'; DROP ALL ; #", "} } ; CLEAR ALL ; INSERT DATA { GRAPH <urn:x> { <urn:a> <urn:b> 1 } }",
-    '" . } SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } #', ">", "<", "\\", "\\u0000", "%00", "%", "%%",
-    "\x00", "a\x00b", "\u202e", "\u202egnp.exe", "\u200b", "\ufeff", "\ufffe", "\uffff", "\r\nSet-Cookie: x=1",
-    "\x1b[31m", "{{ 7*7 }}", "${7*7}", "../../../../etc/passwd", "..%2f..%2fetc%2fpasswd",
-    "organisation:sos", "kirchherr:regulatory", "sector:textile", "nuts:ITC4", "barrier:sos-public-procurement",
-    f"{ID}practice/albergo-diffuso", f"<{ID}practice/albergo-diffuso>", "http://", "https://", "urn:x", "http://a b",
-    "²", "١٢", "𝟙", "-1", "0", "1e9", "99999999999999999999999", "NaN", "true", "en", "it", "*", "x-" + "a" * 300,
-    "é" * 300, "\U0001f600" * 50,
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(document.cookie)",
+    "data:text/html,<script>alert(1)</script>",
+    "//evil.example/",
+    '"} ; DROP ALL ; {',
+    "'; DROP ALL ; #",
+    "} } ; CLEAR ALL ; INSERT DATA { GRAPH <urn:x> { <urn:a> <urn:b> 1 } }",
+    '" . } SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } #',
+    ">",
+    "<",
+    "\\",
+    "\\u0000",
+    "%00",
+    "%",
+    "%%",
+    "\x00",
+    "a\x00b",
+    "\u202e",
+    "\u202egnp.exe",
+    "\u200b",
+    "\ufeff",
+    "\ufffe",
+    "\uffff",
+    "\r\nSet-Cookie: x=1",
+    "\x1b[31m",
+    "{{ 7*7 }}",
+    "${7*7}",
+    "../../../../etc/passwd",
+    "..%2f..%2fetc%2fpasswd",
+    "organisation:sos",
+    "kirchherr:regulatory",
+    "sector:textile",
+    "nuts:ITC4",
+    "barrier:sos-public-procurement",
+    f"{ID}practice/albergo-diffuso",
+    f"<{ID}practice/albergo-diffuso>",
+    "http://",
+    "https://",
+    "urn:x",
+    "http://a b",
+    "²",
+    "١٢",
+    "𝟙",
+    "-1",
+    "0",
+    "1e9",
+    "99999999999999999999999",
+    "NaN",
+    "true",
+    "en",
+    "it",
+    "*",
+    "x-" + "a" * 300,
+    "é" * 300,
+    "\U0001f600" * 50,
 ]
-CONTROLS = [chr(c) for c in (*range(0, 32), 127, *range(0x80, 0xA0), 0x200E, 0x200F, *range(0x202A, 0x202F),
-                             *range(0x2066, 0x206A), 0xFFF9, 0xFFFA, 0xFFFB)]
+CONTROLS = [
+    chr(c)
+    for c in (
+        *range(0, 32),
+        127,
+        *range(0x80, 0xA0),
+        0x200E,
+        0x200F,
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+        0xFFF9,
+        0xFFFA,
+        0xFFFB,
+    )
+]
 chars = st.one_of(st.characters(), st.sampled_from(CONTROLS), st.characters(categories=["Cs"]))
 raw_text = st.text(chars, max_size=40)
 long_text = st.sampled_from(["x" * 201, "é" * 5000, "<" * 70_000, "a " * 40_000, "\u202e" * 1000])
 hostile = st.one_of(
-    st.sampled_from(HOSTILE), raw_text,
+    st.sampled_from(HOSTILE),
+    raw_text,
     st.lists(st.one_of(st.sampled_from(HOSTILE), raw_text), min_size=2, max_size=4).map("".join),
     long_text,
 )
 # Header values arrive as latin-1 text without line breaks (a server refuses those before the app sees them).
 header_text = st.one_of(
-    st.sampled_from(["", "*", "en", "it;q=0.9, en;q=0.8", "sl-SI", "x" * 300, "*/*;q=abc", ";;;", "q=1",
-                     "text/html;q=2", "application/json;q=-1", "<script>alert(1)</script>"]),
+    st.sampled_from(
+        [
+            "",
+            "*",
+            "en",
+            "it;q=0.9, en;q=0.8",
+            "sl-SI",
+            "x" * 300,
+            "*/*;q=abc",
+            ";;;",
+            "q=1",
+            "text/html;q=2",
+            "application/json;q=-1",
+            "<script>alert(1)</script>",
+        ]
+    ),
     st.text(st.characters(max_codepoint=255, exclude_characters="\r\n"), max_size=60),
 )
 
@@ -98,13 +180,39 @@ def form_body(pairs: list[tuple[str, str]]) -> bytes:
 
 
 url_part = st.one_of(hostile.map(enc), st.binary(max_size=30).map(lambda b: quote_from_bytes(b, safe="")))
-slug = st.one_of(st.sampled_from(["practice/albergo-diffuso", "organisation/sos", "concept/kirchherr-2018/market",
-                                  "practice/", "", "x", "practice/albergo-diffuso.ttl"]),
-                 st.lists(url_part, min_size=1, max_size=3).map("/".join))
-accept = st.one_of(st.sampled_from(["text/html", "application/json", "text/turtle", "application/ld+json",
-                                    "application/rdf+xml", "application/n-triples", "image/png", "*/*", "",
-                                    "text/csv", "application/sparql-results+json", "text/tab-separated-values"]),
-                   header_text)
+slug = st.one_of(
+    st.sampled_from(
+        [
+            "practice/albergo-diffuso",
+            "organisation/sos",
+            "concept/kirchherr-2018/market",
+            "practice/",
+            "",
+            "x",
+            "practice/albergo-diffuso.ttl",
+        ]
+    ),
+    st.lists(url_part, min_size=1, max_size=3).map("/".join),
+)
+accept = st.one_of(
+    st.sampled_from(
+        [
+            "text/html",
+            "application/json",
+            "text/turtle",
+            "application/ld+json",
+            "application/rdf+xml",
+            "application/n-triples",
+            "image/png",
+            "*/*",
+            "",
+            "text/csv",
+            "application/sparql-results+json",
+            "text/tab-separated-values",
+        ]
+    ),
+    header_text,
+)
 
 # -- fixtures ------------------------------------------------------------------------------------------
 
@@ -122,12 +230,24 @@ def summary(request):
     if not TRIED:
         return
     SUMMARY_FILE.parent.mkdir(exist_ok=True)
-    SUMMARY_FILE.write_text(json.dumps({"scale": SCALE, "examples": dict(sorted(TRIED.items())),
-                                        "total": sum(TRIED.values()), "writes_accepted": dict(ACCEPTED)},
-                                       indent=2, ensure_ascii=False) + "\n")
+    SUMMARY_FILE.write_text(
+        json.dumps(
+            {
+                "scale": SCALE,
+                "examples": dict(sorted(TRIED.items())),
+                "total": sum(TRIED.values()),
+                "writes_accepted": dict(ACCEPTED),
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
     lines = [f"fuzz inputs tried per surface (also in {SUMMARY_FILE}):"]
-    lines += [f"  {surface:<34} {n:>6}" + (f"  ({ACCEPTED[surface]} written)" if surface in ACCEPTED else "")
-              for surface, n in sorted(TRIED.items())]
+    lines += [
+        f"  {surface:<34} {n:>6}" + (f"  ({ACCEPTED[surface]} written)" if surface in ACCEPTED else "")
+        for surface, n in sorted(TRIED.items())
+    ]
     lines += [f"  {'total':<34} {sum(TRIED.values()):>6}"]
     capture = request.config.pluginmanager.get_plugin("capturemanager")
     with capture.global_and_fixture_disabled():
@@ -161,9 +281,16 @@ def read_app(tmp_path_factory):
     """The app over a store of its own, read-only in spirit: every test here checks it stays unchanged."""
     store = EmbeddedStore(None)
     load_files(store, shipped_files())
-    app = create_app(store=store, config={
-        "TESTING": True, "DUMPS_DIR": tmp_path_factory.mktemp("fuzz-dumps"),
-        "SPARQL_TIMEOUT_S": 3.0, "SPARQL_MAX_RESULT_BYTES": 256 * 1024, "SPARQL_WORKERS": 2})
+    app = create_app(
+        store=store,
+        config={
+            "TESTING": True,
+            "DUMPS_DIR": tmp_path_factory.mktemp("fuzz-dumps"),
+            "SPARQL_TIMEOUT_S": 3.0,
+            "SPARQL_MAX_RESULT_BYTES": 256 * 1024,
+            "SPARQL_WORKERS": 2,
+        },
+    )
     yield app, app.test_client(), store
     app.extensions["circe_sandbox"].close()
     store.close()
@@ -175,10 +302,19 @@ def write_app(tmp_path_factory):
     folder = tmp_path_factory.mktemp("fuzz-writes")
     store = EmbeddedStore(None)
     load_files(store, shipped_files(), gate=WriteGate(store, folder / "history"))
-    app = create_app(store=store, config={
-        "TESTING": True, "DUMPS_DIR": folder / "dumps", "HISTORY_DIR": folder / "history",
-        "WRITE_TOKENS": {STEWARD: "fuzz steward", EDITOR: ("fuzz editor", "editor"),
-                         REVIEWER: ("fuzz reviewer", "reviewer")}})
+    app = create_app(
+        store=store,
+        config={
+            "TESTING": True,
+            "DUMPS_DIR": folder / "dumps",
+            "HISTORY_DIR": folder / "history",
+            "WRITE_TOKENS": {
+                STEWARD: "fuzz steward",
+                EDITOR: ("fuzz editor", "editor"),
+                REVIEWER: ("fuzz reviewer", "reviewer"),
+            },
+        },
+    )
     yield app, app.test_client(), store
     app.extensions["circe_sandbox"].close()
     store.close()
@@ -224,18 +360,22 @@ def test_search(read_app, q, extra):
 
 
 page_number = st.one_of(st.sampled_from(["1", "2", "0", "-1", "²", "١", "𝟙", "1.5", " 1", "9" * 30]), hostile)
-facet_name = st.one_of(st.sampled_from(["sector", "partner", "category", "status", "lever", "region",
-                                         "illustrative", "type", "lang"]), hostile).map(enc)
-facet_value = st.one_of(st.sampled_from(["sector:textile", "organisation:sos", "true", "",
-                                         f"{ID}concept/kirchherr-2018/market"]), hostile).map(enc)
+facet_name = st.one_of(
+    st.sampled_from(["sector", "partner", "category", "status", "lever", "region", "illustrative", "type", "lang"]),
+    hostile,
+).map(enc)
+facet_value = st.one_of(
+    st.sampled_from(["sector:textile", "organisation:sos", "true", "", f"{ID}concept/kirchherr-2018/market"]), hostile
+).map(enc)
 
 
 @examples(150)
-@given(kind=st.one_of(st.sampled_from(["practices", "barriers", "opportunities", "instruments", "actions"]),
-                      url_part),
-       facets=st.lists(st.tuples(facet_name, st.one_of(facet_value, url_part)), max_size=4),
-       page=st.one_of(st.none(), page_number),
-       fmt=st.one_of(st.none(), st.sampled_from(["csv", "json", "CSV"]), hostile))
+@given(
+    kind=st.one_of(st.sampled_from(["practices", "barriers", "opportunities", "instruments", "actions"]), url_part),
+    facets=st.lists(st.tuples(facet_name, st.one_of(facet_value, url_part)), max_size=4),
+    page=st.one_of(st.none(), page_number),
+    fmt=st.one_of(st.none(), st.sampled_from(["csv", "json", "CSV"]), hostile),
+)
 def test_facets(read_app, kind, facets, page, fmt):
     _, client, store = read_app
     before = fingerprint(store)
@@ -246,13 +386,27 @@ def test_facets(read_app, kind, facets, page, fmt):
     unchanged(store, before, "facets")
 
 
-LANGUAGE_PAGES = ["/search?q=hotel", "/list/practices", "/page/practice/albergo-diffuso", "/questions/",
-                  "/questions/gaps", "/ontology", "/validate", "/history", "/dumps/", "/query?example=transfers"]
+LANGUAGE_PAGES = [
+    "/search?q=hotel",
+    "/list/practices",
+    "/page/practice/albergo-diffuso",
+    "/questions/",
+    "/questions/gaps",
+    "/ontology",
+    "/validate",
+    "/history",
+    "/dumps/",
+    "/query?example=transfers",
+]
 
 
 @examples(120)
-@given(path=st.sampled_from(LANGUAGE_PAGES), lang=st.one_of(st.none(), hostile), accept_language=header_text,
-       cookie=st.one_of(st.none(), header_text))
+@given(
+    path=st.sampled_from(LANGUAGE_PAGES),
+    lang=st.one_of(st.none(), hostile),
+    accept_language=header_text,
+    cookie=st.one_of(st.none(), header_text),
+)
 def test_languages(read_app, path, lang, accept_language, cookie):
     _, client, store = read_app
     before = fingerprint(store)
@@ -265,8 +419,12 @@ def test_languages(read_app, path, lang, accept_language, cookie):
 
 
 @examples(150)
-@given(prefix=st.sampled_from(["/id/", "/page/", "/data/", "/edit/", "/ontology/"]), rest=slug,
-       ext=st.sampled_from(["", ".ttl", ".nt", ".rdf", ".jsonld", ".exe", ".", ".ttl.ttl"]), accept=accept)
+@given(
+    prefix=st.sampled_from(["/id/", "/page/", "/data/", "/edit/", "/ontology/"]),
+    rest=slug,
+    ext=st.sampled_from(["", ".ttl", ".nt", ".rdf", ".jsonld", ".exe", ".", ".ttl.ttl"]),
+    accept=accept,
+)
 def test_resource_paths(read_app, prefix, rest, ext, accept):
     _, client, store = read_app
     before = fingerprint(store)
@@ -275,11 +433,25 @@ def test_resource_paths(read_app, prefix, rest, ext, accept):
 
 
 @examples(100)
-@given(uri=st.one_of(st.sampled_from(["http://data.europa.eu/nuts/code/ITC4", f"{ID}practice/albergo-diffuso",
-                                      f"{ID}javascript:alert(1)", f"{ID}..%2F..%2Fetc", "//evil.example/x",
-                                      "https://evil.example/", "http://data.europa.eu/nuts/code/"]), hostile,
-                     hostile.map(lambda s: "http://data.europa.eu/nuts/code/" + s), hostile.map(lambda s: ID + s)),
-       accept=accept)
+@given(
+    uri=st.one_of(
+        st.sampled_from(
+            [
+                "http://data.europa.eu/nuts/code/ITC4",
+                f"{ID}practice/albergo-diffuso",
+                f"{ID}javascript:alert(1)",
+                f"{ID}..%2F..%2Fetc",
+                "//evil.example/x",
+                "https://evil.example/",
+                "http://data.europa.eu/nuts/code/",
+            ]
+        ),
+        hostile,
+        hostile.map(lambda s: "http://data.europa.eu/nuts/code/" + s),
+        hostile.map(lambda s: ID + s),
+    ),
+    accept=accept,
+)
 def test_resource_by_uri(read_app, uri, accept):
     _, client, store = read_app
     before = fingerprint(store)
@@ -288,15 +460,35 @@ def test_resource_by_uri(read_app, uri, accept):
 
 
 QUESTION_PARAMETERS = {
-    "practices-for-barrier": ["barrier", "page"], "who-solved": ["sector", "barrier", "page"],
-    "similar-regions": ["partner"], "compare": ["a", "b"], "transfers": ["from", "to"], "progress": ["page"],
-    "gaps": ["page"], "": ["x"],
+    "practices-for-barrier": ["barrier", "page"],
+    "who-solved": ["sector", "barrier", "page"],
+    "similar-regions": ["partner"],
+    "compare": ["a", "b"],
+    "transfers": ["from", "to"],
+    "progress": ["page"],
+    "gaps": ["page"],
+    "": ["x"],
 }
-iri_like = st.one_of(st.sampled_from(["organisation:sos", "organisation:regione-lombardia", "sector:textile",
-                                      "kirchherr:regulatory", "barrier:sos-public-procurement",
-                                      f"<{ID}organisation/sos>", f"{ID}organisation/nope", "organisation:",
-                                      "nuts:ITC4", "http://a b", "https://x/\x00"]),
-                     hostile, hostile.map(lambda s: "organisation:" + s), hostile.map(lambda s: "https://" + s))
+iri_like = st.one_of(
+    st.sampled_from(
+        [
+            "organisation:sos",
+            "organisation:regione-lombardia",
+            "sector:textile",
+            "kirchherr:regulatory",
+            "barrier:sos-public-procurement",
+            f"<{ID}organisation/sos>",
+            f"{ID}organisation/nope",
+            "organisation:",
+            "nuts:ITC4",
+            "http://a b",
+            "https://x/\x00",
+        ]
+    ),
+    hostile,
+    hostile.map(lambda s: "organisation:" + s),
+    hostile.map(lambda s: "https://" + s),
+)
 
 
 @examples(150)
@@ -305,8 +497,14 @@ def test_question_pages(read_app, data):
     _, client, store = read_app
     before = fingerprint(store)
     name = data.draw(st.sampled_from(sorted(QUESTION_PARAMETERS)))
-    params = data.draw(st.lists(st.sampled_from(QUESTION_PARAMETERS[name]).flatmap(
-        lambda key: st.tuples(st.just(key), page_number if key == "page" else iri_like)), max_size=3))
+    params = data.draw(
+        st.lists(
+            st.sampled_from(QUESTION_PARAMETERS[name]).flatmap(
+                lambda key: st.tuples(st.just(key), page_number if key == "page" else iri_like)
+            ),
+            max_size=3,
+        )
+    )
     query_string = "&".join(f"{k}={enc(v)}" for k, v in params)
     check(client.get(f"/questions/{name}", query_string=query_string), "GET /questions/*?params")
     unchanged(store, before, "questions")
@@ -325,45 +523,76 @@ def sparql_templates() -> st.SearchStrategy[str]:
     fill = st.one_of(st.sampled_from(HOSTILE), raw_text)
     return st.one_of(
         hostile,
-        st.builds(lambda t, x, n: t.format(lit=sparql_literal(x), raw=x, n=n), st.sampled_from([
-            "SELECT * WHERE {{ ?s ?p {lit} }} LIMIT {n}",
-            "SELECT ?s WHERE {{ ?s ?p ?o FILTER(CONTAINS(STR(?o), {lit})) }} LIMIT {n}",
-            "ASK {{ ?s ?p {lit} }}",
-            "CONSTRUCT {{ ?s <urn:p> {lit} }} WHERE {{ ?s a ?c }} LIMIT {n}",
-            "DESCRIBE <{raw}>",
-            "SELECT * WHERE {{ ?s ?p \"{raw}\" }}",
-            "SELECT * WHERE {{ ?s ?p ?o }} LIMIT {n} # {raw}",
-            "SELECT * WHERE {{ <{raw}> ?p ?o }}",
-            "SELECT (REGEX(STR(?o), {lit}) AS ?m) WHERE {{ ?s ?p ?o }} LIMIT {n}",
-            "INSERT DATA {{ GRAPH <urn:x> {{ <urn:a> <urn:b> {lit} }} }}",
-            "DROP ALL",
-            "LOAD <http://127.0.0.1:9/{raw}>",
-            "SELECT * WHERE {{ ?a ?b ?c . ?d ?e ?f }}",  # a cross product: the size cap or the time limit stops it
-            "SELECT (COUNT(*) AS ?n) WHERE {{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }}",
-        ]), fill, st.integers(-5, 10**12)),
+        st.builds(
+            lambda t, x, n: t.format(lit=sparql_literal(x), raw=x, n=n),
+            st.sampled_from(
+                [
+                    "SELECT * WHERE {{ ?s ?p {lit} }} LIMIT {n}",
+                    "SELECT ?s WHERE {{ ?s ?p ?o FILTER(CONTAINS(STR(?o), {lit})) }} LIMIT {n}",
+                    "ASK {{ ?s ?p {lit} }}",
+                    "CONSTRUCT {{ ?s <urn:p> {lit} }} WHERE {{ ?s a ?c }} LIMIT {n}",
+                    "DESCRIBE <{raw}>",
+                    'SELECT * WHERE {{ ?s ?p "{raw}" }}',
+                    "SELECT * WHERE {{ ?s ?p ?o }} LIMIT {n} # {raw}",
+                    "SELECT * WHERE {{ <{raw}> ?p ?o }}",
+                    "SELECT (REGEX(STR(?o), {lit}) AS ?m) WHERE {{ ?s ?p ?o }} LIMIT {n}",
+                    "INSERT DATA {{ GRAPH <urn:x> {{ <urn:a> <urn:b> {lit} }} }}",
+                    "DROP ALL",
+                    "LOAD <http://127.0.0.1:9/{raw}>",
+                    # A cross product: the size cap or the time limit stops it.
+                    "SELECT * WHERE {{ ?a ?b ?c . ?d ?e ?f }}",
+                    "SELECT (COUNT(*) AS ?n) WHERE {{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }}",
+                ]
+            ),
+            fill,
+            st.integers(-5, 10**12),
+        ),
         # Federated calls would make the public endpoint a proxy into the server's network: the canary listens.
-        st.builds(lambda t: t.format(c=canary), st.sampled_from([
-            "SELECT * WHERE {{ SERVICE {c} {{ ?s ?p ?o }} }}",
-            "SELECT * WHERE {{ service silent {c} {{ ?s ?p ?o }} }}",
-            "SELECT * WHERE {{ #x\rSERVICE SILENT {c} {{ ?s ?p ?o }} }}",
-            "SELECT*WHERE{{SERVICE\tSILENT{c}{{?s ?p ?o}}}}",
-            "ASK {{ {{ SELECT * WHERE {{ SERVICE SILENT {c} {{ ?s ?p ?o }} }} }} }}",
-            "BASE " + canary + " SELECT * WHERE {{ SERVICE SILENT <x> {{ ?s ?p ?o }} }}",
-            "PREFIX c: <http://127.0.0.1:CANARY_PORT/> SELECT * WHERE {{ SERVICE SILENT c:x {{ ?s ?p ?o }} }}",
-        ])),
+        st.builds(
+            lambda t: t.format(c=canary),
+            st.sampled_from(
+                [
+                    "SELECT * WHERE {{ SERVICE {c} {{ ?s ?p ?o }} }}",
+                    "SELECT * WHERE {{ service silent {c} {{ ?s ?p ?o }} }}",
+                    "SELECT * WHERE {{ #x\rSERVICE SILENT {c} {{ ?s ?p ?o }} }}",
+                    "SELECT*WHERE{{SERVICE\tSILENT{c}{{?s ?p ?o}}}}",
+                    "ASK {{ {{ SELECT * WHERE {{ SERVICE SILENT {c} {{ ?s ?p ?o }} }} }} }}",
+                    "BASE " + canary + " SELECT * WHERE {{ SERVICE SILENT <x> {{ ?s ?p ?o }} }}",
+                    "PREFIX c: <http://127.0.0.1:CANARY_PORT/> SELECT * WHERE {{ SERVICE SILENT c:x {{ ?s ?p ?o }} }}",
+                ]
+            ),
+        ),
     )
 
 
 @examples(200)
-@given(text=sparql_templates(), how=st.sampled_from(["GET", "POST form", "POST body", "POST other type"]),
-       accept=accept, fmt=st.one_of(st.none(), st.sampled_from(["json", "xml", "csv", "tsv", "turtle", "jsonld",
-                                                                 "html", ""]), url_part),
-       graphs=st.lists(st.tuples(st.sampled_from(["default-graph-uri", "named-graph-uri"]),
-                                 st.one_of(st.sampled_from([f"{GRAPH}data/practices", "urn:x", "file:///etc/passwd",
-                                                            "http://127.0.0.1:9/"]), hostile)), max_size=2),
-       update=st.booleans(),
-       other_type=st.sampled_from(["application/sparql-update", "text/plain", "", "application/json",
-                                   "multipart/form-data; boundary=x", "application/sparql-query; charset=latin-1"]))
+@given(
+    text=sparql_templates(),
+    how=st.sampled_from(["GET", "POST form", "POST body", "POST other type"]),
+    accept=accept,
+    fmt=st.one_of(st.none(), st.sampled_from(["json", "xml", "csv", "tsv", "turtle", "jsonld", "html", ""]), url_part),
+    graphs=st.lists(
+        st.tuples(
+            st.sampled_from(["default-graph-uri", "named-graph-uri"]),
+            st.one_of(
+                st.sampled_from([f"{GRAPH}data/practices", "urn:x", "file:///etc/passwd", "http://127.0.0.1:9/"]),
+                hostile,
+            ),
+        ),
+        max_size=2,
+    ),
+    update=st.booleans(),
+    other_type=st.sampled_from(
+        [
+            "application/sparql-update",
+            "text/plain",
+            "",
+            "application/json",
+            "multipart/form-data; boundary=x",
+            "application/sparql-query; charset=latin-1",
+        ]
+    ),
+)
 def test_sparql(read_app, canary, text, how, accept, fmt, graphs, update, other_type):
     _, client, store = read_app
     before, calls = fingerprint(store), len(canary[1])
@@ -372,11 +601,18 @@ def test_sparql(read_app, canary, text, how, accept, fmt, graphs, update, other_
     extra = "&".join(f"{enc(k)}={enc(v)}" for k, v in graphs) + (f"&format={enc(fmt)}" if fmt is not None else "")
     headers = {"Accept": accept}
     if how == "GET":
-        response = client.get("/sparql", query_string=form_body(pairs).decode()
-                              + (f"&format={enc(fmt)}" if fmt is not None else ""), headers=headers)
+        response = client.get(
+            "/sparql",
+            query_string=form_body(pairs).decode() + (f"&format={enc(fmt)}" if fmt is not None else ""),
+            headers=headers,
+        )
     elif how == "POST form":
-        response = client.post("/sparql", data=form_body(pairs + ([("format", fmt)] if fmt is not None else [])),
-                               content_type="application/x-www-form-urlencoded", headers=headers)
+        response = client.post(
+            "/sparql",
+            data=form_body(pairs + ([("format", fmt)] if fmt is not None else [])),
+            content_type="application/x-www-form-urlencoded",
+            headers=headers,
+        )
     else:
         body = text.encode("utf-8", "surrogatepass")
         content_type = "application/sparql-query" if how == "POST body" else other_type
@@ -387,25 +623,36 @@ def test_sparql(read_app, canary, text, how, accept, fmt, graphs, update, other_
 
 
 # -- /validate: pasted text and uploaded files (nothing is ever stored) --------------------------------------
-TURTLE_HEAD = ("@prefix circe: <https://w3id.org/circe-kg/ontology#> .\n"
-               "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n")
+TURTLE_HEAD = (
+    "@prefix circe: <https://w3id.org/circe-kg/ontology#> .\n@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+)
 
 
 def turtle_with(text: str) -> str:
     """A resource that parses, with the hostile text as its label (one valid document among the junk)."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    return (TURTLE_HEAD + f'<{ID}practice/fuzz> a circe:Practice ;\n  skos:prefLabel "{escaped}"@en ;\n'
-            "  circe:illustrative true .\n")
+    return (
+        TURTLE_HEAD + f'<{ID}practice/fuzz> a circe:Practice ;\n  skos:prefLabel "{escaped}"@en ;\n'
+        "  circe:illustrative true .\n"
+    )
 
 
-turtle = st.one_of(hostile, hostile.map(lambda s: TURTLE_HEAD + s), hostile.map(turtle_with),
-                   st.binary(max_size=200).map(lambda b: b.decode("latin-1")))
+turtle = st.one_of(
+    hostile,
+    hostile.map(lambda s: TURTLE_HEAD + s),
+    hostile.map(turtle_with),
+    st.binary(max_size=200).map(lambda b: b.decode("latin-1")),
+)
 
 
 @examples(40)
-@given(text=turtle, upload=st.booleans(), filename=st.one_of(st.sampled_from(["x.ttl", "", "../x.ttl"]), hostile),
-       accept=st.sampled_from(["text/html", "application/json", "*/*"]),
-       raw=st.one_of(st.none(), st.binary(max_size=64)))
+@given(
+    text=turtle,
+    upload=st.booleans(),
+    filename=st.one_of(st.sampled_from(["x.ttl", "", "../x.ttl"]), hostile),
+    accept=st.sampled_from(["text/html", "application/json", "*/*"]),
+    raw=st.one_of(st.none(), st.binary(max_size=64)),
+)
 def test_validate_page(read_app, text, upload, filename, accept, raw):
     _, client, store = read_app
     before = fingerprint(store)
@@ -413,22 +660,44 @@ def test_validate_page(read_app, text, upload, filename, accept, raw):
     if upload:
         content = raw if raw is not None else text.encode("utf-8", "surrogatepass")
         safe_name = filename.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
-        response = client.post("/validate", data={"file": (io.BytesIO(content), safe_name)},
-                               content_type="multipart/form-data", headers=headers)
+        response = client.post(
+            "/validate",
+            data={"file": (io.BytesIO(content), safe_name)},
+            content_type="multipart/form-data",
+            headers=headers,
+        )
     else:
-        response = client.post("/validate", data=form_body([("text", text)]),
-                               content_type="application/x-www-form-urlencoded", headers=headers)
+        response = client.post(
+            "/validate",
+            data=form_body([("text", text)]),
+            content_type="application/x-www-form-urlencoded",
+            headers=headers,
+        )
     check(response, "POST /validate")
     unchanged(store, before, "validate")
 
 
 # -- writes: SPARQL Update, Graph Store Protocol, edit forms, review ------------------------------------------
-token = st.one_of(st.sampled_from([STEWARD, EDITOR, REVIEWER, "", "wrong-token-wrong-token", STEWARD + "x"]),
-                  header_text)
-graph_iri = st.one_of(st.sampled_from([f"{GRAPH}data/fuzz", f"{GRAPH}data/practices", f"{GRAPH}system/provenance",
-                                       f"{GRAPH}ontology/circe", f"{GRAPH}shapes/circe", "urn:x", "http://a b",
-                                       f"{GRAPH}data/", "file:///etc/passwd"]),
-                      hostile, hostile.map(lambda s: f"{GRAPH}data/" + s))
+token = st.one_of(
+    st.sampled_from([STEWARD, EDITOR, REVIEWER, "", "wrong-token-wrong-token", STEWARD + "x"]), header_text
+)
+graph_iri = st.one_of(
+    st.sampled_from(
+        [
+            f"{GRAPH}data/fuzz",
+            f"{GRAPH}data/practices",
+            f"{GRAPH}system/provenance",
+            f"{GRAPH}ontology/circe",
+            f"{GRAPH}shapes/circe",
+            "urn:x",
+            "http://a b",
+            f"{GRAPH}data/",
+            "file:///etc/passwd",
+        ]
+    ),
+    hostile,
+    hostile.map(lambda s: f"{GRAPH}data/" + s),
+)
 
 
 def refused_changes_nothing(response, store, before, surface: str) -> None:
@@ -447,7 +716,9 @@ UPDATES = [
     "INSERT DATA {{ GRAPH <" + GRAPH + "data/fuzz> {{ <" + ID + "practice/fuzz> <urn:p> {lit} }} }}",
     "INSERT DATA {{ <urn:a> <urn:b> {lit} }}",
     "DELETE WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
-    "DROP ALL", "CLEAR GRAPH <" + GRAPH + "system/provenance>", "DROP GRAPH <" + GRAPH + "shapes/circe>",
+    "DROP ALL",
+    "CLEAR GRAPH <" + GRAPH + "system/provenance>",
+    "DROP GRAPH <" + GRAPH + "shapes/circe>",
     "LOAD <http://127.0.0.1:9/{raw}> INTO GRAPH <" + GRAPH + "data/fuzz>",
     "INSERT {{ GRAPH <" + GRAPH + "data/fuzz> {{ ?s <urn:p> {lit} }} }} WHERE {{ ?s a ?c }}",
     "{raw}",
@@ -455,28 +726,53 @@ UPDATES = [
 
 
 @examples(60)
-@given(template=st.sampled_from(UPDATES), fill=st.one_of(st.sampled_from(HOSTILE), raw_text), bearer=token,
-       form=st.booleans())
+@given(
+    template=st.sampled_from(UPDATES),
+    fill=st.one_of(st.sampled_from(HOSTILE), raw_text),
+    bearer=token,
+    form=st.booleans(),
+)
 def test_sparql_update(write_app, template, fill, bearer, form):
     _, client, store = write_app
     before = fingerprint(store)
     text = template.format(lit=sparql_literal(fill), raw=fill)
     if form:
-        response = client.post("/update", data=form_body([("update", text)]),
-                               content_type="application/x-www-form-urlencoded", headers=auth(bearer))
+        response = client.post(
+            "/update",
+            data=form_body([("update", text)]),
+            content_type="application/x-www-form-urlencoded",
+            headers=auth(bearer),
+        )
     else:
-        response = client.post("/update", data=text.encode("utf-8", "surrogatepass"),
-                               content_type="application/sparql-update", headers=auth(bearer))
+        response = client.post(
+            "/update",
+            data=text.encode("utf-8", "surrogatepass"),
+            content_type="application/sparql-update",
+            headers=auth(bearer),
+        )
     refused_changes_nothing(response, store, before, "POST /update")
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "POST", "DELETE", "RESTORE"])
 @examples(20)
-@given(graph=graph_iri, body=turtle,
-       content_type=st.sampled_from(["text/turtle", "application/n-triples", "application/ld+json",
-                                     "application/rdf+xml", "text/plain", "", "application/x-www-form-urlencoded"]),
-       bearer=token, version=st.one_of(st.sampled_from(["1", "0", "-1", "²", "999999999999999999999"]), hostile),
-       default=st.booleans())
+@given(
+    graph=graph_iri,
+    body=turtle,
+    content_type=st.sampled_from(
+        [
+            "text/turtle",
+            "application/n-triples",
+            "application/ld+json",
+            "application/rdf+xml",
+            "text/plain",
+            "",
+            "application/x-www-form-urlencoded",
+        ]
+    ),
+    bearer=token,
+    version=st.one_of(st.sampled_from(["1", "0", "-1", "²", "999999999999999999999"]), hostile),
+    default=st.booleans(),
+)
 def test_graph_store(write_app, method, graph, body, content_type, bearer, version, default):
     _, client, store = write_app
     before = fingerprint(store)
@@ -487,11 +783,18 @@ def test_graph_store(write_app, method, graph, body, content_type, bearer, versi
     elif method == "DELETE":
         response = client.delete("/graphs", query_string=query_string, headers=headers)
     elif method == "RESTORE":
-        response = client.post("/graphs/restore", query_string=query_string + f"&version={enc(version)}",
-                               headers=headers)
+        response = client.post(
+            "/graphs/restore", query_string=query_string + f"&version={enc(version)}", headers=headers
+        )
     else:
-        response = client.open("/graphs", method=method, query_string=query_string,
-                               data=body.encode("utf-8", "surrogatepass"), content_type=content_type, headers=headers)
+        response = client.open(
+            "/graphs",
+            method=method,
+            query_string=query_string,
+            data=body.encode("utf-8", "surrogatepass"),
+            content_type=content_type,
+            headers=headers,
+        )
     refused_changes_nothing(response, store, before, f"{method} /graphs")
 
 
@@ -499,9 +802,21 @@ FIELDS = [f"f{i}" for i in range(14)]
 
 
 @examples(40)
-@given(data=st.data(), target=st.sampled_from(["/edit/practice/albergo-diffuso", "/edit/organisation/sos",
-                                               "/new/practice", "/new/barrier", "/new/opportunity", "/new/nope"]),
-       bearer=token, lang=st.one_of(st.none(), hostile))
+@given(
+    data=st.data(),
+    target=st.sampled_from(
+        [
+            "/edit/practice/albergo-diffuso",
+            "/edit/organisation/sos",
+            "/new/practice",
+            "/new/barrier",
+            "/new/opportunity",
+            "/new/nope",
+        ]
+    ),
+    bearer=token,
+    lang=st.one_of(st.none(), hostile),
+)
 def test_edit_forms(write_app, data, target, bearer, lang):
     _, client, store = write_app
     before = fingerprint(store)
@@ -511,21 +826,28 @@ def test_edit_forms(write_app, data, target, bearer, lang):
         if data.draw(st.booleans()):
             pairs.append((f"{key}.lang", data.draw(st.one_of(st.sampled_from(["en", "it", "", "xx-"]), hostile))))
     if target.startswith("/new/"):
-        pairs.append(("slug", data.draw(st.one_of(st.sampled_from(["fuzz-practice", "albergo-diffuso", "a"]),
-                                                   hostile))))
+        pairs.append(
+            ("slug", data.draw(st.one_of(st.sampled_from(["fuzz-practice", "albergo-diffuso", "a"]), hostile)))
+        )
     url = target + (f"?lang={enc(lang)}" if lang is not None else "")
     response = client.post(url, data=form_body(pairs), content_type="application/x-www-form-urlencoded")
     refused_changes_nothing(response, store, before, "POST /edit, /new")
 
 
 @examples(40)
-@given(bearer=token, action=st.one_of(st.sampled_from(["publish", "reject", ""]), hostile),
-       draft=st.one_of(st.sampled_from(["1", "0", "-1", "²", "99999999999999999999999"]), hostile))
+@given(
+    bearer=token,
+    action=st.one_of(st.sampled_from(["publish", "reject", ""]), hostile),
+    draft=st.one_of(st.sampled_from(["1", "0", "-1", "²", "99999999999999999999999"]), hostile),
+)
 def test_review_page(write_app, bearer, action, draft):
     _, client, store = write_app
     before = fingerprint(store)
-    response = client.post("/review", data=form_body([("token", bearer), ("action", action), ("draft", draft)]),
-                           content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        "/review",
+        data=form_body([("token", bearer), ("action", action), ("draft", draft)]),
+        content_type="application/x-www-form-urlencoded",
+    )
     refused_changes_nothing(response, store, before, "POST /review")
     for path in (f"/drafts/{enc(draft)}", f"/drafts/{enc(draft)}/{enc(action)}"):
         before = fingerprint(store)  # the review may have published a draft
@@ -556,11 +878,17 @@ PARAMETER_NAMES = sorted({p.name for q in queries.available() for p in q.paramet
 
 
 @examples(80)
-@given(name=st.one_of(st.sampled_from(QUERY_NAMES), hostile),
-       params=st.lists(st.one_of(
-           st.tuples(st.sampled_from(PARAMETER_NAMES), st.one_of(iri_like, hostile)).map(lambda kv: "=".join(kv)),
-           hostile), max_size=3),
-       fmt=st.one_of(st.none(), st.sampled_from(["table", "csv", "tsv", "json", "xml"]), hostile))
+@given(
+    name=st.one_of(st.sampled_from(QUERY_NAMES), hostile),
+    params=st.lists(
+        st.one_of(
+            st.tuples(st.sampled_from(PARAMETER_NAMES), st.one_of(iri_like, hostile)).map(lambda kv: "=".join(kv)),
+            hostile,
+        ),
+        max_size=3,
+    ),
+    fmt=st.one_of(st.none(), st.sampled_from(["table", "csv", "tsv", "json", "xml"]), hostile),
+)
 def test_cli_query(runner, cli_store, name, params, fmt):
     before = disk_fingerprint(cli_store)
     args = ["query", name, "--store", str(cli_store)]
@@ -581,7 +909,8 @@ def test_cli_query(runner, cli_store, name, params, fmt):
 
 # -- the calls out that the fuzzing found, as plain regression tests ---------------------------------------------
 CALLS_OUT = [
-    "SELECT * WHERE {{ SERVICE <{u}> {{ ?s ?p ?o }} }}", "SELECT * WHERE {{ service silent <{u}> {{ ?s ?p ?o }} }}",
+    "SELECT * WHERE {{ SERVICE <{u}> {{ ?s ?p ?o }} }}",
+    "SELECT * WHERE {{ service silent <{u}> {{ ?s ?p ?o }} }}",
     "SELECT * WHERE {{ #comment\rSERVICE SILENT <{u}> {{ ?s ?p ?o }} }}",  # Oxigraph ends a comment at \r too
     "SELECT*WHERE{{?s ?p 1SERVICE SILENT<{u}>{{?s ?p ?o}}}}",
     "SELECT*WHERE{{?s ?p ?o.SERVICE SILENT<{u}>{{?s ?p ?o}}}}",
@@ -596,17 +925,22 @@ def test_no_query_or_update_makes_the_server_call_out(read_app, write_app, canar
     for template in CALLS_OUT:
         response = read_app[1].post("/sparql", data={"query": template.format(u=url)})
         assert response.status_code == 400 and "SERVICE" in response.get_json()["message"], template
-    for update in (f"LOAD <{url}> INTO GRAPH <{GRAPH}data/fuzz>", f"load silent <{url}>",
-                   f"INSERT {{ GRAPH <{GRAPH}data/fuzz> {{ ?s ?p ?o }} }} "
-                   f"WHERE {{ SERVICE SILENT <{url}> {{ ?s ?p ?o }} }}"):
-        response = write_app[1].post("/update", data=update, content_type="application/sparql-update",
-                                     headers=auth(STEWARD))
+    for update in (
+        f"LOAD <{url}> INTO GRAPH <{GRAPH}data/fuzz>",
+        f"load silent <{url}>",
+        f"INSERT {{ GRAPH <{GRAPH}data/fuzz> {{ ?s ?p ?o }} }} WHERE {{ SERVICE SILENT <{url}> {{ ?s ?p ?o }} }}",
+    ):
+        response = write_app[1].post(
+            "/update", data=update, content_type="application/sparql-update", headers=auth(STEWARD)
+        )
         assert response.status_code == 403 and "fetches nothing" in response.get_json()["message"], update
     assert len(calls) == before
     # and nothing legitimate is refused: no named query, and no word that only looks like the keyword
     for q in queries.available():
         response = read_app[1].post("/sparql", data={"query": q.text})
         assert response.status_code != 400 or "SERVICE" not in response.get_json()["message"], q.name
-    for text in ('SELECT ?service WHERE { ?service ?p "SERVICE" } # SERVICE',
-                 "PREFIX service: <urn:> SELECT * WHERE { ?s service:x <urn:SERVICE> }"):
+    for text in (
+        'SELECT ?service WHERE { ?service ?p "SERVICE" } # SERVICE',
+        "PREFIX service: <urn:> SELECT * WHERE { ?s service:x <urn:SERVICE> }",
+    ):
         assert read_app[1].post("/sparql", data={"query": text}).status_code == 200, text

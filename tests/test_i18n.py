@@ -86,7 +86,8 @@ def test_steward_pages_in_italian(client):
     assert "Bozze in attesa di revisione" in client.get("/review?lang=it").get_data(as_text=True)
     assert "Il tuo token di scrittura" in client.get("/edit/practice/albergo-diffuso?lang=it").get_data(as_text=True)
     assert "Scarica l'intero grafo" in client.get("/dumps/?lang=it", headers={"Accept": "text/html"}).get_data(
-        as_text=True)
+        as_text=True
+    )
     client.delete_cookie("lang")
 
 

@@ -27,8 +27,11 @@ def test_id_redirects_machines_to_data_in_their_format(client, rdf_type):
     subject = rdflib.URIRef("https://w3id.org/circe-kg" + ALBERGO)
     assert (subject, rdflib.RDF.type, rdflib.URIRef("https://w3id.org/circe-kg/ontology#Practice")) in graph
     # the labels of what it links to travel with it
-    assert (rdflib.URIRef("http://data.europa.eu/nuts/code/ITC4"), rdflib.URIRef(
-        "http://www.w3.org/2004/02/skos/core#prefLabel"), None) in graph
+    assert (
+        rdflib.URIRef("http://data.europa.eu/nuts/code/ITC4"),
+        rdflib.URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"),
+        None,
+    ) in graph
 
 
 def test_id_redirects_browsers_to_the_page(client):
@@ -62,8 +65,12 @@ def test_unsupported_accept_is_406_listing_the_offer(client):
 
 
 def test_hostile_paths_are_404(client):
-    for path in ("/id/../../etc/passwd", "/id/%2e%2e/%2e%2e/pyproject.toml", "/data/practice/x.exe",
-                 "/id/practice/<script>alert(1)</script>"):
+    for path in (
+        "/id/../../etc/passwd",
+        "/id/%2e%2e/%2e%2e/pyproject.toml",
+        "/data/practice/x.exe",
+        "/id/practice/<script>alert(1)</script>",
+    ):
         response = client.get(path, headers={"Accept": "text/html"})
         assert response.status_code in (400, 404), path  # 400: not even a valid IRI
         assert b"<script>alert" not in response.data
@@ -165,8 +172,10 @@ def test_dumps_are_written_in_the_background_and_the_previous_ones_stay_listed(t
         time.sleep(0.05)
     second = dumps.manifest()
     assert {d.name for d in second} == {d.name for d in first}
-    assert next(d for d in second if d.name == "circe-kg.nq").triples < next(
-        d for d in first if d.name == "circe-kg.nq").triples
+    assert (
+        next(d for d in second if d.name == "circe-kg.nq").triples
+        < next(d for d in first if d.name == "circe-kg.nq").triples
+    )
 
 
 def test_the_dumps_page_says_when_newer_files_are_being_written(client, app, monkeypatch):

@@ -97,9 +97,11 @@ def test_a_load_records_the_checksum_of_the_bytes_it_read(tmp_path):
     import hashlib
 
     from circe_kg.namespaces import CIRCE
+
     files = shipped_files()[:2]
     with EmbeddedStore(tmp_path / "store") as store:
         load_files(store, files)
-        recorded = [t.object.value for t in store.triples(PROVENANCE_GRAPH)
-                    if t.predicate.value == str(CIRCE.uploadChecksum)]
+        recorded = [
+            t.object.value for t in store.triples(PROVENANCE_GRAPH) if t.predicate.value == str(CIRCE.uploadChecksum)
+        ]
     assert recorded == [hashlib.sha256(b"".join(path.read_bytes() for path in files)).hexdigest()]

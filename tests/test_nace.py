@@ -40,10 +40,11 @@ def test_the_script_writes_exactly_the_shipped_file(tmp_path):
 
 def test_labels_are_eurostats_wording(nace):
     """Eurostat's strings as they are, including the Slovene 'ravnaje' (sic) of division 38."""
-    assert _label(nace, NACE["38"], "en") == \
-        "Waste collection, treatment and disposal activities; materials recovery"
-    assert _label(nace, NACE["38"], "sl") == \
-        "Zbiranje in odvoz odpadkov ter ravnaje z njimi; pridobivanje sekundarnih surovin"
+    assert _label(nace, NACE["38"], "en") == "Waste collection, treatment and disposal activities; materials recovery"
+    assert (
+        _label(nace, NACE["38"], "sl")
+        == "Zbiranje in odvoz odpadkov ter ravnaje z njimi; pridobivanje sekundarnih surovin"
+    )
     assert _label(nace, NACE["381"], "it") == "Raccolta dei rifiuti"
     assert _label(nace, NACE["381"], "bg") == "Събиране на отпадъци"
     assert _label(nace, NACE["55"], "sl") == "Gostinske nastanitvene dejavnosti"

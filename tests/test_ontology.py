@@ -51,8 +51,12 @@ def test_reasoner_catches_an_inconsistency(tmp_path):
 
 def test_every_term_has_english_and_italian_label_and_definition():
     graph = rdflib.Graph().parse(ONTOLOGY_DIR / "circe.ttl")
-    terms = {s for kind in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
-             for s in graph.subjects(RDF.type, kind) if str(s).startswith(str(CIRCE))}
+    terms = {
+        s
+        for kind in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
+        for s in graph.subjects(RDF.type, kind)
+        if str(s).startswith(str(CIRCE))
+    }
     assert len(terms) > 60
     for term in terms:
         for prop in (RDFS.label, SKOS.definition):

@@ -30,8 +30,9 @@ def test_header_documents_the_question_and_its_parameters(query):
 @pytest.mark.parametrize("query", ALL, ids=NAMES)
 def test_every_query_parses_and_runs(loaded_store, query):
     placeholder = {"language": "en", "integer": "1", "date": "2020-01-01", "string": "none"}
-    required = {p.name: placeholder.get(p.type, "https://w3id.org/circe-kg/id/x/none")
-                for p in query.parameters if p.required}
+    required = {
+        p.name: placeholder.get(p.type, "https://w3id.org/circe-kg/id/x/none") for p in query.parameters if p.required
+    }
     answer = queries.run(loaded_store, query.name, required)
     assert answer.variables or answer.boolean is not None or answer.triples is not None
     if not required:
@@ -104,7 +105,8 @@ def test_category_query_reaches_barriers_in_the_category(loaded_store):
     answer = queries.run(loaded_store, "practices-for-barrier", {"barrier": "kirchherr:regulatory"})
     assert answer.rows
     assert {r["barrier"].value for r in answer.rows} == {
-        "https://w3id.org/circe-kg/id/concept/kirchherr-2018/regulatory"}
+        "https://w3id.org/circe-kg/id/concept/kirchherr-2018/regulatory"
+    }
 
 
 def test_gap_list_has_only_unaddressed_barriers(loaded_store):
@@ -156,11 +158,14 @@ def test_parameters_are_checked():
         queries.bind(query, {"from": "https://example.org/a b"})
 
 
-@pytest.mark.parametrize("hostile", [
-    'x" } ; DROP ALL ; SELECT * WHERE { ?s ?p ?o',
-    "https://w3id.org/circe-kg/id/organisation/sos> } UNION { ?s ?p ?o",
-    "organisation:sos' OR '1'='1",
-])
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        'x" } ; DROP ALL ; SELECT * WHERE { ?s ?p ?o',
+        "https://w3id.org/circe-kg/id/organisation/sos> } UNION { ?s ?p ?o",
+        "organisation:sos' OR '1'='1",
+    ],
+)
 def test_parameters_with_quotes_and_sparql_cannot_change_the_query(loaded_store, hostile):
     before = loaded_store.count()
     try:
@@ -173,10 +178,18 @@ def test_parameters_with_quotes_and_sparql_cannot_change_the_query(loaded_store,
 
 def test_an_iri_list_binds_one_row_per_resource(loaded_store):
     """labels.rq asks about several resources at once: each IRI a row of the VALUES block, the language shared."""
-    answer = queries.run(loaded_store, "labels", {"resource": ["nuts:ITC4", "kirchherr:regulatory", "nuts:ITC4",
-                                                                "https://w3id.org/circe-kg/id/x/none"], "lang": "it"})
+    answer = queries.run(
+        loaded_store,
+        "labels",
+        {
+            "resource": ["nuts:ITC4", "kirchherr:regulatory", "nuts:ITC4", "https://w3id.org/circe-kg/id/x/none"],
+            "lang": "it",
+        },
+    )
     assert {(r["resource"].value.rsplit("/", 1)[-1], r["label"].value) for r in answer.rows} == {
-        ("ITC4", "Lombardia"), ("regulatory", "Ostacoli normativi")}
+        ("ITC4", "Lombardia"),
+        ("regulatory", "Ostacoli normativi"),
+    }
     spaced = queries.run(loaded_store, "labels", {"resource": "nuts:ITC4 kirchherr:regulatory", "lang": "it"})
     assert len(spaced.rows) == 2
     query = queries.get("labels")
@@ -192,10 +205,19 @@ def test_an_iri_list_binds_one_row_per_resource(loaded_store):
 
 def test_a_string_parameter_is_a_literal_not_query_text():
     store = EmbeddedStore(None)
-    store.replace_graphs({"https://w3id.org/circe-kg/graph/data/t": [ox.Triple(
-        ox.NamedNode("https://w3id.org/circe-kg/id/x/a"), ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"),
-        ox.Literal('"} DROP ALL {"', language="en"))]})
-    query = queries.NamedQuery("t", 'SELECT ?s ?label WHERE { ?s ?p ?label }',
-                               parameters=[queries.Parameter("label", "string", True, "label")])
+    store.replace_graphs(
+        {
+            "https://w3id.org/circe-kg/graph/data/t": [
+                ox.Triple(
+                    ox.NamedNode("https://w3id.org/circe-kg/id/x/a"),
+                    ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"),
+                    ox.Literal('"} DROP ALL {"', language="en"),
+                )
+            ]
+        }
+    )
+    query = queries.NamedQuery(
+        "t", "SELECT ?s ?label WHERE { ?s ?p ?label }", parameters=[queries.Parameter("label", "string", True, "label")]
+    )
     bound = queries.bind(query, {"label": '"} DROP ALL {"'})
     assert bound["label"] == ox.Literal('"} DROP ALL {"')

@@ -123,7 +123,7 @@ def test_every_example_is_listed_with_title_question_text_and_permalink(page_cli
 
 @pytest.mark.parametrize("quoting", [quote, lambda text: quote(text).replace("%20", "+")])
 def test_permalink_puts_the_query_in_the_editor(page_client, quoting):
-    text = "SELECT ?s WHERE { ?s a <https://w3id.org/circe-kg/ontology#Transfer> } # & < > \"quoted\""
+    text = 'SELECT ?s WHERE { ?s a <https://w3id.org/circe-kg/ontology#Transfer> } # & < > "quoted"'
     response = page_client.get("/query?query=" + quoting(text))
     assert response.status_code == 200
     page = parse(response.get_data(as_text=True))
@@ -178,17 +178,20 @@ def test_vendor_files_are_served_with_type_and_long_cache(page_client, name, mim
         assert "max-age=31536000" in cache and "public" in cache
 
 
-@pytest.mark.parametrize("url", [
-    "/vendor/yasgui/../../package.json",
-    "/vendor/yasgui/%2e%2e/%2e%2e/package.json",
-    "/vendor/yasgui/%2e%2e%2f%2e%2e%2fpackage.json",
-    "/vendor/yasgui/..%2F..%2Fpackage.json",
-    "/vendor/yasgui/../../../../../../etc/passwd",
-    "/vendor/yasgui/%2e%2e/yasgui/build/yasgui.min.js",
-    "/vendor/yasgui/ts/src/index.d.ts",
-    "/vendor/yasgui/nothing.js",
-    "/vendor/yasgui/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/vendor/yasgui/../../package.json",
+        "/vendor/yasgui/%2e%2e/%2e%2e/package.json",
+        "/vendor/yasgui/%2e%2e%2f%2e%2e%2fpackage.json",
+        "/vendor/yasgui/..%2F..%2Fpackage.json",
+        "/vendor/yasgui/../../../../../../etc/passwd",
+        "/vendor/yasgui/%2e%2e/yasgui/build/yasgui.min.js",
+        "/vendor/yasgui/ts/src/index.d.ts",
+        "/vendor/yasgui/nothing.js",
+        "/vendor/yasgui/",
+    ],
+)
 def test_vendor_route_refuses_anything_else(page_client, url):
     response = page_client.get(url)
     assert response.status_code == 404

@@ -10,13 +10,16 @@ from circe_kg.rdf_files import graph_iri_for, kind_of_graph, parse_file
 SYNTAX = Path(__file__).parent / "fixtures" / "syntax"
 
 
-@pytest.mark.parametrize("name, line, column, words", [
-    ("unclosed-literal", 2, 81, ["Line jumps", "closing quote"]),
-    ("unknown-prefix", 3, 5, ["circe:", "has not been declared", "@prefix circe:"]),
-    ("bad-iri", 2, 64, ["IRI", "absolute, with no spaces"]),
-    ("bad-language-tag", 2, 83, ["Unexpected character", "hyphens"]),
-    ("missing-dot", 3, 1, ["dot is expected", "'.'"]),
-])
+@pytest.mark.parametrize(
+    "name, line, column, words",
+    [
+        ("unclosed-literal", 2, 81, ["Line jumps", "closing quote"]),
+        ("unknown-prefix", 3, 5, ["circe:", "has not been declared", "@prefix circe:"]),
+        ("bad-iri", 2, 64, ["IRI", "absolute, with no spaces"]),
+        ("bad-language-tag", 2, 83, ["Unexpected character", "hyphens"]),
+        ("missing-dot", 3, 1, ["dot is expected", "'.'"]),
+    ],
+)
 def test_syntax_errors_say_where_and_how_to_fix(name, line, column, words):
     with pytest.raises(RdfSyntaxError) as caught:
         parse_file(SYNTAX / f"{name}.ttl")

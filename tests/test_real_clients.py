@@ -63,8 +63,10 @@ def test_content_negotiation_on_id(server, rdf_type):
 def test_html_is_html_and_unknown_accept_is_406(server):
     page = requests.get(server + "id/practice/albergo-diffuso", headers={"Accept": "text/html"}, timeout=10)
     assert page.headers["Content-Type"].startswith("text/html") and "<html" in page.text
-    assert requests.get(server + "id/practice/albergo-diffuso", headers={"Accept": "image/png"},
-                        timeout=10).status_code == 406
+    assert (
+        requests.get(server + "id/practice/albergo-diffuso", headers={"Accept": "image/png"}, timeout=10).status_code
+        == 406
+    )
     missing = requests.get(server + "id/practice/nothing-here", headers={"Accept": "text/turtle"}, timeout=10)
     assert missing.status_code == 404 and missing.headers["Content-Type"].startswith("text/turtle")
 
@@ -101,8 +103,12 @@ def test_heavy_query_times_out_while_a_simple_one_answers(server):
     thread.start()
     time.sleep(0.3)
     start = time.monotonic()
-    simple = requests.get(server + "sparql", params={"query": "ASK { ?s ?p ?o }"},
-                          headers={"Accept": "application/sparql-results+json"}, timeout=10)
+    simple = requests.get(
+        server + "sparql",
+        params={"query": "ASK { ?s ?p ?o }"},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=10,
+    )
     simple_seconds = time.monotonic() - start
     thread.join()
     assert simple.status_code == 200 and simple.json()["boolean"] is True
@@ -119,8 +125,9 @@ def test_bad_requests_get_clear_errors_and_change_nothing(server):
     before = requests.get(server + "sparql", params={"query": count}, timeout=10).json()
     syntax = requests.get(server + "sparql", params={"query": "SELECT * WHERE { ?s ?p }"}, timeout=10)
     assert syntax.status_code == 400 and "1:" in syntax.json()["message"]
-    update = requests.post(server + "sparql", data="DROP ALL", headers={"Content-Type": "application/sparql-update"},
-                           timeout=10)
+    update = requests.post(
+        server + "sparql", data="DROP ALL", headers={"Content-Type": "application/sparql-update"}, timeout=10
+    )
     assert update.status_code == 403
     too_long = requests.get(server + "sparql", params={"query": "ASK {} #" + "x" * 70000}, timeout=10)
     assert too_long.status_code in (413, 414, 431)
@@ -128,9 +135,11 @@ def test_bad_requests_get_clear_errors_and_change_nothing(server):
 
 
 # The names of the project's own records, not of the vocabularies (topics, NACE): about 70 kB as CSV.
-IRI_TRIPLES = ("SELECT ?s ?o WHERE { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?o "
-               "FILTER(STRSTARTS(STR(?s), 'https://w3id.org/circe-kg/id/') "
-               "&& !STRSTARTS(STR(?s), 'https://w3id.org/circe-kg/id/concept/topic/')) } ORDER BY ?s ?o")
+IRI_TRIPLES = (
+    "SELECT ?s ?o WHERE { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?o "
+    "FILTER(STRSTARTS(STR(?s), 'https://w3id.org/circe-kg/id/') "
+    "&& !STRSTARTS(STR(?s), 'https://w3id.org/circe-kg/id/concept/topic/')) } ORDER BY ?s ?o"
+)
 
 
 @pytest.fixture(scope="module")
@@ -140,11 +149,15 @@ def streaming_server(served):
 
 
 def test_big_answers_stream_to_real_clients(server, streaming_server):
-    whole = requests.get(server + "sparql", params={"query": IRI_TRIPLES}, headers={"Accept": "text/csv"},
-                         timeout=30)
+    whole = requests.get(server + "sparql", params={"query": IRI_TRIPLES}, headers={"Accept": "text/csv"}, timeout=30)
     assert whole.status_code == 200 and "chunked" not in whole.headers.get("Transfer-Encoding", "")
-    with requests.get(streaming_server + "sparql", params={"query": IRI_TRIPLES}, headers={"Accept": "text/csv"},
-                      timeout=30, stream=True) as streamed:
+    with requests.get(
+        streaming_server + "sparql",
+        params={"query": IRI_TRIPLES},
+        headers={"Accept": "text/csv"},
+        timeout=30,
+        stream=True,
+    ) as streamed:
         assert streamed.status_code == 200 and streamed.headers["Transfer-Encoding"] == "chunked"
         assert streamed.headers["Content-Type"].startswith("text/csv")
         assert b"".join(streamed.iter_content(None)) == whole.content and len(whole.content) > 4096
@@ -158,11 +171,15 @@ def test_a_stream_cut_at_the_cap_is_an_error_for_the_client_not_a_short_answer(s
     everything = {"query": "SELECT * WHERE { ?s ?p ?o }"}
     for _ in range(4):  # more than the workers: each cut one comes back
         with pytest.raises(requests.exceptions.ChunkedEncodingError):
-            requests.get(streaming_server + "sparql", params=everything, headers={"Accept": "text/csv"},
-                         timeout=30)
-    with requests.get(streaming_server + "sparql", params=everything, headers={"Accept": "text/csv"},
-                      timeout=30, stream=True) as left:
+            requests.get(streaming_server + "sparql", params=everything, headers={"Accept": "text/csv"}, timeout=30)
+    with requests.get(
+        streaming_server + "sparql", params=everything, headers={"Accept": "text/csv"}, timeout=30, stream=True
+    ) as left:
         next(left.iter_content(1024))  # a client that goes away after the first part
-    answer = requests.get(streaming_server + "sparql", params={"query": "ASK {}"},
-                          headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    answer = requests.get(
+        streaming_server + "sparql",
+        params={"query": "ASK {}"},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=30,
+    )
     assert answer.status_code == 200 and answer.json()["boolean"] is True

@@ -13,8 +13,13 @@ ASK_LABEL = 'ASK { <https://w3id.org/circe-kg/id/x> <http://www.w3.org/2004/02/s
 
 
 def labelled(text: str) -> list[ox.Triple]:
-    return [ox.Triple(ox.NamedNode("https://w3id.org/circe-kg/id/x"),
-                      ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"), ox.Literal(text, language="en"))]
+    return [
+        ox.Triple(
+            ox.NamedNode("https://w3id.org/circe-kg/id/x"),
+            ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"),
+            ox.Literal(text, language="en"),
+        )
+    ]
 
 
 def ask(sandbox: QuerySandbox, text: str) -> bool:
@@ -88,6 +93,7 @@ def test_a_stream_past_the_cap_is_cut_and_the_worker_comes_back(loaded_disk_stor
     import pytest
 
     from circe_kg.errors import StreamCut
+
     sandbox = QuerySandbox(loaded_disk_store, Limits(workers=1, stream_after_bytes=4096, max_result_bytes=50_000))
     try:
         reply = sandbox.run(ALL, CSV, None)

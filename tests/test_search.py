@@ -65,10 +65,18 @@ def test_a_write_to_the_ontology_rebuilds_the_index(store):
     index = SearchIndex(store)
     built = index._current()[0]
     ontology = next(g for g in store.named_graphs() if "/graph/ontology" in g)
-    store.replace_graphs({ontology: list(store.triples(ontology))
-                          + [ox.Triple(ox.NamedNode("https://w3id.org/circe-kg/ontology#Practice"),
-                                       ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment"),
-                                       ox.Literal("touched", language="en"))]})
+    store.replace_graphs(
+        {
+            ontology: list(store.triples(ontology))
+            + [
+                ox.Triple(
+                    ox.NamedNode("https://w3id.org/circe-kg/ontology#Practice"),
+                    ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment"),
+                    ox.Literal("touched", language="en"),
+                )
+            ]
+        }
+    )
     assert index._current()[0] is not built
 
 
@@ -95,6 +103,7 @@ def test_serve_builds_the_index_as_it_starts(tmp_path):
     import time
 
     from circe_kg.local_servers import CirceApp
+
     app = CirceApp(tmp_path)
     try:
         log = tmp_path / "serve.log"

@@ -47,8 +47,14 @@ def test_lemmas_meet_another_form_of_the_same_word(index):
 
 def test_a_concept_named_in_one_language_reaches_texts_in_another(index):
     procurement = ID + "barrier/sos-public-procurement"
-    for query, language in [("appalti pubblici", "it"), ("javna naročila", "sl"), ("zamówień publicznych", "pl"),
-                            ("обществени поръчки", "bg"), ("marchés publics", "fr"), ("contractació pública", "ca")]:
+    for query, language in [
+        ("appalti pubblici", "it"),
+        ("javna naročila", "sl"),
+        ("zamówień publicznych", "pl"),
+        ("обществени поръчки", "bg"),
+        ("marchés publics", "fr"),
+        ("contractació pública", "ca"),
+    ]:
         assert procurement not in hits(index, query, language, {"words", "lemmas"}), query
         hit = hits(index, query, language)[procurement]
         assert hit.match == "concepts" and hit.via is not None, query
@@ -126,10 +132,14 @@ def test_a_concept_tag_follows_a_write(index):
     practice = ox.NamedNode(ID + "practice/valles-circular")
     assert practice.value not in hits(index, "turizem", "sl")
     graph = next(q.graph_name for q in store._store.quads_for_pattern(practice, None, None))
-    triples = [ox.Triple(q.subject, q.predicate, q.object)
-               for q in store._store.quads_for_pattern(None, None, None, graph)]
-    tagged = triples + [ox.Triple(practice, ox.NamedNode("https://w3id.org/circe-kg/ontology#sector"),
-                                  ox.NamedNode(ID + "sector/tourism"))]
+    triples = [
+        ox.Triple(q.subject, q.predicate, q.object) for q in store._store.quads_for_pattern(None, None, None, graph)
+    ]
+    tagged = triples + [
+        ox.Triple(
+            practice, ox.NamedNode("https://w3id.org/circe-kg/ontology#sector"), ox.NamedNode(ID + "sector/tourism")
+        )
+    ]
     store.replace_graphs({graph.value: tagged})
     hit = hits(index, "turizem", "sl")[practice.value]
     assert hit.via is not None and hit.via.tagged and hit.via.kind == "sector"
@@ -137,8 +147,20 @@ def test_a_concept_tag_follows_a_write(index):
     assert practice.value not in hits(index, "turizem", "sl")
 
 
-@pytest.mark.parametrize("query", ["🙂🙂", "the and of", "中文 检索", "Aльбeрго mixed скрипт", "\x00\x07 tab\there",
-                                   "a" * 200, "word " * 39, "\u202e\u200b", "'\"*()-:^"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "🙂🙂",
+        "the and of",
+        "中文 检索",
+        "Aльбeрго mixed скрипт",
+        "\x00\x07 tab\there",
+        "a" * 200,
+        "word " * 39,
+        "\u202e\u200b",
+        "'\"*()-:^",
+    ],
+)
 def test_input_that_is_no_search_gets_a_page_not_a_500(client, query):
     response = client.get("/search", query_string={"q": query, "lang": "sl"})
     assert response.status_code == 200, query

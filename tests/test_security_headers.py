@@ -33,8 +33,14 @@ def client(tmp_path_factory):
     """The headers do not depend on the backend: one app over the embedded store."""
     store = EmbeddedStore(None)
     load_files(store, shipped_files())
-    app = create_app(store=store, config={"TESTING": True, "DUMPS_DIR": tmp_path_factory.mktemp("dumps"),
-                                          "WRITE_TOKENS": {TEST_BEARER: "headers test"}})
+    app = create_app(
+        store=store,
+        config={
+            "TESTING": True,
+            "DUMPS_DIR": tmp_path_factory.mktemp("dumps"),
+            "WRITE_TOKENS": {TEST_BEARER: "headers test"},
+        },
+    )
     yield app.test_client()
     app.extensions["circe_sandbox"].close()
     store.close()
@@ -45,19 +51,39 @@ def directives(policy: str) -> dict[str, list[str]]:
 
 
 ROUTES = [
-    ("GET", "/", 200), ("GET", "/search?q=textile", 200), ("GET", "/list/practices", 200),
-    ("GET", "/list/practices?format=csv", 200), ("GET", "/questions/", 200), ("GET", "/questions/transfers", 200),
-    ("GET", "/questions/who-solved?sector=sector:textile", 200), ("GET", "/page/practice/albergo-diffuso", 200),
-    ("GET", "/id/practice/albergo-diffuso", 303), ("GET", "/data/practice/albergo-diffuso.ttl", 200),
-    ("GET", "/resource?uri=http://data.europa.eu/nuts/code/ITC4", 200), ("GET", "/ontology", 200),
-    ("GET", "/sparql", 200), ("GET", "/sparql?query=ASK%7B%7D", 200), ("OPTIONS", "/sparql", 204),
-    ("POST", "/sparql", 200), ("GET", "/query", 200), ("GET", "/void", 200), ("GET", "/dumps/", 200),
-    ("GET", "/validate", 200), ("GET", "/history", 200), ("GET", "/review", 200),
-    ("GET", "/edit/practice/albergo-diffuso", 200), ("GET", "/static/circe.css", 200),
-    ("GET", "/no-such-page", 404), ("GET", "/page/practice/no-such-practice", 404),
-    ("GET", "/id/practice/no-such-practice", 404), ("GET", "/search?q=" + "x" * 300, 400),
-    ("GET", "/sparql?query=SELECT", 400), ("GET", "/list/practices?page=0", 400), ("POST", "/", 405),
-    ("POST", "/update", 401), ("GET", "/sparql?query=ASK%7B%7D&format=nope", 406),
+    ("GET", "/", 200),
+    ("GET", "/search?q=textile", 200),
+    ("GET", "/list/practices", 200),
+    ("GET", "/list/practices?format=csv", 200),
+    ("GET", "/questions/", 200),
+    ("GET", "/questions/transfers", 200),
+    ("GET", "/questions/who-solved?sector=sector:textile", 200),
+    ("GET", "/page/practice/albergo-diffuso", 200),
+    ("GET", "/id/practice/albergo-diffuso", 303),
+    ("GET", "/data/practice/albergo-diffuso.ttl", 200),
+    ("GET", "/resource?uri=http://data.europa.eu/nuts/code/ITC4", 200),
+    ("GET", "/ontology", 200),
+    ("GET", "/sparql", 200),
+    ("GET", "/sparql?query=ASK%7B%7D", 200),
+    ("OPTIONS", "/sparql", 204),
+    ("POST", "/sparql", 200),
+    ("GET", "/query", 200),
+    ("GET", "/void", 200),
+    ("GET", "/dumps/", 200),
+    ("GET", "/validate", 200),
+    ("GET", "/history", 200),
+    ("GET", "/review", 200),
+    ("GET", "/edit/practice/albergo-diffuso", 200),
+    ("GET", "/static/circe.css", 200),
+    ("GET", "/no-such-page", 404),
+    ("GET", "/page/practice/no-such-practice", 404),
+    ("GET", "/id/practice/no-such-practice", 404),
+    ("GET", "/search?q=" + "x" * 300, 400),
+    ("GET", "/sparql?query=SELECT", 400),
+    ("GET", "/list/practices?page=0", 400),
+    ("POST", "/", 405),
+    ("POST", "/update", 401),
+    ("GET", "/sparql?query=ASK%7B%7D&format=nope", 406),
 ]
 
 
@@ -65,8 +91,13 @@ ROUTES = [
 @pytest.mark.parametrize(("method", "path", "status"), ROUTES)
 def test_every_response_carries_the_security_headers(client, method, path, status, accept):
     data = "query=ASK {}" if (method, path) == ("POST", "/sparql") else None
-    response = client.open(path, method=method, headers={"Accept": accept}, data=data,
-                           content_type="application/x-www-form-urlencoded" if data else None)
+    response = client.open(
+        path,
+        method=method,
+        headers={"Accept": accept},
+        data=data,
+        content_type="application/x-www-form-urlencoded" if data else None,
+    )
     response.close()  # static files are streamed
     assert response.status_code == status, response.get_data()[:300]
     for name, value in EXPECTED.items():
@@ -104,8 +135,11 @@ class _InlineCode(HTMLParser):
         if tag == "script" and not names.get("src"):
             self.found.append("<script> without src")
         self.found += [f"<{tag} {name}=…>" for name, _ in attrs if name.startswith("on")]
-        self.found += [f"<{tag} {name}=javascript:…>" for name, value in attrs
-                       if name in ("href", "src", "action") and (value or "").strip().lower().startswith("javascript:")]
+        self.found += [
+            f"<{tag} {name}=javascript:…>"
+            for name, value in attrs
+            if name in ("href", "src", "action") and (value or "").strip().lower().startswith("javascript:")
+        ]
 
 
 @pytest.mark.parametrize("template", sorted(p.name for p in TEMPLATES.glob("*.html")))
@@ -117,9 +151,18 @@ def test_templates_have_no_inline_script(template):
 
 
 # -- in the browser --------------------------------------------------------------------------------------------
-BROWSER_PAGES = ["", "search?q=textile", "questions/transfers", "page/practice/albergo-diffuso", "list/practices",
-                 "questions/who-solved?sector=https://w3id.org/circe-kg/id/sector/textile", "validate", "dumps/",
-                 "ontology", "query"]
+BROWSER_PAGES = [
+    "",
+    "search?q=textile",
+    "questions/transfers",
+    "page/practice/albergo-diffuso",
+    "list/practices",
+    "questions/who-solved?sector=https://w3id.org/circe-kg/id/sector/textile",
+    "validate",
+    "dumps/",
+    "ontology",
+    "query",
+]
 LISTEN = """window.__csp = [];
 document.addEventListener('securitypolicyviolation',
   e => window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline') + ' ' + (e.sourceFile || '')));"""

@@ -20,15 +20,21 @@ TIMEOUT_S = 3.0
 BOUND_S = 2.0  # a light request answers within this, however busy the endpoint is
 TIMES_OUT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # ~10^11 rows to count
 TOO_LARGE = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"  # ~2·10^7 rows, far past the cap
-LIGHT = {"home page": ("GET", "", None), "search": ("GET", "search?q=textile", None),
-         "ASK {} at /sparql": ("GET", "sparql", {"query": "ASK {}"})}
+LIGHT = {
+    "home page": ("GET", "", None),
+    "search": ("GET", "search?q=textile", None),
+    "ASK {} at /sparql": ("GET", "sparql", {"query": "ASK {}"}),
+}
 
 
 @pytest.fixture(scope="module")
 def base(served):
-    url = served(CIRCE_KG_SPARQL_TIMEOUT_S=str(TIMEOUT_S), CIRCE_KG_SPARQL_WORKERS="3",
-                 CIRCE_KG_SPARQL_MAX_RESULT_BYTES=str(2 * 1024 * 1024),
-                 CIRCE_KG_SPARQL_STREAM_AFTER_BYTES=str(2 * 1024 * 1024))  # kept whole to the cap: a 413
+    url = served(
+        CIRCE_KG_SPARQL_TIMEOUT_S=str(TIMEOUT_S),
+        CIRCE_KG_SPARQL_WORKERS="3",
+        CIRCE_KG_SPARQL_MAX_RESULT_BYTES=str(2 * 1024 * 1024),
+        CIRCE_KG_SPARQL_STREAM_AFTER_BYTES=str(2 * 1024 * 1024),
+    )  # kept whole to the cap: a 413
     # The search index is built as the server starts (its dictionaries take seconds to read): a search made now
     # waits for that build, so that the probes below measure requests, not the server's start.
     requests.get(url + "search?q=textile", timeout=120).raise_for_status()
@@ -37,11 +43,15 @@ def base(served):
 
 def heavy(base: str, query: str) -> dict:
     started = time.monotonic()
-    response = requests.post(base + "sparql", data={"query": query}, headers={"Accept": "application/json"},
-                             timeout=60)
-    return {"status": response.status_code, "seconds": round(time.monotonic() - started, 2),
-            "body": response.json() if response.headers.get("Content-Type", "").startswith("application/json")
-            else response.text[:200], "retry_after": response.headers.get("Retry-After")}
+    response = requests.post(base + "sparql", data={"query": query}, headers={"Accept": "application/json"}, timeout=60)
+    return {
+        "status": response.status_code,
+        "seconds": round(time.monotonic() - started, 2),
+        "body": response.json()
+        if response.headers.get("Content-Type", "").startswith("application/json")
+        else response.text[:200],
+        "retry_after": response.headers.get("Retry-After"),
+    }
 
 
 def probe(base: str, stop: threading.Event, seen: list[dict]) -> None:
@@ -49,13 +59,19 @@ def probe(base: str, stop: threading.Event, seen: list[dict]) -> None:
         for name, (method, path, params) in LIGHT.items():
             started = time.monotonic()
             try:
-                response = requests.request(method, base + path, params=params, timeout=30,
-                                            headers={"Accept": "application/sparql-results+json, text/html;q=0.9"})
+                response = requests.request(
+                    method,
+                    base + path,
+                    params=params,
+                    timeout=30,
+                    headers={"Accept": "application/sparql-results+json, text/html;q=0.9"},
+                )
                 status, retry = response.status_code, response.headers.get("Retry-After")
             except requests.RequestException as error:
                 status, retry = repr(error), None
-            seen.append({"what": name, "status": status, "seconds": round(time.monotonic() - started, 3),
-                         "retry_after": retry})
+            seen.append(
+                {"what": name, "status": status, "seconds": round(time.monotonic() - started, 3), "retry_after": retry}
+            )
         time.sleep(0.1)
 
 
@@ -75,19 +91,27 @@ def test_light_requests_keep_answering_while_heavy_queries_run(base):
         results = [f.result() for f in heavies]
     stop.set()
     prober.join()
-    after = {name: requests.request(method, base + path, params=params, timeout=30).status_code
-             for name, (method, path, params) in LIGHT.items()}
+    after = {
+        name: requests.request(method, base + path, params=params, timeout=30).status_code
+        for name, (method, path, params) in LIGHT.items()
+    }
 
     by_kind: dict[str, list[dict]] = {}
     for s in seen:
         by_kind.setdefault(s["what"], []).append(s)
-    summary = {name: {"requests": len(rows), "max_s": max(r["seconds"] for r in rows),
-                      "median_s": sorted(r["seconds"] for r in rows)[len(rows) // 2],
-                      "statuses": {str(s): sum(r["status"] == s for r in rows) for s in {r["status"] for r in rows}}}
-               for name, rows in by_kind.items()}
+    summary = {
+        name: {
+            "requests": len(rows),
+            "max_s": max(r["seconds"] for r in rows),
+            "median_s": sorted(r["seconds"] for r in rows)[len(rows) // 2],
+            "statuses": {str(s): sum(r["status"] == s for r in rows) for s in {r["status"] for r in rows}},
+        }
+        for name, rows in by_kind.items()
+    }
     OUTPUT.parent.mkdir(exist_ok=True)
-    OUTPUT.write_text(json.dumps({"heavy": results, "light": summary, "after": after, "samples": seen},
-                                 indent=2) + "\n")
+    OUTPUT.write_text(
+        json.dumps({"heavy": results, "light": summary, "after": after, "samples": seen}, indent=2) + "\n"
+    )
 
     for result in results:  # a proper answer with a message, never a 500 or a hang
         assert result["status"] in (503, 413), result

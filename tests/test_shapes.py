@@ -33,8 +33,11 @@ def test_shipped_data_conforms(loaded_store):
 def test_each_rule_fires_on_its_fixture(loaded_store, fixture):
     expect, severity = _header(fixture, "expect"), _header(fixture, "severity")
     report = validate_files(loaded_store, [fixture])
-    matching = [r for r in report.results
-                if expect in " ".join(filter(None, (r.message, r.shape, r.hint))) and r.severity == severity]
+    matching = [
+        r
+        for r in report.results
+        if expect in " ".join(filter(None, (r.message, r.shape, r.hint))) and r.severity == severity
+    ]
     assert matching, f"expected a {severity} mentioning {expect!r}:\n{report.to_text()}"
     # Only the fixture's own resources are blamed, never the shipped data.
     assert all(any(tag in r.focus for tag in FIXTURE_IRIS) for r in report.results), report.to_text()
@@ -83,8 +86,20 @@ def test_shapes_split_over_the_cores_give_the_same_report(loaded_store, monkeypa
     from circe_kg.namespaces import RDF, SH
 
     def results(report: validation.Report) -> list[tuple]:
-        return sorted((r.severity, r.focus, r.message, r.path or "", r.value or "", r.shape or "", r.hint or "",
-                       r.file or "", r.line or 0) for r in report.results)
+        return sorted(
+            (
+                r.severity,
+                r.focus,
+                r.message,
+                r.path or "",
+                r.value or "",
+                r.shape or "",
+                r.hint or "",
+                r.file or "",
+                r.line or 0,
+            )
+            for r in report.results
+        )
 
     monkeypatch.setattr(validation, "PARALLEL_FROM_TRIPLES", 10**12)
     one = validate_files(loaded_store, BROKEN)
@@ -96,6 +111,7 @@ def test_shapes_split_over_the_cores_give_the_same_report(loaded_store, monkeypa
     def spy(self, data, **options):  # which shapes each call to the engine checks
         batches.append(options["use_shapes"])
         return check(self, data, **options)
+
     monkeypatch.setattr(validation.CompiledShapes, "validate", spy)
     split = validate_files(loaded_store, BROKEN)
     assert len(batches) == 3 and all(batches) and len({s for b in batches for s in b}) == sum(map(len, batches))

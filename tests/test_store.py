@@ -33,8 +33,15 @@ def test_empty_graph_stays_visible(disk_store):
     assert disk_store.named_graphs() == [G] and disk_store.count(G) == 0
 
 
-@pytest.mark.parametrize("fmt, parse_as", [(ox.RdfFormat.TURTLE, "turtle"), (ox.RdfFormat.N_TRIPLES, "nt"),
-                                           (ox.RdfFormat.JSON_LD, "json-ld"), (ox.RdfFormat.RDF_XML, "xml")])
+@pytest.mark.parametrize(
+    "fmt, parse_as",
+    [
+        (ox.RdfFormat.TURTLE, "turtle"),
+        (ox.RdfFormat.N_TRIPLES, "nt"),
+        (ox.RdfFormat.JSON_LD, "json-ld"),
+        (ox.RdfFormat.RDF_XML, "xml"),
+    ],
+)
 def test_dumps_are_isomorphic_to_the_store(loaded_store, fmt, parse_as):
     dataset = rdflib.Dataset()
     dataset.parse(data=loaded_store.dump(ox.RdfFormat.N_QUADS).decode(), format="nquads")
@@ -60,9 +67,14 @@ P = "https://w3id.org/circe-kg/graph/system/provenance"
 
 def _triples(n: int, tag: str) -> list[ox.Triple]:
     node = ox.BlankNode()  # blank nodes keep their links inside the graph
-    return [ox.Triple(ox.NamedNode(f"https://w3id.org/circe-kg/id/practice/{tag}{i}"), LABEL,
-                      ox.Literal(f"{tag} {i}", language="en")) for i in range(n)] + [
-        ox.Triple(A, LABEL, node), ox.Triple(node, LABEL, ox.Literal(tag))]
+    return [
+        ox.Triple(
+            ox.NamedNode(f"https://w3id.org/circe-kg/id/practice/{tag}{i}"),
+            LABEL,
+            ox.Literal(f"{tag} {i}", language="en"),
+        )
+        for i in range(n)
+    ] + [ox.Triple(A, LABEL, node), ox.Triple(node, LABEL, ox.Literal(tag))]
 
 
 def _writes(store) -> None:
@@ -80,14 +92,16 @@ def _state(store) -> list[tuple[str, int, str]]:
     for graph in store.named_graphs():
         triples = list(store.triples(graph))
         blank = {t.object: t.subject.value for t in triples if isinstance(t.object, ox.BlankNode)}
-        text = sorted(f"{blank.get(t.subject, t.subject)} {t.predicate} {blank.get(t.object, t.object)}"
-                      for t in triples)
+        text = sorted(
+            f"{blank.get(t.subject, t.subject)} {t.predicate} {blank.get(t.object, t.object)}" for t in triples
+        )
         rows.append((graph, len(triples), "\n".join(text)))
     return rows
 
 
 def test_big_writes_by_generation_hold_what_transactions_hold(tmp_path, monkeypatch):
     from circe_kg.store import EmbeddedStore
+
     with EmbeddedStore(tmp_path / "one") as transactional:
         monkeypatch.setattr(EmbeddedStore, "BULK_WRITE_TRIPLES", 10**9)
         _writes(transactional)
@@ -109,6 +123,7 @@ def test_big_writes_by_generation_hold_what_transactions_hold(tmp_path, monkeypa
 def test_dropping_most_of_the_store_copies_what_stays_into_a_new_generation(tmp_path, monkeypatch):
     """A transaction removes ~25k triples/s: a drop of most of the store is made by a new generation instead."""
     from circe_kg.store import EmbeddedStore
+
     monkeypatch.setattr(EmbeddedStore, "BULK_WRITE_TRIPLES", 10)
     empty = "https://w3id.org/circe-kg/graph/data/empty"
     with EmbeddedStore(tmp_path / "store") as store:
@@ -127,6 +142,7 @@ def test_dropping_most_of_the_store_copies_what_stays_into_a_new_generation(tmp_
 
 def test_a_big_write_that_fails_leaves_the_store_and_no_generation(tmp_path, monkeypatch):
     from circe_kg.store import EmbeddedStore
+
     monkeypatch.setattr(EmbeddedStore, "BULK_WRITE_TRIPLES", 1)
     staged = EmbeddedStore._staged
 
@@ -147,6 +163,7 @@ def test_a_big_write_that_fails_leaves_the_store_and_no_generation(tmp_path, mon
 
 def test_a_generation_left_by_a_killed_write_is_removed_at_open(tmp_path):
     from circe_kg.store import EmbeddedStore
+
     with EmbeddedStore(tmp_path / "store") as store:
         store.replace_graphs({G: _triples(2, "kept")})
         before = _state(store)
@@ -162,6 +179,7 @@ def test_a_generation_left_by_a_killed_write_is_removed_at_open(tmp_path):
 def test_a_store_folder_of_the_earlier_layout_is_adopted(tmp_path):
     """Stores written before generations (the RocksDB files directly in the folder) open with their data."""
     from circe_kg.store import EmbeddedStore
+
     legacy = ox.Store(str(tmp_path / "store"))
     legacy.add(ox.Quad(A, LABEL, ox.Literal("kept"), ox.NamedNode(G)))
     legacy.flush()
@@ -176,6 +194,7 @@ def test_a_store_folder_of_the_earlier_layout_is_adopted(tmp_path):
 def test_one_process_at_a_time(tmp_path):
     from circe_kg.errors import StoreUnavailable
     from circe_kg.store import EmbeddedStore
+
     with EmbeddedStore(tmp_path / "store"):
         with pytest.raises(StoreUnavailable, match="another process"):
             EmbeddedStore(tmp_path / "store")

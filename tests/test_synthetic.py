@@ -86,8 +86,14 @@ def test_the_same_seed_gives_the_same_bytes_and_another_seed_other_data():
     assert first == _bytes(3, seed=1)
     other = _bytes(3, seed=2)
     assert other != first and b"--seed 2" in other
-    labels = [{t.object.value for t in ox.parse(data, ox.RdfFormat.N_TRIPLES)
-               if t.predicate.value.endswith("#prefLabel") and t.object.language != "en"} for data in (first, other)]
+    labels = [
+        {
+            t.object.value
+            for t in ox.parse(data, ox.RdfFormat.N_TRIPLES)
+            if t.predicate.value.endswith("#prefLabel") and t.object.language != "en"
+        }
+        for data in (first, other)
+    ]
     assert labels[0] != labels[1]
 
 
@@ -116,8 +122,11 @@ def test_a_size_below_one_project_is_refused():
 def test_every_resource_is_illustrative_with_a_note_naming_the_command(graph):
     unmarked = "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER NOT EXISTS { ?s circe:illustrative true } }"
     assert _select(graph, unmarked) == []
-    unexplained = _select(graph, """SELECT ?s WHERE { ?s circe:illustrative true FILTER NOT EXISTS {
-        ?s circe:illustrativeNote ?note FILTER(CONTAINS(?note, "circe-kg generate") && lang(?note) = "en") } }""")
+    unexplained = _select(
+        graph,
+        """SELECT ?s WHERE { ?s circe:illustrative true FILTER NOT EXISTS {
+        ?s circe:illustrativeNote ?note FILTER(CONTAINS(?note, "circe-kg generate") && lang(?note) = "en") } }""",
+    )
     assert unexplained == []
     assert not graph.query("ASK { ?s dct:source ?source }", prefixes=PREFIXES)
 
@@ -133,9 +142,14 @@ def test_synthetic_iris_stay_in_their_namespace_and_point_only_at_sourced_shippe
     assert outside and outside <= described, outside - described
     assert not outside & marked, "synthetic data must not lean on the shipped illustrative examples"
     assert inside <= subjects, inside - subjects  # no dangling synthetic link
-    constants = ([f"nuts:{c}" for c in synthetic.REGIONS] + [f"sector:{s}" for s in synthetic.SECTORS]
-                 + [f"kirchherr:{k}" for k in synthetic.BARRIER_KINDS] + [f"emf:{e}" for e in synthetic.EMF_TYPES]
-                 + [f"resolve:{lever}" for lever in synthetic.LEVERS] + [f"criterion:{c}" for c in synthetic.CRITERIA])
+    constants = (
+        [f"nuts:{c}" for c in synthetic.REGIONS]
+        + [f"sector:{s}" for s in synthetic.SECTORS]
+        + [f"kirchherr:{k}" for k in synthetic.BARRIER_KINDS]
+        + [f"emf:{e}" for e in synthetic.EMF_TYPES]
+        + [f"resolve:{lever}" for lever in synthetic.LEVERS]
+        + [f"criterion:{c}" for c in synthetic.CRITERIA]
+    )
     assert {ox.NamedNode(expand(c)) for c in constants} <= described - marked
 
 
@@ -149,10 +163,27 @@ def test_classes_and_properties_are_those_the_shipped_data_uses(graph):
     unknown = {(c, p) for c, p in synthetic_pairs - shipped_pairs if p not in MARKERS}
     assert unknown == set()
     shipped_classes = {c for c, _ in shipped_pairs if c.startswith(PREFIXES["circe"])}
-    expected = {expand(f"circe:{c}") for c in ("Project", "Partnership", "PolicyInstrument", "Barrier", "Opportunity",
-                                               "Practice", "GoodPractice", "ActionPlan", "Action", "Stakeholder",
-                                               "MonitoringObservation", "Transfer", "PartnerMeeting", "StudyVisit",
-                                               "ProjectEvent", "StakeholderMeeting")}
+    expected = {
+        expand(f"circe:{c}")
+        for c in (
+            "Project",
+            "Partnership",
+            "PolicyInstrument",
+            "Barrier",
+            "Opportunity",
+            "Practice",
+            "GoodPractice",
+            "ActionPlan",
+            "Action",
+            "Stakeholder",
+            "MonitoringObservation",
+            "Transfer",
+            "PartnerMeeting",
+            "StudyVisit",
+            "ProjectEvent",
+            "StakeholderMeeting",
+        )
+    }
     assert expected <= {c for c, _ in synthetic_pairs} & shipped_classes
 
 
@@ -160,18 +191,27 @@ def test_labels_come_in_the_partners_languages_with_their_letters(graph):
     labels = [r["label"] for r in _select(graph, "SELECT ?label WHERE { ?p a circe:Practice ; skos:prefLabel ?label }")]
     assert {"en", "it", "ca", "es", "pl", "nl", "fr", "bg", "sl"} <= {label.language for label in labels}
     assert any(not label.value.isascii() for label in labels)
-    assert any("\"" in t.object.value for t in graph if isinstance(t.object, ox.Literal))  # escaped quotes
+    assert any('"' in t.object.value for t in graph if isinstance(t.object, ox.Literal))  # escaped quotes
 
 
 def test_monitoring_observations_follow_each_other_in_time(graph):
-    assert not graph.query("""ASK { ?o circe:observedAction ?a ; dct:date ?d . ?a schema:startDate ?start
-                                     FILTER(?d < ?start) }""", prefixes=PREFIXES)
-    assert not graph.query("""ASK { ?o circe:observedAction ?a ; circe:status ?final ; dct:date ?d .
+    assert not graph.query(
+        """ASK { ?o circe:observedAction ?a ; dct:date ?d . ?a schema:startDate ?start
+                                     FILTER(?d < ?start) }""",
+        prefixes=PREFIXES,
+    )
+    assert not graph.query(
+        """ASK { ?o circe:observedAction ?a ; circe:status ?final ; dct:date ?d .
                                      FILTER(?final IN (status:implemented, status:not-implemented))
                                      ?later circe:observedAction ?a ; dct:date ?laterDate FILTER(?laterDate >= ?d
-                                     && ?later != ?o) }""", prefixes=PREFIXES)
-    series = _select(graph, """SELECT ?a WHERE { ?o circe:observedAction ?a } GROUP BY ?a
-                               HAVING(COUNT(?o) > 2)""")
+                                     && ?later != ?o) }""",
+        prefixes=PREFIXES,
+    )
+    series = _select(
+        graph,
+        """SELECT ?a WHERE { ?o circe:observedAction ?a } GROUP BY ?a
+                               HAVING(COUNT(?o) > 2)""",
+    )
     assert series
 
 
@@ -189,8 +229,9 @@ def _mentions_synthetic(answer: queries.Answer) -> bool:
     return any(isinstance(term, ox.NamedNode) and term.value.startswith(SYNTHETIC) for term in terms)
 
 
-@pytest.mark.parametrize("query", [q for q in queries.available() if q.name not in NOT_ABOUT_DATA],
-                         ids=lambda q: q.name)
+@pytest.mark.parametrize(
+    "query", [q for q in queries.available() if q.name not in NOT_ABOUT_DATA], ids=lambda q: q.name
+)
 def test_named_queries_find_synthetic_resources(loaded, graph, query):
     store, _ = loaded
     candidates = {
@@ -222,13 +263,16 @@ def test_generate_writes_n_triples_or_turtle_and_says_how_much(runner, tmp_path)
     assert not list(tmp_path.glob("*.partial"))
 
 
-@pytest.mark.parametrize("arguments, name, message", [
-    (["--triples", "10"], "s.nt", "less than one synthetic project"),
-    (["--triples", "5000", "--projects", "2"], "s.nt", "either --triples or --projects"),
-    ([], "s.nt", "either --triples or --projects"),
-    (["--projects", "0"], "s.nt", "0 is not in the range"),
-    (["--projects", "1"], "s.txt", "unknown file type '.txt'"),
-])
+@pytest.mark.parametrize(
+    "arguments, name, message",
+    [
+        (["--triples", "10"], "s.nt", "less than one synthetic project"),
+        (["--triples", "5000", "--projects", "2"], "s.nt", "either --triples or --projects"),
+        ([], "s.nt", "either --triples or --projects"),
+        (["--projects", "0"], "s.nt", "0 is not in the range"),
+        (["--projects", "1"], "s.txt", "unknown file type '.txt'"),
+    ],
+)
 def test_generate_refuses_bad_sizes_and_formats(runner, tmp_path, arguments, name, message):
     result = runner.invoke(main, ["generate", *arguments, "--out", str(tmp_path / name)])
     assert result.exit_code == 2 and message in result.output

@@ -32,27 +32,45 @@ def test_the_truth_page_counts_each_kind_as_the_data_files_do(client):
     truth = client.get("/truth?format=json").get_json()
     by_label = {c["label"]: c for c in truth["classes"]}
     editorial_subjects = {graph.value(m, RDF.subject) for m in graph.subjects(RDF.type, CIRCE.EditorialClassification)}
-    for label, cls in [("practices", CIRCE.Practice), ("barriers", CIRCE.Barrier), ("actions", CIRCE.Action),
-                       ("opportunities", CIRCE.Opportunity), ("monitoring observations", CIRCE.MonitoringObservation),
-                       ("of which good-practice records", CIRCE.GoodPractice), ("transfers", CIRCE.Transfer)]:
+    for label, cls in [
+        ("practices", CIRCE.Practice),
+        ("barriers", CIRCE.Barrier),
+        ("actions", CIRCE.Action),
+        ("opportunities", CIRCE.Opportunity),
+        ("monitoring observations", CIRCE.MonitoringObservation),
+        ("of which good-practice records", CIRCE.GoodPractice),
+        ("transfers", CIRCE.Transfer),
+    ]:
         resources = members(graph, cls)
         illustrative = {r for r in resources if (r, CIRCE.illustrative, TRUE) in graph}
         sourced = {r for r in resources if (r, DCTERMS.source, None) in graph}
-        assert (by_label[label]["total"], by_label[label]["sourced"], by_label[label]["illustrative"],
-                by_label[label]["editorial"]) == \
-            (len(resources), len(sourced), len(illustrative), len(resources & editorial_subjects)), label
+        assert (
+            by_label[label]["total"],
+            by_label[label]["sourced"],
+            by_label[label]["illustrative"],
+            by_label[label]["editorial"],
+        ) == (len(resources), len(sourced), len(illustrative), len(resources & editorial_subjects)), label
     assert truth["sourced"] == sum(c["sourced"] for c in truth["classes"] if c["core"])
     links = [(s, o) for s, o in graph.subject_objects(CIRCE.addresses)]
-    sourced_links = [(s, o) for s, o in links
-                     if (s, CIRCE.illustrative, TRUE) not in graph and (o, CIRCE.illustrative, TRUE) not in graph]
-    assert truth["addresses"] == {"sourced": len(sourced_links), "illustrative": len(links) - len(sourced_links),
-                                  "total": len(links)}
+    sourced_links = [
+        (s, o)
+        for s, o in links
+        if (s, CIRCE.illustrative, TRUE) not in graph and (o, CIRCE.illustrative, TRUE) not in graph
+    ]
+    assert truth["addresses"] == {
+        "sourced": len(sourced_links),
+        "illustrative": len(links) - len(sourced_links),
+        "total": len(links),
+    }
 
 
 def test_every_completeness_count_opens_a_list_of_exactly_that_many(client):
     truth = client.get("/truth?format=json").get_json()
     assert {(c["kind"], c["dimension"]) for c in truth["completeness"]} >= {
-        ("practices", "region"), ("barriers", "category"), ("actions", "year")}
+        ("practices", "region"),
+        ("barriers", "category"),
+        ("actions", "year"),
+    }
     for check in truth["completeness"]:
         page = client.get(check["href"])
         assert page.status_code == 200, check
@@ -126,8 +144,11 @@ def test_who_already_solved_ranks_sourced_answers_before_illustrative_ones(clien
 
 
 def test_a_bad_sourced_switch_is_a_400_that_names_it(client):
-    for url in ("/questions/practices-for-barrier?barrier=kirchherr:regulatory&sourced=yes",
-                "/questions/who-solved?sector=sector:tourism&sourced=2", "/list/practices?sourced=maybe"):
+    for url in (
+        "/questions/practices-for-barrier?barrier=kirchherr:regulatory&sourced=yes",
+        "/questions/who-solved?sector=sector:tourism&sourced=2",
+        "/list/practices?sourced=maybe",
+    ):
         response = client.get(url, headers={"Accept": "application/json"})
         assert response.status_code == 400, url
         body = response.get_json()
@@ -142,15 +163,17 @@ def test_resource_pages_say_who_states_a_fact_and_whether_a_practice_is_a_circe_
     graph = shipped_graph()
     marker = next(iter(graph.subjects(RDF.type, CIRCE.EditorialClassification)))
     subject = graph.value(marker, RDF.subject)
-    page = client.get("/page/" + str(subject)[len(ID):]).get_data(as_text=True)
+    page = client.get("/page/" + str(subject)[len(ID) :]).get_data(as_text=True)
     row = page.split("classified by the circe-kg editors", 1)
     assert len(row) == 2, subject
     assert str(graph.value(marker, rdflib.URIRef("http://www.w3.org/2004/02/skos/core#note")))[:40] in row[1]
 
 
 def test_a_missing_value_is_a_value_of_its_own():
-    rows = [{"resource": "a", "label": "A", "illustrative": "false", "region": "r1", "regionLabel": "R1"},
-            {"resource": "b", "label": "B", "illustrative": "true", "editorial": "true"}]
+    rows = [
+        {"resource": "a", "label": "A", "illustrative": "false", "region": "r1", "regionLabel": "R1"},
+        {"resource": "b", "label": "B", "illustrative": "true", "editorial": "true"},
+    ]
     items, facets = facet(rows, {"region": [NONE]})
     assert [i.resource for i in items] == ["b"]
     region = next(f for f in facets if f.name == "region")

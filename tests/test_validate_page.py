@@ -22,8 +22,9 @@ def test_pasted_violation_shows_line_hint_and_changes_nothing(client, loaded_sto
 
 def test_uploaded_file_and_json(client):
     data = {"file": (io.BytesIO((FIXTURES / "shapes" / "partnership-bad-role.ttl").read_bytes()), "colleague.ttl")}
-    report = client.post("/validate", data=data, content_type="multipart/form-data",
-                         headers={"Accept": "application/json"}).get_json()
+    report = client.post(
+        "/validate", data=data, content_type="multipart/form-data", headers={"Accept": "application/json"}
+    ).get_json()
     assert report["violations"] == 1 and report["results"][0]["file"] == "colleague.ttl"
     assert report["results"][0]["hint"] == "use one of: role:lead-partner, role:project-partner"
 
@@ -38,5 +39,5 @@ def test_syntax_error_shows_position_and_caret(client):
 def test_valid_text_conforms_and_hostile_text_is_escaped(client):
     ok = client.post("/validate", data={"text": (FIXTURES / "valid" / "good-practice-is-a-practice.ttl").read_text()})
     assert "Conforms: 0 violations" in ok.get_data(as_text=True)
-    hostile = client.post("/validate", data={"text": '<script>alert(1)</script>'}).get_data(as_text=True)
+    hostile = client.post("/validate", data={"text": "<script>alert(1)</script>"}).get_data(as_text=True)
     assert "<script>alert(1)</script>" not in hostile and "&lt;script&gt;" in hostile

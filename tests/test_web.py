@@ -16,13 +16,16 @@ def test_home_shows_counts_and_questions(client):
 SELECT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
-@pytest.mark.parametrize("accept, mime", [
-    ("application/sparql-results+json", "application/sparql-results+json"),
-    ("application/sparql-results+xml", "application/sparql-results+xml"),
-    ("text/csv", "text/csv"),
-    ("text/tab-separated-values", "text/tab-separated-values"),
-    ("*/*", "application/sparql-results+json"),
-])
+@pytest.mark.parametrize(
+    "accept, mime",
+    [
+        ("application/sparql-results+json", "application/sparql-results+json"),
+        ("application/sparql-results+xml", "application/sparql-results+xml"),
+        ("text/csv", "text/csv"),
+        ("text/tab-separated-values", "text/tab-separated-values"),
+        ("*/*", "application/sparql-results+json"),
+    ],
+)
 def test_select_results_by_accept(client, accept, mime):
     response = client.get("/sparql", query_string={"query": SELECT}, headers={"Accept": accept})
     assert response.status_code == 200 and response.mimetype == mime
@@ -37,8 +40,15 @@ def test_post_forms_and_direct_query(client):
     assert count > 1000
 
 
-@pytest.mark.parametrize("fmt, mime", [("turtle", "text/turtle"), ("ntriples", "application/n-triples"),
-                                       ("rdfxml", "application/rdf+xml"), ("jsonld", "application/ld+json")])
+@pytest.mark.parametrize(
+    "fmt, mime",
+    [
+        ("turtle", "text/turtle"),
+        ("ntriples", "application/n-triples"),
+        ("rdfxml", "application/rdf+xml"),
+        ("jsonld", "application/ld+json"),
+    ],
+)
 def test_construct_results(client, fmt, mime):
     query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s a <https://w3id.org/circe-kg/ontology#Transfer> ; ?p ?o }"
     response = client.get("/sparql", query_string={"query": query, "format": fmt})

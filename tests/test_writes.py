@@ -32,8 +32,15 @@ NEW_PRACTICE = """@prefix circe: <https://w3id.org/circe-kg/ontology#> .
 def setup(tmp_path):
     store = EmbeddedStore(tmp_path / "store")
     load_files(store, shipped_files(), gate=WriteGate(store, tmp_path / "history"))
-    app = create_app(store=store, config={"TESTING": True, "WRITE_TOKENS": {STEWARD_BEARER: "test steward"},
-                                          "DUMPS_DIR": tmp_path / "dumps", "HISTORY_DIR": tmp_path / "history"})
+    app = create_app(
+        store=store,
+        config={
+            "TESTING": True,
+            "WRITE_TOKENS": {STEWARD_BEARER: "test steward"},
+            "DUMPS_DIR": tmp_path / "dumps",
+            "HISTORY_DIR": tmp_path / "history",
+        },
+    )
     yield app, app.test_client(), store
     app.extensions["circe_sandbox"].close()
     store.close()
@@ -48,14 +55,22 @@ def fingerprint(store) -> tuple[int, str]:
 
 def test_no_token_configured_means_writes_are_disabled(tmp_path, loaded_store):
     app = create_app(store=loaded_store, config={"TESTING": True, "DUMPS_DIR": tmp_path})
-    response = app.test_client().post("/update", data="DROP ALL", content_type="application/sparql-update",
-                                      headers=AUTH)
+    response = app.test_client().post(
+        "/update", data="DROP ALL", content_type="application/sparql-update", headers=AUTH
+    )
     assert response.status_code == 403 and "disabled" in response.get_json()["message"]
     app.extensions["circe_sandbox"].close()
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong-token-wrong-token"},
-                                     {"Authorization": f"Basic {STEWARD_BEARER}"}, {"Authorization": "Bearer "}])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer wrong-token-wrong-token"},
+        {"Authorization": f"Basic {STEWARD_BEARER}"},
+        {"Authorization": "Bearer "},
+    ],
+)
 def test_writes_without_a_valid_token_are_401_and_change_nothing(setup, headers):
     _, client, store = setup
     before = fingerprint(store)
@@ -84,16 +99,18 @@ def test_put_get_and_history(setup):
     page = client.get("/page/practice/steward-example").get_data(as_text=True)
     assert "Last changed" in page and "by test steward (PUT" in page
     # the public endpoint sees the write (its workers refresh their copy)
-    answer = client.get("/sparql", query_string={
-        "query": "ASK { <https://w3id.org/circe-kg/id/practice/steward-example> ?p ?o }"}).get_json()
+    answer = client.get(
+        "/sparql", query_string={"query": "ASK { <https://w3id.org/circe-kg/id/practice/steward-example> ?p ?o }"}
+    ).get_json()
     assert answer["boolean"] is True
 
 
 def test_invalid_put_is_422_with_the_report_and_changes_nothing(setup):
     _, client, store = setup
     before = fingerprint(store)
-    broken = NEW_PRACTICE.replace('circe:illustrative true ;', '').replace(
-        'circe:illustrativeNote "Written by a test."@en ;', '')
+    broken = NEW_PRACTICE.replace("circe:illustrative true ;", "").replace(
+        'circe:illustrativeNote "Written by a test."@en ;', ""
+    )
     response = client.put(f"/graphs?graph={GRAPH}", data=broken, content_type="text/turtle", headers=AUTH)
     assert response.status_code == 422
     report = response.get_json()["report"]
@@ -104,8 +121,12 @@ def test_invalid_put_is_422_with_the_report_and_changes_nothing(setup):
 def test_malformed_upload_is_400_with_position(setup):
     _, client, store = setup
     before = fingerprint(store)
-    response = client.put(f"/graphs?graph={GRAPH}", data=NEW_PRACTICE.replace("circe:Practice ;", "circe:Practice"),
-                          content_type="text/turtle", headers=AUTH)
+    response = client.put(
+        f"/graphs?graph={GRAPH}",
+        data=NEW_PRACTICE.replace("circe:Practice ;", "circe:Practice"),
+        content_type="text/turtle",
+        headers=AUTH,
+    )
     body = response.get_json()
     assert response.status_code == 400 and body["line"] == 5 and "syntax error" in body["message"]
     assert client.put(f"/graphs?graph={GRAPH}", data="x", content_type="image/png", headers=AUTH).status_code == 415
@@ -115,8 +136,9 @@ def test_malformed_upload_is_400_with_position(setup):
 def test_oversized_upload_is_413(setup):
     _, client, store = setup
     before = fingerprint(store)
-    response = client.put(f"/graphs?graph={GRAPH}", data=b"#" * (50 * 1024 * 1024), content_type="text/turtle",
-                          headers=AUTH)
+    response = client.put(
+        f"/graphs?graph={GRAPH}", data=b"#" * (50 * 1024 * 1024), content_type="text/turtle", headers=AUTH
+    )
     assert response.status_code == 413
     assert fingerprint(store) == before
 
@@ -148,14 +170,18 @@ def test_update_with_an_unknown_class_is_refused_with_a_hint(setup):
 def test_update_syntax_errors_and_system_graphs(setup):
     _, client, store = setup
     before = fingerprint(store)
-    assert client.post("/update", data="INSERT DATA { <a> }", content_type="application/sparql-update",
-                       headers=AUTH).status_code == 400
+    assert (
+        client.post(
+            "/update", data="INSERT DATA { <a> }", content_type="application/sparql-update", headers=AUTH
+        ).status_code
+        == 400
+    )
     forge = f'INSERT DATA {{ GRAPH <{PROVENANCE_GRAPH}> {{ <x:a> <x:b> "forged" }} }}'
-    assert client.post("/update", data=forge, content_type="application/sparql-update",
-                       headers=AUTH).status_code == 403
+    assert client.post("/update", data=forge, content_type="application/sparql-update", headers=AUTH).status_code == 403
     default = 'INSERT DATA { <https://w3id.org/x> <https://w3id.org/y> "z" }'
-    assert client.post("/update", data=default, content_type="application/sparql-update",
-                       headers=AUTH).status_code == 403
+    assert (
+        client.post("/update", data=default, content_type="application/sparql-update", headers=AUTH).status_code == 403
+    )
     assert fingerprint(store) == before
 
 
@@ -175,16 +201,26 @@ def test_delete_and_restore(setup):
     content = set(store.triples(GRAPH))
     deleted = client.delete(f"/graphs?graph={GRAPH}", headers=AUTH)
     assert deleted.status_code == 200 and GRAPH not in store.named_graphs()
-    version = [h for h in client.get(f"/history?graph={GRAPH}", headers={"Accept": "application/json"}).get_json()
-               if h["operation"] == "PUT"][0]["number"]
+    version = [
+        h
+        for h in client.get(f"/history?graph={GRAPH}", headers={"Accept": "application/json"}).get_json()
+        if h["operation"] == "PUT"
+    ][0]["number"]
     restored = client.post(f"/graphs/restore?graph={GRAPH}&version={version}", headers=AUTH)
     assert restored.status_code == 200 and restored.get_json()["operation"] == "restore"
     assert {str(t) for t in store.triples(GRAPH)} == {str(t) for t in content}
     missing = client.post(f"/graphs/restore?graph={GRAPH}&version=999", headers=AUTH)
     assert missing.status_code == 404 and "its versions" in missing.get_json()["hint"]
     assert client.delete(f"/graphs?graph={GRAPH}-nothing", headers=AUTH).status_code == 404
-    assert client.put("/graphs?graph=https://w3id.org/circe-kg/graph/shapes/circe", data=NEW_PRACTICE,
-                      content_type="text/turtle", headers=AUTH).status_code == 403
+    assert (
+        client.put(
+            "/graphs?graph=https://w3id.org/circe-kg/graph/shapes/circe",
+            data=NEW_PRACTICE,
+            content_type="text/turtle",
+            headers=AUTH,
+        ).status_code
+        == 403
+    )
 
 
 def test_concurrent_writes_are_serialised(setup):
@@ -193,8 +229,9 @@ def test_concurrent_writes_are_serialised(setup):
 
     def write(n: int) -> None:
         data = NEW_PRACTICE.replace("steward-example", f"steward-example-{n}")
-        results.append(client.put(f"/graphs?graph={GRAPH}-{n}", data=data, content_type="text/turtle",
-                                  headers=AUTH).status_code)
+        results.append(
+            client.put(f"/graphs?graph={GRAPH}-{n}", data=data, content_type="text/turtle", headers=AUTH).status_code
+        )
 
     threads = [threading.Thread(target=write, args=(n,)) for n in range(2)]
     for t in threads:
@@ -202,8 +239,11 @@ def test_concurrent_writes_are_serialised(setup):
     for t in threads:
         t.join()
     assert results == [201, 201]
-    versions = [h["number"] for h in client.get("/history", headers={"Accept": "application/json"}).get_json()
-                if h["graph"].startswith(GRAPH)]
+    versions = [
+        h["number"]
+        for h in client.get("/history", headers={"Accept": "application/json"}).get_json()
+        if h["graph"].startswith(GRAPH)
+    ]
     assert len(set(versions)) == 2
     assert {f"{GRAPH}-0", f"{GRAPH}-1"} <= set(store.named_graphs())
 
@@ -217,8 +257,15 @@ def review_setup(tmp_path):
     store = EmbeddedStore(tmp_path / "store")
     load_files(store, shipped_files(), gate=WriteGate(store, tmp_path / "history"))
     tokens = {EDITOR: ("Ed Itor", "editor"), REVIEWER: ("Rev Iewer", "reviewer")}
-    app = create_app(store=store, config={"TESTING": True, "WRITE_TOKENS": tokens,
-                                          "DUMPS_DIR": tmp_path / "dumps", "HISTORY_DIR": tmp_path / "history"})
+    app = create_app(
+        store=store,
+        config={
+            "TESTING": True,
+            "WRITE_TOKENS": tokens,
+            "DUMPS_DIR": tmp_path / "dumps",
+            "HISTORY_DIR": tmp_path / "history",
+        },
+    )
     yield app.test_client(), store
     app.extensions["circe_sandbox"].close()
     store.close()
@@ -251,10 +298,12 @@ def test_an_editors_change_waits_for_review_then_is_published(review_setup):
 
 def test_an_invalid_draft_cannot_be_published_and_can_be_rejected(review_setup):
     client, store = review_setup
-    broken = NEW_PRACTICE.replace('circe:illustrative true ;', '').replace(
-        'circe:illustrativeNote "Written by a test."@en ;', '')
-    number = client.put(f"/graphs?graph={GRAPH}", data=broken, content_type="text/turtle",
-                        headers=_as(EDITOR)).get_json()["draft"]
+    broken = NEW_PRACTICE.replace("circe:illustrative true ;", "").replace(
+        'circe:illustrativeNote "Written by a test."@en ;', ""
+    )
+    number = client.put(
+        f"/graphs?graph={GRAPH}", data=broken, content_type="text/turtle", headers=_as(EDITOR)
+    ).get_json()["draft"]
     assert client.get(f"/drafts/{number}", headers=_as(REVIEWER)).get_json()["report"]["violations"] == 1
     refused = client.post(f"/drafts/{number}/publish", headers=_as(REVIEWER))
     assert refused.status_code == 422 and GRAPH not in store.named_graphs()
@@ -310,15 +359,19 @@ def test_hostile_form_fields_are_stored_as_literals_and_shown_as_text(setup):
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     shown = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "<img src=x" not in shown and "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in shown
-    values = [t.object.value for t in store.triples(PRACTICES)
-              if t.subject.value.endswith("/practice/albergo-diffuso") and t.predicate.value.endswith("/description")]
+    values = [
+        t.object.value
+        for t in store.triples(PRACTICES)
+        if t.subject.value.endswith("/practice/albergo-diffuso") and t.predicate.value.endswith("/description")
+    ]
     assert values == [hostile.strip()]
 
 
 def test_reviewers_review_and_publish_in_the_browser_page(review_setup):
     client, store = review_setup
-    number = client.put(f"/graphs?graph={GRAPH}", data=NEW_PRACTICE, content_type="text/turtle",
-                        headers=_as(EDITOR)).get_json()["draft"]
+    number = client.put(
+        f"/graphs?graph={GRAPH}", data=NEW_PRACTICE, content_type="text/turtle", headers=_as(EDITOR)
+    ).get_json()["draft"]
     assert "reviewer token" in client.get("/review").get_data(as_text=True)
     assert client.post("/review", data={"token": "nope-nope-nope-nope"}).status_code == 401
     listing = client.post("/review", data={"token": REVIEWER}).get_data(as_text=True)

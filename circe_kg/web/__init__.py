@@ -86,9 +86,12 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
     if store is None:
         store = open_store(Path(app.config.get("STORE_PATH", default_store_path())), app.config.get("ENDPOINT"))
     app.extensions["circe_store"] = store
-    limits = Limits(float(app.config["SPARQL_TIMEOUT_S"]), int(app.config["SPARQL_MAX_RESULT_BYTES"]),
-                    int(app.config["SPARQL_WORKERS"]),
-                    stream_after_bytes=int(app.config["SPARQL_STREAM_AFTER_BYTES"]))
+    limits = Limits(
+        float(app.config["SPARQL_TIMEOUT_S"]),
+        int(app.config["SPARQL_MAX_RESULT_BYTES"]),
+        int(app.config["SPARQL_WORKERS"]),
+        stream_after_bytes=int(app.config["SPARQL_STREAM_AFTER_BYTES"]),
+    )
     # Strangers' queries: a server enforces its own limits, so they are forwarded; the embedded store's
     # cannot be interrupted in-process, so they run in killable workers.
     if isinstance(store, FederatedStore):
@@ -107,8 +110,13 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
     app.extensions["circe_search"] = SearchIndex(store)
     # Only this process writes the embedded store, so its generation says when answers are stale; a server's
     # other writers are invisible here, so its answers also expire.
-    max_age = (None if isinstance(store, EmbeddedStore) else 0.0 if isinstance(store, FederatedStore)
-               else float(app.config["ANSWER_CACHE_MAX_AGE_S"]))
+    max_age = (
+        None
+        if isinstance(store, EmbeddedStore)
+        else 0.0
+        if isinstance(store, FederatedStore)
+        else float(app.config["ANSWER_CACHE_MAX_AGE_S"])
+    )
     answers = AnswerCache(store, max_age_s=max_age, warm=bool(int(app.config["ANSWER_CACHE_WARM"])))
     app.extensions["circe_answers"] = answers
     app.extensions["circe_gate"].after_write.append(answers.notice_write)
@@ -116,7 +124,18 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
     errors.init_app(app)
     add_security_headers(app)
     i18n.init_app(app)
-    for blueprint in (home.bp, sparql.bp, query_page.bp, linked_data.bp, dumps.bp, void.bp, writes.bp,
-                      validate_page.bp, edit.bp, browse.bp, truth.bp):
+    for blueprint in (
+        home.bp,
+        sparql.bp,
+        query_page.bp,
+        linked_data.bp,
+        dumps.bp,
+        void.bp,
+        writes.bp,
+        validate_page.bp,
+        edit.bp,
+        browse.bp,
+        truth.bp,
+    ):
         app.register_blueprint(blueprint)
     return app

@@ -52,7 +52,8 @@ def _rows(name: str, values: dict[str, str] | None = None) -> list[dict[str, str
     return _kept_for_reader(
         ("rows", name, _key_of(values)),
         lambda: in_reader_language([{k: v.value for k, v in row.items()} for row in answer(name, values).rows]),
-        len)
+        len,
+    )
 
 
 def _key_of(values: dict[str, str] | None) -> tuple[tuple[str, str], ...]:
@@ -64,6 +65,7 @@ def _kept_for_reader(key: tuple[Any, ...], compute: Callable[[], T], size: Calla
     """`compute()` made once per version of the data and reader's language, like the answers it is made from
     (turning 10^5 rows into text took a second per visit at 10^7 triples), with whether it had to leave some
     names in English: the page says so (base.html) on every visit, not only the first."""
+
     def made() -> tuple[T, bool]:
         outer = g.get("names_in_english", False)
         g.names_in_english = False
@@ -90,16 +92,23 @@ def _query_link(name: str, values: dict[str, str | None] | None = None) -> str:
 def search() -> str:
     text = request.args.get("q", "")
     if len(text) > MAX_QUERY:
-        raise BadParameter(f"a search may be at most {MAX_QUERY} characters, this one has {len(text)}",
-                           "use a few distinctive words")
+        raise BadParameter(
+            f"a search may be at most {MAX_QUERY} characters, this one has {len(text)}", "use a few distinctive words"
+        )
     exact = _checkbox("exact", "your words only")  # no lemmas, no concepts
     reader = g.get("lang", "en")
     methods = frozenset({"words"}) if exact else METHODS
     results = index().search(text, lang=reader, methods=methods) if text.strip() else None
     # Only a search that found nothing shows them: counting the kinds takes 30 ms at 10^6 triples.
     suggestions = index().suggestions() if results is not None and not results.count else []
-    return render_template("search.html", q=text, results=results, suggestions=suggestions, exact=exact,
-                           language_name=_language_name(reader))
+    return render_template(
+        "search.html",
+        q=text,
+        results=results,
+        suggestions=suggestions,
+        exact=exact,
+        language_name=_language_name(reader),
+    )
 
 
 @bp.get("/search/suggest")
@@ -108,8 +117,10 @@ def suggest() -> Response:
     and the others (JSON): the search box's suggestions (static/suggest.js; the page works without them)."""
     text = request.args.get("q", "")
     if len(text) > MAX_QUERY:
-        raise BadParameter(f"a suggestion is asked for at most {MAX_QUERY} characters, this has {len(text)}",
-                           "send the first words typed")
+        raise BadParameter(
+            f"a suggestion is asked for at most {MAX_QUERY} characters, this has {len(text)}",
+            "send the first words typed",
+        )
     reader = g.get("lang", "en")
     found = index().suggest(text, lang=reader) if text.strip() else []
     response = jsonify(query=text, suggestions=found)
@@ -154,8 +165,10 @@ def _checkbox(name: str, meaning: str) -> bool:
     """A switch in the URL: ?name=1 (or on, as a ticked HTML checkbox sends it) ticks it; 0 or nothing does not."""
     raw = request.args.get(name, "")
     if raw not in ("", "0", "1", "on"):
-        raise BadParameter(f"{name} is a checkbox: {name} must be 1 ({meaning}) or 0, not {raw[:20]!r}",
-                           f"use ?{name}=1 for {meaning}, or leave it out")
+        raise BadParameter(
+            f"{name} is a checkbox: {name} must be 1 ({meaning}) or 0, not {raw[:20]!r}",
+            f"use ?{name}=1 for {meaning}, or leave it out",
+        )
     return raw in ("1", "on")
 
 
@@ -166,8 +179,12 @@ def _truth_split(rows: list[T], illustrative: Callable[[T], bool]) -> tuple[list
     only = _sourced_only()
     args = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in ("sourced", "page")}
     turned = {**args, "sourced": ["0" if only else "1"]}
-    switch = {"sourced": len(sourced), "illustrative": len(rows) - len(sourced), "only": only,
-              "turn": url_for(request.endpoint or "", **(request.view_args or {}), **turned)}
+    switch = {
+        "sourced": len(sourced),
+        "illustrative": len(rows) - len(sourced),
+        "only": only,
+        "turn": url_for(request.endpoint or "", **(request.view_args or {}), **turned),
+    }
     return (sourced if only else rows), switch
 
 
@@ -187,15 +204,23 @@ def practices_for_barrier() -> str:
     # `found`, not `answer`: that name is the cached-answer function every query of this module goes through.
     switch = None
     if barrier:
-        rows, switch = _truth_split(_rows("practices-for-barrier", {"barrier": barrier}),
-                                    lambda r: r["illustrative"] == "true")
+        rows, switch = _truth_split(
+            _rows("practices-for-barrier", {"barrier": barrier}), lambda r: r["illustrative"] == "true"
+        )
         found, pager = _paged(rows)
     else:
         found, pager = None, {"pages": 1}
     options, more = _capped(options, barrier)
-    return render_template("question_practices.html", options=options, more=more, barrier=barrier, answer=found,
-                           switch=switch, **pager,
-                           query_link=_query_link("practices-for-barrier", {"barrier": barrier}))
+    return render_template(
+        "question_practices.html",
+        options=options,
+        more=more,
+        barrier=barrier,
+        answer=found,
+        switch=switch,
+        **pager,
+        query_link=_query_link("practices-for-barrier", {"barrier": barrier}),
+    )
 
 
 DIAGRAM_PARTNERS = 24  # partners drawn in the transfer diagram (the table lists every transfer)
@@ -229,10 +254,15 @@ def transfers() -> str:
     drawn = {iri for iri, _ in transfers_of.most_common(DIAGRAM_PARTNERS)}
     size, radius, margin = 520, 180, 80  # the margin leaves room for labels left and right
     circle = sorted(((iri, label) for iri, label in partners.items() if iri in drawn), key=lambda p: p[1])
-    nodes = {iri: Node(iri, label,
-                       margin + size / 2 + radius * math.cos(2 * math.pi * i / max(1, len(circle)) - math.pi / 2),
-                       size / 2 + radius * math.sin(2 * math.pi * i / max(1, len(circle)) - math.pi / 2))
-             for i, (iri, label) in enumerate(circle)}
+    nodes = {
+        iri: Node(
+            iri,
+            label,
+            margin + size / 2 + radius * math.cos(2 * math.pi * i / max(1, len(circle)) - math.pi / 2),
+            size / 2 + radius * math.sin(2 * math.pi * i / max(1, len(circle)) - math.pi / 2),
+        )
+        for i, (iri, label) in enumerate(circle)
+    }
     arrows: list[dict[str, Any]] = []
     for row in rows:
         if row["from"] not in nodes or row["to"] not in nodes:
@@ -240,25 +270,42 @@ def transfers() -> str:
         a, b = nodes[row["from"]], nodes[row["to"]]
         length = math.hypot(b.x - a.x, b.y - a.y) or 1
         shorten = 34 / length  # stop at the node's circle
-        arrows.append({"row": row, "x1": a.x + (b.x - a.x) * shorten, "y1": a.y + (b.y - a.y) * shorten,
-                       "x2": b.x - (b.x - a.x) * shorten, "y2": b.y - (b.y - a.y) * shorten})
+        arrows.append(
+            {
+                "row": row,
+                "x1": a.x + (b.x - a.x) * shorten,
+                "y1": a.y + (b.y - a.y) * shorten,
+                "x2": b.x - (b.x - a.x) * shorten,
+                "y2": b.y - (b.y - a.y) * shorten,
+            }
+        )
     shown, pager = _paged(rows)
-    return render_template("question_transfers.html", rows=shown, **pager, nodes=nodes.values(), arrows=arrows,
-                           size=size, width=size + 2 * margin, not_drawn=len(partners) - len(nodes),
-                           query_link=_query_link("transfers"))
+    return render_template(
+        "question_transfers.html",
+        rows=shown,
+        **pager,
+        nodes=nodes.values(),
+        arrows=arrows,
+        size=size,
+        width=size + 2 * margin,
+        not_drawn=len(partners) - len(nodes),
+        query_link=_query_link("transfers"),
+    )
 
 
 @bp.get("/questions/progress")
 def progress() -> str:
     plans: dict[str, dict[str, Any]] = {}
     for row in _rows("action-plan-progress"):
-        plan = plans.setdefault(row["plan"], {"label": row["planLabel"], "partner": row["partnerLabel"],
-                                              "iri": row["plan"], "actions": []})
+        plan = plans.setdefault(
+            row["plan"], {"label": row["planLabel"], "partner": row["partnerLabel"], "iri": row["plan"], "actions": []}
+        )
         status = row.get("status", "").rsplit("/", 1)[-1]
         plan["actions"].append({**row, "progress": STATUS_PROGRESS.get(status)})
     shown, pager = _paged(sorted(plans.values(), key=lambda p: p["partner"]))
-    return render_template("question_progress.html", plans=shown, **pager,
-                           query_link=_query_link("action-plan-progress"))
+    return render_template(
+        "question_progress.html", plans=shown, **pager, query_link=_query_link("action-plan-progress")
+    )
 
 
 @bp.get("/questions/gaps")
@@ -267,14 +314,19 @@ def gaps() -> str:
     for row in _rows("barriers-without-practice"):
         by_partner.setdefault(row["partnerLabel"], []).append(row)
     shown, pager = _paged(sorted(by_partner.items()))
-    return render_template("question_gaps.html", by_partner=shown, **pager,
-                           query_link=_query_link("barriers-without-practice"))
+    return render_template(
+        "question_gaps.html", by_partner=shown, **pager, query_link=_query_link("barriers-without-practice")
+    )
 
 
-LISTS = {"partners": ("list-partners", N_("Partners")),
-         "practices": ("list-practices", N_("Practices")), "barriers": ("list-barriers", N_("Barriers")),
-         "opportunities": ("list-opportunities", N_("Opportunities")),
-         "instruments": ("list-instruments", N_("Policy instruments")), "actions": ("list-actions", N_("Actions"))}
+LISTS = {
+    "partners": ("list-partners", N_("Partners")),
+    "practices": ("list-practices", N_("Practices")),
+    "barriers": ("list-barriers", N_("Barriers")),
+    "opportunities": ("list-opportunities", N_("Opportunities")),
+    "instruments": ("list-instruments", N_("Policy instruments")),
+    "actions": ("list-actions", N_("Actions")),
+}
 
 
 @bp.get("/list/<kind>")
@@ -282,8 +334,9 @@ def faceted_list(kind: str) -> Response | str:
     if kind not in LISTS:
         raise NotFound(f"there is no list of {kind!r}", "lists: " + ", ".join(LISTS))
     query, title = LISTS[kind]
-    chosen = {name: request.args.getlist(name) for name in request.args
-              if name not in ("lang", "format", "page", "sourced")}
+    chosen = {
+        name: request.args.getlist(name) for name in request.args if name not in ("lang", "format", "page", "sourced")
+    }
     if _sourced_only():  # the site-wide switch, the same as choosing "Sourced facts" in the source facet
         chosen["source"] = ["sourced"]
     # Counting every facet over every item takes seconds at 10^6 triples: once per version of the data.
@@ -295,9 +348,19 @@ def faceted_list(kind: str) -> Response | str:
         return response
     shown, pager = _paged(items)
     without_source = {k: v for k, v in chosen.items() if k != "source"}
-    return render_template("list.html", kind=kind, title=title, items=shown, total=len(items), **pager,
-                           without_source=without_source,
-                           facets=facets, chosen=chosen, lists=LISTS, query_link=_query_link(query))
+    return render_template(
+        "list.html",
+        kind=kind,
+        title=title,
+        items=shown,
+        total=len(items),
+        **pager,
+        without_source=without_source,
+        facets=facets,
+        chosen=chosen,
+        lists=LISTS,
+        query_link=_query_link(query),
+    )
 
 
 def _paged(items: list[Any]) -> tuple[list[Any], dict[str, Any]]:
@@ -306,8 +369,10 @@ def _paged(items: list[Any]) -> tuple[list[Any], dict[str, Any]]:
     shown, number, pages = page_of(items, request.args.get("page"), int(current_app.config.get("LIST_PAGE_SIZE", 50)))
 
     def page_url(n: int) -> str:
-        return url_for(request.endpoint or "", **{**(request.view_args or {}),
-                                                  **request.args.to_dict(flat=False), "page": [str(n)]})
+        return url_for(
+            request.endpoint or "",
+            **{**(request.view_args or {}), **request.args.to_dict(flat=False), "page": [str(n)]},
+        )
 
     return shown, {"page": number, "pages": pages, "page_url": page_url}
 
@@ -316,7 +381,8 @@ def _choices(query: str, value: str, label: str, values: dict[str, str] | None =
     return _kept_for_reader(
         ("choices", query, value, label, _key_of(values)),
         lambda: sorted({(r[value], r.get(label, compact(r[value]))) for r in _rows(query, values)}, key=lambda c: c[1]),
-        len)
+        len,
+    )
 
 
 CHOICES_SHOWN = 300  # options in one <select>: past that a list is unusable (14 000 barriers at 10^6 triples)
@@ -353,17 +419,28 @@ def who_solved() -> str:
         for row in _rows("solved-in-sector", {"sector": sector}):
             note(row, 2, N_("works in the same sector"))
     # Sourced answers first, however well an illustrative example matches.
-    ranked = sorted(matches.values(), key=lambda m: (m["row"]["illustrative"] == "true", -m["score"],
-                                                     m["row"]["partnerLabel"]))
+    ranked = sorted(
+        matches.values(), key=lambda m: (m["row"]["illustrative"] == "true", -m["score"], m["row"]["partnerLabel"])
+    )
     ranked, switch = _truth_split(ranked, lambda m: m["row"]["illustrative"] == "true")
-    sectors, more_sectors = _capped(_choices("instances-of-class", "resource", "label", {"type": "circe:Sector"}),
-                                    sector)
+    sectors, more_sectors = _capped(
+        _choices("instances-of-class", "resource", "label", {"type": "circe:Sector"}), sector
+    )
     barriers, more = _capped(_choices("instances-of-class", "resource", "label", {"type": "circe:Barrier"}), barrier)
     ranked, pager = _paged(ranked)
-    return render_template("question_who_solved.html", ranked=ranked, **pager, sector=sector, barrier=barrier,
-                           switch=switch if (sector or barrier) else None,
-                           sectors=sectors, barriers=barriers, more=more + more_sectors, asked=bool(sector or barrier),
-                           query_link=_query_link("solved-for-barrier", {"barrier": barrier}))
+    return render_template(
+        "question_who_solved.html",
+        ranked=ranked,
+        **pager,
+        sector=sector,
+        barrier=barrier,
+        switch=switch if (sector or barrier) else None,
+        sectors=sectors,
+        barriers=barriers,
+        more=more + more_sectors,
+        asked=bool(sector or barrier),
+        query_link=_query_link("solved-for-barrier", {"barrier": barrier}),
+    )
 
 
 def _profile(partner: str) -> dict[str, dict[str, str]]:
@@ -373,14 +450,16 @@ def _profile(partner: str) -> dict[str, dict[str, str]]:
 def _profiles(values: dict[str, str] | None = None) -> dict[str, dict[str, dict[str, str]]]:
     """Each partner's profile (dimension -> value -> label); every partner's from one query when no partner
     is given (one query per partner took 6.8 s with 345 partners)."""
+
     def collect() -> dict[str, dict[str, dict[str, str]]]:
         profiles: dict[str, dict[str, dict[str, str]]] = {}
         for row in _rows("partner-profile", values):
             profiles.setdefault(row["partner"], {}).setdefault(row["dimension"], {})[row["value"]] = row["valueLabel"]
         return profiles
 
-    return _kept_for_reader(("profiles", _key_of(values)), collect,
-                            lambda profiles: sum(len(p) for p in profiles.values()))
+    return _kept_for_reader(
+        ("profiles", _key_of(values)), collect, lambda profiles: sum(len(p) for p in profiles.values())
+    )
 
 
 SIMILAR_SHOWN = 50
@@ -401,17 +480,26 @@ def similar_regions() -> str:
             if other == partner:
                 continue
             theirs = profiles.get(other, {})
-            shared = {dim: sorted(set(mine.get(dim, {})) & set(theirs.get(dim, {})))
-                      for dim in ("sector", "barrier category", "ReSOLVE lever")}
+            shared = {
+                dim: sorted(set(mine.get(dim, {})) & set(theirs.get(dim, {})))
+                for dim in ("sector", "barrier category", "ReSOLVE lever")
+            }
             reasons = {dim: [theirs[dim][v] for v in values] for dim, values in shared.items() if values}
-            ranked.append({"partner": other, "label": label, "score": sum(len(v) for v in reasons.values()),
-                           "reasons": reasons})
+            ranked.append(
+                {"partner": other, "label": label, "score": sum(len(v) for v in reasons.values()), "reasons": reasons}
+            )
         ranked.sort(key=lambda r: (-r["score"], r["label"]))
     more = max(0, len(ranked) - SIMILAR_SHOWN)
     partners, more_partners = _capped(partners, partner)
-    return render_template("question_similar.html", partners=partners, partner=partner, more_partners=more_partners,
-                           ranked=ranked[:SIMILAR_SHOWN], more=more,
-                           query_link=_query_link("partner-profile", {"partner": partner}))
+    return render_template(
+        "question_similar.html",
+        partners=partners,
+        partner=partner,
+        more_partners=more_partners,
+        ranked=ranked[:SIMILAR_SHOWN],
+        more=more,
+        query_link=_query_link("partner-profile", {"partner": partner}),
+    )
 
 
 @bp.get("/questions/compare")
@@ -425,5 +513,12 @@ def compare() -> str:
     profiles = [(_profile(iri), dict(partners)[iri]) if iri else None for iri in chosen]
     dimensions = ["sector", "barrier category", "ReSOLVE lever", "practice", "action"]
     partners, more = _capped(partners, *chosen)
-    return render_template("question_compare.html", partners=partners, more=more, chosen=chosen, profiles=profiles,
-                           dimensions=dimensions, query_link=_query_link("partner-profile"))
+    return render_template(
+        "question_compare.html",
+        partners=partners,
+        more=more,
+        chosen=chosen,
+        profiles=profiles,
+        dimensions=dimensions,
+        query_link=_query_link("partner-profile"),
+    )

@@ -30,7 +30,13 @@ def download(name: str) -> Response:
     if path is None or not path.exists():
         raise NotFound(f"no dump called {name!r}", "the dumps are listed at /dumps/")
     fmt = BY_NAME[name]
-    response = send_file(path, mimetype="application/gzip" if fmt.gzip else fmt.mime, as_attachment=False,
-                         download_name=name, conditional=True, max_age=300)
+    response = send_file(
+        path,
+        mimetype="application/gzip" if fmt.gzip else fmt.mime,
+        as_attachment=False,
+        download_name=name,
+        conditional=True,
+        max_age=300,
+    )
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

@@ -35,26 +35,50 @@ def _class_of(triples: list, iri: str) -> str:
     return max(editable)[1]
 
 
-def _render(fields: list[Field], title: str, action: str, status: int = 200, message: str | None = None,
-            general: list[str] | None = None, slug: str | None = None) -> tuple[str, int]:
+def _render(
+    fields: list[Field],
+    title: str,
+    action: str,
+    status: int = 200,
+    message: str | None = None,
+    general: list[str] | None = None,
+    slug: str | None = None,
+) -> tuple[str, int]:
     groups: dict[str, list[Field]] = {}
     for f in fields:
         groups.setdefault(f.group or "", []).append(f)
     enabled = bool(current_app.extensions["circe_tokens"])
-    return render_template("edit.html", groups=groups, title=title, action=action, message=message,
-                           general=general or [], slug=slug, writes_enabled=enabled), status
+    return render_template(
+        "edit.html",
+        groups=groups,
+        title=title,
+        action=action,
+        message=message,
+        general=general or [],
+        slug=slug,
+        writes_enabled=enabled,
+    ), status
 
 
-def _save(iri: str, fields: list[Field], graph: str, keep: list, operation: str, title: str, action: str,
-          slug: str | None = None) -> Response | tuple[str, int]:
+def _save(
+    iri: str,
+    fields: list[Field],
+    graph: str,
+    keep: list,
+    operation: str,
+    title: str,
+    action: str,
+    slug: str | None = None,
+) -> Response | tuple[str, int]:
     form = request.form.to_dict(flat=False)
     try:
         agent = agent_for(request.form.get("token", ""))
         new = triples_from_form(fields, form, iri)
         if g.role == "editor":  # held for review, like every editor's write
             number = gate().propose({graph: keep + new}, operation, agent)
-            return _render(fields, title, action, 202, f"Submitted as draft {number}: a reviewer will publish it.",
-                           slug=slug)
+            return _render(
+                fields, title, action, 202, f"Submitted as draft {number}: a reviewer will publish it.", slug=slug
+            )
         change = gate().commit({graph: keep + new}, operation, agent)
     except ValidationFailed as failure:
         by_path = {compact(f.path): f for f in fields}
@@ -67,9 +91,10 @@ def _save(iri: str, fields: list[Field], graph: str, keep: list, operation: str,
         return _render(fields, title, action, 422, "Not saved: fix the problems marked below.", general, slug)
     except CirceError as error:
         _refill(fields, form)
-        return _render(fields, title, action, error.status, f"Not saved: {error.message}",
-                       [error.hint] if error.hint else [], slug)
-    page = url_for("linked_data.page", rest=iri[len(base()) + len("id/"):], saved=change.number)
+        return _render(
+            fields, title, action, error.status, f"Not saved: {error.message}", [error.hint] if error.hint else [], slug
+        )
+    page = url_for("linked_data.page", rest=iri[len(base()) + len("id/") :], saved=change.number)
     return redirect(page, code=303)
 
 
@@ -87,8 +112,14 @@ def edit(rest: str) -> Response | tuple[str, int]:
     if not triples:
         raise NotFound(f"<{iri}> is not in the graph", "check the address")
     fields = fields_for(get_store(), _class_of(triples, iri), request.args.get("lang", "en"))
-    title = next((t.object.value for t in triples if t.subject.value == iri
-                  and t.predicate.value.endswith("#prefLabel") and t.object.language == "en"), compact(iri))
+    title = next(
+        (
+            t.object.value
+            for t in triples
+            if t.subject.value == iri and t.predicate.value.endswith("#prefLabel") and t.object.language == "en"
+        ),
+        compact(iri),
+    )
     action = url_for("edit.edit", rest=rest)
     if request.method == "GET":
         fill(fields, triples, iri)
@@ -113,12 +144,20 @@ def create(kind: str) -> Response | tuple[str, int]:
         return _render(fields, title, action, slug="")
     slug = request.form.get("slug", "").strip().lower()
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,80}", slug):
-        return _render(fields, title, action, 400, "Not saved: the short name must be lower-case letters, "
-                       "digits and hyphens (e.g. milan-food-waste-collection).", slug=slug)
+        return _render(
+            fields,
+            title,
+            action,
+            400,
+            "Not saved: the short name must be lower-case letters, "
+            "digits and hyphens (e.g. milan-food-waste-collection).",
+            slug=slug,
+        )
     iri = f"{base()}id/{kind}/{slug}"
     if _describe(iri):
-        return _render(fields, title, action, 409, f"Not saved: {compact(iri)} exists already; edit it instead.",
-                       slug=slug)
+        return _render(
+            fields, title, action, 409, f"Not saved: {compact(iri)} exists already; edit it instead.", slug=slug
+        )
     store = get_store()
     keep = list(store.triples(EDITS_GRAPH)) if EDITS_GRAPH in store.named_graphs() else []
     keep.append(ox.Triple(ox.NamedNode(iri), ox.NamedNode(str(RDF.type)), ox.NamedNode(CREATABLE[kind])))

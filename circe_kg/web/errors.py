@@ -16,8 +16,9 @@ def wants_json() -> bool:
     return best != "text/html" or request.path.startswith("/sparql")
 
 
-def render_error(status: int, message: str, hint: str | None = None, kind: str = "error",
-                 extra: dict | None = None) -> Response:
+def render_error(
+    status: int, message: str, hint: str | None = None, kind: str = "error", extra: dict | None = None
+) -> Response:
     body = {"error": kind, "status": status, "message": message, **({"hint": hint} if hint else {}), **(extra or {})}
     if wants_json():
         response = jsonify(body)

@@ -24,11 +24,40 @@ WIDTH = 700
 PARALLEL = math.cos(math.radians(52))  # equirectangular, true to scale at 52° N
 HEIGHT = round(WIDTH * (NORTH - SOUTH) / ((EAST - WEST) * PARALLEL))
 # NUTS country codes -> ISO 3166-1 numeric (the ids of world-atlas), EU, EEA, UK and Switzerland.
-ISO_NUMERIC = {"AT": "040", "BE": "056", "BG": "100", "HR": "191", "CY": "196", "CZ": "203", "DK": "208",
-               "EE": "233", "FI": "246", "FR": "250", "DE": "276", "EL": "300", "HU": "348", "IE": "372",
-               "IT": "380", "LV": "428", "LT": "440", "LU": "442", "MT": "470", "NL": "528", "PL": "616",
-               "PT": "620", "RO": "642", "SK": "703", "SI": "705", "ES": "724", "SE": "752", "UK": "826",
-               "NO": "578", "CH": "756", "IS": "352", "LI": "438"}
+ISO_NUMERIC = {
+    "AT": "040",
+    "BE": "056",
+    "BG": "100",
+    "HR": "191",
+    "CY": "196",
+    "CZ": "203",
+    "DK": "208",
+    "EE": "233",
+    "FI": "246",
+    "FR": "250",
+    "DE": "276",
+    "EL": "300",
+    "HU": "348",
+    "IE": "372",
+    "IT": "380",
+    "LV": "428",
+    "LT": "440",
+    "LU": "442",
+    "MT": "470",
+    "NL": "528",
+    "PL": "616",
+    "PT": "620",
+    "RO": "642",
+    "SK": "703",
+    "SI": "705",
+    "ES": "724",
+    "SE": "752",
+    "UK": "826",
+    "NO": "578",
+    "CH": "756",
+    "IS": "352",
+    "LI": "438",
+}
 
 Ring = list[tuple[float, float]]
 
@@ -88,8 +117,13 @@ def countries() -> tuple[Country, ...]:
     arcs = _decode(topology)
     out = []
     for geometry in topology["objects"]["countries"]["geometries"]:
-        polygons = ([geometry["arcs"]] if geometry["type"] == "Polygon" else
-                    geometry["arcs"] if geometry["type"] == "MultiPolygon" else [])
+        polygons = (
+            [geometry["arcs"]]
+            if geometry["type"] == "Polygon"
+            else geometry["arcs"]
+            if geometry["type"] == "MultiPolygon"
+            else []
+        )
         outlines = [[_ring(arcs, ring) for ring in polygon] for polygon in polygons]
         rings = [ring for outline in outlines for ring in outline]
         inside = [r for r in rings if any(WEST <= lon <= EAST and SOUTH <= lat <= NORTH for lon, lat in r)]
@@ -97,8 +131,17 @@ def countries() -> tuple[Country, ...]:
             continue
         path = " ".join(_path(r) for r in inside)
         # The centroid of the mainland: the outline with the most points among those in the frame, holes subtracted.
-        mainland = max((o for o in outlines if any(WEST <= lon <= EAST and SOUTH <= lat <= NORTH for lon, lat in o[0])),
-                       key=lambda o: len(o[0]))
-        out.append(Country(str(geometry.get("id", "")), geometry.get("properties", {}).get("name", ""), path,
-                           project(*centroid([mainland])), outlines))
+        mainland = max(
+            (o for o in outlines if any(WEST <= lon <= EAST and SOUTH <= lat <= NORTH for lon, lat in o[0])),
+            key=lambda o: len(o[0]),
+        )
+        out.append(
+            Country(
+                str(geometry.get("id", "")),
+                geometry.get("properties", {}).get("name", ""),
+                path,
+                project(*centroid([mainland])),
+                outlines,
+            )
+        )
     return tuple(out)

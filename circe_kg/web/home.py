@@ -18,8 +18,17 @@ def N_(text: str) -> str:  # noqa: N802 - marks text for translation that comes 
     return text
 
 
-COUNT_LABELS = [N_("partners"), N_("practices"), N_("barriers"), N_("opportunities"), N_("policy instruments"),
-                N_("action plans"), N_("actions"), N_("transfers"), N_("meetings and visits")]
+COUNT_LABELS = [
+    N_("partners"),
+    N_("practices"),
+    N_("barriers"),
+    N_("opportunities"),
+    N_("policy instruments"),
+    N_("action plans"),
+    N_("actions"),
+    N_("transfers"),
+    N_("meetings and visits"),
+]
 
 
 @bp.get("/")
@@ -40,8 +49,17 @@ def index() -> str:
             markers.append({"partner": partner, "x": country.centroid[0], "y": country.centroid[1], "at": "country"})
     highlighted = {europe_map.ISO_NUMERIC.get(p.get("countryCode", "")) for p in partners}
     sourced, total = truth.sourced_share()
-    return render_template("home.html", counts=counts, sourced=sourced, total=total,
-                           questions=queries.available(), partners=partners,
-                           more_partners=more_partners, shapes=shapes, markers=markers, highlighted=highlighted,
-                           map=europe_map,
-                           at_country=[m["partner"] for m in markers if m["at"] == "country"])
+    return render_template(
+        "home.html",
+        counts=counts,
+        sourced=sourced,
+        total=total,
+        questions=queries.available(),
+        partners=partners,
+        more_partners=more_partners,
+        shapes=shapes,
+        markers=markers,
+        highlighted=highlighted,
+        map=europe_map,
+        at_country=[m["partner"] for m in markers if m["at"] == "country"],
+    )

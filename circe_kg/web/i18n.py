@@ -17,10 +17,22 @@ from .. import queries
 from .store_access import answer
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
-INTERFACE_LANGUAGES = ["en"] + sorted(p.name for p in TRANSLATIONS.iterdir() if (p / "LC_MESSAGES").is_dir()) \
-    if TRANSLATIONS.exists() else ["en"]
-LANGUAGE_NAMES = {"en": "English", "it": "Italiano", "ca": "Català", "es": "Español", "pl": "Polski",
-                  "nl": "Nederlands", "fr": "Français", "bg": "Български", "sl": "Slovenščina"}
+INTERFACE_LANGUAGES = (
+    ["en"] + sorted(p.name for p in TRANSLATIONS.iterdir() if (p / "LC_MESSAGES").is_dir())
+    if TRANSLATIONS.exists()
+    else ["en"]
+)
+LANGUAGE_NAMES = {
+    "en": "English",
+    "it": "Italiano",
+    "ca": "Català",
+    "es": "Español",
+    "pl": "Polski",
+    "nl": "Nederlands",
+    "fr": "Français",
+    "bg": "Български",
+    "sl": "Slovenščina",
+}
 
 
 def content_language() -> str:
@@ -61,7 +73,7 @@ def in_reader_language(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     iris = list(dict.fromkeys(row[c] for row in rows for c in columns if c in row and "://" in row[c]))
     names: dict[str, str] = {}
     for start in range(0, len(iris), queries.MAX_LIST):
-        found = answer("labels", {"resource": iris[start:start + queries.MAX_LIST], "lang": language})
+        found = answer("labels", {"resource": iris[start : start + queries.MAX_LIST], "lang": language})
         names.update((row["resource"].value, row["label"].value) for row in found.rows if "label" in row)
     for row in rows:
         for column in columns:
@@ -95,6 +107,11 @@ def init_app(app: Flask) -> None:
             args = request.args.to_dict(flat=False)
             args["lang"] = [code]
             return request.path + "?" + urlencode(args, doseq=True)
-        return {"lang": g.get("lang", "en"), "interface_languages": INTERFACE_LANGUAGES,
-                "content_languages": list(LANGUAGE_NAMES), "language_names": LANGUAGE_NAMES,
-                "switch_url": switch_url}
+
+        return {
+            "lang": g.get("lang", "en"),
+            "interface_languages": INTERFACE_LANGUAGES,
+            "content_languages": list(LANGUAGE_NAMES),
+            "language_names": LANGUAGE_NAMES,
+            "switch_url": switch_url,
+        }

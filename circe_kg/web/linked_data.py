@@ -28,8 +28,6 @@ HTML_TYPES = ["text/html", "application/xhtml+xml"]
 ONTOLOGY_IRI = "https://w3id.org/circe-kg/ontology"
 
 
-
-
 def base() -> str:
     return str(current_app.config["PERSISTENT_BASE"])
 
@@ -37,9 +35,9 @@ def base() -> str:
 def local_href(iri: str) -> str | None:
     """The path on this server that answers for `iri`, when it lies under the persistent base."""
     if iri.startswith(base() + "id/"):
-        return "/" + iri[len(base()):]
+        return "/" + iri[len(base()) :]
     if iri.startswith(ONTOLOGY_IRI):
-        return "/ontology" + iri[len(ONTOLOGY_IRI):]
+        return "/ontology" + iri[len(ONTOLOGY_IRI) :]
     if iri.startswith(str(NUTS)):  # EU identifiers the graph describes (regions): shown here too
         return "/resource?" + urlencode({"uri": iri})
     return None
@@ -52,8 +50,9 @@ def _wanted() -> str:
         return "html"  # no Accept: a person with a simple client, or a crawler
     best = request.accept_mimetypes.best_match(offered)
     if best is None:
-        raise NotAcceptable("none of the media types in Accept is offered for this resource",
-                            "accept one of: " + ", ".join(offered))
+        raise NotAcceptable(
+            "none of the media types in Accept is offered for this resource", "accept one of: " + ", ".join(offered)
+        )
     return "html" if best in HTML_TYPES else best
 
 
@@ -136,8 +135,14 @@ def _sources(iri: str, record_sources: list[str]) -> tuple[list[Source], dict[tu
     for row in queries.run(get_store(), "fact-sources", {"resource": iri}).rows:
         note = row["note"].value if "note" in row else None
         derived = row["derivedFrom"].value if "derivedFrom" in row else None
-        source = next((s for s in listed if s.of_fact and (s.iri, s.note, s.derived_from) ==
-                       (row["source"].value, note, derived)), None)
+        source = next(
+            (
+                s
+                for s in listed
+                if s.of_fact and (s.iri, s.note, s.derived_from) == (row["source"].value, note, derived)
+            ),
+            None,
+        )
         if source is None:
             source = Source(len(listed) + 1, row["source"].value, note, derived, of_fact=True)
             listed.append(source)
@@ -157,8 +162,11 @@ class Row:
 
 def _label_of(triples: list[ox.Triple], node: ox.NamedNode | ox.BlankNode, predicate: str) -> str | None:
     """The label in the reader's language, else English, else any."""
-    labels = {t.object.language: t.object.value for t in triples
-              if t.subject == node and t.predicate.value == predicate and isinstance(t.object, ox.Literal)}
+    labels = {
+        t.object.language: t.object.value
+        for t in triples
+        if t.subject == node and t.predicate.value == predicate and isinstance(t.object, ox.Literal)
+    }
     return pick_label(labels, g.get("lang", "en"))[0] if labels else None
 
 
@@ -186,7 +194,7 @@ def any_resource() -> Response | str:
     """The page of a resource that lives under another authority's URI but is described here (NUTS regions)."""
     iri = request.args.get("uri", "")
     if iri.startswith(base() + "id/"):
-        return redirect(url_for("linked_data.page", rest=iri[len(base()) + 3:]), code=303)
+        return redirect(url_for("linked_data.page", rest=iri[len(base()) + 3 :]), code=303)
     if not iri.startswith(("http://", "https://")):
         raise NotFound("give the resource's URI as ?uri=…", "for example ?uri=http://data.europa.eu/nuts/code/ITC4")
     return _page(iri, None)
@@ -197,12 +205,15 @@ def _page(iri: str, rest: str | None) -> str:
     if not triples:
         raise NotFound(f"<{iri}> is not in the graph", "check the address, or search from the home page")
     subject = ox.NamedNode(iri)
-    record_sources = [t.object.value for t in triples
-                      if t.subject == subject and t.predicate.value == str(DCTERMS.source)]
+    record_sources = [
+        t.object.value for t in triples if t.subject == subject and t.predicate.value == str(DCTERMS.source)
+    ]
     sources, fact_sources = _sources(iri, record_sources)
     record_cites = [s.number for s in sources if not s.of_fact]
-    editorial = {(row["property"].value, str(row["value"])): row["note"].value if "note" in row else ""
-                 for row in queries.run(get_store(), "editorial-facts", {"resource": iri}).rows}
+    editorial = {
+        (row["property"].value, str(row["value"])): row["note"].value if "note" in row else ""
+        for row in queries.run(get_store(), "editorial-facts", {"resource": iri}).rows
+    }
     rows: dict[str, Row] = {}
     for t in triples:
         if t.subject != subject or t.predicate.value in (str(SKOS.prefLabel), str(CIRCE.illustrative)):
@@ -222,8 +233,11 @@ def _page(iri: str, rest: str | None) -> str:
         for expected in fields_for(get_store(), kind, g.get("lang", "en"), with_choices=False):
             if expected.path not in rows and expected.path not in (str(SKOS.prefLabel), str(CIRCE.illustrative)):
                 rows[expected.path] = Row(expected.name, expected.path, [Value(_("not recorded"))], missing=True)
-    labels = {t.object.language: t.object.value for t in triples
-              if t.subject == subject and t.predicate.value == str(SKOS.prefLabel)}
+    labels = {
+        t.object.language: t.object.value
+        for t in triples
+        if t.subject == subject and t.predicate.value == str(SKOS.prefLabel)
+    }
     incoming = queries.run(get_store(), "resource-incoming", {"resource": iri}).rows
     illustrative = any(t.subject == subject and t.predicate.value == str(CIRCE.illustrative) for t in triples)
     changes = queries.run(get_store(), "resource-last-change", {"resource": iri}).rows
@@ -234,15 +248,32 @@ def _page(iri: str, rest: str | None) -> str:
     practice = bool({str(CIRCE.Practice), str(CIRCE.GoodPractice)} & set(types))
     circe_link = any(t.subject == subject and t.predicate.value == str(CIRCE.presentedIn) for t in triples)
     return render_template(
-        "resource.html", iri=iri, rest=rest, title=title, title_fallback=title_fallback, labels=labels,
-        rows=sorted(rows.values(), key=lambda r: (r.missing, r.property_label)), illustrative=illustrative,
-        sources=sources, dct_source=str(DCTERMS.source),
-        incoming=[Value(r["subjectLabel"].value if "subjectLabel" in r else compact(r["subject"].value),
-                        local_href(r["subject"].value) or r["subject"].value) for r in incoming],
-        incoming_properties=[r["propertyLabel"].value if "propertyLabel" in r else compact(r["property"].value)
-                             for r in incoming],
-        formats=RDF_TYPES, last_change=last_change, questions=_questions_about(iri, types, partner),
-        practice=practice, circe_link=circe_link)
+        "resource.html",
+        iri=iri,
+        rest=rest,
+        title=title,
+        title_fallback=title_fallback,
+        labels=labels,
+        rows=sorted(rows.values(), key=lambda r: (r.missing, r.property_label)),
+        illustrative=illustrative,
+        sources=sources,
+        dct_source=str(DCTERMS.source),
+        incoming=[
+            Value(
+                r["subjectLabel"].value if "subjectLabel" in r else compact(r["subject"].value),
+                local_href(r["subject"].value) or r["subject"].value,
+            )
+            for r in incoming
+        ],
+        incoming_properties=[
+            r["propertyLabel"].value if "propertyLabel" in r else compact(r["property"].value) for r in incoming
+        ],
+        formats=RDF_TYPES,
+        last_change=last_change,
+        questions=_questions_about(iri, types, partner),
+        practice=practice,
+        circe_link=circe_link,
+    )
 
 
 def _questions_about(iri: str, types: list[str], partner: bool) -> list[tuple[str, str]]:
@@ -250,8 +281,7 @@ def _questions_about(iri: str, types: list[str], partner: bool) -> list[tuple[st
     about one barrier, sector or partner among thousands, which no choice list can hold."""
     asked = []
     if str(CIRCE.Barrier) in types or str(CIRCE.BarrierCategory) in types:
-        asked.append((_("Which practices address this barrier?"),
-                      url_for("browse.practices_for_barrier", barrier=iri)))
+        asked.append((_("Which practices address this barrier?"), url_for("browse.practices_for_barrier", barrier=iri)))
     if str(CIRCE.Barrier) in types:
         asked.append((_("Who already solved my problem?"), url_for("browse.who_solved", barrier=iri)))
     if str(CIRCE.Sector) in types:
@@ -268,14 +298,19 @@ def ontology() -> Response | str:
     if wanted == "html":
         lang = request.args.get("lang", "en")
         answer = queries.run(get_store(), "ontology-terms", {"lang": lang})
-        terms = [{
-            "iri": row["term"].value, "anchor": row["term"].value.rsplit("#", 1)[-1], "kind": row["kind"].value,
-            "label": row["label"].value if "label" in row else "",
-            "definition": row["definition"].value if "definition" in row else "",
-            "parents": [compact(x) for x in row["parents"].value.split()] if "parents" in row else [],
-            "domains": [compact(x) for x in row["domains"].value.split()] if "domains" in row else [],
-            "ranges": [compact(x) for x in row["ranges"].value.split()] if "ranges" in row else [],
-        } for row in answer.rows]
+        terms = [
+            {
+                "iri": row["term"].value,
+                "anchor": row["term"].value.rsplit("#", 1)[-1],
+                "kind": row["kind"].value,
+                "label": row["label"].value if "label" in row else "",
+                "definition": row["definition"].value if "definition" in row else "",
+                "parents": [compact(x) for x in row["parents"].value.split()] if "parents" in row else [],
+                "domains": [compact(x) for x in row["domains"].value.split()] if "domains" in row else [],
+                "ranges": [compact(x) for x in row["ranges"].value.split()] if "ranges" in row else [],
+            }
+            for row in answer.rows
+        ]
         return render_template("ontology.html", terms=terms, formats=RDF_TYPES, ontology_iri=ONTOLOGY_IRI)
     store = get_store()
     graph = next(g for g in store.named_graphs() if g.endswith("/graph/ontology/circe"))

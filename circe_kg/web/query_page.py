@@ -73,8 +73,14 @@ def page() -> str:
     text = text[:MAX_QUERY_CHARS]
     version = yasgui_version()
     return render_template(
-        "query.html", examples=examples, query_text=text, selected=selected, permalink=permalink,
-        current_permalink=permalink(text), yasgui_version=version)
+        "query.html",
+        examples=examples,
+        query_text=text,
+        selected=selected,
+        permalink=permalink,
+        current_permalink=permalink(text),
+        yasgui_version=version,
+    )
 
 
 @bp.get("/vendor/yasgui/<path:filename>")

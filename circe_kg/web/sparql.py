@@ -31,9 +31,15 @@ MAX_QUERY_BODY = 1024 * 1024  # queries are text; uploads (16 MiB) go to the ste
 
 ALIASES = {"application/json": "application/sparql-results+json"}
 FORMAT_PARAMETER = {
-    "json": "application/sparql-results+json", "xml": "application/sparql-results+xml", "csv": "text/csv",
-    "tsv": "text/tab-separated-values", "turtle": "text/turtle", "ttl": "text/turtle",
-    "ntriples": "application/n-triples", "nt": "application/n-triples", "rdfxml": "application/rdf+xml",
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "turtle": "text/turtle",
+    "ttl": "text/turtle",
+    "ntriples": "application/n-triples",
+    "nt": "application/n-triples",
+    "rdfxml": "application/rdf+xml",
     "jsonld": "application/ld+json",
 }
 
@@ -46,21 +52,26 @@ def _query_text() -> str | None:
     if (request.content_length or 0) > MAX_QUERY_BODY:
         raise RequestEntityTooLarge(f"a query may be at most {MAX_QUERY_BODY} bytes")
     if len(request.query_string) > MAX_QUERY_STRING:
-        raise UriTooLong(f"the query string is longer than {MAX_QUERY_STRING} bytes",
-                         "send long queries with POST (application/sparql-query)")
+        raise UriTooLong(
+            f"the query string is longer than {MAX_QUERY_STRING} bytes",
+            "send long queries with POST (application/sparql-query)",
+        )
     if request.method == "GET":
         if "update" in request.args:
             raise WriteRefused("this endpoint is read-only: SPARQL Update is refused")
         return request.args.get("query")
     if request.mimetype == "application/sparql-update" or "update" in request.form:
-        raise WriteRefused("this endpoint is read-only: SPARQL Update is refused",
-                            "the public /sparql answers queries only")
+        raise WriteRefused(
+            "this endpoint is read-only: SPARQL Update is refused", "the public /sparql answers queries only"
+        )
     if request.mimetype == "application/sparql-query":
         return request.get_data(as_text=True)
     if request.mimetype == "application/x-www-form-urlencoded":
         return request.form.get("query")
-    raise UsageError(f"unsupported request content type {request.mimetype!r}",
-                     "POST application/sparql-query, or application/x-www-form-urlencoded with query=…")
+    raise UsageError(
+        f"unsupported request content type {request.mimetype!r}",
+        "POST application/sparql-query, or application/x-www-form-urlencoded with query=…",
+    )
 
 
 def _negotiate() -> tuple[str | None, str | None]:
@@ -77,8 +88,10 @@ def _negotiate() -> tuple[str | None, str | None]:
     solution = accept.best_match([*SOLUTION_FORMATS, *ALIASES])
     graph = accept.best_match(list(GRAPH_FORMATS))
     if solution is None and graph is None:
-        raise NotAcceptable("none of the media types in Accept is offered",
-                            "accept one of: " + ", ".join([*SOLUTION_FORMATS, *GRAPH_FORMATS]))
+        raise NotAcceptable(
+            "none of the media types in Accept is offered",
+            "accept one of: " + ", ".join([*SOLUTION_FORMATS, *GRAPH_FORMATS]),
+        )
     return ALIASES.get(solution or "", solution), graph
 
 
@@ -99,8 +112,16 @@ def _service_description() -> Response:
     graph.add((service, SD.endpoint, service))
     graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
     graph.add((service, SD.feature, SD.UnionDefaultGraph))
-    for fmt in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-                "Turtle", "N-Triples", "RDF_XML", "JSON-LD"):
+    for fmt in (
+        "SPARQL_Results_JSON",
+        "SPARQL_Results_XML",
+        "SPARQL_Results_CSV",
+        "SPARQL_Results_TSV",
+        "Turtle",
+        "N-Triples",
+        "RDF_XML",
+        "JSON-LD",
+    ):
         graph.add((service, SD.resultFormat, FORMATS[fmt]))
     dataset = rdflib.BNode()
     graph.add((service, SD.defaultDataset, dataset))
@@ -108,13 +129,23 @@ def _service_description() -> Response:
     default = rdflib.BNode()
     graph.add((dataset, SD.defaultGraph, default))
     graph.add((default, RDF.type, SD.Graph))
-    graph.add((default, VOID.triples, rdflib.Literal(current_app.extensions["circe_store"].count(),
-                                                      datatype=XSD.integer)))
-    graph.add((service, rdflib.URIRef("http://rdfs.org/ns/void#inDataset"),
-               rdflib.URIRef(url_for("void.description", _external=True))))
+    graph.add(
+        (default, VOID.triples, rdflib.Literal(current_app.extensions["circe_store"].count(), datatype=XSD.integer))
+    )
+    graph.add(
+        (
+            service,
+            rdflib.URIRef("http://rdfs.org/ns/void#inDataset"),
+            rdflib.URIRef(url_for("void.description", _external=True)),
+        )
+    )
     mime = request.accept_mimetypes.best_match(list(GRAPH_FORMATS)) or "text/turtle"
-    fmt = {"text/turtle": "turtle", "application/n-triples": "nt", "application/rdf+xml": "xml",
-           "application/ld+json": "json-ld"}[mime]
+    fmt = {
+        "text/turtle": "turtle",
+        "application/n-triples": "nt",
+        "application/rdf+xml": "xml",
+        "application/ld+json": "json-ld",
+    }[mime]
     response = Response(graph.serialize(format=fmt), mimetype=mime)
     response.headers["Vary"] = "Accept"
     return response
@@ -138,12 +169,14 @@ def endpoint() -> Response:
             response = _service_description()
         else:
             if remote_call_in(text):  # see binding.remote_call_in: no SERVICE for strangers, on any backend
-                raise UsageError("SERVICE (federated query) is not offered by this endpoint",
-                                 "query the other endpoint yourself, or download a dump from /dumps/ and combine "
-                                 "the data locally")
+                raise UsageError(
+                    "SERVICE (federated query) is not offered by this endpoint",
+                    "query the other endpoint yourself, or download a dump from /dumps/ and combine the data locally",
+                )
             solution_mime, graph_mime = _negotiate()
-            reply = sandbox().run(text, solution_mime, graph_mime,
-                                  _graph_iris("default-graph-uri"), _graph_iris("named-graph-uri"))
+            reply = sandbox().run(
+                text, solution_mime, graph_mime, _graph_iris("default-graph-uri"), _graph_iris("named-graph-uri")
+            )
             response = Response(_body(reply), mimetype=reply.mime)
             response.headers["Vary"] = "Accept"
     response.headers["Access-Control-Allow-Origin"] = "*"

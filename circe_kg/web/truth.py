@@ -29,11 +29,25 @@ CHECKS = [
     ("instruments", "partner", N_("policy instruments that no partner is recorded to address")),
 ]
 # The kinds queries/truth-by-class.rq names, marked here for translation.
-KIND_LABELS = [N_("practices"), N_("of which good-practice records"), N_("barriers"), N_("opportunities"),
-               N_("policy instruments"), N_("action plans"), N_("actions"), N_("monitoring observations"),
-               N_("transfers"), N_("meetings and visits")]
-LIST_QUERIES = {"practices": "list-practices", "barriers": "list-barriers", "opportunities": "list-opportunities",
-                "actions": "list-actions", "instruments": "list-instruments"}
+KIND_LABELS = [
+    N_("practices"),
+    N_("of which good-practice records"),
+    N_("barriers"),
+    N_("opportunities"),
+    N_("policy instruments"),
+    N_("action plans"),
+    N_("actions"),
+    N_("monitoring observations"),
+    N_("transfers"),
+    N_("meetings and visits"),
+]
+LIST_QUERIES = {
+    "practices": "list-practices",
+    "barriers": "list-barriers",
+    "opportunities": "list-opportunities",
+    "actions": "list-actions",
+    "instruments": "list-instruments",
+}
 
 
 @dataclass
@@ -49,10 +63,18 @@ class ClassTruth:
 
 def by_class() -> list[ClassTruth]:
     """Per kind of record (queries/truth-by-class.rq), its sourced / illustrative / editorial counts."""
-    return [ClassTruth(row["label"].value, row["list"].value if "list" in row else "", row["core"].value == "true",
-                       int(row["total"].value),
-                       int(row["sourced"].value), int(row["illustrative"].value), int(row["editorial"].value))
-            for row in answer("truth-by-class").rows]
+    return [
+        ClassTruth(
+            row["label"].value,
+            row["list"].value if "list" in row else "",
+            row["core"].value == "true",
+            int(row["total"].value),
+            int(row["sourced"].value),
+            int(row["illustrative"].value),
+            int(row["editorial"].value),
+        )
+        for row in answer("truth-by-class").rows
+    ]
 
 
 def sourced_share() -> tuple[int, int]:
@@ -70,8 +92,15 @@ def _completeness() -> list[dict[str, Any]]:
                 rows = [{k: v.value for k, v in row.items()} for row in answer(LIST_QUERIES[kind]).rows]
                 lists[kind] = list(items_of(rows).values())
             items = lists[kind]
-            found.append({"kind": kind, "dimension": dimension, "text": text, "count": missing(items, dimension),
-                          "of": len(items)})
+            found.append(
+                {
+                    "kind": kind,
+                    "dimension": dimension,
+                    "text": text,
+                    "count": missing(items, dimension),
+                    "of": len(items),
+                }
+            )
         return found
 
     return remembered(("truth completeness",), compute, len)
@@ -88,11 +117,25 @@ def page() -> Response | str:
         about = row["aboutLabel"].value if "aboutLabel" in row else (row["about"].value if "about" in row else "")
         gaps.setdefault(about, []).append({k: v.value for k, v in row.items()})
     sourced, total = sourced_share()
-    completeness = [{**check, "href": url_for("browse.faceted_list", kind=check["kind"],
-                                              **{check["dimension"]: "none"})}
-                    for check in _completeness()]
+    completeness = [
+        {**check, "href": url_for("browse.faceted_list", kind=check["kind"], **{check["dimension"]: "none"})}
+        for check in _completeness()
+    ]
     if request.args.get("format") == "json" or request.accept_mimetypes.best == "application/json":
-        return jsonify(classes=[asdict(c) for c in classes], addresses=addresses, completeness=completeness,
-                       gaps=[g for _, rows in sorted(gaps.items()) for g in rows], sourced=sourced, total=total)
-    return render_template("truth.html", classes=classes, addresses=addresses, completeness=completeness,
-                           gaps=sorted(gaps.items()), sourced=sourced, total=total)
+        return jsonify(
+            classes=[asdict(c) for c in classes],
+            addresses=addresses,
+            completeness=completeness,
+            gaps=[g for _, rows in sorted(gaps.items()) for g in rows],
+            sourced=sourced,
+            total=total,
+        )
+    return render_template(
+        "truth.html",
+        classes=classes,
+        addresses=addresses,
+        completeness=completeness,
+        gaps=sorted(gaps.items()),
+        sourced=sourced,
+        total=total,
+    )

@@ -27,8 +27,12 @@ DATASET = rdflib.URIRef(BASE + "id/dataset/circe-kg")
 SERVICE = rdflib.URIRef(BASE + "id/dataset/circe-kg-sparql")
 PUBLISHER = rdflib.URIRef(BASE + "id/organisation/circe-kg-maintainers")
 THEMES = {"ENVI": "Environment", "ECON": "Economy and finance", "REGI": "Regions and cities"}
-GRAPH_TYPES = {"text/turtle": "turtle", "application/n-triples": "nt", "application/rdf+xml": "xml",
-               "application/ld+json": "json-ld"}
+GRAPH_TYPES = {
+    "text/turtle": "turtle",
+    "application/n-triples": "nt",
+    "application/rdf+xml": "xml",
+    "application/ld+json": "json-ld",
+}
 
 
 def _literal(value: object, datatype: rdflib.URIRef | None = None) -> rdflib.Literal:
@@ -45,8 +49,16 @@ def _typed(g: rdflib.Graph, node: rdflib.URIRef, *types: rdflib.URIRef) -> rdfli
 def description(root: str) -> rdflib.Graph:
     """The VoID + DCAT-AP graph, with this server's absolute addresses under `root` (ends with /)."""
     g = rdflib.Graph()
-    for prefix, ns in (("void", VOID), ("dcat", DCAT), ("dct", DCTERMS), ("foaf", FOAF), ("vcard", VCARD),
-                       ("spdx", SPDX), ("skos", SKOS), ("circe", CIRCE)):
+    for prefix, ns in (
+        ("void", VOID),
+        ("dcat", DCAT),
+        ("dct", DCTERMS),
+        ("foaf", FOAF),
+        ("vcard", VCARD),
+        ("spdx", SPDX),
+        ("skos", SKOS),
+        ("circe", CIRCE),
+    ):
         g.bind(prefix, ns)
     store = get_store()
     endpoint = _typed(g, rdflib.URIRef(root + "sparql"), RDFS.Resource)
@@ -55,11 +67,19 @@ def description(root: str) -> rdflib.Graph:
     g.add((DATASET, RDF.type, VOID.Dataset))
     g.add((DATASET, DCTERMS.title, rdflib.Literal("circe-kg: the CircE knowledge graph", lang="en")))
     g.add((DATASET, DCTERMS.title, rdflib.Literal("circe-kg: il grafo della conoscenza di CircE", lang="it")))
-    g.add((DATASET, DCTERMS.description, rdflib.Literal(
-        "Linked data about the Interreg Europe project CircE (PGI02398, 2017-2021): partners and regions, policy "
-        "instruments, sectors, circular-economy opportunities and barriers, good practices, action plans, "
-        "monitoring and transfers. Sourced facts carry dct:source; illustrative examples carry "
-        "circe:illustrative true.", lang="en")))
+    g.add(
+        (
+            DATASET,
+            DCTERMS.description,
+            rdflib.Literal(
+                "Linked data about the Interreg Europe project CircE (PGI02398, 2017-2021): partners and regions, "
+                "policy instruments, sectors, circular-economy opportunities and barriers, good practices, "
+                "action plans, monitoring and transfers. Sourced facts carry dct:source; illustrative examples carry "
+                "circe:illustrative true.",
+                lang="en",
+            ),
+        )
+    )
     g.add((DATASET, DCTERMS.license, EU["licence/CC_BY_4_0"]))
     g.add((EU["licence/CC_BY_4_0"], RDF.type, DCTERMS.LicenseDocument))
     g.add((DATASET, DCTERMS.publisher, PUBLISHER))
@@ -99,8 +119,13 @@ def description(root: str) -> rdflib.Graph:
     g.add((DATASET, VOID.uriSpace, rdflib.Literal(BASE + "id/")))
     g.add((DATASET, VOID.sparqlEndpoint, endpoint))
     g.add((DATASET, VOID.exampleResource, rdflib.URIRef(BASE + "id/transfer/lombardy-to-sos-dispersed-circular-hotel")))
-    for vocabulary in ("https://w3id.org/circe-kg/ontology#", str(SKOS), str(DCTERMS), "http://www.w3.org/ns/org#",
-                       "http://www.w3.org/ns/prov#"):
+    for vocabulary in (
+        "https://w3id.org/circe-kg/ontology#",
+        str(SKOS),
+        str(DCTERMS),
+        "http://www.w3.org/ns/org#",
+        "http://www.w3.org/ns/prov#",
+    ):
         g.add((DATASET, VOID.vocabulary, rdflib.URIRef(vocabulary)))
     for row in answer("void-statistics").rows:
         partition = rdflib.BNode()
@@ -119,8 +144,13 @@ def description(root: str) -> rdflib.Graph:
     g.add((SERVICE, DCTERMS.title, rdflib.Literal("circe-kg SPARQL 1.1 endpoint", lang="en")))
     g.add((SERVICE, DCAT.endpointURL, endpoint))
     g.add((SERVICE, DCAT.endpointDescription, endpoint))
-    g.add((SERVICE, DCTERMS.conformsTo,
-           _typed(g, rdflib.URIRef("https://www.w3.org/TR/sparql11-protocol/"), DCTERMS.Standard)))
+    g.add(
+        (
+            SERVICE,
+            DCTERMS.conformsTo,
+            _typed(g, rdflib.URIRef("https://www.w3.org/TR/sparql11-protocol/"), DCTERMS.Standard),
+        )
+    )
     g.add((SERVICE, DCAT.servesDataset, DATASET))
     g.add((SERVICE, DCTERMS.license, EU["licence/CC_BY_4_0"]))
     sparql_distribution = rdflib.URIRef(str(DATASET) + "#sparql")
@@ -166,4 +196,3 @@ def description_view() -> Response:
     response.headers["Vary"] = "Accept"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
-

@@ -45,10 +45,6 @@ bp = Blueprint("writes", __name__)
 UPLOAD_TYPES = {t.mime: t.format for t in BY_MIME.values()}
 
 
-
-
-
-
 ROLES = ("steward", "editor", "reviewer")  # steward: writes directly; editor: drafts only; reviewer: both + review
 
 
@@ -77,31 +73,38 @@ def agent_for(given: str) -> str:
     """The agent name of a configured token (compared in constant time), or Unauthorised / WritesDisabled."""
     tokens = current_app.extensions["circe_tokens"]
     if not tokens:
-        raise WritesDisabled("writing is disabled on this server",
-                             "the operator enables it by setting CIRCE_KG_WRITE_TOKEN or CIRCE_KG_TOKENS_FILE")
+        raise WritesDisabled(
+            "writing is disabled on this server",
+            "the operator enables it by setting CIRCE_KG_WRITE_TOKEN or CIRCE_KG_TOKENS_FILE",
+        )
     found = None
     for token, who in tokens.items():  # no early exit: every check costs the same
         if hmac.compare_digest(given.encode(), token.encode()):
             found = who
     if found is None:
-        raise Unauthorised("a valid bearer token is required to write",
-                           "send `Authorization: Bearer <token>`; ask the operator for a token")
+        raise Unauthorised(
+            "a valid bearer token is required to write",
+            "send `Authorization: Bearer <token>`; ask the operator for a token",
+        )
     g.role = found[1]
     return found[0]
 
 
 def requires_token(view: Callable[..., Any]) -> Callable[..., Any]:
     """Let the request through only with a configured bearer token."""
+
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         header = request.headers.get("Authorization", "")
         g.agent = agent_for(header[7:].strip() if header.lower().startswith("bearer ") else "")
         return view(*args, **kwargs)
+
     return wrapper
 
 
-def apply(changes: dict[str, Any], operation: str, upload: str | None = None, status: int = 200,
-          parsed: tuple = ()) -> Response:
+def apply(
+    changes: dict[str, Any], operation: str, upload: str | None = None, status: int = 200, parsed: tuple = ()
+) -> Response:
     """Write now (stewards, reviewers) or hold as a draft for review (editors: 202 Accepted)."""
     if g.get("role") == "editor":
         number = gate().propose(changes, operation, g.agent)
@@ -118,13 +121,20 @@ def requires_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., A
             if g.get("role") not in roles:
                 raise WriteRefused(f"this needs a {' or '.join(roles)} token", "ask the operator for one")
             return view(*args, **kwargs)
+
         return requires_token(wrapper)
+
     return decorate
 
 
 def _written(change: Any, status: int = 200) -> Response:
-    body = {"version": change.number, "operation": change.operation, "agent": change.agent, "time": change.time,
-            "graphs": [{"graph": c.graph, "added": c.added, "removed": c.removed} for c in change.graphs]}
+    body = {
+        "version": change.number,
+        "operation": change.operation,
+        "agent": change.agent,
+        "time": change.time,
+        "graphs": [{"graph": c.graph, "added": c.added, "removed": c.removed} for c in change.graphs],
+    }
     if change.report is not None and change.report.results:
         body["report"] = change.report.to_dict()
     response = jsonify(body)
@@ -146,8 +156,9 @@ def update() -> Response:
 
 def _graph_parameter() -> str:
     if "default" in request.args:
-        raise UsageError("the default graph holds nothing here: every file has its own named graph",
-                         f"use ?graph={GRAPH}data/…")
+        raise UsageError(
+            "the default graph holds nothing here: every file has its own named graph", f"use ?graph={GRAPH}data/…"
+        )
     graph = request.args.get("graph", "")
     if not graph.startswith(("http://", "https://")) or any(c in graph for c in ' <>"{}|^`\\'):
         raise UsageError(f"?graph= must be an absolute IRI, got {graph!r}", f"e.g. ?graph={GRAPH}data/practices")
@@ -161,8 +172,10 @@ def _graph_parameter() -> str:
 def _uploaded_triples(graph: str) -> tuple[list[Any], bytes]:
     rdf_format = UPLOAD_TYPES.get(request.mimetype)
     if rdf_format is None:
-        raise UnsupportedMediaType(f"cannot read {request.mimetype or 'a body without Content-Type'}",
-                                   "send one of: " + ", ".join(UPLOAD_TYPES))
+        raise UnsupportedMediaType(
+            f"cannot read {request.mimetype or 'a body without Content-Type'}",
+            "send one of: " + ", ".join(UPLOAD_TYPES),
+        )
     body = request.get_data()
     try:
         text = body.decode("utf-8")
@@ -284,7 +297,12 @@ def review_page() -> str | tuple[str, int]:
         return render_template("review.html", drafts=reviews, token=token, token_ok=True, message=message)
     except ValidationFailed as failure:
         reviews = [gate().review(d["number"]) for d in gate().drafts() if d["status"] == "pending"]
-        return render_template("review.html", drafts=reviews, token=token, token_ok=True,
-                               message=f"Not published: {failure.report.summary()}"), 422
+        return render_template(
+            "review.html",
+            drafts=reviews,
+            token=token,
+            token_ok=True,
+            message=f"Not published: {failure.report.summary()}",
+        ), 422
     except CirceError as error:
         return render_template("review.html", drafts=None, token_ok=False, message=error.message), error.status
