@@ -6,7 +6,9 @@ Exit codes: 0 ok · 1 invalid data (syntax error or shape violation; nothing was
 
 from __future__ import annotations
 
+import csv
 import getpass
+import json
 import sys
 import threading
 import time
@@ -29,6 +31,10 @@ from .loader import load_files, validate_files
 from .namespaces import compact, expand
 from .search import SearchIndex
 from .serialization import serialize
+from .sheets.export import records as sheet_records
+from .sheets.importing import apply, plan_import
+from .sheets.layout import KINDS, layout_for
+from .sheets.workbook import csv_rows, write_workbook
 from .store import Store
 from .writes import WriteGate
 
@@ -338,6 +344,77 @@ def dump(fmt: str, graph_iri: str | None, output: Path | None) -> None:
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
+
+
+@main.command()
+@click.argument("kinds", nargs=-1)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True, help="An .xlsx file.")
+@click.option("--lang", default="en", show_default=True, help="Language of the headers and their help.")
+@store_option
+@reports_errors
+def template(kinds: tuple[str, ...], output: Path, lang: str) -> None:
+    """Write an empty spreadsheet for KINDS (practice, barrier, …; default: every kind), made from the shapes."""
+    with _open_store() as store:
+        layouts = [layout_for(store, kind, lang) for kind in kinds or KINDS]
+        write_workbook(layouts, str(output))
+    out.print(f"wrote {output}: {', '.join(f'{layout.sheet} ({len(layout.columns)} columns)' for layout in layouts)}")
+
+
+@main.command()
+@click.argument("kinds", nargs=-1)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True, help="An .xlsx or .csv file."
+)
+@click.option("--lang", default="en", show_default=True, help="Language of the headers.")
+@store_option
+@reports_errors
+def export(kinds: tuple[str, ...], output: Path, lang: str) -> None:
+    """Write the records of KINDS (default: every kind) in their template's layout, to edit and import again.
+
+    A .csv file holds one kind."""
+    csv_out = output.suffix.lower() == ".csv"
+    if csv_out and len(kinds) != 1:
+        raise click.BadParameter("a CSV file holds one kind: name exactly one (e.g. practice)", param_hint="KINDS")
+    with _open_store() as store:
+        layouts = [layout_for(store, kind, lang) for kind in kinds or KINDS]
+        found = {layout.kind: sheet_records(store, layout) for layout in layouts}
+    if csv_out:
+        with output.open("w", newline="", encoding="utf-8-sig") as stream:
+            csv.writer(stream).writerows(csv_rows(layouts[0], found[layouts[0].kind]))
+    else:
+        write_workbook(layouts, str(output), found)
+    out.print(f"wrote {output}: " + ", ".join(f"{len(found[layout.kind])} {layout.sheet.lower()}" for layout in layouts))
+
+
+@main.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and show what would change; store nothing.")
+@click.option("--kind", default=None, help="The kind of a CSV file's rows (default: read from the file's name).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@store_option
+@reports_errors
+def import_sheet(file: Path, dry_run: bool, kind: str | None, fmt: str) -> None:
+    """Import FILE (.xlsx made from `circe-kg template` or `export`, or .csv), all rows or none.
+
+    Every problem names its cell (Practices!D14). Exit codes: 0 imported (or a clean dry run), 1 problems
+    (nothing stored), 2 usage."""
+    with _open_store() as store:
+        gate = WriteGate(store, history_path(store))
+        plan = plan_import(gate, file.read_bytes(), file.name, kind)
+        if fmt == "json":
+            click.echo(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False))
+        else:
+            click.echo(plan.to_text())
+        if plan.problems:
+            sys.exit(EXIT_INVALID_DATA)
+        if dry_run:
+            click.echo("dry run: nothing was stored", err=True)
+            return
+        change = apply(gate, plan, _who())
+    if change is None:
+        click.echo("nothing to change: the store already holds these records", err=True)
+    else:
+        click.echo(f"imported as version {change.number}", err=True)
 
 
 @main.command()

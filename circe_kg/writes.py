@@ -33,6 +33,7 @@ from .rdf_files import ParsedFile, kind_of_graph
 from .validation import Report, validate_state
 
 PROVENANCE_GRAPH = str(GRAPH) + "system/provenance"
+EDITS_GRAPH = f"{GRAPH}data/edits"  # where resources created in the browser or from a spreadsheet go
 WRITABLE_KINDS = ("data",)
 
 
@@ -133,17 +134,13 @@ class WriteGate:
         parsed: Iterable[ParsedFile] = (),
         used_version: str | None = None,
         allow_kinds: tuple[str, ...] = WRITABLE_KINDS,
+        upload_name: str | None = None,
     ) -> Change:
-        new = {g: as_ntriples(t) for g, t in new_graphs.items()}
-        for graph in new:
-            if kind_of_graph(graph) not in allow_kinds:
-                raise WriteRefused(f"<{graph}> cannot be written here", f"write to data graphs: {GRAPH}data/…")
+        new = self._writable(new_graphs, allow_kinds)
         with self._lock:
             present = set(self.store.named_graphs())
             counted = {g: self._added_removed(g, t, present) for g, t in new.items()}  # before validation needs memory
-            state = {g: self.content(g) for g in present if g not in new and kind_of_graph(g) != "system"}
-            state.update({g: t for g, t in new.items() if t is not None})
-            report = validate_state(state, parsed)
+            report = self._validate(new, present, parsed)
             if report.violations:
                 raise ValidationFailed(report)
             number = self._next_number()
@@ -154,11 +151,34 @@ class WriteGate:
                 version = f"{ID}version/{number}/{_slug(graph)}"
                 change.graphs.append(GraphChange(graph, *counted[graph], version))
                 self._keep_version(number, graph, triples or NTriples(b""))
-            record = self._provenance(change, upload_checksum, used_version)
+            record = self._provenance(change, upload_checksum, used_version, upload_name)
             self.store.replace_graphs(new, append={PROVENANCE_GRAPH: record})
         for listener in self.after_write:
             listener()
         return change
+
+    def check(self, new_graphs: Mapping[str, Iterable[ox.Triple] | None]) -> Report:
+        """The report `commit` would act on for this change, without writing anything (a dry run).
+
+        Raises WriteRefused for a graph that cannot be written, like `commit`."""
+        new = self._writable(new_graphs, WRITABLE_KINDS)
+        return self._validate(new, set(self.store.named_graphs()), ())
+
+    @staticmethod
+    def _writable(
+        new_graphs: Mapping[str, Iterable[ox.Triple] | None], allow_kinds: tuple[str, ...]
+    ) -> dict[str, NTriples | None]:
+        new = {g: as_ntriples(t) for g, t in new_graphs.items()}
+        for graph in new:
+            if kind_of_graph(graph) not in allow_kinds:
+                raise WriteRefused(f"<{graph}> cannot be written here", f"write to data graphs: {GRAPH}data/…")
+        return new
+
+    def _validate(self, new: Mapping[str, NTriples | None], present: set[str], parsed: Iterable[ParsedFile]) -> Report:
+        """Validate the whole state the store would hold after writing `new`."""
+        state = {g: self.content(g) for g in present if g not in new and kind_of_graph(g) != "system"}
+        state.update({g: t for g, t in new.items() if t is not None})
+        return validate_state(state, parsed)
 
     def content(self, graph: str) -> NTriples:
         return graph_content(self.store, self.history_dir, graph)
@@ -207,14 +227,19 @@ class WriteGate:
         return changed
 
     # -- review before publication ----------------------------------------------------------------
-    def propose(self, new_graphs: Mapping[str, Iterable[ox.Triple] | None], operation: str, agent: str) -> int:
-        """Hold a change as a draft for review: kept beside the history, invisible to readers, recorded."""
+    def propose(
+        self,
+        new_graphs: Mapping[str, Iterable[ox.Triple] | None],
+        operation: str,
+        agent: str,
+        details: Mapping[str, str] | None = None,
+    ) -> int:
+        """Hold a change as a draft for review: kept beside the history, invisible to readers, recorded.
+
+        `details` (e.g. an imported file's name and checksum) are kept with the draft and in its record."""
         if self.history_dir is None:
             raise WriteRefused("drafts need a history folder", "run the server over an on-disk store")
-        new = {g: as_ntriples(t) for g, t in new_graphs.items()}
-        for graph in new:
-            if kind_of_graph(graph) not in WRITABLE_KINDS:
-                raise WriteRefused(f"<{graph}> cannot be written here", f"write to data graphs: {GRAPH}data/…")
+        new = self._writable(new_graphs, WRITABLE_KINDS)
         with self._lock:
             drafts = self.history_dir / "drafts"
             drafts.mkdir(parents=True, exist_ok=True)
@@ -233,9 +258,10 @@ class WriteGate:
                 "graphs": [
                     {"graph": g, "file": f"{i}.nt" if t is not None else None} for i, (g, t) in enumerate(new.items())
                 ],
+                **dict(details or {}),
             }
             _write_whole(folder / "draft.json", json.dumps(meta, indent=2))
-            self._record(f"draft {number} ({operation})", agent, "draft", {"draft": number})
+            self._record(f"draft {number} ({operation})", agent, "draft", {"draft": number, **dict(details or {})})
             return number
 
     def drafts(self) -> list[dict]:
@@ -277,7 +303,13 @@ class WriteGate:
 
     def publish(self, number: int, reviewer: str) -> Change:
         meta, content = self._pending(number)
-        change = self.commit(content, f"publish draft {number} by {meta['agent']}", reviewer)
+        change = self.commit(
+            content,
+            f"publish draft {number} by {meta['agent']}",
+            reviewer,
+            upload_checksum=meta.get("checksum"),
+            upload_name=meta.get("file"),
+        )
         self._set_status(number, "published", reviewer, change.number)
         return change
 
@@ -362,7 +394,9 @@ class WriteGate:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(triples.data)
 
-    def _provenance(self, change: Change, upload_checksum: str | None, used_version: str | None) -> list[ox.Triple]:
+    def _provenance(
+        self, change: Change, upload_checksum: str | None, used_version: str | None, upload_name: str | None = None
+    ) -> list[ox.Triple]:
         activity = _n(f"{ID}change/{change.number}")
         agent = _n(f"{ID}agent/{re.sub(r'[^A-Za-z0-9-]+', '-', change.agent).strip('-') or 'unknown'}")
         a = _n(str(RDF.type))
@@ -380,6 +414,8 @@ class WriteGate:
         ]
         if upload_checksum:
             triples.append(ox.Triple(activity, _n(str(CIRCE.uploadChecksum)), ox.Literal(upload_checksum)))
+        if upload_name:
+            triples.append(ox.Triple(activity, _n(str(CIRCE.uploadFileName)), ox.Literal(upload_name)))
         if used_version:
             triples.append(ox.Triple(activity, _n(str(PROV.used)), _n(used_version)))
         for g in change.graphs:

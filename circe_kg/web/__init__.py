@@ -40,6 +40,7 @@ from . import (
     i18n,
     linked_data,
     query_page,
+    sheets,
     sparql,
     truth,
     validate_page,
@@ -136,6 +137,7 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
         edit.bp,
         browse.bp,
         truth.bp,
+        sheets.bp,
     ):
         app.register_blueprint(blueprint)
     return app

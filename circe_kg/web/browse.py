@@ -22,6 +22,7 @@ from ..namespaces import compact, expand
 from ..search import MAX_QUERY, METHODS, SearchIndex
 from .i18n import in_reader_language
 from .linked_data import local_href
+from .sheets import XLSX, xlsx_of
 from .store_access import answer, remembered
 
 bp = Blueprint("browse", __name__)
@@ -319,6 +320,14 @@ def gaps() -> str:
     )
 
 
+SHEET_KINDS = {  # the spreadsheet kind of each list's records
+    "partners": "organisation",
+    "practices": "practice",
+    "barriers": "barrier",
+    "opportunities": "opportunity",
+    "instruments": "instrument",
+    "actions": "action",
+}
 LISTS = {
     "partners": ("list-partners", N_("Partners")),
     "practices": ("list-practices", N_("Practices")),
@@ -345,6 +354,10 @@ def faceted_list(kind: str) -> Response | str:
     if request.args.get("format") == "csv":  # the whole list, every page
         response = Response(to_csv(items), mimetype="text/csv")
         response.headers["Content-Disposition"] = f'attachment; filename="circe-kg-{kind}.csv"'
+        return response
+    if request.args.get("format") == "xlsx":  # the listed records in their template's layout, to edit and import
+        response = Response(xlsx_of([SHEET_KINDS[kind]], True, {i.resource for i in items}), mimetype=XLSX)
+        response.headers["Content-Disposition"] = f'attachment; filename="circe-kg-{kind}.xlsx"'
         return response
     shown, pager = _paged(items)
     without_source = {k: v for k, v in chosen.items() if k != "source"}

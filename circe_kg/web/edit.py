@@ -13,13 +13,13 @@ from .. import queries
 from ..errors import CirceError, NotFound, ValidationFailed
 from ..forms import Field, fields_for, fill, triples_from_form
 from ..namespaces import CIRCE, GRAPH, RDF, compact
+from ..writes import EDITS_GRAPH
 from .linked_data import base
 from .store_access import get_store
 from .writes import agent_for, gate
 
 bp = Blueprint("edit", __name__)
 CREATABLE = {"practice": str(CIRCE.Practice), "barrier": str(CIRCE.Barrier), "opportunity": str(CIRCE.Opportunity)}
-EDITS_GRAPH = f"{GRAPH}data/edits"
 
 
 def _describe(iri: str) -> list:

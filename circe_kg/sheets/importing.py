@@ -1,0 +1,353 @@
+"""Import a spreadsheet as one change: read it, turn its rows into records, work out the graphs it would
+produce, validate them through the write gate, and show — per row and field — what would be created, changed and
+removed, before anything is written.
+
+Promises: `plan_import(gate, data, name)` never writes; its Plan lists every problem by cell (parse problems and
+SHACL violations mapped back from focus node and path to the cell), the per-field diff, and counts of rows
+created, updated, unchanged and refused and of cells ignored. `apply(gate, plan, agent)` writes a problem-free
+plan in one transaction (or holds it as one draft for review), recording the file's name and SHA-256; it raises
+UsageError for a plan with problems and writes nothing for a plan that changes nothing.
+
+A row updates only the fields its sheet has columns for; a column of one language replaces only that language.
+Rows of a new record go to the edits graph, rows of an existing record to the graph that holds it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
+
+from .. import queries
+from ..errors import UsageError
+from ..namespaces import CIRCE, DCTERMS, ID, RDF, compact
+from ..validation import Report
+from ..writes import EDITS_GRAPH, Change, WriteGate
+from .layout import Column
+from .reading import Reading, Table, read_file
+from .rows import Parsed, Problem, Row, describe, parse
+
+RDF_TYPE = ox.NamedNode(str(RDF.type))
+REIFYING = {str(RDF.subject), str(RDF.predicate), str(RDF.object)}
+Term = ox.NamedNode | ox.Literal
+
+
+@dataclass
+class FieldChange:
+    header: str
+    before: list[str]
+    after: list[str]
+
+    @property
+    def kind(self) -> str:
+        return "added" if not self.before else "removed" if not self.after else "changed"
+
+
+@dataclass
+class Outcome:
+    where: str
+    iri: str
+    status: str  # created, updated, unchanged, refused
+    changes: list[FieldChange] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    name: str
+    checksum: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    ignored: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    graphs: dict[str, list[ox.Triple]] = field(default_factory=dict)
+    report: Report | None = None
+    parsed: Parsed | None = None
+    tables: list[Table] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {s: 0 for s in ("created", "updated", "unchanged", "refused")}
+        for outcome in self.outcomes:
+            counts[outcome.status] += 1
+        return {**counts, "cells ignored": self.ignored_cells}
+
+    @property
+    def ignored_cells(self) -> int:
+        return sum(_count(why) for _, why in self.ignored)
+
+    @property
+    def changes_anything(self) -> bool:
+        return any(o.status in ("created", "updated") for o in self.outcomes)
+
+    def summary(self) -> str:
+        c = self.counts
+        return (
+            f"{c['created']} created, {c['updated']} updated, {c['unchanged']} unchanged, {c['refused']} refused; "
+            f"{c['cells ignored']} cell(s) ignored; {len(self.problems)} problem(s)"
+        )
+
+    def to_text(self) -> str:
+        lines = [f"{self.name}: {self.summary()}"]
+        if self.problems:
+            lines.append("Problems (nothing was stored; fix these cells and import again):")
+            lines += [f"  {p.to_text()}" for p in self.problems]
+        for where, why in self.ignored:
+            lines.append(f"  ignored {where}: {why}")
+        for where, what in self.notes:
+            lines.append(f"  note {where}: {what}")
+        for outcome in self.outcomes:
+            if outcome.status in ("created", "updated"):
+                lines.append(f"  {outcome.status} {compact(outcome.iri)} ({outcome.where})")
+                for change in outcome.changes:
+                    before = "; ".join(change.before) or "—"
+                    after = "; ".join(change.after) or "—"
+                    lines.append(f"      {change.kind:8} {change.header}: {_short(before)} → {_short(after)}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.name,
+            "sha256": self.checksum,
+            "counts": self.counts,
+            "problems": [p.to_dict() for p in self.problems],
+            "ignored": [{"where": w, "why": y} for w, y in self.ignored],
+            "notes": [{"where": w, "what": y} for w, y in self.notes],
+            "rows": [
+                {
+                    "where": o.where,
+                    "id": compact(o.iri),
+                    "status": o.status,
+                    "changes": [
+                        {"field": c.header, "kind": c.kind, "before": c.before, "after": c.after} for c in o.changes
+                    ],
+                }
+                for o in self.outcomes
+            ],
+        }
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _count(why: str) -> int:
+    """The number of cells an `ignored` entry stands for (its text says "its N value(s)" or "its N cells")."""
+    import re
+
+    found = re.search(r"its (\d+) (?:value|cell)", why)
+    return int(found.group(1)) if found else 1
+
+
+def plan_import(gate: WriteGate, data: bytes, name: str, kind: str | None = None) -> Plan:
+    """What importing `data` (an .xlsx or .csv file called `name`) would do; writes nothing.
+
+    Raises UnreadableSheet for a file that cannot be read at all."""
+    reading = read_file(data, name)
+    return plan_rows(gate, reading, parse(gate.store, reading, kind), name, hashlib.sha256(data).hexdigest())
+
+
+def plan_rows(gate: WriteGate, reading: Reading, parsed: Parsed, name: str, checksum: str) -> Plan:
+    """The plan for rows already parsed (also the door for mapped imports of other people's sheets)."""
+    plan = Plan(name, checksum, problems=list(parsed.problems), ignored=list(parsed.ignored), notes=reading.notes)
+    plan.parsed = parsed
+    plan.tables = reading.tables
+    plan.outcomes += [Outcome(where, "", "refused") for where in parsed.refused]
+    store = gate.store
+    graphs: dict[str, list[ox.Triple]] = {}
+    homes = _homes(store, parsed.rows)
+    touched: set[str] = set()
+    for row in parsed.rows:
+        graph = homes.get(row.iri, row.graph or EDITS_GRAPH)
+        if graph not in graphs:
+            graphs[graph] = list(store.triples(graph)) if graph in store.named_graphs() else []
+        before = _current(graphs[graph], row)
+        changes = _changes(row, before)
+        status = "refused" if row.refused else "created" if row.new else "updated" if changes else "unchanged"
+        plan.outcomes.append(Outcome(row.ref, row.iri, status, changes))
+        if status in ("created", "updated"):
+            graphs[graph] = _rewrite(graphs[graph], row)
+            touched.add(graph)
+    if not plan.changes_anything:
+        return plan
+    # Validated even when some cells could not be read, so that one pass reports every problem.
+    plan.graphs = {g: t for g, t in graphs.items() if g in touched}
+    plan.report = gate.check(plan.graphs)
+    plan.problems += _violations(plan.report, parsed.rows)
+    refused = {row.iri for row in parsed.rows if row.refused}
+    for outcome in plan.outcomes:
+        if outcome.iri in refused:
+            outcome.status = "refused"
+    return plan
+
+
+def _homes(store, rows: list[Row]) -> dict[str, str]:
+    """The data graph holding each existing record's type."""
+    homes: dict[str, str] = {}
+    for row in rows:
+        if row.new:
+            continue
+        graphs = [r["graph"].value for r in queries.run(store, "resource-graphs", {"resource": row.iri}).rows]
+        data = [g for g in graphs if "/graph/data/" in g]
+        if data:
+            homes[row.iri] = data[0]
+    return homes
+
+
+def _matches(triple: ox.Triple, row: Row, column: Column) -> bool:
+    assert column.field is not None
+    if triple.subject.value != row.iri or triple.predicate.value != column.field.path:
+        return False
+    if column.language is None:
+        return True
+    return isinstance(triple.object, ox.Literal) and (triple.object.language or "") == column.language
+
+
+def _current(triples: list[ox.Triple], row: Row) -> dict[str, list[Term]]:
+    columns = [c for c in row.layout.columns if c.key in row.values]
+    current: dict[str, list[Term]] = {c.key: [] for c in columns}
+    if row.new:
+        return current
+    for t in triples:
+        if t.subject.value != row.iri:
+            continue
+        for column in columns:
+            if _matches(t, row, column):
+                current[column.key].append(t.object)  # type: ignore[arg-type]
+    return current
+
+
+def _changes(row: Row, before: dict[str, list[Term]]) -> list[FieldChange]:
+    changes = []
+    for column in row.layout.columns:
+        if column.key not in row.values:
+            continue
+        old, new = before.get(column.key, []), row.values[column.key]
+        if {_key(t) for t in old} != {_key(t) for t in new}:
+            changes.append(
+                FieldChange(column.header, describe(old, row.layout, column), describe(new, row.layout, column))
+            )
+    return changes
+
+
+def _key(term: Term) -> tuple[str, str]:
+    """Compare values as a person does: 2500 and 2500.0 are the same number, "x"@en and "x"@en the same text."""
+    if isinstance(term, ox.Literal) and term.datatype.value.endswith("#decimal"):
+        from decimal import Decimal
+
+        return ("decimal", str(Decimal(term.value).normalize()))
+    return (type(term).__name__, str(term))
+
+
+def _rewrite(triples: list[ox.Triple], row: Row) -> list[ox.Triple]:
+    """The graph with the row's fields replaced by its values (and no reification of a fact it removed)."""
+    columns = [c for c in row.layout.columns if c.key in row.values]
+    replaced = [t for t in triples if any(_matches(t, row, c) for c in columns)]
+    removed = {(t.subject.value, t.predicate.value, str(t.object)) for t in replaced}
+    subject = ox.NamedNode(row.iri)
+    added = [ox.Triple(subject, ox.NamedNode(c.field.path), v) for c in columns for v in row.values[c.key] if c.field]
+    if row.new:
+        added.insert(0, ox.Triple(subject, RDF_TYPE, ox.NamedNode(row.layout.class_iri)))
+    kept_facts = {(t.subject.value, t.predicate.value, str(t.object)) for t in added}
+    stale = _reifications_of(triples, removed - kept_facts)
+    out = [t for t in triples if str(t.subject) not in stale and not any(_matches(t, row, c) for c in columns)]
+    present = {(t.subject.value, t.predicate.value, str(t.object)) for t in out}
+    out += [t for t in added if (t.subject.value, t.predicate.value, str(t.object)) not in present]
+    out += _circe_link_statements(out, row)
+    return out
+
+
+def _reifications_of(triples: list[ox.Triple], facts: set[tuple[str, str, str]]) -> set[str]:
+    """Statements and editorial classifications about facts that are gone (they would describe nothing)."""
+    if not facts:
+        return set()
+    return {
+        node
+        for node, p in _statement_parts(triples).items()
+        if (p.get("subject"), p.get("predicate"), p.get("object")) in facts
+    }
+
+
+def _circe_link_statements(triples: list[ox.Triple], row: Row) -> list[ox.Triple]:
+    """A sourced record's CircE link is stated by the row's source (the template's Read me says so)."""
+    link = str(CIRCE.presentedIn)
+    if str(row.layout.class_iri) != str(CIRCE.Practice) or not any(
+        k.startswith("circe:presentedIn") for k in row.values
+    ):
+        return []
+    sources = [t.object for t in triples if t.subject.value == row.iri and t.predicate.value == str(DCTERMS.source)]
+    if not sources:
+        return []
+    stated = {
+        (p.get("subject"), p.get("object")) for p in _statement_parts(triples).values() if p.get("predicate") == link
+    }
+    out = []
+    for t in triples:
+        if t.subject.value == row.iri and t.predicate.value == link and (row.iri, str(t.object)) not in stated:
+            node = ox.NamedNode(f"{ID}statement/{row.iri.rsplit('/', 1)[-1]}-circe-link")
+            out += [
+                ox.Triple(node, RDF_TYPE, ox.NamedNode(str(RDF.Statement))),
+                ox.Triple(node, ox.NamedNode(str(RDF.subject)), ox.NamedNode(row.iri)),
+                ox.Triple(node, ox.NamedNode(str(RDF.predicate)), ox.NamedNode(link)),
+                ox.Triple(node, ox.NamedNode(str(RDF.object)), t.object),
+                ox.Triple(node, ox.NamedNode(str(DCTERMS.source)), sources[0]),
+            ]
+    return out
+
+
+def _statement_parts(triples: Iterable[ox.Triple]) -> dict[str, dict[str, str]]:
+    """Each reifying node (as N-Triples text) → its subject and predicate IRIs and its object as N-Triples."""
+    parts: dict[str, dict[str, str]] = {}
+    for t in triples:
+        if t.predicate.value in REIFYING:
+            key = t.predicate.value.rsplit("#", 1)[-1]
+            parts.setdefault(str(t.subject), {})[key] = t.object.value if key != "object" else str(t.object)
+    return parts
+
+
+def _violations(report: Report, rows: list[Row]) -> list[Problem]:
+    """Each SHACL violation as a problem at the cell of its record's row and its property's column."""
+    by_focus = {compact(r.iri): r for r in rows}
+    problems = []
+    for result in report.results:
+        if result.severity != "Violation":
+            continue
+        row = by_focus.get(result.focus)
+        text = result.message
+        fix = result.hint or "see the message"
+        if row is None:
+            problems.append(Problem(result.focus, "", result.value or "", text, fix))
+            continue
+        cell = _cell_for(row, result.path, result.value)
+        header = next((c.header for c in row.layout.columns if cell is not None and row.cells.get(c.key) is cell), "")
+        where = cell.ref if cell is not None else row.ref
+        problems.append(Problem(where, header, str(cell.value) if cell and cell.value is not None else "", text, fix))
+        row.refused = True
+    return problems
+
+
+def _cell_for(row: Row, path: str | None, value: str | None):
+    """The cell a violation is about: its property's column (the language of its value, for text)."""
+    if path is None:
+        path = "dct:source"  # sourced-or-illustrative, the one node-level rule a row can break
+    keys = [k for k in row.cells if k.split("@")[0] == path]
+    if value and '"@' in value:
+        language = value.rsplit("@", 1)[-1]
+        keys = [k for k in keys if k.endswith("@" + language)] or keys
+    return row.cells[keys[0]] if keys else row.cells.get("id")
+
+
+def apply(gate: WriteGate, plan: Plan, agent: str, draft: bool = False) -> Change | int | None:
+    """Write a problem-free plan as one change (or one draft: its number); None when it changes nothing."""
+    if plan.problems:
+        raise UsageError(
+            f"{plan.name} has {len(plan.problems)} problem(s); nothing was stored",
+            "fix the cells listed and import again",
+        )
+    if not plan.changes_anything:
+        return None
+    if draft:
+        return gate.propose(plan.graphs, "import", agent, {"file": plan.name, "checksum": plan.checksum})
+    return gate.commit(plan.graphs, "import", agent, upload_checksum=plan.checksum, upload_name=plan.name)

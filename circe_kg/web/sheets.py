@@ -1,0 +1,242 @@
+"""Spreadsheets in the browser: download a template or an export, upload a filled sheet, see what it would change
+(the sheet with its bad cells marked, and a per-field diff), confirm — written at once with a steward token, held
+as a draft with an editor token.
+
+Promises: `GET /templates/{kind}.xlsx` (or `all.xlsx`) and `GET /export/{kind}.xlsx|.csv` in the page's language;
+`POST /import` never writes: it keeps the upload and shows the preview; `POST /import/confirm` writes the previewed
+plan only if the records it touches are still as they were when it was previewed (else 409, nothing written), so
+no one's work is silently overwritten. Every refusal says what, where and how to fix it, with its status.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, g, render_template, request
+
+from ..errors import CirceError, NotFound, UsageError
+from ..namespaces import compact, expand
+from ..sheets.export import records
+from ..sheets.importing import Plan, apply, plan_import
+from ..sheets.layout import KINDS, kind_of, layout_for
+from ..sheets.reading import MAX_BYTES, UnreadableSheet
+from ..sheets.workbook import csv_rows, write_workbook
+from .store_access import get_store
+from .writes import agent_for, gate
+
+bp = Blueprint("sheets", __name__)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+KEEP_UPLOADS = 50
+UPLOAD_NAME = re.compile(r"[0-9a-f]{64}")
+
+
+@bp.app_template_filter("compact")
+def compact_filter(iri: str) -> str:
+    return compact(iri)
+
+
+def _lang() -> str:
+    return g.get("lang", "en") if g.get("lang") in ("en", "it") else "en"
+
+
+def _kinds(name: str) -> list[str]:
+    if name == "all":
+        return list(KINDS)
+    try:
+        return [kind_of(name)]
+    except UsageError as error:
+        raise NotFound(error.message, error.hint) from None
+
+
+def _download(data: bytes, mimetype: str, filename: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def xlsx_of(kinds: list[str], with_records: bool, only: set[str] | None = None) -> bytes:
+    """A template (or an export; `only`: just these resources) of `kinds` as .xlsx bytes."""
+    store = get_store()
+    layouts = [layout_for(store, kind, _lang()) for kind in kinds]
+    found = None
+    if with_records:
+        found = {
+            layout.kind: [r for r in records(store, layout) if only is None or _iri(r) in only] for layout in layouts
+        }
+    out = io.BytesIO()
+    write_workbook(layouts, out, found)
+    return out.getvalue()
+
+
+def _iri(record) -> str:
+    return expand(record["id"][0]) or ""
+
+
+@bp.get("/templates/<name>.xlsx")
+def template(name: str) -> Response:
+    return _download(xlsx_of(_kinds(name), False), XLSX, f"circe-kg-template-{name}.xlsx")
+
+
+@bp.get("/export/<name>.<extension>")
+def export(name: str, extension: str) -> Response:
+    kinds = _kinds(name)
+    if extension == "xlsx":
+        return _download(xlsx_of(kinds, True), XLSX, f"circe-kg-{name}.xlsx")
+    if extension == "csv" and len(kinds) == 1:
+        layout = layout_for(get_store(), kinds[0], _lang())
+        text = io.StringIO()
+        csv.writer(text).writerows(csv_rows(layout, records(get_store(), layout)))
+        return _download(("\ufeff" + text.getvalue()).encode(), "text/csv; charset=utf-8", f"circe-kg-{name}.csv")
+    raise NotFound(f"no export as .{extension} of {name!r}", "ask for .xlsx (any kind or all) or .csv (one kind)")
+
+
+# -- import ---------------------------------------------------------------------------------------
+def _uploads() -> Path:
+    base = gate().history_dir
+    folder = (base / "uploads") if base is not None else Path(tempfile.gettempdir()) / "circe-kg-uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _keep(data: bytes, name: str) -> str:
+    """Keep an upload for its confirmation (the newest KEEP_UPLOADS are kept); its SHA-256 names it."""
+    digest = hashlib.sha256(data).hexdigest()
+    folder = _uploads()
+    (folder / digest).write_bytes(data)
+    (folder / f"{digest}.name").write_text(name, encoding="utf-8")
+    kept = sorted((p for p in folder.iterdir() if UPLOAD_NAME.fullmatch(p.name)), key=lambda p: p.stat().st_mtime)
+    for old in kept[:-KEEP_UPLOADS]:
+        old.unlink(missing_ok=True)
+        old.with_name(old.name + ".name").unlink(missing_ok=True)
+    return digest
+
+
+def plan_digest(plan: Plan) -> str:
+    """What the preview promised to write: the new content of every graph it changes, as one hash."""
+    h = hashlib.sha256()
+    for graph in sorted(plan.graphs):
+        h.update(graph.encode())
+        for line in sorted(str(t) for t in plan.graphs[graph]):
+            h.update(line.encode())
+    return h.hexdigest()
+
+
+def _page(status: int = 200, **context) -> tuple[str, int]:
+    context.setdefault("plan", None)
+    context.setdefault("message", None)
+    context.setdefault("kinds", list(KINDS))
+    response_status = status
+    return render_template("import.html", **context), response_status
+
+
+@bp.get("/import")
+def import_page() -> tuple[str, int]:
+    return _page()
+
+
+@bp.post("/import")
+def import_preview() -> tuple[str, int]:
+    token = request.form.get("token", "")
+    upload = request.files.get("file")
+    kind = request.form.get("kind") or None
+    try:
+        agent_for(token)
+        if upload is None or not upload.filename:
+            raise UsageError("no file was chosen", "choose the .xlsx or .csv file to import, then Preview")
+        data = upload.read(MAX_BYTES + 1)
+        plan = plan_import(gate(), data, upload.filename, kind)
+    except UnreadableSheet as error:
+        return _page(error.status, message=error.message, hint=error.hint, token=token)
+    except CirceError as error:
+        return _page(error.status, message=error.message, hint=error.hint, token=token)
+    digest = _keep(data, upload.filename)
+    return _page(
+        422 if plan.problems else 200,
+        plan=plan,
+        upload=digest,
+        digest=plan_digest(plan),
+        token=token,
+        kind=kind or "",
+        marked=_marked(plan),
+    )
+
+
+PREVIEW_ROWS = 200
+
+
+def _marked(plan: Plan) -> list[dict]:
+    """The sheets as the preview shows them: the rows with a problem or a change (at most PREVIEW_ROWS), the
+    columns with a value in them, each bad cell with its problem."""
+    marks: dict[tuple[str, str], str] = {}
+    for p in plan.problems:
+        if "!" in p.where:
+            sheet, cell = p.where.rsplit("!", 1)
+            marks[(sheet.strip("'"), cell)] = f"{p.what} — {p.fix}"
+    wanted = {o.where.rsplit("!", 1)[-1].split(":")[0] for o in plan.outcomes if o.status != "unchanged"}
+    shown = []
+    for table in plan.tables:
+        rows = [
+            r
+            for r in table.rows
+            if str(r[0].row) in wanted or any((table.sheet, c.letter + str(c.row)) in marks for c in r)
+        ][:PREVIEW_ROWS]
+        used = [
+            i
+            for i in range(len(table.headers))
+            if any(r[i].value is not None for r in rows) or (table.sheet, table.headers[i].letter + "1") in marks
+        ]
+        shown.append(
+            {
+                "sheet": table.sheet,
+                "headers": [(table.headers[i].letter, table.headers[i].value) for i in used],
+                "rows": [
+                    (
+                        r[0].row,
+                        [(r[i].value, marks.get((table.sheet, r[i].letter + str(r[i].row))), r[i].ref) for i in used],
+                    )
+                    for r in rows
+                ],
+                "more": len(table.rows) > PREVIEW_ROWS,
+            }
+        )
+    return shown
+
+
+@bp.post("/import/confirm")
+def import_confirm() -> tuple[str, int]:
+    token = request.form.get("token", "")
+    upload = request.form.get("upload", "")
+    try:
+        agent = agent_for(token)
+        if not UPLOAD_NAME.fullmatch(upload) or not (_uploads() / upload).exists():
+            raise NotFound("that upload is no longer kept", "upload the file again and preview it")
+        data = (_uploads() / upload).read_bytes()
+        name = (_uploads() / f"{upload}.name").read_text(encoding="utf-8")
+        plan = plan_import(gate(), data, name, request.form.get("kind") or None)
+        if plan.problems:
+            return _page(422, plan=plan, upload=upload, digest=plan_digest(plan), token=token, marked=_marked(plan))
+        if plan_digest(plan) != request.form.get("digest"):
+            return _page(
+                409,
+                message="Not imported: the records this file changes were changed by someone else since your preview.",
+                hint="Look at the new preview below, then confirm again.",
+                plan=plan,
+                upload=upload,
+                digest=plan_digest(plan),
+                token=token,
+                marked=_marked(plan),
+            )
+        result = apply(gate(), plan, agent, draft=g.get("role") == "editor")
+    except CirceError as error:
+        return _page(error.status, message=error.message, hint=error.hint, token=token)
+    if result is None:
+        return _page(200, done="Nothing to import: the graph already holds these records.")
+    if isinstance(result, int):
+        current_app.logger.info("import of %s held as draft %d", name, result)
+        return _page(202, done=f"Submitted as draft {result}: a reviewer will publish it.", summary=plan.summary())
+    return _page(200, done=f"Imported as version {result.number}.", summary=plan.summary(), plan_done=plan)
