@@ -40,6 +40,7 @@ from . import (
     i18n,
     linked_data,
     query_page,
+    reconcile,
     sheets,
     sparql,
     truth,
@@ -138,6 +139,7 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
         browse.bp,
         truth.bp,
         sheets.bp,
+        reconcile.bp,
     ):
         app.register_blueprint(blueprint)
     return app
