@@ -32,8 +32,9 @@ from .namespaces import compact, expand
 from .search import SearchIndex
 from .serialization import serialize
 from .sheets.export import records as sheet_records
-from .sheets.importing import apply, plan_import
+from .sheets.importing import apply, plan_import, plan_mapped
 from .sheets.layout import KINDS, layout_for
+from .sheets.mapping import load_mapping
 from .sheets.workbook import csv_rows, write_workbook
 from .store import Store
 from .writes import WriteGate
@@ -383,24 +384,35 @@ def export(kinds: tuple[str, ...], output: Path, lang: str) -> None:
             csv.writer(stream).writerows(csv_rows(layouts[0], found[layouts[0].kind]))
     else:
         write_workbook(layouts, str(output), found)
-    out.print(f"wrote {output}: " + ", ".join(f"{len(found[layout.kind])} {layout.sheet.lower()}" for layout in layouts))
+    out.print(
+        f"wrote {output}: " + ", ".join(f"{len(found[layout.kind])} {layout.sheet.lower()}" for layout in layouts)
+    )
 
 
 @main.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check the file and show what would change; store nothing.")
 @click.option("--kind", default=None, help="The kind of a CSV file's rows (default: read from the file's name).")
+@click.option(
+    "--mapping",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A saved column mapping (mappings/*.toml) for a sheet not made from a template.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @store_option
 @reports_errors
-def import_sheet(file: Path, dry_run: bool, kind: str | None, fmt: str) -> None:
+def import_sheet(file: Path, dry_run: bool, kind: str | None, mapping: Path | None, fmt: str) -> None:
     """Import FILE (.xlsx made from `circe-kg template` or `export`, or .csv), all rows or none.
 
     Every problem names its cell (Practices!D14). Exit codes: 0 imported (or a clean dry run), 1 problems
     (nothing stored), 2 usage."""
     with _open_store() as store:
         gate = WriteGate(store, history_path(store))
-        plan = plan_import(gate, file.read_bytes(), file.name, kind)
+        if mapping is not None:
+            plan = plan_mapped(gate, file.read_bytes(), file.name, load_mapping(mapping))
+        else:
+            plan = plan_import(gate, file.read_bytes(), file.name, kind)
         if fmt == "json":
             click.echo(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False))
         else:

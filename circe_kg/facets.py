@@ -24,6 +24,7 @@ def N_(text: str) -> str:  # noqa: N802 - marks text that the web pages translat
     return text
 
 
+OWN_DATASET = "https://w3id.org/circe-kg/id/dataset/circe-kg"  # the CircE project's records (web/void.py)
 DIMENSIONS = {
     "project": N_("Project"),
     "partner": N_("Partner"),
@@ -37,6 +38,7 @@ DIMENSIONS = {
     "status": N_("Status"),
     "year": N_("Year"),
     "source": N_("Sourced or illustrative"),
+    "dataset": N_("Dataset"),
     "classified": N_("Classified by the circe-kg editors"),
 }
 SOURCE_VALUES = {"sourced": N_("Sourced facts"), "illustrative": N_("Illustrative examples")}
@@ -159,8 +161,13 @@ def facet(rows: list[Mapping[str, str]], chosen: Mapping[str, list[str]]) -> tup
         ]
         shown = [v for i, v in enumerate(values) if i < FACET_VALUES_SHOWN or v.selected]
         facets.append(Facet(name, DIMENSIONS[name], shown, len(values) - len(shown)))
-    # Sourced records first, then illustrative examples, each kind by name.
-    return sorted(kept, key=lambda i: (i.illustrative, i.label.lower())), facets
+    # Sourced records first — the project's own before those of another party's dataset — then illustrative
+    # examples, each kind by name.
+    return sorted(kept, key=lambda i: (i.illustrative, _from_other_dataset(i), i.label.lower())), facets
+
+
+def _from_other_dataset(item: Item) -> bool:
+    return any(d != OWN_DATASET for d in item.dimensions.get("dataset", {}))
 
 
 def to_csv(items: list[Item], rows_per_chunk: int = 1000) -> Iterator[str]:

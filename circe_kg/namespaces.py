@@ -31,6 +31,8 @@ PREFIXES: dict[str, str] = {
     "schema": str(SCHEMA),
     "nuts": str(NUTS),
     "nace": str(NACE),
+    "void": "http://rdfs.org/ns/void#",
+    "dcat": "http://www.w3.org/ns/dcat#",
 }
 
 # The per-kind prefixes of docs/MODEL.md, so people can write practice:albergo-diffuso anywhere.
@@ -60,6 +62,7 @@ KIND_PREFIXES: dict[str, str] = {
     "evidence": "concept/evidence-level/",
     "status": "concept/monitoring-status/",
     "statement": "statement/",
+    "dataset": "dataset/",
 }
 PREFIXES.update({prefix: str(ID) + path for prefix, path in KIND_PREFIXES.items()})
 _LONGEST_FIRST = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))

@@ -1,5 +1,6 @@
 """The data rules of ../shared/README.md, checked on the shipped files themselves."""
 
+import csv
 import re
 
 import pytest
@@ -12,6 +13,15 @@ from circe_kg.namespaces import CIRCE
 FACTS = PROJECT_ROOT.parent / "shared" / "FACTS.md"
 DATA_FILES = sorted(DATA_DIR.glob("*.ttl"))
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
+DATASETS = PROJECT_ROOT.parent / "shared" / "datasets"
+# Data files made from a third-party dataset: (its table, the column of each record's own link, its home page).
+DATASET_FILES = {
+    "ecesp.ttl": (
+        DATASETS / "ecesp" / "good-practices.csv",
+        "Link",
+        "https://circulareconomy.europa.eu/platform/en/good-practices",
+    ),
+}
 
 
 # Reference data that is not a fact about CircE, and the one kind of fact each may source: region points are
@@ -56,13 +66,40 @@ def unknown_sources(path, facts: str) -> list[str]:
     return found
 
 
+def dataset_links(path) -> str:
+    """For a data file made from a third-party dataset, the record links that dataset gives (one per line), and
+    the dataset's own page: each record may cite only those (../shared/datasets/README.md)."""
+    if path.name not in DATASET_FILES:
+        return ""
+    table, column, home = DATASET_FILES[path.name]
+    with table.open(encoding="utf-8", newline="") as stream:
+        return "\n".join([home, *(row[column] for row in csv.DictReader(stream))])
+
+
 def test_every_source_url_is_one_that_facts_md_gives():
     """No invented sources: each dct:source in data/ is a URL written in FACTS.md (or the Eurostat NUTS page),
-    or reference geometry that sources only coordinates, fact by fact."""
+    a record's own link in the third-party dataset its file was made from, or reference geometry that sources
+    only coordinates, fact by fact."""
     if not FACTS.exists():
         pytest.skip("../shared/FACTS.md is not beside this checkout")
     facts = FACTS.read_text(encoding="utf-8")
-    assert [message for path in DATA_FILES for message in unknown_sources(path, facts)] == []
+    assert [message for path in DATA_FILES for message in unknown_sources(path, facts + dataset_links(path))] == []
+
+
+def test_each_ecesp_practice_cites_its_own_ecesp_page():
+    """The ECESP terms: every record keeps its own Link as its source — not another record's, not the platform's."""
+    table, column, _ = DATASET_FILES["ecesp.ttl"]
+    if not table.exists():
+        pytest.skip("../shared/datasets/ecesp is not beside this checkout")
+    with table.open(encoding="utf-8", newline="") as stream:
+        links = {row[column] for row in csv.DictReader(stream)}
+    graph = rdflib.Graph().parse(DATA_DIR / "ecesp.ttl")
+    practices = set(graph.subjects(RDF.type, CIRCE.Practice))
+    assert len(practices) == len(links) == 786
+    for practice in practices:
+        (source,) = graph.objects(practice, DCTERMS.source)
+        assert str(source) in links and str(practice).endswith("/ecesp-" + str(source).rsplit("/", 1)[-1])
+        assert (practice, CIRCE.presentedIn, None) not in graph  # ECESP's practices, not CircE's
 
 
 def test_a_source_that_facts_md_lacks_is_named_with_its_file_line_and_resource():

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import pyoxigraph as ox
@@ -27,6 +28,7 @@ from ..namespaces import CIRCE, DCTERMS, ID, RDF, compact
 from ..validation import Report
 from ..writes import EDITS_GRAPH, Change, WriteGate
 from .layout import Column
+from .mapping import Mapping, dataset_triples, parse_mapped
 from .reading import Reading, Table, read_file
 from .rows import Parsed, Problem, Row, describe, parse
 
@@ -149,31 +151,49 @@ def plan_import(gate: WriteGate, data: bytes, name: str, kind: str | None = None
     return plan_rows(gate, reading, parse(gate.store, reading, kind), name, hashlib.sha256(data).hexdigest())
 
 
-def plan_rows(gate: WriteGate, reading: Reading, parsed: Parsed, name: str, checksum: str) -> Plan:
-    """The plan for rows already parsed (also the door for mapped imports of other people's sheets)."""
+def plan_mapped(gate: WriteGate, data: bytes, name: str, mapping: Mapping) -> Plan:
+    """What importing another party's sheet through a saved mapping would do; writes nothing."""
+    reading = read_file(data, name)
+    parsed = parse_mapped(gate.store, reading, mapping)
+    extra = {mapping.graph: dataset_triples(mapping)}
+    return plan_rows(gate, reading, parsed, name, hashlib.sha256(data).hexdigest(), extra)
+
+
+def plan_rows(
+    gate: WriteGate,
+    reading: Reading,
+    parsed: Parsed,
+    name: str,
+    checksum: str,
+    graph_extra: dict[str, list[ox.Triple]] | None = None,
+) -> Plan:
+    """The plan for rows already parsed; `graph_extra`: triples a graph must also hold (a dataset's description)."""
     plan = Plan(name, checksum, problems=list(parsed.problems), ignored=list(parsed.ignored), notes=reading.notes)
     plan.parsed = parsed
     plan.tables = reading.tables
     plan.outcomes += [Outcome(where, "", "refused") for where in parsed.refused]
     store = gate.store
-    graphs: dict[str, list[ox.Triple]] = {}
+    drafts: dict[str, _Draft] = {}
     homes = _homes(store, parsed.rows)
     touched: set[str] = set()
     for row in parsed.rows:
         graph = homes.get(row.iri, row.graph or EDITS_GRAPH)
-        if graph not in graphs:
-            graphs[graph] = list(store.triples(graph)) if graph in store.named_graphs() else []
-        before = _current(graphs[graph], row)
-        changes = _changes(row, before)
+        if graph not in drafts:
+            drafts[graph] = _Draft(store.triples(graph) if graph in store.named_graphs() else [])
+        draft = drafts[graph]
+        changes = _changes(row, _current(draft, row))
         status = "refused" if row.refused else "created" if row.new else "updated" if changes else "unchanged"
         plan.outcomes.append(Outcome(row.ref, row.iri, status, changes))
         if status in ("created", "updated"):
-            graphs[graph] = _rewrite(graphs[graph], row)
+            _rewrite(draft, row)
             touched.add(graph)
+    for graph, triples in (graph_extra or {}).items():
+        if graph in touched:
+            drafts[graph].add(triples)
     if not plan.changes_anything:
         return plan
     # Validated even when some cells could not be read, so that one pass reports every problem.
-    plan.graphs = {g: t for g, t in graphs.items() if g in touched}
+    plan.graphs = {g: drafts[g].triples() for g in touched}
     plan.report = gate.check(plan.graphs)
     plan.problems += _violations(plan.report, parsed.rows)
     refused = {row.iri for row in parsed.rows if row.refused}
@@ -196,6 +216,44 @@ def _homes(store, rows: list[Row]) -> dict[str, str]:
     return homes
 
 
+class _Draft:
+    """A graph's triples by subject, and which reifying nodes (statements, classifications) are about which
+    resource — so that a row costs what it touches, not the size of its graph."""
+
+    def __init__(self, triples: Iterable[ox.Triple]) -> None:
+        self.by_subject: dict[str, list[ox.Triple]] = {}
+        self.about: dict[str, set[str]] = {}
+        self.add(triples)
+
+    def add(self, triples: Iterable[ox.Triple]) -> None:
+        for t in triples:
+            own = self.by_subject.setdefault(str(t.subject), [])
+            if t not in own:
+                own.append(t)
+            if t.predicate.value == str(RDF.subject):
+                self.about.setdefault(t.object.value, set()).add(str(t.subject))
+
+    def of(self, iri: str) -> list[ox.Triple]:
+        return self.by_subject.get(f"<{iri}>", [])
+
+    def parts(self, node: str) -> dict[str, str]:
+        """A reifying node's subject and predicate IRIs and its object (as N-Triples)."""
+        found = {}
+        for t in self.by_subject.get(node, []):
+            if t.predicate.value in REIFYING:
+                key = t.predicate.value.rsplit("#", 1)[-1]
+                found[key] = str(t.object) if key == "object" else t.object.value
+        return found
+
+    def drop(self, node: str) -> None:
+        for t in self.by_subject.pop(node, []):
+            if t.predicate.value == str(RDF.subject):
+                self.about.get(t.object.value, set()).discard(node)
+
+    def triples(self) -> list[ox.Triple]:
+        return [t for own in self.by_subject.values() for t in own]
+
+
 def _matches(triple: ox.Triple, row: Row, column: Column) -> bool:
     assert column.field is not None
     if triple.subject.value != row.iri or triple.predicate.value != column.field.path:
@@ -205,14 +263,12 @@ def _matches(triple: ox.Triple, row: Row, column: Column) -> bool:
     return isinstance(triple.object, ox.Literal) and (triple.object.language or "") == column.language
 
 
-def _current(triples: list[ox.Triple], row: Row) -> dict[str, list[Term]]:
+def _current(draft: _Draft, row: Row) -> dict[str, list[Term]]:
     columns = [c for c in row.layout.columns if c.key in row.values]
     current: dict[str, list[Term]] = {c.key: [] for c in columns}
     if row.new:
         return current
-    for t in triples:
-        if t.subject.value != row.iri:
-            continue
+    for t in draft.of(row.iri):
         for column in columns:
             if _matches(t, row, column):
                 current[column.key].append(t.object)  # type: ignore[arg-type]
@@ -235,57 +291,48 @@ def _changes(row: Row, before: dict[str, list[Term]]) -> list[FieldChange]:
 def _key(term: Term) -> tuple[str, str]:
     """Compare values as a person does: 2500 and 2500.0 are the same number, "x"@en and "x"@en the same text."""
     if isinstance(term, ox.Literal) and term.datatype.value.endswith("#decimal"):
-        from decimal import Decimal
-
         return ("decimal", str(Decimal(term.value).normalize()))
     return (type(term).__name__, str(term))
 
 
-def _rewrite(triples: list[ox.Triple], row: Row) -> list[ox.Triple]:
-    """The graph with the row's fields replaced by its values (and no reification of a fact it removed)."""
+def _fact(t: ox.Triple) -> tuple[str, str, str]:
+    return (t.subject.value, t.predicate.value, str(t.object))
+
+
+def _rewrite(draft: _Draft, row: Row) -> None:
+    """Replace the row's fields in the graph by its values; drop the reification of a fact it removed."""
     columns = [c for c in row.layout.columns if c.key in row.values]
-    replaced = [t for t in triples if any(_matches(t, row, c) for c in columns)]
-    removed = {(t.subject.value, t.predicate.value, str(t.object)) for t in replaced}
+    own = draft.of(row.iri)
+    replaced = [t for t in own if any(_matches(t, row, c) for c in columns)]
     subject = ox.NamedNode(row.iri)
     added = [ox.Triple(subject, ox.NamedNode(c.field.path), v) for c in columns for v in row.values[c.key] if c.field]
     if row.new:
         added.insert(0, ox.Triple(subject, RDF_TYPE, ox.NamedNode(row.layout.class_iri)))
-    kept_facts = {(t.subject.value, t.predicate.value, str(t.object)) for t in added}
-    stale = _reifications_of(triples, removed - kept_facts)
-    out = [t for t in triples if str(t.subject) not in stale and not any(_matches(t, row, c) for c in columns)]
-    present = {(t.subject.value, t.predicate.value, str(t.object)) for t in out}
-    out += [t for t in added if (t.subject.value, t.predicate.value, str(t.object)) not in present]
-    out += _circe_link_statements(out, row)
-    return out
+    gone = {_fact(t) for t in replaced} - {_fact(t) for t in added}
+    for node in list(draft.about.get(row.iri, ())):
+        p = draft.parts(node)
+        if (p.get("subject"), p.get("predicate"), p.get("object")) in gone:
+            draft.drop(node)
+    draft.by_subject[str(subject)] = [t for t in own if t not in replaced]
+    draft.add(added + row.extra)
+    draft.add(_circe_link_statements(draft, row))
 
 
-def _reifications_of(triples: list[ox.Triple], facts: set[tuple[str, str, str]]) -> set[str]:
-    """Statements and editorial classifications about facts that are gone (they would describe nothing)."""
-    if not facts:
-        return set()
-    return {
-        node
-        for node, p in _statement_parts(triples).items()
-        if (p.get("subject"), p.get("predicate"), p.get("object")) in facts
-    }
-
-
-def _circe_link_statements(triples: list[ox.Triple], row: Row) -> list[ox.Triple]:
+def _circe_link_statements(draft: _Draft, row: Row) -> list[ox.Triple]:
     """A sourced record's CircE link is stated by the row's source (the template's Read me says so)."""
     link = str(CIRCE.presentedIn)
-    if str(row.layout.class_iri) != str(CIRCE.Practice) or not any(
-        k.startswith("circe:presentedIn") for k in row.values
-    ):
+    if row.layout.class_iri != str(CIRCE.Practice) or not any(k.startswith("circe:presentedIn") for k in row.values):
         return []
-    sources = [t.object for t in triples if t.subject.value == row.iri and t.predicate.value == str(DCTERMS.source)]
+    own = draft.of(row.iri)
+    sources = [t.object for t in own if t.predicate.value == str(DCTERMS.source)]
     if not sources:
         return []
     stated = {
-        (p.get("subject"), p.get("object")) for p in _statement_parts(triples).values() if p.get("predicate") == link
+        draft.parts(n).get("object") for n in draft.about.get(row.iri, ()) if draft.parts(n).get("predicate") == link
     }
     out = []
-    for t in triples:
-        if t.subject.value == row.iri and t.predicate.value == link and (row.iri, str(t.object)) not in stated:
+    for t in own:
+        if t.predicate.value == link and str(t.object) not in stated:
             node = ox.NamedNode(f"{ID}statement/{row.iri.rsplit('/', 1)[-1]}-circe-link")
             out += [
                 ox.Triple(node, RDF_TYPE, ox.NamedNode(str(RDF.Statement))),
@@ -297,16 +344,6 @@ def _circe_link_statements(triples: list[ox.Triple], row: Row) -> list[ox.Triple
     return out
 
 
-def _statement_parts(triples: Iterable[ox.Triple]) -> dict[str, dict[str, str]]:
-    """Each reifying node (as N-Triples text) → its subject and predicate IRIs and its object as N-Triples."""
-    parts: dict[str, dict[str, str]] = {}
-    for t in triples:
-        if t.predicate.value in REIFYING:
-            key = t.predicate.value.rsplit("#", 1)[-1]
-            parts.setdefault(str(t.subject), {})[key] = t.object.value if key != "object" else str(t.object)
-    return parts
-
-
 def _violations(report: Report, rows: list[Row]) -> list[Problem]:
     """Each SHACL violation as a problem at the cell of its record's row and its property's column."""
     by_focus = {compact(r.iri): r for r in rows}
@@ -316,7 +353,7 @@ def _violations(report: Report, rows: list[Row]) -> list[Problem]:
             continue
         row = by_focus.get(result.focus)
         text = result.message
-        fix = result.hint or "see the message"
+        fix = result.hint or "change the cell as the message says"
         if row is None:
             problems.append(Problem(result.focus, "", result.value or "", text, fix))
             continue

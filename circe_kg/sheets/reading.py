@@ -212,12 +212,10 @@ def _read_csv(data: bytes, name: str) -> Reading:
             f"{name} is not UTF-8 text (byte {error.start} cannot be read)",
             "save it as “CSV UTF-8 (comma delimited)” in your spreadsheet program",
         ) from None
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first_line.count)  # the header's separator: Excel writes ; in some locales
     try:
-        dialect: Any = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), dialect))
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as error:
         raise UnreadableSheet(f"{name} is not well-formed CSV: {error}", "save it again as CSV UTF-8") from None
     if len(rows) > MAX_ROWS + KEY_ROW:

@@ -26,7 +26,7 @@ from ..errors import UsageError
 from ..namespaces import XSD, compact, expand
 from ..store import Store
 from .layout import ID_HEADER, KINDS, Column, Layout, kind_of, layout_for, new_iri
-from .reading import Cell, Reading, Table, column_letter
+from .reading import Cell, Reading, Table, cell_ref, column_letter
 
 YES = {"yes", "y", "true", "1", "x", "sì", "si", "sí", "oui", "ja", "tak", "da", "ano", "да", "wahr", "vrai"}
 NO = {"no", "n", "false", "0", "non", "nee", "nie", "ne", "не", "nein", "falso", "faux"}
@@ -63,10 +63,11 @@ class Row:
     cells: dict[str, Cell]  # column key → its cell in this row
     refused: bool = False
     graph: str | None = None  # where a new record goes (None: the edits graph)
+    extra: list[ox.Triple] = field(default_factory=list)  # about the record, beyond its columns (a mapping's)
 
     @property
     def ref(self) -> str:
-        return f"{self.sheet}!{self.number}:{self.number}" if " " not in self.sheet else f"'{self.sheet}'!{self.number}"
+        return cell_ref(self.sheet, self.number) if self.number else self.sheet
 
 
 @dataclass

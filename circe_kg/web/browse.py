@@ -431,9 +431,15 @@ def who_solved() -> str:
     if sector:
         for row in _rows("solved-in-sector", {"sector": sector}):
             note(row, 2, N_("works in the same sector"))
-    # Sourced answers first, however well an illustrative example matches.
+    # Sourced answers first, however well an illustrative example matches; CircE's own before another dataset's.
     ranked = sorted(
-        matches.values(), key=lambda m: (m["row"]["illustrative"] == "true", -m["score"], m["row"]["partnerLabel"])
+        matches.values(),
+        key=lambda m: (
+            m["row"]["illustrative"] == "true",
+            bool(m["row"].get("dataset")),
+            -m["score"],
+            m["row"]["partnerLabel"],
+        ),
     )
     ranked, switch = _truth_split(ranked, lambda m: m["row"]["illustrative"] == "true")
     sectors, more_sectors = _capped(

@@ -22,6 +22,7 @@ from ..serialization import BY_EXTENSION, BY_MIME, RDF_TYPES, serialize
 from .i18n import pick_label
 from .store_access import get_store
 
+VOID_IN_DATASET = "http://rdfs.org/ns/void#inDataset"
 bp = Blueprint("linked_data", __name__)
 
 HTML_TYPES = ["text/html", "application/xhtml+xml"]
@@ -247,6 +248,10 @@ def _page(iri: str, rest: str | None) -> str:
     # A practice is a CircE record only where a source ties it to the project (circe:presentedIn).
     practice = bool({str(CIRCE.Practice), str(CIRCE.GoodPractice)} & set(types))
     circe_link = any(t.subject == subject and t.predicate.value == str(CIRCE.presentedIn) for t in triples)
+    # A record of another party's dataset (e.g. ECESP's good practices) says so, whatever its class.
+    dataset = next(
+        (t.object.value for t in triples if t.subject == subject and t.predicate.value == VOID_IN_DATASET), None
+    )
     return render_template(
         "resource.html",
         iri=iri,
@@ -273,7 +278,17 @@ def _page(iri: str, rest: str | None) -> str:
         questions=_questions_about(iri, types, partner),
         practice=practice,
         circe_link=circe_link,
+        dataset=dataset,
+        dataset_title=_title_of(dataset) if dataset else None,
     )
+
+
+def _title_of(iri: str) -> str:
+    """A dataset's English title (dct:title), or its short name."""
+    for t in queries.run(get_store(), "resource-description", {"resource": iri}).triples or []:
+        if t.subject.value == iri and t.predicate.value == str(DCTERMS.title):
+            return t.object.value
+    return compact(iri)
 
 
 def _questions_about(iri: str, types: list[str], partner: bool) -> list[tuple[str, str]]:

@@ -8,10 +8,11 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
-from ..facets import N_, items_of, missing
+from ..facets import N_, OWN_DATASET, items_of, missing
 from .store_access import answer, remembered
 
 bp = Blueprint("truth", __name__)
+CIRCE_KG = OWN_DATASET
 
 # Completeness checks: (list, dimension, what a record without a value in that dimension lacks). Each count is
 # the number of items `/list/{list}?{dimension}=none` shows, so the count and its list cannot disagree.
@@ -91,7 +92,8 @@ def _completeness() -> list[dict[str, Any]]:
             if kind not in lists:  # each list read once; its items only, not the facet counts
                 rows = [{k: v.value for k, v in row.items()} for row in answer(LIST_QUERIES[kind]).rows]
                 lists[kind] = list(items_of(rows).values())
-            items = lists[kind]
+            # The CircE project's records only: another party's dataset is described apart (other-datasets).
+            items = [i for i in lists[kind] if set(i.dimensions.get("dataset", {CIRCE_KG: ""})) == {CIRCE_KG}]
             found.append(
                 {
                     "kind": kind,
@@ -118,9 +120,18 @@ def page() -> Response | str:
         gaps.setdefault(about, []).append({k: v.value for k, v in row.items()})
     sourced, total = sourced_share()
     completeness = [
-        {**check, "href": url_for("browse.faceted_list", kind=check["kind"], **{check["dimension"]: "none"})}
+        {
+            **check,
+            "href": url_for(
+                "browse.faceted_list",
+                kind=check["kind"],
+                **{check["dimension"]: "none"},
+                **({"dataset": CIRCE_KG} if check["kind"] == "practices" else {}),
+            ),
+        }
         for check in _completeness()
     ]
+    others = [{k: v.value for k, v in row.items()} for row in answer("other-datasets").rows]
     if request.args.get("format") == "json" or request.accept_mimetypes.best == "application/json":
         return jsonify(
             classes=[asdict(c) for c in classes],
@@ -129,6 +140,7 @@ def page() -> Response | str:
             gaps=[g for _, rows in sorted(gaps.items()) for g in rows],
             sourced=sourced,
             total=total,
+            other_datasets=others,
         )
     return render_template(
         "truth.html",
@@ -138,4 +150,6 @@ def page() -> Response | str:
         gaps=sorted(gaps.items()),
         sourced=sourced,
         total=total,
+        other_datasets=others,
+        own={"dataset": CIRCE_KG},
     )

@@ -113,6 +113,18 @@ def description(root: str) -> rdflib.Graph:
         g.add((DATASET, DCTERMS.spatial, rdflib.URIRef(region)))
         g.add((rdflib.URIRef(region), RDF.type, DCTERMS.Location))
 
+    # Other parties' datasets the graph holds (e.g. ECESP's good practices): subsets with their own credit.
+    for row in answer("other-datasets").rows:
+        subset = rdflib.URIRef(row["dataset"].value)
+        g.add((DATASET, VOID.subset, subset))
+        _typed(g, subset, DCAT.Dataset, VOID.Dataset)
+        g.add((subset, DCTERMS.title, rdflib.Literal(row["title"].value, lang="en")))
+        text = " ".join(row[k].value for k in ("description", "credit") if k in row)
+        g.add((subset, DCTERMS.description, rdflib.Literal(text or row["title"].value, lang="en")))
+        if "source" in row:  # the platform's own listing
+            g.add((subset, DCAT.landingPage, _typed(g, rdflib.URIRef(row["source"].value), FOAF.Document)))
+        g.add((subset, VOID.entities, _literal(int(row["records"].value), XSD.integer)))
+
     # VoID: size, URI space, vocabularies, class partitions, endpoint and dumps, links out.
     triples = remembered("triples in the store", store.count, lambda _: 1)
     g.add((DATASET, VOID.triples, _literal(triples, XSD.integer)))
