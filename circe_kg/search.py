@@ -9,7 +9,8 @@ kept in an SQLite FTS5 index in memory, each with its lemmas (circe_kg.lemmas: "
 2. lemmas: texts with every word in some form (each query word read in every partner language);
 3. concepts: resources tagged with a concept the query names in any language (a sector, a topic, a NACE item…),
    and texts that use that concept's labels in the other languages.
-Within each, sourced resources come before illustrative ones and a text in the reader's language before others.
+Within each, the project's sourced records come first, then another party's (ECESP's good practices), then
+illustrative examples; and a text in the reader's language before others.
 After a write the index catches up with the resources the write changed (Store.changed_subjects); it is rebuilt
 whole only when that is not known, when a write changed more than MAX_CAUGHT_UP resources, or the ontology or
 a concept. The person's words are searched as quoted terms, so FTS syntax in them is just text.
@@ -69,7 +70,7 @@ class Hit:
     match: str = "words"  # words, lemmas or concepts: how it matched
     language: str = ""  # the language of the text that matched ("" where no text did: a tag)
     via: Via | None = None
-    order: tuple[int, ...] = (0,)  # not a name, tier, illustrative, (minus how often reached), other language, rank
+    order: tuple[int, ...] = (0,)  # not a name, tier, standing, (minus how often reached), other language, rank
 
 
 @dataclass
@@ -137,6 +138,17 @@ class Parts(NamedTuple):
     vocabulary: Vocabulary
 
 
+# A resource's standing, ranked in this order at equal relevance: the CircE project's sourced records, sourced records
+# of another party's dataset (e.g. ECESP's good practices), illustrative examples.
+OWN, OTHER_DATASET, ILLUSTRATIVE = 0, 1, 2
+
+
+def _standing(row: queries.Row) -> int:
+    if row["illustrative"].value == "true":
+        return ILLUSTRATIVE
+    return OTHER_DATASET if "other" in row and row["other"].value == "true" else OWN
+
+
 class SearchIndex:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -173,7 +185,7 @@ class SearchIndex:
         )
         db.execute(
             "CREATE TABLE resources (resource TEXT PRIMARY KEY, kind TEXT, kind_label TEXT, label TEXT, "
-            "illustrative INTEGER)"
+            "standing INTEGER)"
         )
         # Which rows of docs belong to a resource: FTS5 cannot look up an UNINDEXED column without a full scan.
         db.execute("CREATE TABLE doc_rows (doc INTEGER PRIMARY KEY, resource TEXT)")
@@ -218,7 +230,7 @@ class SearchIndex:
     def _insert(db: sqlite3.Connection, rows: Iterable[queries.Row], vocabulary: Vocabulary) -> None:
         first = db.execute("SELECT COALESCE(MAX(doc), 0) + 1 FROM doc_rows").fetchone()[0]
         docs: list[tuple[int, str, str, str, str, str]] = []
-        kinds: dict[str, tuple[str, str, str, bool]] = {}
+        kinds: dict[str, tuple[str, str, str, int]] = {}
         for number, row in enumerate(rows, start=first):
             if len(docs) >= BATCH:  # in batches: the rows of 10^7 triples need not all be held at once
                 SearchIndex._write_docs(db, docs)
@@ -235,12 +247,12 @@ class SearchIndex:
                     kind or (previous[0] if previous else ""),
                     row["kindLabel"].value if "kindLabel" in row else (previous[1] if previous else ""),
                     label,
-                    row["illustrative"].value == "true",
+                    _standing(row),
                 )
         SearchIndex._write_docs(db, docs)
         db.executemany(
             "INSERT INTO resources VALUES (?, ?, ?, ?, ?)",
-            [(r, k, kl, lab, int(ill)) for r, (k, kl, lab, ill) in kinds.items()],
+            [(r, k, kl, lab, standing) for r, (k, kl, lab, standing) in kinds.items()],
         )
 
     @staticmethod
@@ -259,10 +271,10 @@ class SearchIndex:
     ) -> Results:
         """Resources that match `text` by the `methods` asked for (METHODS: words, lemmas, concepts), best first:
         a name before a description, then by how they matched (every word, every word in some form, through a
-        concept, some of the words), then sourced before illustrative, then a text in `lang` (the reader's
-        language) before others. A word the index
-        does not know is searched as the known word one letter away, and the results say so (notes). With
-        any_word, a text needs only one of the words."""
+        concept, some of the words), then the project's sourced records, another dataset's, illustrative ones,
+        then a text in `lang` (the reader's language) before others. A word the index does not know is searched
+        as the known word one letter away, and the results say so (notes). With any_word, a text needs only one
+        of the words."""
         results = Results(text)
         query_words = words(text[:MAX_QUERY])
         if len(query_words) > MAX_TERMS:
@@ -290,20 +302,18 @@ class SearchIndex:
         ) -> None:
             rows = db.execute(
                 "SELECT d.resource, d.text, d.language, d.field, r.kind, r.kind_label, r.label, "
-                "r.illustrative FROM docs d JOIN resources r ON r.resource = d.resource "
+                "r.standing FROM docs d JOIN resources r ON r.resource = d.resource "
                 "WHERE docs MATCH ? ORDER BY rank LIMIT ?",
                 (expression, cap),
             ).fetchall()
-            for rank, (resource, matched, language, field_name, kind, kind_label, label, illustrative) in enumerate(
-                rows
-            ):
+            for rank, (resource, matched, language, field_name, kind, kind_label, label, standing) in enumerate(rows):
                 reached[resource] = reached.get(resource, 0) + 1
                 # A name before a description, then by how it matched, then sourced first, then the reader's
                 # language, then the index's own ranking.
                 order = (
                     int(field_name != "label"),
                     TIERS[match] if tier is None else tier,
-                    int(illustrative),
+                    standing,
                     int((language or "en").split("-")[0] != lang),
                     rank,
                 )
@@ -318,7 +328,7 @@ class SearchIndex:
                         kind_label or "other",
                         label or matched,
                         matched,
-                        bool(illustrative),
+                        standing == ILLUSTRATIVE,
                         match,
                         language,
                         via(language) if via else None,
@@ -400,7 +410,7 @@ class SearchIndex:
         tagged = concepts.resources_about(named.related)
         own = {named.concept.iri} | concepts.matches.get(named.concept.iri, set())
         itself = db.execute(
-            "SELECT resource, kind, kind_label, label, illustrative FROM resources "
+            "SELECT resource, kind, kind_label, label, standing FROM resources "
             f"WHERE resource IN ({','.join('?' * len(own))})",
             sorted(own),
         ).fetchall()
@@ -417,13 +427,13 @@ class SearchIndex:
             row
             for start in range(0, len(ordered), 500)
             for row in db.execute(
-                "SELECT resource, kind, kind_label, label, illustrative FROM resources "
+                "SELECT resource, kind, kind_label, label, standing FROM resources "
                 f"WHERE resource IN ({','.join('?' * len(ordered[start : start + 500]))})",
                 ordered[start : start + 500],
             )
         ]
         position = {resource: n for n, resource in enumerate(ordered)}
-        for resource, kind, kind_label, label, illustrative in rows:
+        for resource, kind, kind_label, label, standing in rows:
             if resource in own:
                 filed, sub = concepts.concepts.get(resource, named.concept), 0
             else:
@@ -437,11 +447,20 @@ class SearchIndex:
                 named.label.language,
                 tagged=True,
             )
-            order = (int(sub > 0), tier + sub, int(illustrative), 0, position.get(resource, 0))
+            order = (int(sub > 0), tier + sub, standing, 0, position.get(resource, 0))
             if resource not in found or order < found[resource].order:
                 unmarked.pop(resource, None)
                 found[resource] = Hit(
-                    resource, kind, kind_label or "other", label, label, bool(illustrative), "concepts", "", via, order
+                    resource,
+                    kind,
+                    kind_label or "other",
+                    label,
+                    label,
+                    standing == ILLUSTRATIVE,
+                    "concepts",
+                    "",
+                    via,
+                    order,
                 )
         for alike in named.bridges:
             near = " ".join(_quoted(term) for term in alike[0].terms)

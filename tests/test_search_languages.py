@@ -122,6 +122,21 @@ def test_sourced_hits_come_before_illustrative_ones_of_the_same_kind_of_match(in
     assert all(marks == sorted(marks) for marks in by_tier.values())
 
 
+def test_the_projects_records_come_before_another_datasets_of_the_same_kind_of_match(index):
+    """ECESP's good practices answer too, after CircE's own records at equal relevance, and are not illustrative."""
+    ranked = index.search("textile recycling", 2000, lang="en").ranked()
+    ecesp = [h for h in ranked if "/practice/ecesp-" in h.resource]
+    own = [h for h in ranked if "/practice/" in h.resource and "/practice/ecesp-" not in h.resource]
+    assert ecesp and own and not any(h.illustrative for h in ecesp)
+    standing = {"own": search.OWN, "other": search.OTHER_DATASET}
+    assert {h.order[2] for h in ecesp} == {standing["other"]}
+    by_tier: dict[tuple[int, ...], list[int]] = {}
+    for hit in ranked:
+        by_tier.setdefault(hit.order[:2], []).append(hit.order[2])
+    assert all(marks == sorted(marks) for marks in by_tier.values())
+    assert any(standing["own"] in marks and standing["other"] in marks for marks in by_tier.values())
+
+
 def test_a_text_in_the_readers_language_is_the_one_shown(index):
     catalan = hits(index, "Catalunya Circular", "ca")[ID + "practice/catalunya-circular"]
     assert catalan.language == "ca"
