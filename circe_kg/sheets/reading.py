@@ -22,7 +22,7 @@ import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import EXIT_INVALID_DATA, CirceError
 from .workbook import FORMULA_START, KEY_ROW, LISTS_SHEET, README_SHEET
@@ -30,6 +30,7 @@ from .workbook import FORMULA_START, KEY_ROW, LISTS_SHEET, README_SHEET
 MAX_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 400 * 1024 * 1024  # a zip that unpacks to more is refused before it is opened
 MAX_ROWS = 20_000
+MERGED = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+[0-9]+:[A-Z]+[0-9]+)\"")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted .xlsx and old .xls files
 
 
@@ -59,8 +60,7 @@ def cell_ref(sheet: str, row: int, column: int | None = None) -> str:
     return f"{name}!{column_letter(column)}{row}" if column else f"{name}!{row}:{row}"
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
     sheet: str
     row: int
     column: int
@@ -138,38 +138,51 @@ def _read_xlsx(data: bytes, name: str) -> Reading:
     if unpacked > MAX_UNPACKED_BYTES:
         raise SheetTooLarge(f"{name} unpacks to {unpacked / 1e6:.0f} MB", "split it into several files")
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
+        # Read-only mode streams the cells (a third of the time of a full load); the merged ranges, which it
+        # does not report, are read from the sheet's XML.
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (InvalidFileException, KeyError, ValueError, OSError, zipfile.BadZipFile) as error:
         raise UnreadableSheet(
             f"{name} is damaged: {error}", "open it in your spreadsheet program and save it again as .xlsx"
         ) from None
     reading = Reading()
     formulas: list[tuple[str, int, int]] = []
-    for sheet in book.worksheets:
-        if sheet.title in (LISTS_SHEET, README_SHEET):
-            continue
-        if sheet.sheet_state != "visible":
-            reading.notes.append((sheet.title, "hidden sheet: not imported (show it to import it)"))
-            continue
-        if sheet.max_row > MAX_ROWS + KEY_ROW:
-            raise SheetTooLarge(
-                f"sheet {sheet.title} of {name} has {sheet.max_row} rows; the limit is {MAX_ROWS} per import",
-                "split the rows into several files",
-            )
-        merged = [str(r) for r in sheet.merged_cells.ranges]
-        if merged:
-            raise UnreadableSheet(
-                f"sheet {sheet.title} has merged cells ({', '.join(merged[:5])}{'…' if len(merged) > 5 else ''})",
-                "unmerge them (Home › Merge › Unmerge cells): each value needs its own cell",
-            )
-        grid = [list(row) for row in sheet.iter_rows(values_only=True)]
-        formulas += [
-            (sheet.title, r, c)
-            for r, row in enumerate(grid, 1)
-            for c, value in enumerate(row, 1)
-            if isinstance(value, str) and value.startswith("=") and sheet.cell(r, c).data_type == "f"
-        ]
-        reading.tables.append(_table(sheet.title, grid))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for sheet in book.worksheets:
+                if sheet.title in (LISTS_SHEET, README_SHEET):
+                    continue
+                if sheet.sheet_state != "visible":
+                    reading.notes.append((sheet.title, "hidden sheet: not imported (show it to import it)"))
+                    continue
+                merged = MERGED.findall(archive.read(sheet._worksheet_path))  # type: ignore[attr-defined]
+                if merged:
+                    shown = ", ".join(m.decode() for m in merged[:5]) + ("…" if len(merged) > 5 else "")
+                    raise UnreadableSheet(
+                        f"sheet {sheet.title} has merged cells ({shown})",
+                        "unmerge them (Home › Merge › Unmerge cells): each value needs its own cell",
+                    )
+                grid = []
+                for r, row in enumerate(sheet.iter_rows(), 1):
+                    if r > MAX_ROWS + KEY_ROW:
+                        raise SheetTooLarge(
+                            f"sheet {sheet.title} of {name} has more than {MAX_ROWS} rows; the limit is {MAX_ROWS} "
+                            "per import",
+                            "split the rows into several files",
+                        )
+                    values = []
+                    for c, cell in enumerate(row, 1):
+                        if cell.data_type == "f":
+                            formulas.append((sheet.title, r, c))
+                        values.append(cell.value)
+                    grid.append(values)
+                reading.tables.append(_table(sheet.title, grid))
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile) as error:
+        raise UnreadableSheet(
+            f"{name} is damaged: {error}", "open it in your spreadsheet program and save it again as .xlsx"
+        ) from None
+    finally:
+        book.close()
     if formulas:
         _use_saved_values(data, reading, formulas)
     return reading
