@@ -96,6 +96,14 @@ class WriteRefused(CirceError):
     kind = "write-refused"
 
 
+class Conflict(CirceError):
+    """The data a change was made from has changed since: writing it would undo someone else's work."""
+
+    status = 409
+    exit_code = EXIT_INVALID_DATA
+    kind = "conflict"
+
+
 class NoSuchVersion(UsageError):
     status = 404
     kind = "no-such-version"

@@ -26,7 +26,7 @@ import pyoxigraph as ox
 
 from . import queries
 from .binding import remote_call_in
-from .errors import NoSuchVersion, UsageError, ValidationFailed, WriteRefused
+from .errors import Conflict, NoSuchVersion, UsageError, ValidationFailed, WriteRefused
 from .namespaces import CIRCE, GRAPH, ID, PROV, RDF, RDFS, XSD
 from .ntriples import NTriples, as_ntriples
 from .rdf_files import ParsedFile, kind_of_graph
@@ -135,9 +135,16 @@ class WriteGate:
         used_version: str | None = None,
         allow_kinds: tuple[str, ...] = WRITABLE_KINDS,
         upload_name: str | None = None,
+        expect: Mapping[str, str] | None = None,
     ) -> Change:
+        """Write `new_graphs` (graph → its whole new content; None drops it) if the state they make is valid.
+
+        `expect` (graph → `base(graph)` when the change was made from it): refuse with Conflict, writing nothing,
+        if any of those graphs has been written since — so that a change made from an old state cannot undo
+        someone else's write. Raises ValidationFailed, WriteRefused, Conflict."""
         new = self._writable(new_graphs, allow_kinds)
         with self._lock:
+            self._still(expect or {})
             present = set(self.store.named_graphs())
             counted = {g: self._added_removed(g, t, present) for g, t in new.items()}  # before validation needs memory
             report = self._validate(new, present, parsed)
@@ -156,6 +163,23 @@ class WriteGate:
         for listener in self.after_write:
             listener()
         return change
+
+    def base(self, graph: str) -> str:
+        """A fingerprint of a graph's current content (SHA-256 of its N-Triples as kept; "" for no graph): what
+        a change made from it passes back as `expect`."""
+        if graph not in self.store.named_graphs():
+            return ""
+        return hashlib.sha256(self.content(graph).data).hexdigest()
+
+    def _still(self, expect: Mapping[str, str]) -> None:
+        changed = sorted(g for g, fingerprint in expect.items() if self.base(g) != fingerprint)
+        if changed:
+            raise Conflict(
+                f"{len(changed)} graph(s) changed since this change was made from them: "
+                + ", ".join(f"<{g}>" for g in changed),
+                "nothing was written: look at the current records (a new preview, the draft's review) and make the "
+                "change again from them",
+            )
 
     def check(self, new_graphs: Mapping[str, Iterable[ox.Triple] | None]) -> Report:
         """The report `commit` would act on for this change, without writing anything (a dry run).
@@ -233,14 +257,17 @@ class WriteGate:
         operation: str,
         agent: str,
         details: Mapping[str, str] | None = None,
+        expect: Mapping[str, str] | None = None,
     ) -> int:
         """Hold a change as a draft for review: kept beside the history, invisible to readers, recorded.
 
-        `details` (e.g. an imported file's name and checksum) are kept with the draft and in its record."""
+        `details` (e.g. an imported file's name and checksum) are kept with the draft and in its record; `expect`
+        as for `commit`. Publishing refuses (Conflict) if a graph the draft writes has changed since."""
         if self.history_dir is None:
             raise WriteRefused("drafts need a history folder", "run the server over an on-disk store")
         new = self._writable(new_graphs, WRITABLE_KINDS)
         with self._lock:
+            self._still(expect or {})
             drafts = self.history_dir / "drafts"
             drafts.mkdir(parents=True, exist_ok=True)
             number = max([0] + [int(f.name) for f in drafts.iterdir() if f.name.isdigit()]) + 1
@@ -254,6 +281,8 @@ class WriteGate:
                 "operation": operation,
                 "agent": agent,
                 "status": "pending",
+                # What each graph held when the draft was made: publishing refuses if it has changed since.
+                "bases": {g: self.base(g) for g in new},
                 "time": datetime.now(UTC).replace(microsecond=0).isoformat(),
                 "graphs": [
                     {"graph": g, "file": f"{i}.nt" if t is not None else None} for i, (g, t) in enumerate(new.items())
@@ -309,6 +338,7 @@ class WriteGate:
             reviewer,
             upload_checksum=meta.get("checksum"),
             upload_name=meta.get("file"),
+            expect=meta.get("bases"),  # drafts made before this rule carry none
         )
         self._set_status(number, "published", reviewer, change.number)
         return change

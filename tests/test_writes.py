@@ -9,6 +9,7 @@ import pyoxigraph as ox
 import pytest
 
 from circe_kg.config import shipped_files
+from circe_kg.errors import Conflict
 from circe_kg.loader import load_files
 from circe_kg.store import EmbeddedStore
 from circe_kg.web import create_app
@@ -312,6 +313,39 @@ def test_an_invalid_draft_cannot_be_published_and_can_be_rejected(review_setup):
     assert [d["status"] for d in client.get("/drafts", headers=_as(EDITOR)).get_json()] == ["rejected"]
     assert client.get("/drafts/99", headers=_as(REVIEWER)).status_code == 404
     assert client.get("/drafts", headers={}).status_code == 401
+
+
+def test_a_draft_made_before_a_later_write_is_not_published_over_it(review_setup):
+    """No lost update: publishing a draft whose graph was written since would undo that write — refused (409)."""
+    client, store = review_setup
+    number = client.put(
+        f"/graphs?graph={GRAPH}", data=NEW_PRACTICE, content_type="text/turtle", headers=_as(EDITOR)
+    ).get_json()["draft"]
+    later = NEW_PRACTICE.replace("Written by a test.", "Written by a test, and changed since.")
+    assert client.put(
+        f"/graphs?graph={GRAPH}", data=later, content_type="text/turtle", headers=_as(REVIEWER)
+    ).status_code in (200, 201)
+    kept = fingerprint(store)
+    refused = client.post(f"/drafts/{number}/publish", headers=_as(REVIEWER))
+    assert refused.status_code == 409 and refused.get_json()["error"] == "conflict"
+    assert "changed since" in refused.get_json()["message"] and "hint" in refused.get_json()
+    assert fingerprint(store) == kept  # the later write stands
+    assert client.get(f"/drafts/{number}", headers=_as(REVIEWER)).get_json()["status"] == "pending"
+
+
+def test_a_change_made_from_an_old_state_is_refused_by_the_gate(tmp_path):
+    store = EmbeddedStore(tmp_path / "store")
+    load_files(store, shipped_files())
+    gate = WriteGate(store, tmp_path / "history")
+    graph = GRAPH
+    triples = [q.triple for q in ox.parse(NEW_PRACTICE.encode(), format=ox.RdfFormat.TURTLE)]
+    base = gate.base(graph)
+    assert base == ""  # no such graph yet
+    gate.commit({graph: triples}, "test", "first", expect={graph: base})
+    with pytest.raises(Conflict, match="changed since"):
+        gate.commit({graph: triples[:-1]}, "test", "second, from the old state", expect={graph: base})
+    assert store.count(graph) == len(triples)
+    gate.commit({graph: triples[:-1]}, "test", "third, from the new state", expect={graph: gate.base(graph)})
 
 
 class FormFields(HTMLParser):

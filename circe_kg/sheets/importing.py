@@ -5,8 +5,9 @@ removed, before anything is written.
 Promises: `plan_import(gate, data, name)` never writes; its Plan lists every problem by cell (parse problems and
 SHACL violations mapped back from focus node and path to the cell), the per-field diff, and counts of rows
 created, updated, unchanged and refused and of cells ignored. `apply(gate, plan, agent)` writes a problem-free
-plan in one transaction (or holds it as one draft for review), recording the file's name and SHA-256; it raises
-UsageError for a plan with problems and writes nothing for a plan that changes nothing.
+plan in one transaction (or holds it as one draft for review), recording the file's name and SHA-256, only if the
+graphs it changes still hold what they held when it was planned; it raises UsageError for a plan with problems,
+Conflict when a graph changed since, and writes nothing for a plan that changes nothing.
 
 A row updates only the fields its sheet has columns for; a column of one language replaces only that language.
 Rows of a new record go to the edits graph, rows of an existing record to the graph that holds it.
@@ -65,6 +66,7 @@ class Plan:
     ignored: list[tuple[str, str]] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)
     graphs: dict[str, list[ox.Triple]] = field(default_factory=dict)
+    bases: dict[str, str] = field(default_factory=dict)  # graph → what it held when planned (WriteGate.base)
     report: Report | None = None
     parsed: Parsed | None = None
     tables: list[Table] = field(default_factory=list)
@@ -179,6 +181,7 @@ def plan_rows(
     for row in parsed.rows:
         graph = homes.get(row.iri, row.graph or EDITS_GRAPH)
         if graph not in drafts:
+            plan.bases[graph] = gate.base(graph)
             drafts[graph] = _Draft(store.triples(graph) if graph in store.named_graphs() else [])
         draft = drafts[graph]
         changes = _changes(row, _current(draft, row))
@@ -194,6 +197,7 @@ def plan_rows(
         return plan
     # Validated even when some cells could not be read, so that one pass reports every problem.
     plan.graphs = {g: drafts[g].triples() for g in touched}
+    plan.bases = {g: plan.bases[g] for g in touched}
     plan.report = gate.check(plan.graphs)
     plan.problems += _violations(plan.report, parsed.rows)
     refused = {row.iri for row in parsed.rows if row.refused}
@@ -385,6 +389,10 @@ def apply(gate: WriteGate, plan: Plan, agent: str, draft: bool = False) -> Chang
         )
     if not plan.changes_anything:
         return None
+    # Written only if the graphs are still as they were planned from: no one's later write is undone.
     if draft:
-        return gate.propose(plan.graphs, "import", agent, {"file": plan.name, "checksum": plan.checksum})
-    return gate.commit(plan.graphs, "import", agent, upload_checksum=plan.checksum, upload_name=plan.name)
+        details = {"file": plan.name, "checksum": plan.checksum}
+        return gate.propose(plan.graphs, "import", agent, details, expect=plan.bases)
+    return gate.commit(
+        plan.graphs, "import", agent, upload_checksum=plan.checksum, upload_name=plan.name, expect=plan.bases
+    )

@@ -64,7 +64,8 @@ def _comment(column: Column) -> str | None:
     f = column.field
     if f is None:
         return "Empty for a new record; the record's ID (e.g. practice:…) to update it."
-    parts = [f.help] if f.help else []
+    parts = [f"{f.group}:"] if f.group else []  # the form's group, as the sheet has no room to show it
+    parts += [f.help] if f.help else []
     if column.required:
         parts.append("Required.")
     hints = {

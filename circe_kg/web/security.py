@@ -14,7 +14,7 @@ test_query_page.py and test_accessibility.py run the pages in Chromium under it)
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 # sha256 of the text of the <style> elements @zazuko/yasgui's column resizer creates (yasgui.min.js, createStyle):
 # its table rules, and the cursor while a column is dragged.
@@ -54,4 +54,8 @@ def init_app(app: Flask) -> None:
     def security_headers(response: Response) -> Response:
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
+        # A page answering a form post may carry the sender's write token back (edit, import, review): never
+        # kept in a cache.
+        if request.method == "POST" and response.mimetype == "text/html":
+            response.headers["Cache-Control"] = "no-store"
         return response

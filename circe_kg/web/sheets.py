@@ -11,6 +11,7 @@ no one's work is silently overwritten. Every refusal says what, where and how to
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import re
@@ -18,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, g, render_template, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import CirceError, NotFound, UsageError
 from ..namespaces import compact, expand
@@ -98,9 +100,14 @@ def export(name: str, extension: str) -> Response:
 # -- import ---------------------------------------------------------------------------------------
 def _uploads() -> Path:
     base = gate().history_dir
-    folder = (base / "uploads") if base is not None else Path(tempfile.gettempdir()) / "circe-kg-uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    if base is not None:
+        folder = base / "uploads"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    # No history folder (a SPARQL server's store): a private folder of this process's own.
+    if "circe_uploads" not in current_app.extensions:
+        current_app.extensions["circe_uploads"] = Path(tempfile.mkdtemp(prefix="circe-kg-uploads-"))
+    return current_app.extensions["circe_uploads"]
 
 
 def _keep(data: bytes, name: str) -> str:
@@ -117,12 +124,14 @@ def _keep(data: bytes, name: str) -> str:
 
 
 def plan_digest(plan: Plan) -> str:
-    """What the preview promised to write: the new content of every graph it changes, as one hash."""
+    """What the preview showed, as one hash: each graph it changes as it was stored then (WriteGate.base) and as
+    it would be written. Both count: a change by someone else to a field the file also sets leaves the written
+    content as previewed, and only the stored content tells that the preview's "before" is no longer true."""
     h = hashlib.sha256()
     for graph in sorted(plan.graphs):
-        h.update(graph.encode())
+        h.update(f"{graph}\0{plan.bases.get(graph, '')}\0".encode())
         for line in sorted(str(t) for t in plan.graphs[graph]):
-            h.update(line.encode())
+            h.update(line.encode() + b"\n")
     return h.hexdigest()
 
 
@@ -137,6 +146,17 @@ def _page(status: int = 200, **context) -> tuple[str, int]:
 @bp.get("/import")
 def import_page() -> tuple[str, int]:
     return _page()
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+    """An upload over the server's limit (MAX_CONTENT_LENGTH): the import page, saying the limit."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or MAX_BYTES
+    return _page(
+        413,
+        message=f"Not read: the file is larger than the {limit / 2**20:.0f} MB this server accepts.",
+        hint="Split the rows into several files and import them one after the other.",
+    )
 
 
 @bp.post("/import")
@@ -197,7 +217,10 @@ def _marked(plan: Plan) -> list[dict]:
                 "rows": [
                     (
                         r[0].row,
-                        [(r[i].value, marks.get((table.sheet, r[i].letter + str(r[i].row))), r[i].ref) for i in used],
+                        [
+                            (_shown(r[i].value), marks.get((table.sheet, r[i].letter + str(r[i].row))), r[i].ref)
+                            for i in used
+                        ],
                     )
                     for r in rows
                 ],
@@ -205,6 +228,13 @@ def _marked(plan: Plan) -> list[dict]:
             }
         )
     return shown
+
+
+def _shown(value: object) -> object:
+    """A cell's value as the spreadsheet shows it: a date cell as its date (openpyxl reads it with a midnight)."""
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date().isoformat()
+    return value
 
 
 @bp.post("/import/confirm")
@@ -217,19 +247,21 @@ def import_confirm() -> tuple[str, int]:
             raise NotFound("that upload is no longer kept", "upload the file again and preview it")
         data = (_uploads() / upload).read_bytes()
         name = (_uploads() / f"{upload}.name").read_text(encoding="utf-8")
-        plan = plan_import(gate(), data, name, request.form.get("kind") or None)
+        kind = request.form.get("kind") or ""
+        plan = plan_import(gate(), data, name, kind or None)
+        shown = {"plan": plan, "upload": upload, "token": token, "kind": kind, "marked": _marked(plan)}
         if plan.problems:
-            return _page(422, plan=plan, upload=upload, digest=plan_digest(plan), token=token, marked=_marked(plan))
-        if plan_digest(plan) != request.form.get("digest"):
+            return _page(422, digest=plan_digest(plan), **shown)
+        if not plan.changes_anything:  # e.g. confirmed twice: not someone else's change, and nothing to lose
+            return _page(200, done="Nothing to import: the graph already holds these records.")
+        digest = plan_digest(plan)
+        if digest != request.form.get("digest"):
             return _page(
                 409,
                 message="Not imported: the records this file changes were changed by someone else since your preview.",
                 hint="Look at the new preview below, then confirm again.",
-                plan=plan,
-                upload=upload,
-                digest=plan_digest(plan),
-                token=token,
-                marked=_marked(plan),
+                digest=digest,
+                **shown,
             )
         result = apply(gate(), plan, agent, draft=g.get("role") == "editor")
     except CirceError as error:
