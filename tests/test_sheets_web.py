@@ -11,6 +11,7 @@ import io
 import re
 from html import unescape
 from html.parser import HTMLParser
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -599,3 +600,32 @@ def test_a_csv_names_its_kind_in_the_form(web):
     done = confirm(client, late)
     assert done.status_code == 200 and "Imported as version" in text_of(done)
     assert values(store, bread, PREF_LABEL, "it") == ["Spreco di pane"]
+
+
+ECESP_CSV = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "ecesp" / "good-practices.csv"
+
+
+@pytest.mark.skipif(not ECESP_CSV.exists(), reason="../shared/datasets/ecesp is not beside this checkout")
+def test_another_partys_sheet_goes_in_through_its_saved_mapping(web):
+    """The page offers the saved mappings; with ECESP's, a row of ECESP's own sheet with a changed title is
+    previewed as that one change to its practice, and confirmed."""
+    client, store = web
+    form = text_of(client.get("/import", headers=HTML))
+    assert "its saved column mapping" in form and '<option value="ecesp">' in client.get("/import").get_data(
+        as_text=True
+    )
+    with ECESP_CSV.open(encoding="utf-8", newline="") as stream:
+        header, first, *_ = list(csv.reader(stream))
+    practice = "https://w3id.org/circe-kg/id/practice/ecesp-" + first[2].rsplit("/", 1)[-1]
+    out = io.StringIO()
+    csv.writer(out).writerows([header, ["A retitled practice", *first[1:]]])
+    shown = preview(client, out.getvalue().encode(), name="ecesp-sample.csv", mapping="ecesp")
+    page = text_of(shown)
+    assert shown.status_code == 200, page
+    assert "1 to update" in page and "A retitled practice" in page and first[0] in page
+    assert Page(shown.get_data(as_text=True)).form("/import/confirm")["mapping"] == "ecesp"
+    done = confirm(client, shown)
+    assert done.status_code == 200 and "Imported as version" in text_of(done)
+    assert values(store, practice, PREF_LABEL, "en") == ["A retitled practice"]
+    unknown = preview(client, out.getvalue().encode(), name="ecesp-sample.csv", mapping="../pyproject")
+    assert unknown.status_code == 400 and "no saved mapping" in text_of(unknown)

@@ -21,11 +21,13 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, g, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..config import PROJECT_ROOT
 from ..errors import CirceError, NotFound, UsageError
 from ..namespaces import compact, expand
 from ..sheets.export import records
-from ..sheets.importing import Plan, apply, plan_import
+from ..sheets.importing import Plan, apply, plan_import, plan_mapped
 from ..sheets.layout import KINDS, kind_of, layout_for
+from ..sheets.mapping import load_mapping
 from ..sheets.reading import MAX_BYTES, UnreadableSheet
 from ..sheets.workbook import csv_rows, write_workbook
 from .store_access import get_store
@@ -34,6 +36,7 @@ from .writes import agent_for, gate
 bp = Blueprint("sheets", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 KEEP_UPLOADS = 50
+MAPPINGS_DIR = PROJECT_ROOT / "mappings"
 UPLOAD_NAME = re.compile(r"[0-9a-f]{64}")
 
 
@@ -139,6 +142,7 @@ def _page(status: int = 200, **context) -> tuple[str, int]:
     context.setdefault("plan", None)
     context.setdefault("message", None)
     context.setdefault("kinds", list(KINDS))
+    context.setdefault("mappings", list(mappings()))
     response_status = status
     return render_template("import.html", **context), response_status
 
@@ -159,17 +163,32 @@ def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
     )
 
 
+def mappings() -> dict[str, Path]:
+    """The saved column mappings (mappings/*.toml) by name, for sheets that were not made from a template."""
+    return {path.stem: path for path in sorted(MAPPINGS_DIR.glob("*.toml"))}
+
+
+def _plan(data: bytes, name: str, kind: str | None, mapping: str | None) -> Plan:
+    if not mapping:
+        return plan_import(gate(), data, name, kind)
+    known = mappings()
+    if mapping not in known:
+        raise UsageError(f"no saved mapping {mapping!r}", "choose one of: " + (", ".join(known) or "none saved"))
+    return plan_mapped(gate(), data, name, load_mapping(known[mapping]))
+
+
 @bp.post("/import")
 def import_preview() -> tuple[str, int]:
     token = request.form.get("token", "")
     upload = request.files.get("file")
     kind = request.form.get("kind") or None
+    mapping = request.form.get("mapping") or ""
     try:
         agent_for(token)
         if upload is None or not upload.filename:
             raise UsageError("no file was chosen", "choose the .xlsx or .csv file to import, then Preview")
         data = upload.read(MAX_BYTES + 1)
-        plan = plan_import(gate(), data, upload.filename, kind)
+        plan = _plan(data, upload.filename, kind, mapping)
     except UnreadableSheet as error:
         return _page(error.status, message=error.message, hint=error.hint, token=token)
     except CirceError as error:
@@ -182,6 +201,7 @@ def import_preview() -> tuple[str, int]:
         digest=plan_digest(plan),
         token=token,
         kind=kind or "",
+        mapping=mapping,
         marked=_marked(plan),
     )
 
@@ -247,9 +267,16 @@ def import_confirm() -> tuple[str, int]:
             raise NotFound("that upload is no longer kept", "upload the file again and preview it")
         data = (_uploads() / upload).read_bytes()
         name = (_uploads() / f"{upload}.name").read_text(encoding="utf-8")
-        kind = request.form.get("kind") or ""
-        plan = plan_import(gate(), data, name, kind or None)
-        shown = {"plan": plan, "upload": upload, "token": token, "kind": kind, "marked": _marked(plan)}
+        kind, mapping = request.form.get("kind") or "", request.form.get("mapping") or ""
+        plan = _plan(data, name, kind or None, mapping)
+        shown = {
+            "plan": plan,
+            "upload": upload,
+            "token": token,
+            "kind": kind,
+            "mapping": mapping,
+            "marked": _marked(plan),
+        }
         if plan.problems:
             return _page(422, digest=plan_digest(plan), **shown)
         if not plan.changes_anything:  # e.g. confirmed twice: not someone else's change, and nothing to lose
