@@ -11,17 +11,10 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from tests.test_browser_edit import CHROMIUM_ARGS
+
 EDITOR_TOKEN = "browser-import-editor-0123456789"
 REVIEWER_TOKEN = "browser-import-reviewer-0123456789"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 NAME = "Sheet-imported repair café (demo)"
 SLUG = "sheet-imported-repair-cafe-demo"
 

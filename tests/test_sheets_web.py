@@ -19,6 +19,7 @@ from python_calamine import CalamineWorkbook
 
 from circe_kg import queries
 from circe_kg.web import create_app
+from tests.test_writes import FormFields  # what a browser submits from a form
 
 STEWARD = "sheet-steward-token-0123456789"
 EDITOR = "sheet-editor-token-0123456789"
@@ -389,7 +390,9 @@ def test_a_preview_changed_by_someone_else_is_not_confirmed(web, record, other):
         assert confirm(client, second).status_code == 200
         kept = (PREF_LABEL, "it", "Nome (seconda)")
     else:  # another field of the same record, in the edit form
-        form = EditForm(client.get(f"/edit/{kind}/{slug}").get_data(as_text=True)).fields
+        parser = FormFields()
+        parser.feed(client.get(f"/edit/{kind}/{slug}").get_data(as_text=True))
+        form = parser.fields
         form.update({"f1": ["Summary changed in the edit form."], "f1.lang": ["en"], "token": [STEWARD]})
         assert client.post(f"/edit/{kind}/{slug}", data=form).status_code == 303
         kept = (DESCRIPTION, "en", "Summary changed in the edit form.")
@@ -409,39 +412,6 @@ def test_a_preview_changed_by_someone_else_is_not_confirmed(web, record, other):
         assert diff["Name (it)"] == ["changed", "; ".join(original), "Nome (prima)"]
         assert diff["Summary (en)"][:2] == ["changed", "Summary changed in the edit form."]  # would be put back
     # (confirming the new preview writes it: see test_a_csv_names_its_kind_in_the_form)
-
-
-class EditForm(HTMLParser):
-    """What a browser submits from the edit form: inputs, textareas and selected options."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self.fields: dict[str, list[str]] = {}
-        self._textarea: str | None = None
-        self._select: str | None = None
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "input" and a.get("name") and (a.get("type") != "checkbox" or "checked" in a):
-            self.fields.setdefault(a["name"], []).append(a.get("value") or "")
-        elif tag == "textarea":
-            self._textarea = a["name"]
-            self.fields.setdefault(a["name"], []).append("")
-        elif tag == "select":
-            self._select = a.get("name")
-        elif tag == "option" and self._select and "selected" in a:
-            self.fields.setdefault(self._select, []).append(a.get("value") or "")
-
-    def handle_endtag(self, tag):
-        if tag == "textarea":
-            self._textarea = None
-        elif tag == "select":
-            self._select = None
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.fields[self._textarea][-1] += data
 
 
 def test_an_editors_import_waits_as_a_draft_until_a_reviewer_publishes_it(web):
