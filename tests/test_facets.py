@@ -139,3 +139,24 @@ def test_the_csv_comes_a_chunk_of_rows_at_a_time():
     assert len(chunks) == 3 and all(chunks)
     parsed = list(csv.DictReader(io.StringIO("".join(chunks))))
     assert [r["uri"] for r in parsed] == [f"r{i}" for i in range(5)] and parsed[0]["sector"] == "S"
+
+
+ECESP = "https://w3id.org/circe-kg/id/dataset/ecesp-good-practices"
+CZECHIA = "http://data.europa.eu/nuts/code/CZ"
+
+
+def test_ecesp_practices_are_found_by_search_sector_and_country_and_say_what_they_are(client):
+    """ECESP's good practices are in the graph as their own dataset: a facet of the list, found by country and
+    sector and by search, and each page says it is not a CircE record."""
+    listed = client.get("/list/practices", query_string={"dataset": ECESP, "country": CZECHIA}).get_data(as_text=True)
+    assert "Hydal Coffee: cascade recycling of spent coffee grounds" in listed
+    assert "not a CircE record" in listed and "circular-fashion-pact" not in listed
+    textile = client.get("/list/practices", query_string={"dataset": ECESP, "sector": TEXTILE}).get_data(as_text=True)
+    assert int(re.search(r"(\d+) results", textile).group(1)) > 20
+    found = client.get("/search", query_string={"q": "Hydal Coffee"}).get_data(as_text=True)
+    assert "/id/practice/ecesp-hydal-coffee-cascade-recycling-spent-coffee-grounds" in found
+    page = client.get("/page/practice/ecesp-hydal-coffee-cascade-recycling-spent-coffee-grounds-and-coffee-capsules")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "From the dataset ECESP good practices" in text and "not a CircE record" in text
+    assert "https://circulareconomy.europa.eu/platform/en/good-practices/hydal-coffee" in text
