@@ -104,6 +104,13 @@ class Conflict(CirceError):
     kind = "conflict"
 
 
+class PreconditionFailed(Conflict):
+    """An HTTP write's If-Match names a version of the graph that is no longer the current one."""
+
+    status = 412
+    kind = "precondition-failed"
+
+
 class NoSuchVersion(UsageError):
     status = 404
     kind = "no-such-version"

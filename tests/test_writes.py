@@ -430,3 +430,91 @@ def test_a_graphs_content_is_read_from_its_kept_version_unless_the_store_holds_a
             assert sorted(map(str, gate.content(GRAPH))) == sorted(map(str, triples))
         store.replace_graphs({GRAPH: triples[:2]})  # not through the gate: no version kept
         assert sorted(map(str, gate.content(GRAPH))) == sorted(map(str, triples[:2]))
+
+
+def _form_of(client, path: str) -> dict[str, list[str]]:
+    parser = FormFields()
+    parser.feed(client.get(path).get_data(as_text=True))
+    return parser.fields
+
+
+def test_a_save_over_a_later_save_is_refused_and_keeps_what_was_typed(setup):
+    """Two stewards open the same record; the first saves a Slovene name; the second's save, made from the old
+    version, is refused (409) with her input kept and the stored value shown — nothing lost on either side."""
+    _, client, store = setup
+    first, second = (
+        _form_of(client, "/edit/practice/albergo-diffuso"),
+        _form_of(client, "/edit/practice/albergo-diffuso"),
+    )
+    assert first["base"] and first["base"] == second["base"]
+    name = next(k for k, v in first.items() if k.endswith(".lang") and "sl" not in v)[: -len(".lang")]
+    first[name] += ["Razpršeni hotel"]
+    first[f"{name}.lang"] += ["sl"]
+    assert client.post("/edit/practice/albergo-diffuso", data={**first, "token": STEWARD_BEARER}).status_code == 303
+    summary = next(k for k in second if k.endswith(".lang") and k != f"{name}.lang")[: -len(".lang")]
+    second[summary] = ["A summary typed in the second tab.", *second[summary][1:]]
+    kept = fingerprint(store)
+    refused = client.post("/edit/practice/albergo-diffuso", data={**second, "token": STEWARD_BEARER})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "someone saved this record after you opened it" in page
+    assert "A summary typed in the second tab." in page  # her input is kept
+    assert "Stored now:" in page and "Razpršeni hotel" in page  # and the other save is shown to merge
+    assert fingerprint(store) == kept
+    merged = _form_of_page(page)
+    assert merged["base"] != second["base"]  # the refused page carries the new version: merging, then saving works
+    merged[name] += ["Razpršeni hotel"]  # she keeps the other steward's Slovene name
+    merged[f"{name}.lang"] += ["sl"]
+    assert client.post("/edit/practice/albergo-diffuso", data={**merged, "token": STEWARD_BEARER}).status_code == 303
+    saved = client.get("/page/practice/albergo-diffuso").get_data(as_text=True)
+    assert "Razpršeni hotel" in saved and "A summary typed in the second tab." in saved
+
+
+def _form_of_page(html: str) -> dict[str, list[str]]:
+    parser = FormFields()
+    parser.feed(html)
+    return parser.fields
+
+
+def test_a_refused_new_record_keeps_what_was_typed(setup):
+    _, client, _ = setup
+    form = _form_of(client, "/new/practice")
+    label = next(k for k in form if k.endswith(".lang"))[: -len(".lang")]
+    refused = client.post(
+        "/new/practice",
+        data={**form, "slug": "albergo-diffuso", label: ["A practice typed at length"], "token": STEWARD_BEARER},
+    )
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "exists already" in page
+    assert "A practice typed at length" in page and "/id/practice/albergo-diffuso" in page
+
+
+def test_the_graph_store_protocol_honours_etag_and_if_match(setup):
+    _, client, store = setup
+    auth = {"Authorization": f"Bearer {STEWARD_BEARER}"}
+    created = client.put(f"/graphs?graph={GRAPH}", data=NEW_PRACTICE, content_type="text/turtle", headers=auth)
+    assert created.status_code == 201 and created.headers["ETag"].startswith('"')
+    read = client.get(f"/graphs?graph={GRAPH}")
+    tag = read.headers["ETag"]
+    assert tag == created.headers["ETag"]
+    later = NEW_PRACTICE.replace("Written by a test.", "Written by a test, then changed.")
+    ok = client.put(f"/graphs?graph={GRAPH}", data=later, content_type="text/turtle", headers={**auth, "If-Match": tag})
+    assert ok.status_code == 200 and ok.headers["ETag"] != tag
+    kept = fingerprint(store)
+    stale = client.put(
+        f"/graphs?graph={GRAPH}", data=NEW_PRACTICE, content_type="text/turtle", headers={**auth, "If-Match": tag}
+    )
+    body = stale.get_json()
+    assert stale.status_code == 412 and body["error"] == "precondition-failed"
+    assert "changed since" in body["message"] and ok.headers["ETag"].strip('"') in body["hint"]
+    assert client.delete(f"/graphs?graph={GRAPH}", headers={**auth, "If-Match": tag}).status_code == 412
+    assert fingerprint(store) == kept
+    malformed = client.put(
+        f"/graphs?graph={GRAPH}", data=later, content_type="text/turtle", headers={**auth, "If-Match": "abc"}
+    )
+    assert malformed.status_code == 400 and "not an entity tag" in malformed.get_json()["message"]
+    missing = "https://w3id.org/circe-kg/graph/data/never-written"
+    star = client.put(
+        f"/graphs?graph={missing}", data=later, content_type="text/turtle", headers={**auth, "If-Match": "*"}
+    )
+    assert star.status_code == 412 and "does not exist" in star.get_json()["message"]
+    assert client.delete(f"/graphs?graph={GRAPH}", headers={**auth, "If-Match": ok.headers["ETag"]}).status_code == 200

@@ -10,11 +10,11 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 
 from .. import queries
-from ..errors import CirceError, NotFound, ValidationFailed
+from ..errors import CirceError, Conflict, NotFound, ValidationFailed
 from ..forms import Field, fields_for, fill, triples_from_form
 from ..namespaces import CIRCE, GRAPH, RDF, compact
 from ..writes import EDITS_GRAPH
-from .linked_data import base
+from .linked_data import base, local_href
 from .store_access import get_store
 from .writes import agent_for, gate
 
@@ -43,6 +43,7 @@ def _render(
     message: str | None = None,
     general: list[str] | None = None,
     slug: str | None = None,
+    base: str | None = None,
 ) -> tuple[str, int]:
     groups: dict[str, list[Field]] = {}
     for f in fields:
@@ -56,6 +57,7 @@ def _render(
         message=message,
         general=general or [],
         slug=slug,
+        base=base,
         writes_enabled=enabled,
     ), status
 
@@ -69,17 +71,35 @@ def _save(
     title: str,
     action: str,
     slug: str | None = None,
+    stored: list | None = None,
 ) -> Response | tuple[str, int]:
     form = request.form.to_dict(flat=False)
+    # The version the form was opened on: a save over a later one is refused, never silently written over it.
+    opened_on = request.form.get("base")
+    expect = {graph: opened_on} if opened_on is not None else None
     try:
         agent = agent_for(request.form.get("token", ""))
         new = triples_from_form(fields, form, iri)
         if g.role == "editor":  # held for review, like every editor's write
-            number = gate().propose({graph: keep + new}, operation, agent)
+            number = gate().propose({graph: keep + new}, operation, agent, expect=expect)
             return _render(
                 fields, title, action, 202, f"Submitted as draft {number}: a reviewer will publish it.", slug=slug
             )
-        change = gate().commit({graph: keep + new}, operation, agent)
+        change = gate().commit({graph: keep + new}, operation, agent, expect=expect)
+    except Conflict:
+        _refill(fields, form)
+        changed = _now_stored(fields, stored or [], iri)
+        return _render(
+            fields,
+            title,
+            action,
+            409,
+            "Not saved: someone saved this record after you opened it. What you typed is kept below; each field "
+            "whose stored value differs from it shows the value stored now. Merge them, then save again.",
+            [f"{name}: now stored {value}" for name, value in changed] or None,
+            slug,
+            base=gate().base(graph),
+        )
     except ValidationFailed as failure:
         by_path = {compact(f.path): f for f in fields}
         general = []
@@ -96,6 +116,20 @@ def _save(
         )
     page = url_for("linked_data.page", rest=iri[len(base()) + len("id/") :], saved=change.number)
     return redirect(page, code=303)
+
+
+def _now_stored(fields: list[Field], stored: list, iri: str) -> list[tuple[str, str]]:
+    """The fields whose value in the store differs from what was typed, with the stored value (marked on the
+    field too)."""
+    now = [Field(**{**f.__dict__, "values": [], "errors": []}) for f in fields]
+    fill(now, stored, iri)
+    differ = []
+    for typed, current in zip(fields, now, strict=True):
+        if sorted(v for v, _ in typed.values) != sorted(v for v, _ in current.values):
+            shown = "; ".join(v for v, _ in current.values) or "(nothing)"
+            typed.errors.append(f"Stored now: {shown}")
+            differ.append((typed.name, shown))
+    return differ
 
 
 def _refill(fields: list[Field], form: dict[str, list[str]]) -> None:
@@ -121,16 +155,16 @@ def edit(rest: str) -> Response | tuple[str, int]:
         compact(iri),
     )
     action = url_for("edit.edit", rest=rest)
-    if request.method == "GET":
-        fill(fields, triples, iri)
-        return _render(fields, f"Edit: {title}", action)
     graphs = [r["graph"].value for r in queries.run(get_store(), "resource-graphs", {"resource": iri}).rows]
     graph = next((g for g in graphs if g.startswith(f"{GRAPH}data/")), None)
+    if request.method == "GET":
+        fill(fields, triples, iri)
+        return _render(fields, f"Edit: {title}", action, base=gate().base(graph) if graph else None)
     if graph is None:
         raise NotFound(f"<{iri}> is not in a data graph", "only data can be edited here")
     paths = {f.path for f in fields}
     keep = [t for t in get_store().triples(graph) if not (t.subject.value == iri and t.predicate.value in paths)]
-    return _save(iri, fields, graph, keep, "edit", f"Edit: {title}", action)
+    return _save(iri, fields, graph, keep, "edit", f"Edit: {title}", action, stored=triples)
 
 
 @bp.route("/new/<kind>", methods=["GET", "POST"])
@@ -155,8 +189,16 @@ def create(kind: str) -> Response | tuple[str, int]:
         )
     iri = f"{base()}id/{kind}/{slug}"
     if _describe(iri):
+        _refill(fields, request.form.to_dict(flat=False))  # what was typed stays, to save under another name
         return _render(
-            fields, title, action, 409, f"Not saved: {compact(iri)} exists already; edit it instead.", slug=slug
+            fields,
+            title,
+            action,
+            409,
+            f"Not saved: {compact(iri)} exists already. What you typed is kept: choose another short name, or "
+            "edit the existing record instead.",
+            [f"The existing record: {local_href(iri) or iri}"],
+            slug=slug,
         )
     store = get_store()
     keep = list(store.triples(EDITS_GRAPH)) if EDITS_GRAPH in store.named_graphs() else []

@@ -5,6 +5,8 @@
 - GET /history[?graph=IRI]         the recorded writes (JSON, or HTML for browsers)
 - POST /graphs/restore?graph=IRI&version=N   bring a graph back to a recorded version
 
+A graph's GET answers with an ETag; a PUT, POST or DELETE that sends it back as If-Match is written only if the
+graph is still that version (412 Precondition Failed otherwise, nothing written), so no one's write is undone.
 Writes need `Authorization: Bearer <token>`. Tokens come from the environment, never from the repository:
 CIRCE_KG_WRITE_TOKEN (+ CIRCE_KG_WRITE_AGENT, the name the history records) or CIRCE_KG_TOKENS_FILE, a file
 of `name token` lines. Without any token configured, writing is disabled (403). Every write passes the
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import hmac
 import os
+import re
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -26,7 +29,9 @@ from flask import Blueprint, Response, current_app, g, jsonify, render_template,
 from .. import queries
 from ..errors import (
     CirceError,
+    Conflict,
     NotFound,
+    PreconditionFailed,
     Unauthorised,
     UnsupportedMediaType,
     UsageError,
@@ -102,16 +107,64 @@ def requires_token(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+ENTITY_TAGS = re.compile(r'\s*(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)\s*')
+
+
+def etag(graph: str) -> str:
+    """The entity tag of a graph's current version (quoted, as HTTP sends it)."""
+    return f'"{gate().base(graph)}"'
+
+
+def _if_match(graph: str) -> dict[str, str] | None:
+    """The version an HTTP write was based on (its If-Match), as `expect` for the gate; None without the header.
+    Raises UsageError for a malformed header, PreconditionFailed for a version that is not the current one."""
+    given = request.headers.get("If-Match")
+    if given is None:
+        return None
+    if not ENTITY_TAGS.fullmatch(given):
+        raise UsageError(
+            f"If-Match is not an entity tag: {given[:80]!r}",
+            'send back the ETag that GET /graphs?graph=… gave, quotes included (If-Match: "…"), or * for "exists"',
+        )
+    current = gate().base(graph)
+    if given.strip() == "*":
+        if not current:
+            raise PreconditionFailed(f"<{graph}> does not exist (If-Match: *)", "create it without If-Match")
+        return {graph: current}
+    tags = [t.strip().removeprefix("W/").strip('"') for t in given.split(",")]
+    if current not in tags:
+        raise PreconditionFailed(
+            f"<{graph}> has changed since the version you sent in If-Match",
+            f'nothing was written: GET it again (its ETag is now "{current}"), merge your change, and send it with '
+            "the new ETag",
+        )
+    return {graph: current}
+
+
 def apply(
-    changes: dict[str, Any], operation: str, upload: str | None = None, status: int = 200, parsed: tuple = ()
+    changes: dict[str, Any],
+    operation: str,
+    upload: str | None = None,
+    status: int = 200,
+    parsed: tuple = (),
+    expect: dict[str, str] | None = None,
 ) -> Response:
-    """Write now (stewards, reviewers) or hold as a draft for review (editors: 202 Accepted)."""
-    if g.get("role") == "editor":
-        number = gate().propose(changes, operation, g.agent)
-        response = jsonify({"draft": number, "status": "pending", "review": f"/drafts/{number}"})
-        response.status_code = 202
-        return response
-    return _written(gate().commit(changes, operation, g.agent, upload, parsed), status)
+    """Write now (stewards, reviewers) or hold as a draft for review (editors: 202 Accepted); with `expect`
+    (WriteGate.commit), only if those graphs are still the versions it names."""
+    try:
+        if g.get("role") == "editor":
+            number = gate().propose(changes, operation, g.agent, expect=expect)
+            response = jsonify({"draft": number, "status": "pending", "review": f"/drafts/{number}"})
+            response.status_code = 202
+            return response
+        response = _written(gate().commit(changes, operation, g.agent, upload, parsed, expect=expect), status)
+    except Conflict as conflict:
+        if expect is None or isinstance(conflict, PreconditionFailed):
+            raise
+        raise PreconditionFailed(conflict.message, conflict.hint) from None
+    if len(changes) == 1:
+        response.headers["ETag"] = etag(next(iter(changes)))
+    return response
 
 
 def requires_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -194,6 +247,7 @@ def read_graph() -> Response:
     mime = request.accept_mimetypes.best_match(list(UPLOAD_TYPES)) or "text/turtle"
     response = Response(serialize(store.triples(graph), UPLOAD_TYPES[mime]), mimetype=mime)
     response.headers["Vary"] = "Accept"
+    response.headers["ETag"] = etag(graph)  # send it back as If-Match to write over this version only
     return response
 
 
@@ -202,8 +256,9 @@ def read_graph() -> Response:
 def put_graph() -> Response:
     graph = _graph_parameter()
     existed = graph in get_store().named_graphs()
+    expect = _if_match(graph)
     triples, body = _uploaded_triples(graph)
-    return apply({graph: triples}, "PUT", checksum(body), 200 if existed else 201)
+    return apply({graph: triples}, "PUT", checksum(body), 200 if existed else 201, expect=expect)
 
 
 @bp.post("/graphs")
@@ -212,9 +267,10 @@ def post_graph() -> Response:
     graph = _graph_parameter()
     store = get_store()
     existed = graph in store.named_graphs()
+    expect = _if_match(graph)
     triples, body = _uploaded_triples(graph)
     merged = list(set(store.triples(graph)) | set(triples)) if existed else triples
-    return apply({graph: merged}, "POST", checksum(body), 200 if existed else 201)
+    return apply({graph: merged}, "POST", checksum(body), 200 if existed else 201, expect=expect)
 
 
 @bp.delete("/graphs")
@@ -223,7 +279,7 @@ def delete_graph() -> Response:
     graph = _graph_parameter()
     if graph not in get_store().named_graphs():
         raise NotFound(f"no graph <{graph}>", "list the graphs in /dumps/ or with SELECT DISTINCT ?g")
-    return apply({graph: None}, "DELETE")
+    return apply({graph: None}, "DELETE", expect=_if_match(graph))
 
 
 @bp.post("/graphs/restore")
