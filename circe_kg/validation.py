@@ -243,7 +243,7 @@ def _engine_validation(graphs: list[NTriples], shapes: rdflib.Graph, parallel: b
     for graph in graphs:
         if graph:
             dataset.parse(data=graph.data, format="nt")
-    compiled = CompiledShapes(shapes, advanced=True)
+    compiled = _compiled(shapes)
 
     def check(use_shapes: list[str] | None) -> tuple[bool, rdflib.Graph]:
         conforms, results_graph, _ = compiled.validate(
@@ -256,6 +256,26 @@ def _engine_validation(graphs: list[NTriples], shapes: rdflib.Graph, parallel: b
         return check(None)
     with ThreadPoolExecutor(len(batches)) as pool:
         return _merged_reports(list(pool.map(check, batches)), shapes)
+
+
+_COMPILED: dict[int, tuple[rdflib.Graph, CompiledShapes]] = {}
+
+
+def _compiled(shapes: rdflib.Graph) -> CompiledShapes:
+    """The shapes compiled once per shapes graph object (validate_state keeps one per version of the shapes)."""
+    kept = _COMPILED.get(id(shapes))
+    if kept is None or kept[0] is not shapes:
+        if len(_COMPILED) > 4:
+            _COMPILED.clear()
+        kept = _COMPILED[id(shapes)] = (shapes, CompiledShapes(shapes, advanced=True))
+    return kept[1]
+
+
+@lru_cache(maxsize=4)
+def _rdflib_graph(data: bytes) -> rdflib.Graph:
+    """The N-Triples text as an rdflib graph, read once per text (the shapes, the class hierarchy): callers only
+    read it."""
+    return to_rdflib(NTriples(data))
 
 
 def _shape_batches(shapes: rdflib.Graph, cores: int) -> list[list[str]]:
@@ -324,7 +344,7 @@ def validate(
     size = sum(len(graph) for graph in graphs)
     conforms, results_graph = _engine_validation([*graphs, hierarchy], shapes, parallel=size >= PARALLEL_FROM_TRIPLES)
     name = Namer(prefixes)
-    hint = _Hinter(graphs, shapes, name, to_rdflib(hierarchy))
+    hint = _Hinter(graphs, shapes, name, _rdflib_graph(hierarchy.data))
     results: list[Result] = []
     for node in results_graph.subjects(RDF.type, SH.ValidationResult):
 
@@ -367,17 +387,18 @@ def validate_state(state: Mapping[str, Iterable[ox.Triple]], parsed: Iterable[Pa
     """Validate the data graphs of `state` against its shapes graphs, with its ontology graphs as hierarchy."""
     if not any(triples for iri, triples in state.items() if kind_of_graph(iri) == "shapes"):
         return Report(conforms=True)  # nothing to check: skip copying the data into rdflib (seconds at 10^5)
-    shapes = rdflib.Graph()
     data: list[Iterable[ox.Triple]] = []
     ontology: list[Iterable[ox.Triple]] = []
-    for iri, triples in state.items():  # the history (system graphs) is not validated
-        kind = kind_of_graph(iri)
+    shapes_text: list[bytes] = []
+    for iri, triples in sorted(state.items(), key=lambda item: item[0]):  # the history (system graphs) is not
+        kind = kind_of_graph(iri)  # validated
         if kind == "data":
             data.append(triples)
         elif kind == "ontology":
             ontology.append(triples)
         elif kind == "shapes":
-            to_rdflib(triples, shapes)
+            shapes_text.append(NTriples.of(triples).data)
+    shapes = _rdflib_graph(b"".join(shapes_text))
     files = list(parsed)
     given = {p.graph_iri for p in files}
     prefixes: dict[str, str] = {}

@@ -3,6 +3,7 @@ the Flask app over the loaded store, and a CLI runner."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -71,11 +72,21 @@ def disk_store(tmp_path: Path) -> EmbeddedStore:
     return EmbeddedStore(tmp_path / "store")
 
 
+@pytest.fixture(scope="session")
+def loaded_folder(tmp_path_factory) -> Path:
+    """An on-disk store with the shipped files, loaded once and closed: tests get copies of its folder."""
+    folder = tmp_path_factory.mktemp("loaded") / "store"
+    with EmbeddedStore(folder) as store:
+        load_files(store, shipped_files())
+    return folder
+
+
 @pytest.fixture
-def loaded_disk_store(tmp_path: Path) -> EmbeddedStore:
-    store = EmbeddedStore(tmp_path / "store")
-    load_files(store, shipped_files())
-    return store
+def loaded_disk_store(tmp_path: Path, loaded_folder: Path) -> EmbeddedStore:
+    """A fresh on-disk store holding the shipped files, the test's own (a copy of the folder: loading and
+    validating the shipped graph takes seconds, copying it does not)."""
+    shutil.copytree(loaded_folder, tmp_path / "store", symlinks=True)
+    return EmbeddedStore(tmp_path / "store")
 
 
 @pytest.fixture(scope="session")

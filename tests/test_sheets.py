@@ -32,26 +32,11 @@ ECESP_CSV = PROJECT_ROOT.parent / "shared" / "datasets" / "ecesp" / "good-practi
 ECESP_MAPPING = PROJECT_ROOT / "mappings" / "ecesp.toml"
 
 
-@pytest.fixture(scope="module")
-def loaded_template(tmp_path_factory, runner_module):
-    folder = tmp_path_factory.mktemp("sheets") / "store"
-    result = runner_module.invoke(main, ["load", "--store", str(folder)])
-    assert result.exit_code == 0, result.output
-    return folder
-
-
-@pytest.fixture(scope="module")
-def runner_module():
-    from click.testing import CliRunner
-
-    return CliRunner()
-
-
 @pytest.fixture
-def store_dir(loaded_template, tmp_path) -> str:
+def store_dir(loaded_folder, tmp_path) -> str:
     """A fresh copy of the loaded store for each test (loading takes seconds; copying the folder does not)."""
     target = tmp_path / "store"
-    shutil.copytree(loaded_template, target, symlinks=True)
+    shutil.copytree(loaded_folder, target, symlinks=True)
     return str(target)
 
 

@@ -34,6 +34,7 @@ NOT_ABOUT_DATA = {
     "editorial-facts": "the editors' classifications: synthetic data is illustrative, never classified",
     "search-concepts": "the concepts of the shipped vocabularies: synthetic data adds none",
     "void-statistics": "counts only",
+    "other-datasets": "other parties' datasets (ECESP's): synthetic data is the project's own, in none of them",
     "sourced-vs-illustrative": "counts only",
     "partners-by-sector": "lists sourced partnerships only: it filters illustrative ones out",
     "graph-versions": "reads the history of writes",
