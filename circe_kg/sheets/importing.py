@@ -348,6 +348,17 @@ def _circe_link_statements(draft: _Draft, row: Row) -> list[ox.Triple]:
     return out
 
 
+# The rules a row breaks most, said in the sheet's words rather than Turtle's (by the shape that states them).
+IN_A_SHEET = {
+    "<https://w3id.org/circe-kg/shapes#DescribedResource>": (
+        "a row is either sourced (a web address in Source) or an illustrative example (yes in Illustrative "
+        "example): not both, not neither",
+        "keep the Source if a page states the row's facts and empty the Illustrative example cell; otherwise the "
+        "other way round",
+    ),
+}
+
+
 def _violations(report: Report, rows: list[Row]) -> list[Problem]:
     """Each SHACL violation as a problem at the cell of its record's row and its property's column."""
     by_focus = {compact(r.iri): r for r in rows}
@@ -356,8 +367,9 @@ def _violations(report: Report, rows: list[Row]) -> list[Problem]:
         if result.severity != "Violation":
             continue
         row = by_focus.get(result.focus)
-        text = result.message
-        fix = result.hint or "change the cell as the message says"
+        text, fix = IN_A_SHEET.get(
+            result.shape or "", (result.message, result.hint or "change the cell as the message says")
+        )
         if row is None:
             problems.append(Problem(result.focus, "", result.value or "", text, fix))
             continue
