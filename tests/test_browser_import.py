@@ -5,6 +5,7 @@ the draft, and the new practice has its page."""
 
 import datetime as dt
 import io
+import secrets
 import urllib.request
 
 import openpyxl
@@ -13,8 +14,9 @@ from playwright.sync_api import expect, sync_playwright
 
 from tests.test_browser_edit import CHROMIUM_ARGS
 
-EDITOR_TOKEN = "browser-import-editor-0123456789"
-REVIEWER_TOKEN = "browser-import-reviewer-0123456789"
+# Made for each run: write tokens are never written into the repository, not even a test's.
+EDITOR_TOKEN = secrets.token_urlsafe(24)
+REVIEWER_TOKEN = secrets.token_urlsafe(24)
 NAME = "Sheet-imported repair café (demo)"
 SLUG = "sheet-imported-repair-cafe-demo"
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -385,7 +386,7 @@ def test_a_post_without_queries_and_an_unknown_id(client):
 
 
 # -- after a write -------------------------------------------------------------------------------------------------
-TOKEN = "reconcile-test-token-0123456789"
+TOKEN = secrets.token_urlsafe(24)  # made for each run: no write token in the repository
 NEW_PRACTICE = """@prefix circe: <https://w3id.org/circe-kg/ontology#> .
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 <https://w3id.org/circe-kg/id/practice/zyzzyva-reed-bed-composting> a circe:Practice ;
