@@ -5,6 +5,7 @@ Parsing uses Oxigraph's parser because it reports line and column precisely; not
 
 from __future__ import annotations
 
+import codecs
 import functools
 import re
 from dataclasses import dataclass, field
@@ -34,8 +35,11 @@ _SHAPE_TYPES = ("http://www.w3.org/ns/shacl#NodeShape", "http://www.w3.org/ns/sh
 # Characters that Turtle lets a prefixed name carry only behind a backslash.
 _LOCAL_ESCAPES = re.compile(r"([/~.#?&=!$()*+,;%@'-])")
 
+UTF8_HINT = "save the file as UTF-8 (in most editors: Save as… → Encoding: UTF-8) and try again"
+_BOM = codecs.BOM_UTF8
+
 _HINTS = [
-    (re.compile(r"not UTF-8", re.I), lambda m: "save the file as UTF-8"),
+    (re.compile(r"not UTF-8", re.I), lambda m: UTF8_HINT),
     (
         re.compile(r"prefix (\S+) has not been declared", re.I),
         lambda m: f"declare the prefix at the top of the file, e.g. `@prefix {m.group(1)} <https://…> .`",
@@ -81,6 +85,42 @@ def _hint_for(detail: str) -> str | None:
     return None
 
 
+def without_bom(data: bytes) -> bytes:
+    """`data` without the UTF-8 byte-order mark that some editors (Notepad, Excel) write at the start of a file:
+    it is no part of the RDF, and the parsers would take it for a stray character before the first statement.
+    Removing it keeps every line number (and every column after the first line's)."""
+    return data[len(_BOM) :] if data.startswith(_BOM) else data
+
+
+def decode_utf8(data: bytes, name: str) -> str:
+    """`data` as text, without a byte-order mark, for a reader that needs the whole text (a form shows it again).
+
+    Raises RdfSyntaxError naming `name`, the line and column of the first byte that is not UTF-8 and how to fix
+    it — the same error a file with such a byte gets from `parse_file`."""
+    data = without_bom(data)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise not_utf8_error(name, data, error.start) from None
+
+
+def not_utf8_error(name: str, data: bytes, position: int) -> RdfSyntaxError:
+    """The error for the byte at `position` of `data` that is not UTF-8: its line, its column (in characters)
+    and its line as best it can be shown, so that a person finds the character their editor wrote in another
+    encoding."""
+    start = data.rfind(b"\n", 0, position) + 1
+    end = data.find(b"\n", position)
+    line_bytes = data[start : len(data) if end == -1 else end]
+    line = data.count(b"\n", 0, position) + 1
+    column = len(data[start:position].decode("utf-8", errors="replace")) + 1
+    detail = (
+        f"not UTF-8 text: the byte 0x{data[position]:02X} on this line is not UTF-8 (the file was saved in another "
+        "encoding, such as Latin-1 or Windows-1252)"
+    )
+    text = line_bytes.rstrip(b"\r").decode("utf-8", errors="replace")
+    return RdfSyntaxError(name, line, column, detail, text, UTF8_HINT)
+
+
 def display_name(path: Path) -> str:
     """A path as people should see it: relative to the project when inside it."""
     try:
@@ -98,17 +138,19 @@ class ParsedFile:
     kind: str
     triples: NTriples
     prefixes: dict[str, str] = field(default_factory=dict)
-    source: bytes = b""  # the file as read, UTF-8
+    source: bytes = b""  # the file as read, UTF-8 (its checksum is recorded: a byte-order mark stays in it)
 
     @functools.cached_property
     def text(self) -> str:
-        """The file as text, made only when a line is looked for (1 s for a 180 MB file). Bytes that are not
-        UTF-8 can only be in comments here, where the parser skips them: they show as U+FFFD."""
-        return self.source.decode("utf-8", errors="replace")
+        """The file as text without a byte-order mark, made only when a line is looked for (1 s for a 180 MB
+        file). Bytes that are not UTF-8 can only be in comments here, where the parser skips them: they show as
+        U+FFFD."""
+        return without_bom(self.source).decode("utf-8", errors="replace")
 
-    def line_of(self, iri: str, as_subject: bool = True) -> int | None:
-        """The line where `iri` is written as a subject — at the start of a line, as Turtle subjects are —
-        or, with as_subject=False, anywhere; in any spelling the file uses (full IRI or prefixed name)."""
+    def line_of(self, iri: str, as_subject: bool = True, after: int = 0) -> int | None:
+        """The first line (after line `after`) where `iri` is written as a subject — at the start of a line, as
+        Turtle subjects are — or, with as_subject=False, anywhere; in any spelling the file uses (full IRI or
+        prefixed name)."""
         spellings = [f"<{iri}>"]
         for prefix, namespace in self.prefixes.items():
             if namespace and iri.startswith(namespace):
@@ -116,7 +158,7 @@ class ParsedFile:
                 escaped = _LOCAL_ESCAPES.sub(r"\\\1", local)
                 spellings.extend((f"{prefix}:{local}", f"{prefix}:{escaped}"))
         for number, line in enumerate(self.text.splitlines(), start=1):
-            if line.lstrip().startswith("#"):
+            if number <= after or line.lstrip().startswith("#"):
                 continue
             for spelling in spellings:
                 if as_subject and line.startswith(spelling) and _ends_token(line, len(spelling)):
@@ -177,14 +219,17 @@ def _kind_of_content(path: Path, triples: NTriples) -> str:
 
 
 def parse_text(text: str, name: str, rdf_format: ox.RdfFormat = ox.RdfFormat.TURTLE) -> tuple[NTriples, dict[str, str]]:
-    """Parse RDF text into triples; raise RdfSyntaxError naming `name`, line, column and a hint."""
-    return parse_bytes(text.encode("utf-8"), name, rdf_format)
+    """Parse RDF text into triples (a leading byte-order mark is ignored); raise RdfSyntaxError naming `name`,
+    line, column and a hint."""
+    return parse_bytes(text.removeprefix("\ufeff").encode("utf-8"), name, rdf_format)
 
 
 def parse_bytes(
     data: bytes, name: str, rdf_format: ox.RdfFormat = ox.RdfFormat.TURTLE
 ) -> tuple[NTriples, dict[str, str]]:
-    """Parse UTF-8 RDF into triples; raise RdfSyntaxError naming `name`, line, column and a hint."""
+    """Parse UTF-8 RDF into triples (a leading byte-order mark is ignored); raise RdfSyntaxError naming `name`,
+    line, column and a hint — for bytes that are not UTF-8, the line and column of the first such byte."""
+    data = without_bom(data)
     # Fresh blank-node ids: two files may both say _:b1, and each load must not merge them.
     parser = ox.parse(input=data, format=rdf_format, without_named_graphs=True, rename_blank_nodes=True)
     try:
@@ -196,6 +241,11 @@ def parse_bytes(
 
 def _syntax_error(name: str, data: bytes, error: SyntaxError) -> RdfSyntaxError:
     detail = re.sub(r"^Parser error (at|between) [^:]*: ", "", error.msg or str(error))
+    if re.search(r"utf-8", detail, re.I):
+        try:  # the parser says where it gave up; the person needs the first byte their editor got wrong
+            data.decode("utf-8")
+        except UnicodeDecodeError as not_utf8:
+            return not_utf8_error(name, data, not_utf8.start)
     detail = re.sub(r"^(Invalid UTF-8|cannot decode input using UTF-8):? ?", "not UTF-8 text: ", detail)
     line_text = None
     if error.lineno and error.lineno > 0:
@@ -211,7 +261,7 @@ DATASET_FORMATS = {".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG}
 def parse_dataset_file(path: Path) -> list[ParsedFile]:
     """A backup (N-Quads or TriG, e.g. from `circe-kg dump --format nquads`): one ParsedFile per named graph."""
     name = display_name(path)
-    data = path.read_bytes()
+    data = without_bom(path.read_bytes())
     parser = ox.parse(input=data, format=DATASET_FORMATS[path.suffix.lower()], rename_blank_nodes=True)
     graphs: dict[str, list[ox.Triple]] = {}
     try:
@@ -234,7 +284,8 @@ def parse_dataset_file(path: Path) -> list[ParsedFile]:
 
 
 def parse_file(path: Path, graph_iri: str | None = None) -> ParsedFile:
-    """Read and parse one file. Raises RdfSyntaxError (bad content) or UsageError (missing / unknown format)."""
+    """Read and parse one file (a UTF-8 byte-order mark at its start is ignored). Raises RdfSyntaxError (bad
+    content, bytes that are not UTF-8) or UsageError (missing / unknown format)."""
     name = display_name(path)
     rdf_format = FORMATS.get(path.suffix.lower())
     if rdf_format is None:

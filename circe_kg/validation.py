@@ -12,12 +12,13 @@ import difflib
 import itertools
 import json
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 import rdflib
@@ -27,11 +28,18 @@ from rdflib.term import Node
 from rdflib_turbo import Dataset as NativeDataset
 
 from .config import shipped_files
-from .namespaces import OWL, RDF, RDFS, SH, compact
+from .namespaces import BASE, OWL, RDF, RDFS, SH, SKOS, compact
 from .ntriples import NTriples
 from .rdf_files import ParsedFile, kind_of_graph, parse_file
+from .spelling import Names, nearest
 
-Locator = Callable[[str], "tuple[str, int | None] | None"]
+
+class Locator(Protocol):
+    def __call__(self, iri: str, used_by: str | None = None) -> tuple[str, int | None] | None:
+        """The file and line where `iri` is defined (written as a subject, else first written); with `used_by`,
+        where it is first written in the description of that resource."""
+
+
 SEVERITIES = {str(SH.Violation): "Violation", str(SH.Warning): "Warning", str(SH.Info): "Info"}
 
 
@@ -112,7 +120,8 @@ class Report:
             lines.append(f"{where}  {focus}")
             for r in results:
                 detail = "  ".join(x for x in (r.path and f"path {r.path}", r.value and f"value {r.value}") if x)
-                lines.append(f"  {r.severity}: {r.message}" + (f"  [{detail}]" if detail else ""))
+                own_line = f"  (line {r.line})" if r.line and r.file == first.file and r.line != first.line else ""
+                lines.append(f"  {r.severity}: {r.message}" + (f"  [{detail}]" if detail else "") + own_line)
                 if r.shape:
                     lines.append(f"    shape {r.shape} ({r.component})")
                 if r.hint:
@@ -145,7 +154,8 @@ class _Hinter:
         ontology: rdflib.Graph | None = None,
     ) -> None:
         self.data, self.shapes, self.name = data, shapes, name
-        self._subjects: tuple[dict[str, set[str]], set[str]] | None = None
+        self._subjects: tuple[dict[str, set[str]], set[str], dict[str, set[str]]] | None = None
+        self._names: dict[tuple[str, str], tuple[dict[str, set[str]], Names]] = {}
         self.ontology = ontology if ontology is not None else rdflib.Graph()
 
     def __call__(self, shape: Node, component: str, value: Node | None) -> str | None:
@@ -198,32 +208,70 @@ class _Hinter:
         return None
 
     def _closest_instance(self, value: Node | None, wanted_class: Node | None) -> str | None:
-        """A mistyped IRI (a NUTS code, a concept) is usually one edit away from a real one."""
+        """The resource a mistyped IRI most likely means, or None. A typo is usually one edit away from the real
+        identifier (nuts:ITC9 -> nuts:ITC4) or from the name the resource is known by (organisation:lombardyy-region
+        -> organisation:regione-lombardia, labelled "Lombardy Region"). With `wanted_class` the candidates are its
+        instances and those of its subclasses (rdfs:subClassOf* in the ontology: the Lombardy Region is a
+        cv:PublicOrganisation, which is an org:Organization); without, the subjects of the value's namespace."""
         if not isinstance(value, rdflib.URIRef):
             return None
-        by_type, every = self._iri_subjects()
         if wanted_class is not None:
-            candidates = set(by_type.get(str(wanted_class), ()))
+            keys, names = self._candidates("class", str(wanted_class))
         else:
-            namespace = str(value).rsplit("/", 1)[0] + "/"
-            candidates = {s for s in every if s.startswith(namespace)}
-        candidates.discard(str(value))
-        close = difflib.get_close_matches(str(value), sorted(candidates), n=1, cutoff=0.75)
-        return self.name(rdflib.URIRef(close[0])) if close else None
+            keys, names = self._candidates("namespace", str(value).rsplit("/", 1)[0] + "/")
+        typed = _local_name(str(value))
+        key = typed if typed in keys else names.nearest(typed)  # the right name in the wrong namespace, or a typo
+        namespace = str(value)[: len(str(value)) - len(typed)]
+        meant = sorted(keys.get(key or "", set()) - {str(value)}, key=lambda iri: (not iri.startswith(namespace), iri))
+        return self.name(rdflib.URIRef(meant[0])) if meant else None
 
-    def _iri_subjects(self) -> tuple[dict[str, set[str]], set[str]]:
-        """The data's IRI subjects, by rdf:type and all: read once, and only when a hint needs them."""
+    def _candidates(self, kind: str, selector: str) -> tuple[dict[str, set[str]], Names]:
+        """The resources a value may have meant — the instances of a class and its subclasses, or the subjects of
+        a namespace — by identifier (local name) and by label (slug), indexed once per hinter for every result."""
+        kept = self._names.get((kind, selector))
+        if kept is None:
+            by_type, every, labels = self._iri_subjects()
+            if kind == "class":
+                classes = {str(c) for c in self.ontology.transitive_subjects(RDFS.subClassOf, rdflib.URIRef(selector))}
+                candidates = set().union(*(by_type.get(c, set()) for c in classes | {selector}))
+            else:
+                candidates = {s for s in every if s.startswith(selector)}
+            keys: dict[str, set[str]] = {}
+            for iri in candidates:
+                keys.setdefault(_local_name(iri), set()).add(iri)
+                for label in labels.get(iri, ()):
+                    keys.setdefault(label, set()).add(iri)
+            kept = self._names[(kind, selector)] = (keys, Names(keys))
+        return kept
+
+    def _iri_subjects(self) -> tuple[dict[str, set[str]], set[str], dict[str, set[str]]]:
+        """The data's IRI subjects, by rdf:type and all, and their labels as identifiers (slugs): read once, and
+        only when a hint needs them."""
         if self._subjects is None:
             by_type: dict[str, set[str]] = {}
             every: set[str] = set()
+            labels: dict[str, set[str]] = {}
             rdf_type = ox.NamedNode(str(RDF.type))
+            label_predicates = {ox.NamedNode(str(p)) for p in (SKOS.prefLabel, SKOS.altLabel, RDFS.label)}
             for triple in itertools.chain.from_iterable(self.data):
                 if isinstance(triple.subject, ox.NamedNode):
                     every.add(triple.subject.value)
                     if triple.predicate == rdf_type and isinstance(triple.object, ox.NamedNode):
                         by_type.setdefault(triple.object.value, set()).add(triple.subject.value)
-            self._subjects = by_type, every
+                    elif triple.predicate in label_predicates and isinstance(triple.object, ox.Literal):
+                        labels.setdefault(triple.subject.value, set()).add(_slug(triple.object.value))
+            self._subjects = by_type, every, labels
         return self._subjects
+
+
+def _local_name(iri: str) -> str:
+    """What follows the IRI's last / or #: the part of an identifier people type (regione-lombardia, ITC4)."""
+    return re.split(r"[/#]", iri)[-1]
+
+
+def _slug(label: str) -> str:
+    """A label written as an identifier would be: "Lombardy Region" -> lombardy-region."""
+    return re.sub(r"[\W_]+", "-", label.casefold()).strip("-")
 
 
 # From this many data triples, the shapes are split over the cores: the engine reads the data once into one native
@@ -323,6 +371,161 @@ def _merged_reports(reports: list[tuple[bool, rdflib.Graph]], shapes: rdflib.Gra
     return conforms, merged
 
 
+# -- terms of the project's own vocabularies ------------------------------------------------------------------
+# A property or class under BASE that the ontology does not define (circe:sectr, circe:Practise) is a typo that
+# no shape, query or page ever reads: the statement would be stored and vanish from every list. The shapes cannot
+# see it (they select by the terms they know), so the validator looks for it itself, in the N-Triples text: one
+# scan for the predicates and classes under BASE, then a set lookup (0.4 s at 10^6 triples, 3 % of validating them);
+# only a term that is not defined costs more, to find who uses it where.
+_OWN = re.escape(BASE.encode())
+_OWN_PREDICATE = re.compile(rb" <(" + _OWN + rb"[^>]*)> [<\"_]")  # " <p> " then the object; an object IRI ends " ."
+_OWN_CLASS = re.compile(rb" <" + re.escape(str(RDF.type).encode()) + rb"> <(" + _OWN + rb"[^>]*)> \.\n")
+_CLASS_TYPES = (OWL.Class, RDFS.Class)
+_PROPERTY_TYPES = tuple(
+    RDF.Property if name == "Property" else OWL[name]
+    for name in (
+        "Property",
+        "ObjectProperty",
+        "DatatypeProperty",
+        "AnnotationProperty",
+        "OntologyProperty",
+        "FunctionalProperty",
+        "InverseFunctionalProperty",
+        "TransitiveProperty",
+        "SymmetricProperty",
+        "AsymmetricProperty",
+        "ReflexiveProperty",
+        "IrreflexiveProperty",
+    )
+)
+USES_SHOWN = 20  # resources reported per unknown term; the message counts them all
+KNOWN_TERMS = rdflib.URIRef(BASE + "shapes#KnownTermConstraintComponent")  # this check, in the SHACL report
+
+
+@lru_cache(maxsize=4)
+def _own_terms(ontology: bytes) -> tuple[frozenset[str], frozenset[str]]:
+    """The classes and the properties that the ontology (N-Triples) defines under BASE."""
+    graph = _rdflib_graph(ontology)
+    classes = {s for t in _CLASS_TYPES for s in graph.subjects(RDF.type, t)}
+    classes |= set(graph.subjects(RDFS.subClassOf, None))
+    properties = {s for t in _PROPERTY_TYPES for s in graph.subjects(RDF.type, t)}
+    properties |= {s for p in (RDFS.subPropertyOf, RDFS.domain, RDFS.range) for s in graph.subjects(p, None)}
+    return (
+        frozenset(str(c) for c in classes if str(c).startswith(BASE)),
+        frozenset(str(p) for p in properties if str(p).startswith(BASE)),
+    )
+
+
+@dataclass
+class _UnknownUse:
+    result: Result
+    focus: Node
+    path: Node
+    value: Node
+
+
+def _unknown_terms(
+    graphs: Sequence[NTriples], ontology: NTriples, name: Namer, locate: Locator | None
+) -> list[_UnknownUse]:
+    """A violation for each resource (up to USES_SHOWN per term) that uses a property or class under BASE which
+    the ontology does not define, with the closest defined term as a hint and the line where the term is written.
+    Nothing when the ontology defines no term under BASE: it is not there to say which terms exist."""
+    classes, properties = _own_terms(ontology.data)
+    if not classes and not properties:
+        return []
+    predicates: set[bytes] = set()
+    types: set[bytes] = set()
+    for graph in graphs:
+        predicates.update(_OWN_PREDICATE.findall(graph.data))
+        types.update(_OWN_CLASS.findall(graph.data))
+    unknown = [(t.decode(), "property") for t in sorted(predicates) if t.decode() not in properties]
+    unknown += [(t.decode(), "class") for t in sorted(types) if t.decode() not in classes]
+    found: list[_UnknownUse] = []
+    for term, kind in unknown:
+        uses, count = _uses(graphs, term, kind)
+        defined = properties if kind == "property" else classes
+        namespace = term[: len(term) - len(_local_name(term))]
+        local = {_local_name(t): t for t in sorted(defined) if t.startswith(namespace)}
+        guess = nearest(_local_name(term), local)
+        term_name = name(rdflib.URIRef(term))
+        hint = (
+            f"did you mean {name(rdflib.URIRef(local[guess]))}?"
+            if guess
+            else f"use a {kind} that /ontology lists, or define {term_name} in ontology/circe.ttl first"
+        )
+        times = f" (used {count} times)" if count > 1 else ""
+        unseen = "reads this statement" if kind == "property" else "sees this resource as one"
+        message = f"{term_name}{times} is not a {kind} of the circe-kg ontology: no shape, query or page {unseen}"
+        for focus, path, value in uses:
+            where = None
+            if locate is not None:
+                where = locate(term, str(focus)) if isinstance(focus, rdflib.URIRef) else locate(term)
+            result = Result(
+                severity="Violation",
+                focus=name(focus) or "",
+                message=message,
+                path=name(path),
+                value=name(value),
+                file=where[0] if where else None,
+                line=where[1] if where else None,
+                hint=hint,
+            )
+            found.append(_UnknownUse(result, focus, path, value))
+    return found
+
+
+def _uses(graphs: Sequence[NTriples], term: str, kind: str) -> tuple[list[tuple[Node, Node, Node]], int]:
+    """The first USES_SHOWN (subject, predicate, object) that use `term` as a property or as a class, one per
+    subject, and how many triples use it in all. Read from the lines that name it: a scan's match may be the
+    text of a literal, which this leaves out."""
+    needle = f"<{term}>".encode()
+    rdf_type = f"<{RDF.type}>".encode()
+    shown: dict[Node, tuple[Node, Node, Node]] = {}
+    count = 0
+    for graph in graphs:
+        data = graph.data
+        at = data.find(needle)
+        while at != -1:
+            start = data.rfind(b"\n", 0, at) + 1
+            end = data.find(b"\n", at)
+            end = len(data) if end == -1 else end
+            line = data[start:end]
+            subject_end = line.find(b" ")
+            rest = line[subject_end + 1 :]
+            if (kind == "property" and rest.startswith(needle + b" ")) or (
+                kind == "class" and rest == rdf_type + b" " + needle + b" ."
+            ):
+                count += 1
+                if len(shown) < USES_SHOWN:
+                    for triple in rdflib.Graph().parse(data=line.decode("utf-8"), format="nt"):
+                        shown.setdefault(triple[0], triple)
+            at = data.find(needle, end)
+    return list(shown.values()), count
+
+
+def _add_to_report(graph: rdflib.Graph, uses: Sequence[_UnknownUse]) -> None:
+    """Put the unknown terms' violations into the standard SHACL report too (`--format turtle`), which then does
+    not conform. Their source is this check (KNOWN_TERMS), not a shape of shapes/."""
+    report = next(iter(graph.subjects(RDF.type, SH.ValidationReport)), None)
+    if report is None:
+        report = rdflib.BNode()
+        graph.add((report, RDF.type, SH.ValidationReport))
+    graph.set((report, SH.conforms, rdflib.Literal(False)))
+    for use in uses:
+        node = rdflib.BNode()
+        graph.add((report, SH.result, node))
+        for predicate, obj in (
+            (RDF.type, SH.ValidationResult),
+            (SH.focusNode, use.focus),
+            (SH.resultPath, use.path),
+            (SH.value, use.value),
+            (SH.resultSeverity, SH.Violation),
+            (SH.sourceConstraintComponent, KNOWN_TERMS),
+            (SH.resultMessage, rdflib.Literal(use.result.message, lang="en")),
+        ):
+            graph.add((node, predicate, obj))
+
+
 def validate(
     data: Sequence[Iterable[ox.Triple]],
     shapes: rdflib.Graph,
@@ -330,7 +533,9 @@ def validate(
     locate: Locator | None = None,
     prefixes: dict[str, str] | None = None,
 ) -> Report:
-    """Validate the union of the `data` triples against `shapes`, reading the class hierarchy from `ontology`.
+    """Validate the union of the `data` triples against `shapes`, reading the class hierarchy from `ontology`, and
+    check that every property and class under BASE that the data uses is defined there (a violation otherwise,
+    with the closest defined term as a hint).
 
     pyshacl-turbo runs pySHACL's validation in Rust; every shape fixture in tests/test_shapes.py gives the same
     results with both. The data goes to it as the N-Triples text that every step of a write reads (ntriples.py),
@@ -342,7 +547,12 @@ def validate(
     graphs = [NTriples.of(triples) for triples in data]
     hierarchy = NTriples.of(ontology)
     size = sum(len(graph) for graph in graphs)
-    conforms, results_graph = _engine_validation([*graphs, hierarchy], shapes, parallel=size >= PARALLEL_FROM_TRIPLES)
+    if len(shapes):
+        conforms, results_graph = _engine_validation(
+            [*graphs, hierarchy], shapes, parallel=size >= PARALLEL_FROM_TRIPLES
+        )
+    else:  # no shapes: only the terms are checked
+        conforms, results_graph = True, rdflib.Graph()
     name = Namer(prefixes)
     hint = _Hinter(graphs, shapes, name, _rdflib_graph(hierarchy.data))
     results: list[Result] = []
@@ -369,7 +579,17 @@ def validate(
                 hint=hint(shape, str(component), value) if shape is not None and component is not None else None,
             )
         )
-    return Report(conforms=bool(conforms), results=results, graph=results_graph)
+    # An unknown class under BASE is also found by the shapes' cs:KnownClasses where they have it: reported once.
+    said = {(r.focus, r.value) for r in results}
+    unknown = [
+        u
+        for u in _unknown_terms(graphs, hierarchy, name, locate)
+        if u.path != RDF.type or (u.result.focus, u.result.value) not in said
+    ]
+    if unknown:
+        results.extend(u.result for u in unknown)
+        _add_to_report(results_graph, unknown)
+    return Report(conforms=bool(conforms) and not unknown, results=results, graph=results_graph)
 
 
 @lru_cache(maxsize=1)
@@ -384,9 +604,11 @@ def _shipped_data_files() -> tuple[ParsedFile, ...]:
 
 
 def validate_state(state: Mapping[str, Iterable[ox.Triple]], parsed: Iterable[ParsedFile] = ()) -> Report:
-    """Validate the data graphs of `state` against its shapes graphs, with its ontology graphs as hierarchy."""
-    if not any(triples for iri, triples in state.items() if kind_of_graph(iri) == "shapes"):
-        return Report(conforms=True)  # nothing to check: skip copying the data into rdflib (seconds at 10^5)
+    """Validate the data graphs of `state` against its shapes graphs, with its ontology graphs as hierarchy and as
+    the list of the terms the data may use (see `validate`). `parsed`: the files the state was read from, so that
+    each result names its file and line."""
+    if not any(triples for iri, triples in state.items() if kind_of_graph(iri) in ("shapes", "ontology")):
+        return Report(conforms=True)  # nothing to check against
     data: list[Iterable[ox.Triple]] = []
     ontology: list[Iterable[ox.Triple]] = []
     shapes_text: list[bytes] = []
@@ -405,9 +627,15 @@ def validate_state(state: Mapping[str, Iterable[ox.Triple]], parsed: Iterable[Pa
     for p in files:
         prefixes.update(p.prefixes)
 
-    def locate(iri: str) -> tuple[str, int | None] | None:
+    def locate(iri: str, used_by: str | None = None) -> tuple[str, int | None] | None:
         # The files being loaded first, then the shipped data files whose graphs are in the state.
         candidates = files + [s for s in _shipped_data_files() if s.graph_iri in state and s.graph_iri not in given]
+        where = locate(used_by) if used_by is not None else None
+        if where is not None and where[1]:  # the first line from the resource's own on that writes `iri`
+            for p in candidates:
+                line = p.line_of(iri, as_subject=False, after=where[1] - 1) if p.name == where[0] else None
+                if line:
+                    return p.name, line
         for as_subject in (True, False):
             for p in candidates:
                 line = p.line_of(iri, as_subject) if p.kind == "data" else None

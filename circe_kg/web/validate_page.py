@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
-from ..errors import RdfSyntaxError, UsageError
+from ..errors import RdfSyntaxError
 from ..loader import validate_text
+from ..rdf_files import decode_utf8
 from .store_access import get_store
 
 bp = Blueprint("validate_page", __name__)
@@ -14,27 +15,32 @@ bp = Blueprint("validate_page", __name__)
 
 @bp.get("/validate")
 def form() -> str:
-    return render_template("validate.html", text="", report=None, syntax=None)
+    return render_template("validate.html", text="", report=None, syntax=None, chosen=None)
 
 
 @bp.post("/validate")
 def check() -> Response | tuple[str, int]:
+    """The report for the uploaded file (or, without one, the pasted text), as a page or JSON.
+
+    A file that does not parse — bytes that are not UTF-8 included, with the line of the first such byte —
+    gives 400 with the error; the page then keeps the form as it was sent (the pasted text, the chosen file's
+    name), so that nothing typed is lost. A UTF-8 byte-order mark is ignored."""
     upload = request.files.get("file")
-    if upload and upload.filename:
-        name, raw = upload.filename, upload.read()
-    else:
-        name, raw = "pasted Turtle", request.form.get("text", "").encode("utf-8")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise UsageError(f"{name} is not UTF-8 text", "save the file as UTF-8") from None
+    typed = request.form.get("text", "")
+    chosen = upload.filename if upload and upload.filename else None
     wants_json = request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+    if upload and chosen:
+        name, raw = chosen, upload.read()
+    else:
+        name, raw = "pasted Turtle", typed.encode("utf-8", "surrogatepass")
+    text = typed
     try:
+        text = decode_utf8(raw, name)
         report = validate_text(get_store(), text, name)
     except RdfSyntaxError as error:
         if wants_json:
             return jsonify(error.to_dict()), 400  # type: ignore[return-value]
-        return render_template("validate.html", text=text, report=None, syntax=error), 400
+        return render_template("validate.html", text=text, report=None, syntax=error, chosen=chosen), 400
     if wants_json:
         return jsonify(report.to_dict())
-    return render_template("validate.html", text=text, report=report, syntax=None), 200
+    return render_template("validate.html", text=text, report=report, syntax=None, chosen=chosen), 200
