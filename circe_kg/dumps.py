@@ -1,7 +1,14 @@
 """Downloadable dumps of the whole graph, regenerated from the store whenever it has changed.
 
 Each dump is written to a temporary name and renamed into place, so a download never sees half a file.
-A manifest (dumps.json) records each file's media type, size, triple count, SHA-256 and modification time.
+A manifest (dumps.json) records each file's media type, size, triple count, SHA-256 and modification time;
+`sha256sums` turns it into a SHA256SUMS file that `sha256sum -c` checks. All the files of a version are written
+under temporary names first and renamed into place together, just before the manifest: the listed checksums and
+the files on disk disagree for microseconds, not for the minutes the writing takes.
+
+The JSON-LD dump is compact, with the project's context embedded (serialization.JSONLD_CONTEXT, the one
+/context.jsonld serves), so that it reads offline. It is made from the N-Triples dump just written (parsed back
+as it is read), streamed node by node: never the whole graph in memory.
 
 The dumps are written in the background: writing them takes seconds at 10^6 triples and minutes at 10^7, and
 neither /void nor /dumps/ may wait that long. Visits wait for them until `wait_s` (5 s) after the writing
@@ -25,7 +32,16 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
+from .serialization import JSONLD_CONTEXT, write_jsonld
 from .store import Store
+
+# The dataset's licence, as /void states it (dct:license, the EU's licence authority); the ECESP records keep
+# each its own source link, as the EU's reuse policy (Commission Decision 2011/833/EU) asks.
+LICENCE = {
+    "name": "CC BY 4.0",
+    "url": "https://creativecommons.org/licenses/by/4.0/",
+    "iri": "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0",
+}
 
 
 @dataclass(frozen=True)
@@ -36,6 +52,7 @@ class DumpFormat:
     rdf_format: ox.RdfFormat
     gzip: bool = False
     file_type: str = ""  # EU file-type authority code (for DCAT-AP)
+    made_from: str | None = None  # written from this (N-Triples, gzip) dump of the same version, not the store
 
 
 FORMATS = [
@@ -61,6 +78,7 @@ FORMATS = [
         "application/ld+json",
         ox.RdfFormat.JSON_LD,
         file_type="JSON_LD",
+        made_from="circe-kg.nt.gz",
     ),
 ]
 BY_NAME = {f.name: f for f in FORMATS}
@@ -76,6 +94,20 @@ class DumpInfo:
     triples: int
     sha256: str
     modified: str  # ISO 8601, UTC
+
+
+def human_size(size: int) -> str:
+    """`size` bytes in words, in decimal units as file managers show them: "512 bytes", "2.1 MB"."""
+    units = ["bytes", "kB", "MB", "GB", "TB"]
+    value, index = float(size), 0
+    while value >= 999.95 and index < len(units) - 1:
+        value, index = value / 1000, index + 1
+    return f"{size} bytes" if index == 0 else f"{value:.1f} {units[index]}"
+
+
+def sha256sums(infos: list[DumpInfo]) -> str:
+    """The SHA256SUMS file of these dumps: a `<hex>  <name>` line each, the format `sha256sum -c` checks."""
+    return "".join(f"{info.sha256}  {info.name}\n" for info in infos)
 
 
 class _Tally:
@@ -159,19 +191,12 @@ class Dumps:
                 self._written.notify_all()
 
     def _write_all(self) -> None:
-        """Each dump streamed from the store to its file (never whole in memory: 10^7 triples are gigabytes),
-        counted and hashed on the way."""
+        """Each dump streamed to a temporary file (never whole in memory: 10^7 triples are gigabytes), counted and
+        hashed on the way; then all renamed into place, and the manifest written."""
         self.folder.mkdir(parents=True, exist_ok=True)
         infos, distinct = [], 0
         for fmt in FORMATS:
-            tmp = self.folder / f".{fmt.name}.tmp"
-            with tmp.open("wb") as raw:
-                written = _Tally(raw)  # the file's bytes (compressed, for a .gz)
-                packed = gzip.GzipFile(fileobj=written, mode="wb", mtime=0) if fmt.gzip else None  # type: ignore
-                with packed or contextlib.nullcontext():
-                    content = _Tally(packed) if packed else written  # the RDF's bytes and lines
-                    self.store.dump(fmt.rdf_format, output=content)
-            os.replace(tmp, self.folder / fmt.name)
+            written, content = self._write_one(fmt)
             if fmt.rdf_format == ox.RdfFormat.N_TRIPLES:
                 distinct = content.lines  # one line a triple, duplicates across graphs merged
             infos.append(
@@ -189,6 +214,28 @@ class Dumps:
         quads = self.store.count()
         for info in infos:
             info.triples = quads if BY_NAME[info.name].rdf_format == ox.RdfFormat.N_QUADS else distinct
+        for fmt in FORMATS:
+            os.replace(self._tmp(fmt.name), self.folder / fmt.name)
         tmp = self.folder / ".dumps.json.tmp"
         tmp.write_text(json.dumps([asdict(i) for i in infos], indent=2))
         os.replace(tmp, self.folder / "dumps.json")
+
+    def _tmp(self, name: str) -> Path:
+        return self.folder / f".{name}.tmp"
+
+    def _write_one(self, fmt: DumpFormat) -> tuple[_Tally, _Tally]:
+        """Write one dump to its temporary file: the file's tally (bytes and hash, compressed for a .gz) and the
+        content's (its lines). The dump `made_from` the N-Triples one (JSON-LD) is read from that one's temporary
+        file and written compact (serialization.write_jsonld)."""
+        with self._tmp(fmt.name).open("wb") as raw:
+            written = _Tally(raw)
+            packed = gzip.GzipFile(fileobj=written, mode="wb", mtime=0) if fmt.gzip else None  # type: ignore
+            with packed or contextlib.nullcontext():
+                content = _Tally(packed) if packed else written  # the RDF's bytes and lines
+                if fmt.made_from is None:
+                    self.store.dump(fmt.rdf_format, output=content)
+                else:
+                    with gzip.open(self._tmp(fmt.made_from), "rb") as source:
+                        triples = ox.parse(source, format=ox.RdfFormat.N_TRIPLES)
+                        write_jsonld(triples, content, JSONLD_CONTEXT)  # type: ignore[arg-type]
+        return written, content

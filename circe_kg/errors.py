@@ -111,6 +111,13 @@ class PreconditionFailed(Conflict):
     kind = "precondition-failed"
 
 
+class StaleForm(CirceError):
+    """A form sent on the strength of a sign-in cookie without this session's CSRF token."""
+
+    status = 403
+    kind = "stale-form"
+
+
 class NoSuchVersion(UsageError):
     status = 404
     kind = "no-such-version"
@@ -208,3 +215,28 @@ class ValidationFailed(CirceError):
 
     def to_text(self) -> str:
         return self.report.to_text() + "\nNothing was loaded: the store is unchanged."
+
+
+class UndeclaredPrefix(UsageError):
+    """A query uses `prefix:name` without declaring the prefix; the hint shows the PREFIX line to add and the
+    prefixes the site knows, so that the reader fixes it at once instead of decoding the parser's grammar."""
+
+    kind = "undeclared-prefix"
+
+
+class UpdateSentAsQuery(UsageError):
+    """A SPARQL Update sent as a query (query=INSERT …) to the read-only endpoint: a malformed query request (400),
+    whose message says where updates go."""
+
+    kind = "read-only-endpoint"
+
+
+class ConfigurationError(CirceError):
+    """The operator's settings cannot work (e.g. a write token too short, used twice, or a tokens file that is
+    missing or has a malformed line): raised when the app is made, so that the server does not start with a
+    setting silently ignored. The message says what is wrong and where (variable, or file:line) — never a
+    token — and how to fix it."""
+
+    status = 500
+    exit_code = EXIT_USAGE
+    kind = "configuration-error"

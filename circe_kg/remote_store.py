@@ -45,7 +45,7 @@ from .errors import (
 )
 from .namespaces import GRAPH, PREFIXES
 from .ntriples import NTriples
-from .sandbox import GRAPH_FORMATS, SOLUTION_FORMATS, Limits, QueryReply
+from .sandbox import GRAPH_FORMATS, SOLUTION_FORMATS, Limits, QueryReply, explain_syntax_error
 from .serialization import serialize
 from .store import ChangeJournal, QueryResult, Write, listed_write, replace_graphs_update, subjects_touched
 
@@ -474,7 +474,7 @@ class RemoteQueryProxy:
         try:  # parse here, so every backend reports a syntax error (or an update sent as a query) the same way
             ox.Store().query(text)  # an empty store: parsing only, nothing is evaluated until iterated
         except SyntaxError as error:
-            raise UsageError(f"SPARQL syntax error: {error}", "check the query near the position given") from None
+            raise explain_syntax_error(text, str(error)) from None  # an undeclared prefix said plainly, too
         response = self.store._post(self.store.query_url, data, accept, stream=True, timeout_s=timeout_s)
         streaming = False
         try:

@@ -27,6 +27,7 @@ import contextlib
 import math
 import multiprocessing
 import queue
+import re
 import shutil
 import tempfile
 import threading
@@ -39,7 +40,18 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .errors import CirceError, EndpointBusy, NotAcceptable, QueryTimeout, ResultTooLarge, StreamCut, UsageError
+from .errors import (
+    CirceError,
+    EndpointBusy,
+    NotAcceptable,
+    QueryTimeout,
+    ResultTooLarge,
+    StreamCut,
+    UndeclaredPrefix,
+    UpdateSentAsQuery,
+    UsageError,
+)
+from .namespaces import PREFIXES
 from .store import EmbeddedStore
 
 SOLUTION_FORMATS = {
@@ -54,6 +66,111 @@ GRAPH_FORMATS = {
     "application/rdf+xml": ox.RdfFormat.RDF_XML,
     "application/ld+json": ox.RdfFormat.JSON_LD,
 }
+
+# -- Syntax errors in plain words ------------------------------------------------------------------------------
+# Oxigraph's parser reports what its grammar expected at a position ("expected CONSTRUCT", "expected one of
+# Prefix not found, ['%'], …"): right, but no help to someone who sent an INSERT to a read-only endpoint or
+# forgot a PREFIX line. The two commonest mistakes are recognised from the query's own words (a lexical scan, the
+# same on every backend), and the position the parser gives decides whether they are what it stumbled on.
+
+READ_ONLY = "this endpoint is read-only: updates go to POST /update with a write token"
+READ_ONLY_HINT = (
+    "send the update to /update with 'Authorization: Bearer <token>' (a token the site's data stewards give); "
+    "/sparql answers SELECT, ASK, CONSTRUCT and DESCRIBE"
+)
+UPDATE_WORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"})
+# Just enough of SPARQL's lexical structure to tell prefixed names and keywords from what sits inside comments,
+# strings, IRIs and variables (as circe_kg.binding does for braces and keywords).
+_LEXEME = re.compile(
+    r"""
+    (?P<comment>\#[^\r\n]*)
+  | (?P<long_string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*''')
+  | (?P<string>"(?:[^"\\\r\n]|\\.)*"|'(?:[^'\\\r\n]|\\.)*')
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<variable>[?$]\w*)
+  | (?P<blank>_:[\w.-]*)
+  | (?P<pname>(?:[^\W\d_](?:[\w.-]*[\w-])?)?:(?:[\w.:%-]|\\.)*)
+  | (?P<word>[A-Za-z_][\w-]*)
+  | (?P<space>\s+)
+  | (?P<other>.)
+""",
+    re.VERBOSE | re.DOTALL,
+)
+_POSITION = re.compile(r"\bat (\d+):(\d+)")
+
+
+@dataclass(frozen=True)
+class PrefixedName:
+    prefix: str
+    name: str  # as written, e.g. foo:bar
+    start: int  # its offset in the query text
+
+
+def _lexemes(text: str) -> Iterator[tuple[str, str, int]]:
+    """(kind, text, offset) of each lexeme that means something: comments and white space left out."""
+    for match in _LEXEME.finditer(text):
+        if match.lastgroup not in ("comment", "space"):
+            yield match.lastgroup or "other", match.group(), match.start()
+
+
+def update_keyword(text: str) -> str | None:
+    """The update operation `text` starts with after its prologue (INSERT, DROP, WITH…), upper case; None when it
+    starts with anything else. A query cannot start with these words, so the answer is never a real query's."""
+    for kind, lexeme, _ in _lexemes(text.lstrip("\ufeff")):
+        if (kind == "word" and lexeme.upper() in ("PREFIX", "BASE")) or kind in ("pname", "iri"):
+            continue  # the prologue: PREFIX name: <iri>, BASE <iri>
+        return lexeme.upper() if kind == "word" and lexeme.upper() in UPDATE_WORDS else None
+    return None
+
+
+def undeclared_prefixes(text: str) -> list[PrefixedName]:
+    """Every prefixed name of `text` whose prefix no PREFIX line declares, in the order they appear."""
+    declared: set[str] = set()
+    found: list[PrefixedName] = []
+    previous = ""
+    for kind, lexeme, start in _lexemes(text):
+        if kind == "pname":
+            prefix = lexeme.split(":", 1)[0]
+            if previous == "PREFIX":
+                declared.add(prefix)
+            elif prefix not in declared:
+                found.append(PrefixedName(prefix, lexeme.rstrip("."), start))
+        previous = lexeme.upper() if kind == "word" else kind
+    return found
+
+
+def _offset(text: str, line: int, column: int) -> int:
+    """The offset in `text` of a 1-based line and column (in characters, as Oxigraph counts them)."""
+    lines = text.split("\n")
+    return sum(len(before) + 1 for before in lines[: line - 1]) + column - 1
+
+
+def undeclared_prefix_error(text: str, prefixed: PrefixedName) -> UndeclaredPrefix:
+    """The error for a prefixed name of `text` whose prefix is not declared: where it is, the PREFIX line to add
+    (with this site's IRI when it knows the prefix) and the prefixes it knows, whose IRIs /context.jsonld lists."""
+    prefix, known = prefixed.prefix, PREFIXES.get(prefixed.prefix)
+    line = text.count("\n", 0, prefixed.start) + 1
+    column = prefixed.start - text.rfind("\n", 0, prefixed.start)
+    declaration = f"PREFIX {prefix}: <{known}>" if known else f"PREFIX {prefix}: <…the namespace IRI…>"
+    return UndeclaredPrefix(
+        f"prefix {prefix}: is not declared ({prefixed.name} at line {line}, column {column})",
+        f"declare it at the top of the query with {declaration}; the prefixes this site knows "
+        f"(their IRIs are in /context.jsonld): {', '.join(p + ':' for p in PREFIXES)}",
+    )
+
+
+def explain_syntax_error(text: str, detail: str) -> UsageError:
+    """The error to report for `text`, which Oxigraph's parser refused with `detail` ("error at L:C: expected
+    …"): an update sent as a query, or the first undeclared prefix when it comes no later than where the parser
+    stopped, each said plainly; any other mistake with the parser's own words and position."""
+    if update_keyword(text):
+        return UpdateSentAsQuery(READ_ONLY, READ_ONLY_HINT)
+    position = _POSITION.search(detail)
+    undeclared = undeclared_prefixes(text)
+    if position and undeclared:
+        if undeclared[0].start <= _offset(text, int(position.group(1)), int(position.group(2))):
+            return undeclared_prefix_error(text, undeclared[0])
+    return UsageError(f"SPARQL syntax error: {detail}", "check the query near the position given")
 
 
 @dataclass(frozen=True)
@@ -344,7 +461,7 @@ class QuerySandbox:
         if status == "ok":
             return QueryReply(reply[1], reply[2], reply[3])
         if status == "syntax":
-            raise UsageError(f"SPARQL syntax error: {reply[1]}", "check the query near the position given")
+            raise explain_syntax_error(text, reply[1])
         if status == "too-large":
             raise ResultTooLarge(
                 f"the result is larger than the {self.limits.max_result_bytes} byte limit",

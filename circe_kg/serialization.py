@@ -1,13 +1,26 @@
-"""Writing triples out: one place that picks the media types, file extensions and prefixes."""
+"""Writing triples out: one place that picks the media types, file extensions and prefixes.
+
+JSON-LD is written compact, with the project's context (JSONLD_CONTEXT: its prefixes and short names for the
+common terms, skos:prefLabel → prefLabel, dct:source → source…), so that a plain JSON reader sees short keys:
+`{"@id": "practice:albergo-diffuso", "@type": "circe:Practice", "prefLabel": [{"@value": "…", "@language": "en"}]}`.
+The context is published at /context.jsonld (web/linked_data.py); resource documents refer to it by that URL,
+the JSON-LD dump embeds it. The writer is this module's own (write_jsonld), not rdflib's compaction: it streams
+node by node, so the dump of 10^7 triples is never held in memory, and each key and value has one form only
+(no type coercion in the context), which a reader can rely on.
+"""
 
 from __future__ import annotations
 
+import functools
+import itertools
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 
-from .namespaces import PREFIXES
+from .namespaces import DCTERMS, OWL, PREFIXES, RDF, RDFS, SCHEMA, SKOS, XSD, compact
 
 
 @dataclass(frozen=True)
@@ -46,3 +59,138 @@ def used_prefixes(triples: list[ox.Triple]) -> dict[str, str]:
 def serialize(triples: Iterable[ox.Triple], rdf_format: ox.RdfFormat) -> bytes:
     listed = sorted(set(triples), key=str)
     return ox.serialize(listed, format=rdf_format, prefixes=used_prefixes(listed)) or b""
+
+
+# -- Compact JSON-LD --------------------------------------------------------------------------------------------
+GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
+PROV = PREFIXES["prov"]
+VOID = PREFIXES["void"]
+# Short names for the terms of the standard vocabularies the data uses most; the project's own properties keep
+# their prefix (circe:partner): their local names (sector, project, status…) are also prefixes.
+JSONLD_TERMS: dict[str, str] = {
+    **{
+        name: str(SKOS) + name
+        for name in (
+            "prefLabel",
+            "altLabel",
+            "hiddenLabel",
+            "definition",
+            "note",
+            "scopeNote",
+            "editorialNote",
+            "notation",
+            "broader",
+            "narrower",
+            "related",
+            "inScheme",
+            "topConceptOf",
+            "hasTopConcept",
+            "exactMatch",
+            "closeMatch",
+        )
+    },
+    **{
+        name: str(DCTERMS) + name
+        for name in (
+            "source",
+            "title",
+            "description",
+            "coverage",
+            "language",
+            "spatial",
+            "temporal",
+            "date",
+            "created",
+            "modified",
+            "license",
+            "publisher",
+            "identifier",
+            "isPartOf",
+            "bibliographicCitation",
+        )
+    },
+    "label": str(RDFS.label),
+    "comment": str(RDFS.comment),
+    "seeAlso": str(RDFS.seeAlso),
+    "sameAs": str(OWL.sameAs),
+    "keywords": str(SCHEMA.keywords),
+    "startDate": str(SCHEMA.startDate),
+    "endDate": str(SCHEMA.endDate),
+    "inDataset": VOID + "inDataset",
+    "wasDerivedFrom": PROV + "wasDerivedFrom",
+    "wasGeneratedBy": PROV + "wasGeneratedBy",
+    "lat": GEO + "lat",
+    "long": GEO + "long",
+}
+JSONLD_CONTEXT: dict[str, str] = {**PREFIXES, **JSONLD_TERMS}
+_TERM_OF = {iri: term for term, iri in JSONLD_TERMS.items()}
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _compact_iri(iri: str) -> str:
+    """`iri` as JSONLD_CONTEXT shortens it (practice:albergo-diffuso), or whole when no prefix fits."""
+    short = compact(iri)
+    return iri if short.startswith("<") else short
+
+
+def _key(predicate: str) -> str:
+    return _TERM_OF.get(predicate) or _compact_iri(predicate)
+
+
+def _jsonld_value(term: Any) -> Any:
+    """A value in the one form each kind has: {"@id"} for an IRI or blank node, a plain string for an
+    xsd:string, {"@value", "@language"} or {"@value", "@type"} for the other literals."""
+    if isinstance(term, ox.NamedNode):
+        return {"@id": _compact_iri(term.value)}
+    if isinstance(term, ox.BlankNode):
+        return {"@id": "_:" + term.value}
+    if not isinstance(term, ox.Literal):
+        raise TypeError(f"JSON-LD 1.1 cannot write the triple term {term}")
+    if term.language:
+        return {"@value": term.value, "@language": term.language}
+    if term.datatype.value == str(XSD.string):
+        return term.value
+    return {"@value": term.value, "@type": _compact_iri(term.datatype.value)}
+
+
+def jsonld_node(subject: ox.NamedNode | ox.BlankNode, triples: Iterable[ox.Triple]) -> dict[str, Any]:
+    """The node object of `subject` from its `triples`: "@id", "@type" (its classes), then one key per property
+    in alphabetical order, a single value as such and several as a list (sorted, so output is repeatable)."""
+    node: dict[str, Any] = {
+        "@id": "_:" + subject.value if isinstance(subject, ox.BlankNode) else _compact_iri(subject.value)
+    }
+    types: list[str] = []
+    values: dict[str, list[Any]] = {}
+    for t in triples:
+        if t.predicate.value == str(RDF.type) and isinstance(t.object, ox.NamedNode):
+            types.append(_compact_iri(t.object.value))
+        else:
+            values.setdefault(_key(t.predicate.value), []).append(_jsonld_value(t.object))
+    if types:
+        node["@type"] = types[0] if len(types) == 1 else sorted(types)
+    for key in sorted(values):
+        listed = sorted(values[key], key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+        node[key] = listed[0] if len(listed) == 1 else listed
+    return node
+
+
+def write_jsonld(triples: Iterable[ox.Triple], output: BinaryIO, context: str | dict[str, str]) -> None:
+    """Write `triples` to `output` as one compact JSON-LD document: `context` (a URL, or the context object
+    itself) and an "@graph" of node objects, one per run of consecutive triples about the same subject (a subject
+    that comes back later gets another node object with the same "@id", which JSON-LD merges). Streams: holds one
+    subject's triples at a time. Raises TypeError for an RDF 1.2 triple term, which JSON-LD cannot express."""
+    output.write(b'{"@context": ' + json.dumps(context).encode() + b',\n"@graph": [\n')
+    for number, (subject, group) in enumerate(itertools.groupby(triples, key=lambda t: t.subject)):
+        node = json.dumps(jsonld_node(subject, group), ensure_ascii=False)
+        output.write((b",\n" if number else b"") + node.encode("utf-8"))
+    output.write(b"\n]}\n")
+
+
+def jsonld_document(triples: Iterable[ox.Triple], context: str | dict[str, str], first: str | None = None) -> bytes:
+    """`triples` as an indented compact JSON-LD document, as write_jsonld writes it but with each subject's node
+    once: the node of the IRI `first` (the resource a document describes) at the top, then the others by "@id"."""
+    listed = sorted(
+        set(triples), key=lambda t: (t.subject.value != first, str(t.subject), str(t.predicate), str(t.object))
+    )
+    graph = [jsonld_node(subject, group) for subject, group in itertools.groupby(listed, key=lambda t: t.subject)]
+    return json.dumps({"@context": context, "@graph": graph}, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"

@@ -1,27 +1,58 @@
-"""/dumps/: the whole graph as files, with their size, triple count, checksum and date (HTML or JSON)."""
+"""/dumps/: the whole graph as files, each with its address, size (in bytes and in words), triple count,
+checksum, date and licence (HTML, or JSON with `Accept: application/json`), and /dumps/SHA256SUMS, the checksums
+in the format `sha256sum -c` reads: download it beside the files and run `sha256sum -c SHA256SUMS`."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, send_file
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, send_file, url_for
 
-from ..dumps import BY_NAME, Dumps
+from ..dumps import BY_NAME, LICENCE, DumpInfo, Dumps, human_size, sha256sums
 from ..errors import NotFound
 
 bp = Blueprint("dumps", __name__)
+CHECKSUMS = "SHA256SUMS"
 
 
 def dumps() -> Dumps:
     return current_app.extensions["circe_dumps"]  # type: ignore[no-any-return]
 
 
+def listed(info: DumpInfo) -> dict[str, Any]:
+    """What the listing says of one file: the manifest's entry, its absolute URL, its size in words and its
+    licence — what a script or a person needs to fetch it and to know they may use it."""
+    return {
+        **asdict(info),
+        "url": url_for("dumps.download", name=info.name, _external=True),
+        "size": human_size(info.bytes),
+        "licence": LICENCE,
+    }
+
+
 @bp.get("/dumps/")
 def index() -> Response | str:
-    manifest = dumps().manifest()
+    entries = [listed(info) for info in dumps().manifest()]
     if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
-        return jsonify([asdict(info) for info in manifest])
-    return render_template("dumps.html", dumps=manifest, updating=dumps().updating, failure=dumps().failure)
+        return jsonify(entries)
+    return render_template(
+        "dumps.html",
+        dumps=entries,
+        updating=dumps().updating,
+        failure=dumps().failure,
+        licence=LICENCE,
+        checksums_url=url_for("dumps.checksums", _external=True),
+    )
+
+
+@bp.get(f"/dumps/{CHECKSUMS}")
+def checksums() -> Response:
+    """The SHA-256 of every listed file, one `<hex>  <name>` line each (text/plain), for `sha256sum -c`."""
+    response = Response(sha256sums(dumps().manifest()), mimetype="text/plain")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 @bp.get("/dumps/<name>")

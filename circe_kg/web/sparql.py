@@ -2,8 +2,14 @@
 
 Queries run in the sandbox's killable workers (time limit, result-size cap); an answer over 1 MiB is streamed as
 the worker writes it (sandbox._ResultWriter). The default graph is the union
-of all named graphs unless `default-graph-uri` says otherwise. Updates are refused here (the data-steward
-issue adds authenticated writes on a separate path).
+of all named graphs unless `default-graph-uri` says otherwise.
+
+Updates are refused here, in words that say where they go ("this endpoint is read-only: updates go to POST /update
+with a write token"): an update request (`update=`, application/sparql-update) gets 403 Forbidden, a request this
+endpoint understands and refuses; an update sent as a query (`query=INSERT DATA …`) gets 400 Bad Request, as any
+other text that is not a query (the protocol's "malformed query"). Not 405: GET and POST are this path's methods,
+and the method is not what is wrong. A query using an undeclared prefix is told which, and the PREFIX line to add
+(sandbox.explain_syntax_error).
 """
 
 from __future__ import annotations
@@ -18,8 +24,16 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wsgi import ClosingIterator
 
 from ..binding import remote_call_in
-from ..errors import NotAcceptable, UriTooLong, UsageError, WriteRefused
-from ..sandbox import GRAPH_FORMATS, SOLUTION_FORMATS, QueryReply, QuerySandbox
+from ..errors import NotAcceptable, UpdateSentAsQuery, UriTooLong, UsageError, WriteRefused
+from ..sandbox import (
+    GRAPH_FORMATS,
+    READ_ONLY,
+    READ_ONLY_HINT,
+    SOLUTION_FORMATS,
+    QueryReply,
+    QuerySandbox,
+    update_keyword,
+)
 
 bp = Blueprint("sparql", __name__)
 
@@ -58,12 +72,10 @@ def _query_text() -> str | None:
         )
     if request.method == "GET":
         if "update" in request.args:
-            raise WriteRefused("this endpoint is read-only: SPARQL Update is refused")
+            raise WriteRefused(READ_ONLY, READ_ONLY_HINT)
         return request.args.get("query")
     if request.mimetype == "application/sparql-update" or "update" in request.form:
-        raise WriteRefused(
-            "this endpoint is read-only: SPARQL Update is refused", "the public /sparql answers queries only"
-        )
+        raise WriteRefused(READ_ONLY, READ_ONLY_HINT)
     if request.mimetype == "application/sparql-query":
         return request.get_data(as_text=True)
     if request.mimetype == "application/x-www-form-urlencoded":
@@ -72,6 +84,18 @@ def _query_text() -> str | None:
         f"unsupported request content type {request.mimetype!r}",
         "POST application/sparql-query, or application/x-www-form-urlencoded with query=…",
     )
+
+
+def check_query(text: str) -> None:
+    """Refuse, before any worker runs it, what this endpoint never answers: an update sent as a query
+    (UpdateSentAsQuery, 400) and a federated query (UsageError). Raises nothing for anything else."""
+    if update_keyword(text):
+        raise UpdateSentAsQuery(READ_ONLY, READ_ONLY_HINT)
+    if remote_call_in(text):  # see binding.remote_call_in: no SERVICE for strangers, on any backend
+        raise UsageError(
+            "SERVICE (federated query) is not offered by this endpoint",
+            "query the other endpoint yourself, or download a dump from /dumps/ and combine the data locally",
+        )
 
 
 def _negotiate() -> tuple[str | None, str | None]:
@@ -168,11 +192,7 @@ def endpoint() -> Response:
         if not text:
             response = _service_description()
         else:
-            if remote_call_in(text):  # see binding.remote_call_in: no SERVICE for strangers, on any backend
-                raise UsageError(
-                    "SERVICE (federated query) is not offered by this endpoint",
-                    "query the other endpoint yourself, or download a dump from /dumps/ and combine the data locally",
-                )
+            check_query(text)
             solution_mime, graph_mime = _negotiate()
             reply = sandbox().run(
                 text, solution_mime, graph_mime, _graph_iris("default-graph-uri"), _graph_iris("named-graph-uri")

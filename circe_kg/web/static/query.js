@@ -4,6 +4,61 @@
 
    Nothing here calls another server: the queries go to this server's /sparql, and the options below switch
    off every call Yasgui would make elsewhere. Without this file the page still works (form + examples). */
+
+/* The snippets (curl, Python, R, JavaScript) under the editor: a Copy button each, and kept to the query being
+   edited — written by the server (POST /query/snippets, the one place that knows how each language escapes
+   a query), as the page itself shows them without JavaScript. Runs without Yasgui too. */
+var circeSnippets = (function () {
+  "use strict";
+
+  var section = document.getElementById("snippets");
+  if (!section) return { update: function () {} };
+
+  Array.prototype.forEach.call(section.querySelectorAll("details.snippet"), function (details) {
+    var code = details.querySelector("code");
+    if (!code || !navigator.clipboard) return;
+    var button = document.createElement("button");
+    var status = document.createElement("span");
+    button.type = "button";
+    button.textContent = section.dataset.copyLabel;
+    status.setAttribute("role", "status");
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(code.textContent).then(function () {
+        status.textContent = " " + section.dataset.copiedLabel;
+        window.setTimeout(function () { status.textContent = ""; }, 2000);
+      });
+    });
+    details.appendChild(button);
+    details.appendChild(status);
+  });
+
+  var timer = null;
+  var asked = 0;
+  function refresh(text) {
+    var ticket = ++asked;
+    fetch(section.dataset.snippetsUrl, {
+      method: "POST",
+      headers: { Accept: "application/json" },
+      body: new URLSearchParams({ query: text }),
+    }).then(function (response) {
+      return response.ok ? response.json() : null;
+    }).then(function (codes) {
+      if (!codes || ticket !== asked) return; // an answer to an older text
+      Object.keys(codes).forEach(function (key) {
+        var code = document.getElementById("snippet-" + key + "-code");
+        if (code) code.textContent = codes[key];
+      });
+    }).catch(function () { /* the snippets stay as they were */ });
+  }
+  function update(text) { // called as the query changes; asks once typing pauses
+    window.clearTimeout(timer);
+    timer = window.setTimeout(function () { refresh(text); }, 400);
+  }
+  var textarea = document.getElementById("query-text"); // the plain form, where Yasqe has not replaced it
+  if (textarea) textarea.addEventListener("input", function () { update(textarea.value); });
+  return { update: update };
+})();
+
 (function () {
   "use strict";
 
@@ -83,7 +138,10 @@
   function updatePermalink() {
     link.href = permalinkFor(yasqe.getValue());
   }
-  yasqe.on("change", updatePermalink);
+  yasqe.on("change", function () {
+    updatePermalink();
+    circeSnippets.update(yasqe.getValue());
+  });
   updatePermalink();
 
   /* ---- Examples: choosing one loads its text (from the page's <details> list) into the editor ------ */
