@@ -25,8 +25,9 @@ from rich.table import Table
 
 from . import queries
 from .backends import open_store
-from .config import history_path, shipped_files
+from .config import DATA_DIR, history_path, shipped_files
 from .errors import EXIT_INVALID_DATA, CirceError
+from .export_graphs import apply_export, plan_export
 from .loader import load_files, validate_files
 from .namespaces import compact, expand
 from .search import SearchIndex
@@ -429,6 +430,50 @@ def import_sheet(file: Path, dry_run: bool, kind: str | None, mapping: Path | No
         click.echo(f"imported as version {change.number}", err=True)
 
 
+@main.command(name="export-graphs")
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The folder of the data files (default: data/ of the checkout, the one `circe-kg load` reads).",
+)
+@click.option(
+    "--graph",
+    "graph_iris",
+    multiple=True,
+    metavar="IRI",
+    help="Export only this data graph (repeatable; its IRI as `circe-kg graphs` lists it). The edits graph is then "
+    "left as it is.",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Say per file what would change (triples added / removed); write nothing."
+)
+@click.option(
+    "--force", is_flag=True, help="Overwrite files edited by hand since they were loaded (their edits are lost)."
+)
+@store_option
+@reports_errors
+def export_graphs(data_dir: Path | None, graph_iris: tuple[str, ...], dry_run: bool, force: bool) -> None:
+    """Write each data graph of the store back to its Turtle file in data/, to review with `git diff` and commit.
+
+    Unchanged files are not touched; in a changed file only the changed records are written again (comments and
+    the other records stay as they are). Records made in the browser (the edits graph) go to the file that
+    describes their subject, or holds most resources of their class. A file edited by hand since it was loaded
+    is refused (exit 1) unless --force; then nothing is written. Exit codes as for every command.
+    """
+    with _open_store() as store:
+        plan = plan_export(store, data_dir or DATA_DIR, graph_iris, force)
+        if plan.to_text():
+            click.echo(plan.to_text())
+        if dry_run:
+            plan.check()
+            click.echo("dry run: nothing was written", err=True)
+            return
+        result = apply_export(store, plan, _who())
+    click.echo(result.to_text())
+
+
 @main.command()
 @store_option
 @reports_errors
@@ -446,15 +491,24 @@ def graphs() -> None:
 @store_option
 @reports_errors
 def serve(port: int, host: str) -> None:
-    """Serve the web app and the SPARQL endpoint over the store."""
+    """Serve the web app and the SPARQL endpoint over the store.
+
+    Settings that cannot work (a write token shorter than 16 characters or given twice, a malformed or missing
+    CIRCE_KG_TOKENS_FILE) stop it before it listens, with what is wrong and where on stderr (exit status 2)."""
     from waitress import serve as waitress_serve
 
     from .web import create_app
+    from .web.tokens import configured_tokens
 
+    configured_tokens({})  # the environment's tokens, checked before the store is opened (create_app does again)
     store = _open_store()
     if store.count() == 0:
         err.print("note: the store is empty; run `circe-kg load` first to load the shipped data")
-    app = create_app(store=store)
+    try:
+        app = create_app(store=store)
+    except BaseException:
+        store.close()
+        raise
     out.print(f"circe-kg serving {store.count()} triples on http://{host}:{port}/  (SPARQL: /sparql)")
     threading.Thread(
         target=_prepare_search, args=(app.extensions["circe_search"],), daemon=True, name="circe-kg-search-index"

@@ -7,9 +7,12 @@ replaces its graph instead of duplicating it, and a file can be removed on its o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .config import history_path
 from .errors import UsageError
@@ -21,6 +24,7 @@ from .validation import Report, validate_state
 from .writes import WriteGate, checksum, graph_content
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
+LOADED_FILES = "loaded-files.json"  # graph IRI -> the file last loaded into it and its SHA-256
 
 
 @dataclass
@@ -98,9 +102,49 @@ def load_files(
     change = gate.commit(
         {p.graph_iri: p.triples for p in parsed}, "load", agent, upload, parsed, allow_kinds=(*KINDS, "system")
     )
+    record_loaded_files(store, {p.graph_iri: (p.name, checksum(p.source)) for p in parsed if p.source})
     graphs = [LoadedGraph(p.name, p.graph_iri, p.kind, len(p.triples), p.graph_iri in existing) for p in parsed]
     total = sum(store.count(g) for g in store.named_graphs() if kind_of_graph(g) != "system")
     return LoadSummary(graphs, total, change.number, change.report)
+
+
+def loaded_files_path(store: Any) -> Path | None:
+    """Where the record of loaded files is kept: in the embedded store's own folder, so that it travels with the
+    store it describes; beside a SPARQL server's history otherwise; None for a store in memory."""
+    folder = getattr(store, "path", None) or getattr(store, "local_folder", None)
+    return Path(folder) / LOADED_FILES if folder is not None else None
+
+
+def loaded_files(store: Any) -> dict[str, dict[str, str]]:
+    """graph IRI -> {"file": its name as shown, "sha256": …} of the file last loaded into (or exported from) it.
+
+    `circe-kg export-graphs` reads it to tell a file edited by hand since it was loaded from one it may rewrite.
+    An unreadable or missing record is {} (then nothing counts as loaded: the export refuses rather than guess)."""
+    path = loaded_files_path(store)
+    try:
+        record = json.loads(path.read_text(encoding="utf-8")) if path is not None else {}
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def record_loaded_files(store: Any, files: Mapping[str, tuple[str, str]]) -> None:
+    """Record graph IRI -> (file name, SHA-256 of its bytes) after a write that made the graph equal the file.
+
+    Written whole or not at all. A record that cannot be written is left as it was: the next export then refuses
+    to overwrite those files without --force (the safe side), so a load that succeeded is not reported failed."""
+    path = loaded_files_path(store)
+    if path is None or not files:
+        return
+    record = loaded_files(store)
+    record.update({graph: {"file": name, "sha256": sha256} for graph, (name, sha256) in files.items()})
+    partial = path.with_name(path.name + ".partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(partial, path)
+    except OSError:
+        partial.unlink(missing_ok=True)
 
 
 def validate_files(store: Store | None, paths: Iterable[Path], progress: Progress | None = None) -> Report:

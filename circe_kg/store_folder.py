@@ -11,6 +11,7 @@ unfinished one is removed at the next open); after it, the new one. Never a mix.
       current -> g000003  the live database
       g000003/            RocksDB files
       lock                held (flock) by the one process that has the store open
+      loaded-files.json   which file each graph was last loaded from, with its SHA-256 (loader.py)
 
 A folder written by an earlier circe-kg (the RocksDB files directly in it) is moved into its first generation
 when it is opened, by the same rename: nothing to do by hand.
