@@ -1,12 +1,20 @@
 """Dereferenceable URIs: /id/… answers 303 See Other to /page/… (HTML) or /data/….{ttl,nt,rdf,jsonld} (RDF),
 chosen by Accept; /ontology serves the ontology document or its HTML documentation.
 
+JSON-LD is compact (serialization.jsonld_document): short keys a plain JSON reader can use ("prefLabel",
+"source", "circe:partner") and compact IRIs ("practice:albergo-diffuso"). Its context is one document, served at
+/context.jsonld (absolute: this server's root + "context.jsonld"; the JSON-LD dump embeds the same context):
+the project's prefixes and short names for the common terms. A resource's JSON-LD names it by that URL in
+"@context". `Accept: application/json` gets the same JSON-LD (303 to /data/….jsonld, which then answers with
+Content-Type application/json rather than application/ld+json, and Vary: Accept).
+
 Resource IRIs live under the persistent base (config PERSISTENT_BASE, default https://w3id.org/circe-kg/);
 this server answers for them at the same path, so https://w3id.org/circe-kg/id/x is /id/x here.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -18,14 +26,17 @@ from .. import queries
 from ..errors import NotAcceptable, NotFound
 from ..forms import fields_for
 from ..namespaces import CIRCE, DCTERMS, NUTS, RDF, SKOS, compact
-from ..serialization import BY_EXTENSION, BY_MIME, RDF_TYPES, serialize
+from ..serialization import BY_EXTENSION, BY_MIME, JSONLD_CONTEXT, RDF_TYPES, jsonld_document, serialize
 from .i18n import pick_label
 from .store_access import get_store
+from .timeline import progress_of
 
 VOID_IN_DATASET = "http://rdfs.org/ns/void#inDataset"
 bp = Blueprint("linked_data", __name__)
 
 HTML_TYPES = ["text/html", "application/xhtml+xml"]
+JSON = "application/json"  # a plain JSON client: given the JSON-LD, which is compact enough to read as JSON
+JSONLD = "application/ld+json"
 ONTOLOGY_IRI = "https://w3id.org/circe-kg/ontology"
 
 
@@ -45,8 +56,9 @@ def local_href(iri: str) -> str | None:
 
 
 def _wanted() -> str:
-    """html or an RDF media type, from Accept (HTML wins ties, as browsers send */* too)."""
-    offered = HTML_TYPES + [t.mime for t in RDF_TYPES]
+    """html or an RDF media type, from Accept (HTML wins ties, as browsers send */* too); application/json is
+    answered as JSON-LD."""
+    offered = HTML_TYPES + [t.mime for t in RDF_TYPES] + [JSON]
     if not request.accept_mimetypes:
         return "html"  # no Accept: a person with a simple client, or a crawler
     best = request.accept_mimetypes.best_match(offered)
@@ -54,7 +66,37 @@ def _wanted() -> str:
         raise NotAcceptable(
             "none of the media types in Accept is offered for this resource", "accept one of: " + ", ".join(offered)
         )
-    return "html" if best in HTML_TYPES else best
+    return "html" if best in HTML_TYPES else JSONLD if best == JSON else best
+
+
+def context_url() -> str:
+    """The absolute URL of the JSON-LD context document on this server, which the JSON-LD documents name."""
+    return url_for("linked_data.context", _external=True)
+
+
+def _jsonld_type() -> str:
+    """application/json for a client that prefers it to application/ld+json (a plain JSON client), else the
+    JSON-LD type: the same document either way."""
+    return JSON if request.accept_mimetypes.best_match([JSONLD, JSON]) == JSON else JSONLD
+
+
+def _rdf_response(triples: list[ox.Triple], mime: str, first: str) -> Response:
+    """`triples` in the RDF media type `mime`; JSON-LD compact, naming /context.jsonld, with `first` on top."""
+    if mime != JSONLD:
+        return Response(serialize(triples, BY_MIME[mime].format), mimetype=mime)
+    response = Response(jsonld_document(triples, context_url(), first), mimetype=_jsonld_type())
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@bp.get("/context.jsonld")
+def context() -> Response:
+    """The JSON-LD context of every JSON-LD document here: the project's prefixes and the common terms' short
+    names. Public and cacheable: JSON-LD processors fetch it to expand what they read."""
+    response = Response(json.dumps({"@context": JSONLD_CONTEXT}, indent=2, ensure_ascii=False) + "\n", mimetype=JSONLD)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def _description(iri: str) -> list[ox.Triple]:
@@ -67,8 +109,8 @@ def _not_found(iri: str, mime: str) -> Response:
     hint = "check the address, or search from the home page"
     if mime == "html" or mime not in BY_MIME:
         raise NotFound(message, hint)
-    if mime == "application/ld+json":
-        body, ctype = f'{{"error": "not-found", "message": "{message}"}}', mime
+    if mime == JSONLD:
+        body, ctype = json.dumps({"error": "not-found", "message": message}), _jsonld_type()
     elif mime == "application/rdf+xml":
         body, ctype = f'<?xml version="1.0"?>\n<!-- {message} -->\n<rdf:RDF xmlns:rdf="{RDF}"/>\n', mime
     else:
@@ -102,7 +144,7 @@ def data(rest: str, extension: str) -> Response:
     triples = _description(iri)
     if not triples:
         return _not_found(iri, rdf_type.mime)
-    response = Response(serialize(triples, rdf_type.format), mimetype=rdf_type.mime)
+    response = _rdf_response(triples, rdf_type.mime, iri)
     response.headers["Link"] = f'<{iri}>; rel="describedby"'
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
@@ -280,6 +322,7 @@ def _page(iri: str, rest: str | None) -> str:
         circe_link=circe_link,
         dataset=dataset,
         dataset_title=_title_of(dataset) if dataset else None,
+        timeline=progress_of(iri, types),  # an action's observations, or each of a plan's actions'
     )
 
 
@@ -329,7 +372,7 @@ def ontology() -> Response | str:
         return render_template("ontology.html", terms=terms, formats=RDF_TYPES, ontology_iri=ONTOLOGY_IRI)
     store = get_store()
     graph = next(g for g in store.named_graphs() if g.endswith("/graph/ontology/circe"))
-    response = Response(serialize(store.triples(graph), BY_MIME[wanted].format), mimetype=wanted)
+    response = _rdf_response(list(store.triples(graph)), wanted, ONTOLOGY_IRI)
     response.headers["Vary"] = "Accept"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
