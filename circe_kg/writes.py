@@ -27,7 +27,7 @@ import pyoxigraph as ox
 from . import queries
 from .binding import remote_call_in
 from .errors import Conflict, NoSuchVersion, UsageError, ValidationFailed, WriteRefused
-from .namespaces import CIRCE, GRAPH, ID, PROV, RDF, RDFS, XSD
+from .namespaces import CIRCE, GRAPH, ID, PROV, RDF, RDFS, XSD, compact
 from .ntriples import NTriples, as_ntriples
 from .rdf_files import ParsedFile, kind_of_graph
 from .validation import Report, validate_state
@@ -108,6 +108,14 @@ def recorded_versions(store: Any, graph: str) -> list[int]:
     return [int(row["number"].value) for row in queries.run(store, "graph-versions", {"graph": graph}).rows]
 
 
+def _about_this_change(report: Report, touched: set[str]) -> Report:
+    """The report a writer acts on: every violation (the store was valid before, so the change made them), but
+    warnings and infos only about the records it touched — not the ones others left, which would otherwise come
+    back as if they were reasons in every later report."""
+    kept = [r for r in report.results if r.severity == "Violation" or r.focus in touched]
+    return Report(report.conforms, kept, report.graph)
+
+
 def _write_whole(path: Path, text: str) -> None:
     """Write a file whole or not at all (a process killed mid-write leaves the old file, never half of one)."""
     partial = path.with_name(path.name + ".partial")
@@ -147,7 +155,7 @@ class WriteGate:
             self._still(expect or {})
             present = set(self.store.named_graphs())
             counted = {g: self._added_removed(g, t, present) for g, t in new.items()}  # before validation needs memory
-            report = self._validate(new, present, parsed)
+            report = _about_this_change(self._validate(new, present, parsed), self._touched(new, present))
             if report.violations:
                 raise ValidationFailed(report)
             number = self._next_number()
@@ -206,6 +214,17 @@ class WriteGate:
 
     def content(self, graph: str) -> NTriples:
         return graph_content(self.store, self.history_dir, graph)
+
+    def _touched(self, new: Mapping[str, NTriples | None], present: set[str]) -> set[str]:
+        """The subjects (compacted, as reports name them) whose triples this change adds or removes."""
+        touched: set[str] = set()
+        for graph, triples in new.items():
+            before = self.content(graph).lines() if graph in present else set()
+            after = triples.lines() if triples is not None else set()
+            for line in before ^ after:
+                subject = line.split(b" ", 1)[0].decode()
+                touched.add(compact(subject[1:-1]) if subject.startswith("<") else subject)
+        return touched
 
     def _added_removed(self, graph: str, triples: NTriples | None, present: set[str]) -> tuple[int, int]:
         """How many triples writing `triples` to `graph` adds and removes (compared as lines: 1 s at 10^6)."""
@@ -328,7 +347,8 @@ class WriteGate:
             diff.append({"graph": graph, "added": sorted(after - before), "removed": sorted(before - after)})
         state = {g: list(self.store.triples(g)) for g in present if g not in content and kind_of_graph(g) != "system"}
         state.update({g: t for g, t in content.items() if t is not None})
-        return {**meta, "diff": diff, "report": validate_state(state).to_dict()}
+        touched = self._touched({g: as_ntriples(t) for g, t in content.items()}, present)
+        return {**meta, "diff": diff, "report": _about_this_change(validate_state(state), touched).to_dict()}
 
     def publish(self, number: int, reviewer: str) -> Change:
         meta, content = self._pending(number)
@@ -343,11 +363,13 @@ class WriteGate:
         self._set_status(number, "published", reviewer, change.number)
         return change
 
-    def reject(self, number: int, reviewer: str) -> dict:
+    def reject(self, number: int, reviewer: str, reason: str = "") -> dict:
+        """Mark a pending draft rejected; the reason (for its author) is kept with the draft and in the history."""
         meta, _ = self._pending(number)
+        extra = {"draft": number, **({"reason": reason.strip()} if reason.strip() else {})}
         with self._lock:
-            self._record(f"reject draft {number}", reviewer, "reject", {"draft": number})
-        return self._set_status(number, "rejected", reviewer, None)
+            self._record(f"reject draft {number}", reviewer, "reject", extra)
+        return self._set_status(number, "rejected", reviewer, None, reason.strip() or None)
 
     def _pending(self, number: int) -> tuple[dict, dict[str, list[ox.Triple] | None]]:
         meta, content = self.draft(number)
@@ -355,10 +377,12 @@ class WriteGate:
             raise UsageError(f"draft {number} is already {meta['status']}", "only pending drafts can be reviewed")
         return meta, content
 
-    def _set_status(self, number: int, status: str, reviewer: str, version: int | None) -> dict:
+    def _set_status(
+        self, number: int, status: str, reviewer: str, version: int | None, reason: str | None = None
+    ) -> dict:
         path = self.history_dir / "drafts" / str(number) / "draft.json"  # type: ignore[operator]
         meta = json.loads(path.read_text())
-        meta.update(status=status, reviewer=reviewer, version=version)
+        meta.update(status=status, reviewer=reviewer, version=version, **({"reason": reason} if reason else {}))
         _write_whole(path, json.dumps(meta, indent=2))
         return meta
 
@@ -384,6 +408,18 @@ class WriteGate:
         data = path.read_bytes()
         triples = [q.triple for q in ox.parse(input=data, format=ox.RdfFormat.N_TRIPLES)] if data.strip() else None
         return self.commit({graph: triples}, "restore", agent, used_version=f"{ID}version/{number}/{_slug(graph)}")
+
+    def version_content(self, graph: str, number: int) -> NTriples | None:
+        """`graph` as recorded version `number` left it; None if that version is not kept (or not recorded)."""
+        path = self._version_path(number, graph)
+        if path is None or not path.exists() or number not in recorded_versions(self.store, graph):
+            return None
+        return NTriples(path.read_bytes())
+
+    def version_before(self, graph: str, number: int) -> int | None:
+        """The recorded version of `graph` just before `number`, or None (the graph's first version)."""
+        earlier = [n for n in recorded_versions(self.store, graph) if n < number]
+        return earlier[-1] if earlier else None
 
     def versions(self, graph: str) -> list[int]:
         if self.history_dir is None or not self.history_dir.exists():

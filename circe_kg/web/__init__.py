@@ -33,6 +33,7 @@ from ..store import EmbeddedStore, Store
 from ..writes import WriteGate
 from . import (
     browse,
+    changes,
     dumps,
     edit,
     errors,
@@ -41,6 +42,7 @@ from . import (
     linked_data,
     query_page,
     reconcile,
+    session,
     sheets,
     sparql,
     truth,
@@ -126,6 +128,7 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
     errors.init_app(app)
     add_security_headers(app)
     i18n.init_app(app)
+    session.init_app(app)
     for blueprint in (
         home.bp,
         sparql.bp,
@@ -140,6 +143,8 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
         truth.bp,
         sheets.bp,
         reconcile.bp,
+        session.bp,
+        changes.bp,
     ):
         app.register_blueprint(blueprint)
     return app

@@ -12,14 +12,16 @@ from flask import Blueprint, Response, current_app, g, redirect, render_template
 from .. import queries
 from ..errors import CirceError, Conflict, NotFound, ValidationFailed
 from ..forms import Field, fields_for, fill, triples_from_form
-from ..namespaces import CIRCE, GRAPH, RDF, compact
+from ..namespaces import GRAPH, KIND_PREFIXES, RDF, compact
+from ..sheets.layout import KINDS
 from ..writes import EDITS_GRAPH
 from .linked_data import base, local_href
+from .session import form_agent
 from .store_access import get_store
-from .writes import agent_for, gate
+from .writes import gate
 
 bp = Blueprint("edit", __name__)
-CREATABLE = {"practice": str(CIRCE.Practice), "barrier": str(CIRCE.Barrier), "opportunity": str(CIRCE.Opportunity)}
+CREATABLE = {kind: class_iri for kind, (class_iri, _) in KINDS.items()}  # every kind a spreadsheet can hold
 
 
 def _describe(iri: str) -> list:
@@ -78,7 +80,7 @@ def _save(
     opened_on = request.form.get("base")
     expect = {graph: opened_on} if opened_on is not None else None
     try:
-        agent = agent_for(request.form.get("token", ""))
+        agent = form_agent()
         new = triples_from_form(fields, form, iri)
         if g.role == "editor":  # held for review, like every editor's write
             number = gate().propose({graph: keep + new}, operation, agent, expect=expect)
@@ -103,17 +105,19 @@ def _save(
     except ValidationFailed as failure:
         by_path = {compact(f.path): f for f in fields}
         general = []
-        for result in failure.report.results:
+        for result in failure.report.results:  # the gate reports warnings only about what this save touched
             target = by_path.get(result.path or "") if result.focus == compact(iri) else None
-            text = result.message + (f" — {result.hint}" if result.hint else "")
+            text = ("" if result.severity == "Violation" else f"{result.severity} (not a reason): ") + result.message
+            text += f" — {result.hint}" if result.hint else ""
             (target.errors.append(text) if target else general.append(f"{result.focus}: {text}"))
         _refill(fields, form)
-        return _render(fields, title, action, 422, "Not saved: fix the problems marked below.", general, slug)
-    except CirceError as error:
-        _refill(fields, form)
         return _render(
-            fields, title, action, error.status, f"Not saved: {error.message}", [error.hint] if error.hint else [], slug
+            fields, title, action, 422, "Not saved: fix the problems marked below.", general, slug, base=opened_on
         )
+    except CirceError as error:  # the version the form was opened on stays: a later save is still checked
+        _refill(fields, form)
+        hint = [error.hint] if error.hint else []
+        return _render(fields, title, action, error.status, f"Not saved: {error.message}", hint, slug, base=opened_on)
     page = url_for("linked_data.page", rest=iri[len(base()) + len("id/") :], saved=change.number)
     return redirect(page, code=303)
 
@@ -130,6 +134,15 @@ def _now_stored(fields: list[Field], stored: list, iri: str) -> list[tuple[str, 
             typed.errors.append(f"Stored now: {shown}")
             differ.append((typed.name, shown))
     return differ
+
+
+def _prefill(fields: list[Field]) -> None:
+    """Start a new record with the values the link gave, by field (`?circe:observedAction=IRI`): "record a status
+    for this action" opens the observation form with its action chosen."""
+    for f in fields:
+        given = request.args.getlist(compact(f.path))
+        if given:
+            f.values = [(value, None) for value in given if value]
 
 
 def _refill(fields: list[Field], form: dict[str, list[str]]) -> None:
@@ -175,6 +188,7 @@ def create(kind: str) -> Response | tuple[str, int]:
     action = url_for("edit.create", kind=kind)
     title = f"New {kind}"
     if request.method == "GET":
+        _prefill(fields)
         return _render(fields, title, action, slug="")
     slug = request.form.get("slug", "").strip().lower()
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,80}", slug):
@@ -187,7 +201,7 @@ def create(kind: str) -> Response | tuple[str, int]:
             "digits and hyphens (e.g. milan-food-waste-collection).",
             slug=slug,
         )
-    iri = f"{base()}id/{kind}/{slug}"
+    iri = f"{base()}id/{KIND_PREFIXES[kind]}{slug}"  # the spreadsheet's rule (id/action-plan/… for a plan)
     if _describe(iri):
         _refill(fields, request.form.to_dict(flat=False))  # what was typed stays, to save under another name
         return _render(

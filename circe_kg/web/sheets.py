@@ -30,8 +30,9 @@ from ..sheets.layout import KINDS, kind_of, layout_for
 from ..sheets.mapping import load_mapping
 from ..sheets.reading import MAX_BYTES, UnreadableSheet
 from ..sheets.workbook import csv_rows, write_workbook
+from .session import form_agent
 from .store_access import get_store
-from .writes import agent_for, gate
+from .writes import gate
 
 bp = Blueprint("sheets", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -184,7 +185,7 @@ def import_preview() -> tuple[str, int]:
     kind = request.form.get("kind") or None
     mapping = request.form.get("mapping") or ""
     try:
-        agent_for(token)
+        form_agent()
         if upload is None or not upload.filename:
             raise UsageError("no file was chosen", "choose the .xlsx or .csv file to import, then Preview")
         data = upload.read(MAX_BYTES + 1)
@@ -262,7 +263,7 @@ def import_confirm() -> tuple[str, int]:
     token = request.form.get("token", "")
     upload = request.form.get("upload", "")
     try:
-        agent = agent_for(token)
+        agent = form_agent()
         if not UPLOAD_NAME.fullmatch(upload) or not (_uploads() / upload).exists():
             raise NotFound("that upload is no longer kept", "upload the file again and preview it")
         data = (_uploads() / upload).read_bytes()

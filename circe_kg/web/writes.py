@@ -2,7 +2,7 @@
 
 - POST /update                     SPARQL 1.1 Update (application/sparql-update, or form field `update`)
 - GET|PUT|POST|DELETE /graphs?graph=IRI   SPARQL 1.1 Graph Store HTTP Protocol on one named data graph
-- GET /history[?graph=IRI]         the recorded writes (JSON, or HTML for browsers)
+- GET /history[?graph=IRI]         the recorded writes (JSON, or HTML for browsers: web/changes.py)
 - POST /graphs/restore?graph=IRI&version=N   bring a graph back to a recorded version
 
 A graph's GET answers with an ETag; a PUT, POST or DELETE that sends it back as If-Match is written only if the
@@ -16,58 +16,34 @@ write gate: validated before it becomes visible (422 with the report), serialise
 from __future__ import annotations
 
 import hmac
-import os
 import re
 from collections.abc import Callable
 from functools import wraps
-from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
-from .. import queries
 from ..errors import (
-    CirceError,
     Conflict,
     NotFound,
     PreconditionFailed,
     Unauthorised,
     UnsupportedMediaType,
     UsageError,
-    ValidationFailed,
     WriteRefused,
     WritesDisabled,
 )
 from ..namespaces import GRAPH
-from ..rdf_files import parse_text
+from ..rdf_files import ParsedFile, decode_utf8, parse_text
 from ..serialization import BY_MIME, serialize
 from ..writes import WriteGate, checksum
 from .store_access import get_store
+from .tokens import configured_tokens  # noqa: F401  (create_app reads the tokens through this module)
 
 bp = Blueprint("writes", __name__)
 
 UPLOAD_TYPES = {t.mime: t.format for t in BY_MIME.values()}
-
-
-ROLES = ("steward", "editor", "reviewer")  # steward: writes directly; editor: drafts only; reviewer: both + review
-
-
-def configured_tokens(config: dict[str, Any]) -> dict[str, tuple[str, str]]:
-    """token -> (the agent name the history records, its role). Tokens shorter than 16 characters are ignored."""
-    tokens: dict[str, tuple[str, str]] = {}
-    for token, who in (config.get("WRITE_TOKENS") or {}).items():
-        tokens[token] = (who, "steward") if isinstance(who, str) else (who[0], who[1])
-    if os.environ.get("CIRCE_KG_WRITE_TOKEN"):
-        tokens[os.environ["CIRCE_KG_WRITE_TOKEN"]] = (os.environ.get("CIRCE_KG_WRITE_AGENT", "steward"), "steward")
-    path = os.environ.get("CIRCE_KG_TOKENS_FILE")
-    if path and Path(path).exists():  # lines: NAME TOKEN [ROLE]
-        for line in Path(path).read_text(encoding="utf-8").splitlines():
-            parts = line.split()
-            if 2 <= len(parts) <= 3 and not line.lstrip().startswith("#"):
-                role = parts[2] if len(parts) == 3 and parts[2] in ROLES else "steward"
-                tokens[parts[1]] = (parts[0], role)
-    return {token: who for token, who in tokens.items() if len(token) >= 16}
 
 
 def gate() -> WriteGate:
@@ -222,7 +198,11 @@ def _graph_parameter() -> str:
     return graph
 
 
-def _uploaded_triples(graph: str) -> tuple[list[Any], bytes]:
+def _uploaded_triples(graph: str) -> tuple[Any, bytes, ParsedFile]:
+    """The triples of the request's body, and the body as sent (its checksum is recorded). A UTF-8 byte-order
+    mark at its start is ignored, as editors on Windows write one. Raises UnsupportedMediaType for a type it
+    cannot read, RdfSyntaxError (400) for a body that does not parse — for bytes that are not UTF-8, naming the
+    line and column of the first one."""
     rdf_format = UPLOAD_TYPES.get(request.mimetype)
     if rdf_format is None:
         raise UnsupportedMediaType(
@@ -230,12 +210,10 @@ def _uploaded_triples(graph: str) -> tuple[list[Any], bytes]:
             "send one of: " + ", ".join(UPLOAD_TYPES),
         )
     body = request.get_data()
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise UsageError("the body is not UTF-8 text", "save the file as UTF-8") from None
-    triples, _ = parse_text(text, f"<{graph}> (uploaded body)", rdf_format)
-    return triples, body
+    name = f"<{graph}> (uploaded body)"
+    triples, prefixes = parse_text(decode_utf8(body, name), name, rdf_format)
+    # As a parsed file, so that each violation of the write names its line in the body.
+    return triples, body, ParsedFile(name, graph, "data", triples, prefixes, body)
 
 
 @bp.get("/graphs")
@@ -257,8 +235,8 @@ def put_graph() -> Response:
     graph = _graph_parameter()
     existed = graph in get_store().named_graphs()
     expect = _if_match(graph)
-    triples, body = _uploaded_triples(graph)
-    return apply({graph: triples}, "PUT", checksum(body), 200 if existed else 201, expect=expect)
+    triples, body, parsed = _uploaded_triples(graph)
+    return apply({graph: triples}, "PUT", checksum(body), 200 if existed else 201, (parsed,), expect=expect)
 
 
 @bp.post("/graphs")
@@ -268,9 +246,9 @@ def post_graph() -> Response:
     store = get_store()
     existed = graph in store.named_graphs()
     expect = _if_match(graph)
-    triples, body = _uploaded_triples(graph)
+    triples, body, parsed = _uploaded_triples(graph)
     merged = list(set(store.triples(graph)) | set(triples)) if existed else triples
-    return apply({graph: merged}, "POST", checksum(body), 200 if existed else 201, expect=expect)
+    return apply({graph: merged}, "POST", checksum(body), 200 if existed else 201, (parsed,), expect=expect)
 
 
 @bp.delete("/graphs")
@@ -291,17 +269,6 @@ def restore_graph() -> Response:
     except ValueError:
         raise UsageError("?version= must be a whole number", "see /history for the versions") from None
     return _written(gate().restore(graph, version, g.agent))
-
-
-@bp.get("/history")
-def history() -> Response | str:
-    graph = request.args.get("graph")
-    rows = [{k: v.value for k, v in row.items()} for row in queries.run(get_store(), "history").rows]
-    if graph:  # a plain filter on the answer: the graph is never put into the query text
-        rows = [row for row in rows if row.get("graph") == graph]
-    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
-        return jsonify(rows)
-    return render_template("history.html", rows=rows, graph=graph)
 
 
 @bp.get("/drafts")
@@ -326,39 +293,5 @@ def publish(number: int) -> Response:
 @bp.post("/drafts/<int:number>/reject")
 @requires_role("reviewer", "steward")
 def reject(number: int) -> Response:
-    return jsonify(gate().reject(number, g.agent))
-
-
-@bp.route("/review", methods=["GET", "POST"])
-def review_page() -> str | tuple[str, int]:
-    """Drafts for people: a reviewer gives the token once per action; each draft shows its diff and report,
-    with Publish and Reject buttons that post back here."""
-    if request.method == "GET":
-        return render_template("review.html", drafts=None, token_ok=False, message=None)
-    token = request.form.get("token", "")
-    try:
-        g.agent = agent_for(token)
-        action, number = request.form.get("action"), request.form.get("draft", type=int)
-        message = None
-        if action in ("publish", "reject") and number is not None:
-            if g.role not in ("reviewer", "steward"):
-                raise WriteRefused("publishing and rejecting need a reviewer token", "ask the operator for one")
-            if action == "publish":
-                change = gate().publish(number, g.agent)
-                message = f"Draft {number} published as version {change.number}."
-            else:
-                gate().reject(number, g.agent)
-                message = f"Draft {number} rejected."
-        reviews = [gate().review(d["number"]) for d in gate().drafts() if d["status"] == "pending"]
-        return render_template("review.html", drafts=reviews, token=token, token_ok=True, message=message)
-    except ValidationFailed as failure:
-        reviews = [gate().review(d["number"]) for d in gate().drafts() if d["status"] == "pending"]
-        return render_template(
-            "review.html",
-            drafts=reviews,
-            token=token,
-            token_ok=True,
-            message=f"Not published: {failure.report.summary()}",
-        ), 422
-    except CirceError as error:
-        return render_template("review.html", drafts=None, token_ok=False, message=error.message), error.status
+    reason = request.args.get("reason") or (request.get_json(silent=True) or {}).get("reason", "")
+    return jsonify(gate().reject(number, g.agent, str(reason)))
