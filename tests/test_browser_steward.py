@@ -71,7 +71,7 @@ def test_two_tabs_on_one_record_lose_nothing(base, browser_context):
 
 def test_a_steward_records_a_status_and_sees_it_on_the_timeline(base, browser_context):
     page = browser_context.new_page()
-    page.goto(base + "page/action/sos-dispersed-circular-hotel-pilot")
+    page.goto(base + "page/action/sos-dispersed-circular-hotel-pilot?lang=en")  # the other test left Italian
     before = page.locator("#timeline .point").count()
     page.get_by_role("link", name="Record a status for this action").click()
     page.wait_for_url("**/new/observation?**")

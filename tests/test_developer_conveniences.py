@@ -5,7 +5,9 @@ for real: curl, Python's SPARQLWrapper and Node's fetch against a live server)."
 from __future__ import annotations
 
 import ast
+import csv
 import gzip
+import io
 import json
 import re
 import shutil
@@ -430,7 +432,9 @@ def test_the_snippets_run_for_real_against_a_live_server(live, tmp_path):
     assert python.returncode == 0 and TRICKY_ANSWER in python.stdout, python.stderr
     if shutil.which("curl"):
         curl = subprocess.run(["bash", "-c", codes["curl"]], capture_output=True, text=True, timeout=120)
-        assert curl.returncode == 0 and curl.stdout.startswith("text") and TRICKY_ANSWER in curl.stdout, curl.stderr
+        rows = list(csv.reader(io.StringIO(curl.stdout)))  # Virtuoso quotes its CSV header, Oxigraph does not
+        assert curl.returncode == 0 and rows and rows[0][0] == "text", curl.stderr + curl.stdout
+        assert any(TRICKY_ANSWER in cell or TRICKY_ANSWER.strip() == cell.strip() for row in rows for cell in row), rows
     if shutil.which("node"):
         (tmp_path / "snippet.mjs").write_text(codes["javascript"])  # a module: top-level await
         node = subprocess.run(["node", "snippet.mjs"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
