@@ -203,6 +203,15 @@ def _save_slovene_name(client) -> None:
     assert response.status_code == 303, response.get_data(as_text=True)
 
 
+def _signed_in_change(client) -> tuple[str, str, str]:
+    """Sign in, save a Slovene name; the change's number, its page and the graph it changed."""
+    sign_in(client)
+    _save_slovene_name(client)
+    number = re.search(r'<a href="/history/(\d+)">', client.get("/history").get_data(as_text=True)).group(1)
+    page = client.get(f"/history/{number}").get_data(as_text=True)
+    return number, page, re.search(r'name="graph" value="([^"]+)"', page).group(1)
+
+
 def test_history_rows_name_the_records_changed_and_link_a_readable_diff(site):
     app, _ = site
     client = app.test_client()
@@ -223,11 +232,7 @@ def test_history_rows_name_the_records_changed_and_link_a_readable_diff(site):
 def test_restore_from_the_change_page_undoes_it_and_is_recorded(site):
     app, store = site
     client = app.test_client()
-    sign_in(client)
-    _save_slovene_name(client)
-    number = re.search(r'<a href="/history/(\d+)">', client.get("/history").get_data(as_text=True)).group(1)
-    page = client.get(f"/history/{number}").get_data(as_text=True)
-    graph = re.search(r'name="graph" value="([^"]+)"', page).group(1)
+    number, page, graph = _signed_in_change(client)
     before = re.search(r'name="version" value="(\d+)">Undo', page).group(1)
     response = client.post(
         f"/history/{number}/restore", data={"graph": graph, "version": before, "csrf": csrf_of(page)}
@@ -241,11 +246,7 @@ def test_restore_from_the_change_page_undoes_it_and_is_recorded(site):
 def test_restore_refused_for_an_editor_and_for_a_missing_version_with_the_reason(site):
     app, store = site
     client = app.test_client()
-    sign_in(client)
-    _save_slovene_name(client)
-    number = re.search(r'<a href="/history/(\d+)">', client.get("/history").get_data(as_text=True)).group(1)
-    page = client.get(f"/history/{number}").get_data(as_text=True)
-    graph = re.search(r'name="graph" value="([^"]+)"', page).group(1)
+    number, page, graph = _signed_in_change(client)
     count = store.count()
     missing = client.post(f"/history/{number}/restore", data={"graph": graph, "version": 99999, "csrf": csrf_of(page)})
     assert missing.status_code == 404 and "has no version 99999" in missing.get_data(as_text=True)

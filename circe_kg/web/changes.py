@@ -147,14 +147,15 @@ def review_page() -> str | tuple[str, int]:
     """Drafts for people: the token (or the sign-in) once; each draft shows a preview of its records, the
     per-field diff and its report, with Publish and Reject (with a reason) buttons that post back here."""
     token = request.form.get("token", "")
-    if request.method == "GET" and not _signed_in():
+    who = signed_in()
+    if request.method == "GET" and who is None:
         return render_template("review.html", drafts=None, token_ok=False, message=None)
     status, message = 200, None
     try:
-        if request.method == "POST" or token:
+        if request.method == "POST":
             g.agent = form_agent()
-        else:
-            g.agent = form_agent_from_session()
+        else:  # a signed-in steward's GET: nothing changes, so no CSRF token is needed
+            g.agent, g.role = who
         action, number = request.form.get("action"), request.form.get("draft", type=int)
         if action in ("publish", "reject") and number is not None:
             if g.role not in ("reviewer", "steward"):
@@ -179,16 +180,3 @@ def review_page() -> str | tuple[str, int]:
     drafts = [_draft_view(d["number"]) for d in gate().drafts() if d["status"] == "pending"]
     page = render_template("review.html", drafts=drafts, token=token, token_ok=True, message=message)
     return (page, status) if status != 200 else page
-
-
-def _signed_in() -> bool:
-    return signed_in() is not None
-
-
-def form_agent_from_session() -> str:
-    """The signed-in steward on a GET (no form, so no CSRF token: a GET changes nothing)."""
-    who = signed_in()
-    if who is None:
-        raise WriteRefused("you are not signed in", "sign in at /sign-in")
-    g.role = who[1]
-    return who[0]
