@@ -40,6 +40,7 @@ NOT_ABOUT_DATA = {
     "graph-versions": "reads the history of writes",
     "fact-sources": "the generator sources whole records, not single facts",
     "labels": "names of given resources (tests/test_queries.py)",
+    "field-names": "reads the shapes",
 }
 
 
