@@ -11,7 +11,8 @@ import pytest
 
 from circe_kg import queries
 from circe_kg.web import create_app
-from circe_kg.web.query_page import YASGUI_BUILD, bp
+from circe_kg.web.query_page import bp
+from circe_kg.web.vendor import PACKAGES
 
 STATIC = Path(__file__).resolve().parent.parent / "circe_kg" / "web" / "static"
 EXTERNAL = re.compile(r"^\s*(https?:)?//", re.IGNORECASE)
@@ -170,10 +171,10 @@ def test_page_loads_yasgui_from_this_server(page_client):
 
 @pytest.mark.parametrize("name, mime", [("yasgui.min.js", "text/javascript"), ("yasgui.min.css", "text/css")])
 def test_vendor_files_are_served_with_type_and_long_cache(page_client, name, mime):
-    assert (YASGUI_BUILD / name).is_file(), "run scripts/setup.sh: it installs Yasgui with npm ci"
+    assert (PACKAGES["yasgui"].files / name).is_file(), "run scripts/setup.sh: it installs Yasgui with npm ci"
     with page_client.get(f"/vendor/yasgui/{name}") as response:
         assert response.status_code == 200 and response.mimetype == mime
-        assert response.data == (YASGUI_BUILD / name).read_bytes()
+        assert response.data == (PACKAGES["yasgui"].files / name).read_bytes()
         cache = response.headers["Cache-Control"]
         assert "max-age=31536000" in cache and "public" in cache
 
@@ -221,10 +222,10 @@ def test_query_js_switches_off_every_external_call():
 
 def test_the_yasgui_build_only_calls_out_through_the_options_query_js_switches_off():
     """Guards against a Yasgui upgrade that adds another call out: the hosts it calls are the known ones."""
-    bundle = (YASGUI_BUILD / "yasgui.min.js").read_text(encoding="utf-8")
+    bundle = (PACKAGES["yasgui"].files / "yasgui.min.js").read_text(encoding="utf-8")
     assert "lov.linkeddata.es/dataset/lov/api" in bundle  # reached only by the "property"/"class" completers
     assert "prefixCcApi" in bundle and "createShortLink" in bundle and "corsProxy" in bundle
-    css = (YASGUI_BUILD / "yasgui.min.css").read_text(encoding="utf-8")
+    css = (PACKAGES["yasgui"].files / "yasgui.min.css").read_text(encoding="utf-8")
     for match in CSS_URL.finditer(css):
         target = match.group(1) or match.group(2)
         assert not EXTERNAL.match(target), f"yasgui.min.css loads {target}"

@@ -15,7 +15,7 @@ from circe_kg.config import shipped_files
 from circe_kg.loader import load_files
 from circe_kg.store import EmbeddedStore
 from circe_kg.web import create_app
-from circe_kg.web.query_page import YASGUI_BUILD
+from circe_kg.web.vendor import PACKAGES
 from tests.test_browser_edit import CHROMIUM_ARGS
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "circe_kg" / "web" / "templates"
@@ -116,7 +116,7 @@ def test_dump_files_and_vendor_files_carry_them_too(client):
     response = client.get(listed[0]["url"] if "url" in listed[0] else f"/dumps/{listed[0]['name']}")
     response.close()
     assert response.status_code == 200 and response.headers["X-Frame-Options"] == "DENY"
-    if (YASGUI_BUILD / "yasgui.min.js").exists():
+    if (PACKAGES["yasgui"].files / "yasgui.min.js").exists():
         vendor = client.get("/vendor/yasgui/yasgui.min.js")
         vendor.close()
         assert vendor.status_code == 200 and "script-src 'self'" in vendor.headers["Content-Security-Policy"]
@@ -194,7 +194,7 @@ def test_pages_work_under_the_policy_in_the_browser(browser, path):
 
 @pytest.mark.parametrize("served", ["embedded"], indirect=True)
 def test_the_query_editor_starts_and_runs_a_query_under_the_policy(browser):
-    if not (YASGUI_BUILD / "yasgui.min.js").exists():
+    if not (PACKAGES["yasgui"].files / "yasgui.min.js").exists():
         pytest.skip("Yasgui is not installed (scripts/setup.sh installs it)")
     base, page, messages = browser
     messages.clear()

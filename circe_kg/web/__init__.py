@@ -47,6 +47,7 @@ from . import (
     sparql,
     truth,
     validate_page,
+    vendor,
     void,
     writes,
 )
@@ -145,6 +146,7 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
         reconcile.bp,
         session.bp,
         changes.bp,
+        vendor.bp,
     ):
         app.register_blueprint(blueprint)
     return app

@@ -8,6 +8,7 @@ import re
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from .. import queries
 from ..errors import CirceError, Conflict, NotFound, ValidationFailed
@@ -22,6 +23,29 @@ from .writes import gate
 
 bp = Blueprint("edit", __name__)
 CREATABLE = {kind: class_iri for kind, (class_iri, _) in KINDS.items()}  # every kind a spreadsheet can hold
+
+
+@bp.context_processor
+def _picker() -> dict:
+    """The link pickers' words in the reader's language (static/picker.js reads them from the form)."""
+
+    def picker_strings() -> dict[str, str]:
+        return {
+            "hint": _("Type to search, then choose with the up and down arrows and Enter."),
+            "noResults": _("No match"),
+            "chosen": _("Chosen"),
+            "nothingChosen": _("Nothing chosen yet."),
+            "remove": _("Remove %(label)s", label="{label}"),
+            "added": _("Added: %(label)s", label="{label}"),
+            "removed": _("Removed: %(label)s", label="{label}"),
+            "notAChoice": _(
+                "“%(text)s” is not one of the choices: pick one from the list, or clear the field.", text="{text}"
+            ),
+            "results": _("Matches: %(count)s", count="{count}"),
+            "highlighted": _("%(option)s, %(index)s of %(count)s", option="{option}", index="{index}", count="{count}"),
+        }
+
+    return {"picker_strings": picker_strings}
 
 
 def _describe(iri: str) -> list:

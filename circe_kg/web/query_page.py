@@ -1,9 +1,9 @@
-"""The SPARQL query page at /query, and the Yasgui files it uses, served from this server (no CDN).
+"""The SPARQL query page at /query (Yasgui, from this server: no CDN).
 
 The page works without JavaScript: the examples of `queries/*.rq` are listed with their text and a
 permalink each, and the form posts the query to /sparql. With JavaScript, `static/query.js` turns the
 editor area into Yasqe (the editor of Yasgui) and shows results with Yasr's table. The Yasgui build
-comes from the npm registry (`package.json`, installed into node_modules/ by scripts/setup.sh).
+comes from the npm registry, served by `vendor.py`.
 
 A permalink is `/query?query=<urlencoded text>`; `/query?example=NAME` opens a named example.
 
@@ -20,45 +20,31 @@ from __future__ import annotations
 import json
 import shlex
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     jsonify,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
 
 from .. import queries
 from ..binding import query_form
-from ..config import PROJECT_ROOT
 from ..errors import CirceError, NotAcceptable, ResultTooLarge
 from ..namespaces import RDF, XSD, compact
 from ..sandbox import GRAPH_FORMATS, SOLUTION_FORMATS
+from . import vendor
 from .linked_data import local_href
 from .sparql import check_query
 
 bp = Blueprint("query_page", __name__)
 
-YASGUI_PACKAGE = PROJECT_ROOT / "node_modules" / "@zazuko" / "yasgui"
-YASGUI_BUILD = YASGUI_PACKAGE / "build"
-# Only the files directly in build/, and only these kinds: the bundle, its stylesheet, their source maps.
-VENDOR_TYPES = {
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".map": "application/json",
-}
-# The URLs carry the package's version (?v=…), so a browser may keep a file for a year.
-VENDOR_MAX_AGE = 365 * 24 * 3600
 DEFAULT_EXAMPLE = "overview-counts"
 MAX_QUERY_CHARS = 100_000
 MAX_SHOWN_ROWS = 500  # a page, not a download: the form's "Run query" gives the whole answer as a file
@@ -67,23 +53,6 @@ SOLUTIONS_JSON = "application/sparql-results+json"
 GRAPH_NTRIPLES = "application/n-triples"
 # What SPARQL servers (a backend's answers are forwarded) also call these two formats.
 ALSO_CALLED = {"application/json": SOLUTIONS_JSON, "text/plain": GRAPH_NTRIPLES}
-
-
-@cache
-def _yasgui_version(mtime: float) -> str | None:
-    try:
-        return str(json.loads((YASGUI_PACKAGE / "package.json").read_text(encoding="utf-8"))["version"])
-    except (OSError, ValueError, KeyError):
-        return None
-
-
-def yasgui_version() -> str | None:
-    """The installed Yasgui's version, or None when setup has not installed it (the page then works without it)."""
-    try:
-        mtime = (YASGUI_PACKAGE / "package.json").stat().st_mtime
-    except OSError:
-        return None
-    return _yasgui_version(mtime)
 
 
 def permalink(text: str) -> str:
@@ -316,7 +285,7 @@ def page() -> tuple[str, int]:
             results = run(text)
         except CirceError as refused:
             error = refused
-    version = yasgui_version()
+    version = vendor.version("yasgui")
     html = render_template(
         "query.html",
         examples=examples,
@@ -338,17 +307,3 @@ def snippet_texts() -> Response:
     """The snippets for the posted `query` (form field), as {key: code}: query.js keeps the page's current."""
     text = request.form.get("query", "")[:MAX_QUERY_CHARS]
     return jsonify({s.key: s.code for s in snippets(endpoint_url(), text)})
-
-
-@bp.get("/vendor/yasgui/<path:filename>")
-def vendor(filename: str) -> Response:
-    """A file of node_modules/@zazuko/yasgui/build/ (no subfolder, no traversal), cached for long."""
-    suffix = Path(filename).suffix
-    if "/" in filename or "\\" in filename or filename.startswith(".") or suffix not in VENDOR_TYPES:
-        abort(404)
-    # send_from_directory refuses anything outside the folder (werkzeug's safe_join) with a 404.
-    response = send_from_directory(YASGUI_BUILD, filename, max_age=VENDOR_MAX_AGE)
-    response.headers["Content-Type"] = VENDOR_TYPES[suffix]
-    response.headers["Cache-Control"] = f"public, max-age={VENDOR_MAX_AGE}, immutable"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
