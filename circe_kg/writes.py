@@ -16,7 +16,8 @@ import json
 import os
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -129,7 +130,7 @@ class WriteGate:
     def __init__(self, store: object, history_dir: Path | None) -> None:
         self.store = store
         self.history_dir = history_dir
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # exclusive() holds it across a read and the write made from it
         self.after_write: list[Callable[[], None]] = []  # told after each commit (the web app's answer cache)
 
     # -- writes ---------------------------------------------------------------------------------
@@ -171,6 +172,19 @@ class WriteGate:
         for listener in self.after_write:
             listener()
         return change
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """No other write while this block runs: a write made from what the block reads cannot lose another's.
+
+        >>> from circe_kg.store import EmbeddedStore
+        >>> gate = WriteGate(EmbeddedStore(None), None)
+        >>> with gate.exclusive():
+        ...     gate.base("https://w3id.org/circe-kg/graph/data/none")
+        ''
+        """
+        with self._lock:
+            yield
 
     def base(self, graph: str) -> str:
         """A fingerprint of a graph's current content (SHA-256 of its N-Triples as kept; "" for no graph): what

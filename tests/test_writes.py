@@ -518,3 +518,60 @@ def test_the_graph_store_protocol_honours_etag_and_if_match(setup):
     )
     assert star.status_code == 412 and "does not exist" in star.get_json()["message"]
     assert client.delete(f"/graphs?graph={GRAPH}", headers={**auth, "If-Match": ok.headers["ETag"]}).status_code == 200
+
+
+def test_sparql_update_through_the_app_honours_if_match(setup):
+    _, client, store = setup
+    created = client.put(f"/graphs?graph={GRAPH}", data=NEW_PRACTICE, content_type="text/turtle", headers=AUTH)
+    tag = created.headers["ETag"]
+    update = (
+        f"PREFIX skos: <http://www.w3.org/2004/02/skos/core#> INSERT DATA {{ GRAPH <{GRAPH}> {{ "
+        '<https://w3id.org/circe-kg/id/practice/steward-example> skos:altLabel "Example %s"@en } }'
+    )
+    sent = {**AUTH, "Content-Type": "application/sparql-update"}
+    ok = client.post("/update", data=update % "one", headers={**sent, "If-Match": tag})
+    assert ok.status_code == 200 and ok.headers["ETag"] != tag
+    kept = fingerprint(store)
+    stale = client.post("/update", data=update % "two", headers={**sent, "If-Match": tag})  # the old version
+    assert stale.status_code == 412 and "changed since the version you sent" in stale.get_json()["message"]
+    assert ok.headers["ETag"].strip('"') in stale.get_json()["hint"]
+    assert fingerprint(store) == kept
+    malformed = client.post("/update", data=update % "two", headers={**sent, "If-Match": "no quotes"})
+    assert malformed.status_code == 400 and "not an entity tag" in malformed.get_json()["message"]
+    several = f'"not-this-one", {ok.headers["ETag"]}'  # any of the tags sent may be the current version
+    assert client.post("/update", data=update % "two", headers={**sent, "If-Match": several}).status_code == 200
+    fresh = "https://w3id.org/circe-kg/graph/data/never-written"
+    star = client.post("/update", data=update.replace(GRAPH, fresh) % "x", headers={**sent, "If-Match": "*"})
+    assert star.status_code == 412 and "does not exist" in star.get_json()["message"]
+
+
+def test_concurrent_sparql_updates_lose_nothing(setup):
+    """Each update is made from the graph as it is when it runs: eight at once all land (none is computed from a
+    state another one has changed since)."""
+    app, client, store = setup
+    created = client.put(f"/graphs?graph={GRAPH}", data=NEW_PRACTICE, content_type="text/turtle", headers=AUTH)
+    assert created.status_code == 201
+    update = (
+        f"PREFIX skos: <http://www.w3.org/2004/02/skos/core#> INSERT DATA {{ GRAPH <{GRAPH}> {{ "
+        '<https://w3id.org/circe-kg/id/practice/steward-example> skos:altLabel "Name %d"@en } }'
+    )
+    statuses: list[int] = []
+
+    def send(n: int) -> None:
+        response = app.test_client().post(
+            "/update", data=update % n, headers={**AUTH, "Content-Type": "application/sparql-update"}
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 8
+    names = {
+        t.object.value
+        for t in store.triples(GRAPH)
+        if t.predicate.value == "http://www.w3.org/2004/02/skos/core#altLabel"
+    }
+    assert names == {f"Name {n}" for n in range(8)}

@@ -1,6 +1,7 @@
 """Authenticated writes for data stewards, apart from the public read-only /sparql:
 
-- POST /update                     SPARQL 1.1 Update (application/sparql-update, or form field `update`)
+- POST /update                     SPARQL 1.1 Update (application/sparql-update, or form field `update`); with
+                                   If-Match (the ETags of the graphs it changes), only over those versions
 - GET|PUT|POST|DELETE /graphs?graph=IRI   SPARQL 1.1 Graph Store HTTP Protocol on one named data graph
 - GET /history[?graph=IRI]         the recorded writes (JSON, or HTML for browsers: web/changes.py)
 - POST /graphs/restore?graph=IRI&version=N   bring a graph back to a recorded version
@@ -91,9 +92,8 @@ def etag(graph: str) -> str:
     return f'"{gate().base(graph)}"'
 
 
-def _if_match(graph: str) -> dict[str, str] | None:
-    """The version an HTTP write was based on (its If-Match), as `expect` for the gate; None without the header.
-    Raises UsageError for a malformed header, PreconditionFailed for a version that is not the current one."""
+def _if_match_tags() -> list[str] | None:
+    """The entity tags of If-Match (["*"] for any), None without the header. Raises UsageError when malformed."""
     given = request.headers.get("If-Match")
     if given is None:
         return None
@@ -102,18 +102,31 @@ def _if_match(graph: str) -> dict[str, str] | None:
             f"If-Match is not an entity tag: {given[:80]!r}",
             'send back the ETag that GET /graphs?graph=… gave, quotes included (If-Match: "…"), or * for "exists"',
         )
-    current = gate().base(graph)
     if given.strip() == "*":
+        return ["*"]
+    return [t.strip().removeprefix("W/").strip('"') for t in given.split(",")]
+
+
+def _stale(graph: str, current: str) -> PreconditionFailed:
+    return PreconditionFailed(
+        f"<{graph}> has changed since the version you sent in If-Match",
+        f'nothing was written: GET it again (its ETag is now "{current}"), merge your change, and send it with '
+        "the new ETag",
+    )
+
+
+def _if_match(graph: str) -> dict[str, str] | None:
+    """The version an HTTP write was based on (its If-Match), as `expect` for the gate; None without the header.
+    Raises UsageError for a malformed header, PreconditionFailed for a version that is not the current one."""
+    tags = _if_match_tags()
+    if tags is None:
+        return None
+    current = gate().base(graph)
+    if tags == ["*"]:
         if not current:
             raise PreconditionFailed(f"<{graph}> does not exist (If-Match: *)", "create it without If-Match")
-        return {graph: current}
-    tags = [t.strip().removeprefix("W/").strip('"') for t in given.split(",")]
-    if current not in tags:
-        raise PreconditionFailed(
-            f"<{graph}> has changed since the version you sent in If-Match",
-            f'nothing was written: GET it again (its ETag is now "{current}"), merge your change, and send it with '
-            "the new ETag",
-        )
+    elif current not in tags:
+        raise _stale(graph, current)
     return {graph: current}
 
 
@@ -180,7 +193,16 @@ def update() -> Response:
         text = request.form.get("update", "")
     if not text.strip():
         raise UsageError("no update given", "POST application/sparql-update, or a form with update=…")
-    return apply(gate().changes_of_update(text), "update", checksum(text.encode("utf-8")))
+    tags = _if_match_tags()
+    with gate().exclusive():  # no write between reading the graphs and writing what the update made of them
+        changes = gate().changes_of_update(text)
+        bases = {graph: gate().base(graph) for graph in changes}
+        for graph, current in bases.items() if tags is not None else ():  # the client's versions
+            if tags == ["*"] and not current:
+                raise PreconditionFailed(f"<{graph}> does not exist (If-Match: *)", "send the update without If-Match")
+            if tags != ["*"] and current and current not in tags:
+                raise _stale(graph, current)
+        return apply(changes, "update", checksum(text.encode("utf-8")), expect=bases)
 
 
 def _graph_parameter() -> str:
