@@ -301,6 +301,9 @@ class WriteGate:
         new = self._writable(new_graphs, WRITABLE_KINDS)
         with self._lock:
             self._still(expect or {})
+            same = self._pending_like(new, operation, agent)
+            if same is not None:  # the same change sent twice (a double click, a retried request): one draft
+                return same
             drafts = self.history_dir / "drafts"
             drafts.mkdir(parents=True, exist_ok=True)
             number = max([0] + [int(f.name) for f in drafts.iterdir() if f.name.isdigit()]) + 1
@@ -325,6 +328,31 @@ class WriteGate:
             _write_whole(folder / "draft.json", json.dumps(meta, indent=2))
             self._record(f"draft {number} ({operation})", agent, "draft", {"draft": number, **dict(details or {})})
             return number
+
+    def _pending_like(self, new: Mapping[str, NTriples | None], operation: str, agent: str) -> int | None:
+        """The pending draft by `agent` that makes exactly this change from the same versions, or None."""
+        bases = {g: self.base(g) for g in new}
+        for meta in self.drafts():
+            if (meta["status"], meta["agent"], meta["operation"], meta["bases"]) != (
+                "pending",
+                agent,
+                operation,
+                bases,
+            ):
+                continue
+            folder = self.history_dir / "drafts" / str(meta["number"])  # type: ignore[operator]
+            files = {item["graph"]: item["file"] for item in meta["graphs"]}
+            if set(files) == set(new) and all(
+                (t is None and files[g] is None)
+                or (
+                    t is not None
+                    and files[g] is not None
+                    and NTriples((folder / files[g]).read_bytes()).lines() == t.lines()
+                )
+                for g, t in new.items()
+            ):
+                return int(meta["number"])
+        return None
 
     def drafts(self) -> list[dict]:
         folder = None if self.history_dir is None else self.history_dir / "drafts"

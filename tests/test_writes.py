@@ -2,6 +2,7 @@
 and restore. Each test gets its own app over its own on-disk store and history folder."""
 
 import hashlib
+import re
 import threading
 from html.parser import HTMLParser
 
@@ -575,3 +576,73 @@ def test_concurrent_sparql_updates_lose_nothing(setup):
         if t.predicate.value == "http://www.w3.org/2004/02/skos/core#altLabel"
     }
     assert names == {f"Name {n}" for n in range(8)}
+
+
+def test_an_edit_form_sent_twice_saves_once_and_says_saved(setup):
+    """A double click sends the form twice with the same base: the second finds its values stored and answers
+    as the first did, instead of "someone saved this record after you opened it"."""
+    _, client, store = setup
+    form = _form_of(client, "/edit/practice/albergo-diffuso")
+    summary = next(k for k in form if k.endswith(".lang"))[: -len(".lang")]
+    form[summary] = ["Typed once, sent twice.", *form[summary][1:]]
+    first = client.post("/edit/practice/albergo-diffuso", data={**form, "token": STEWARD_BEARER})
+    assert first.status_code == 303
+    after_first = fingerprint(store)
+    second = client.post("/edit/practice/albergo-diffuso", data={**form, "token": STEWARD_BEARER})
+    assert second.status_code == 303 and second.headers["Location"] == first.headers["Location"]
+    assert fingerprint(store) == after_first  # nothing written the second time
+    other = {**form, summary: ["Something else, from the old version.", *form[summary][1:]]}
+    refused = client.post("/edit/practice/albergo-diffuso", data={**other, "token": STEWARD_BEARER})
+    assert refused.status_code == 409  # a different save from the old version is still refused
+
+
+def _new_practice(client, slug: str, name: str) -> tuple[dict[str, list[str]], str]:
+    """The new-practice form filled in as an illustrative example, and the key of its name field."""
+    page = client.get("/new/practice").get_data(as_text=True)
+    form = _form_of_page(page)
+    label = next(k for k in form if k.endswith(".lang"))[: -len(".lang")]
+    illustrative = re.search(r'<input type="checkbox" id="(f\d+)-0"', page).group(1)
+    return {**form, "slug": [slug], label: [name], illustrative: ["true"], "token": [STEWARD_BEARER]}, label
+
+
+def test_a_new_record_form_sent_twice_creates_one_record(setup):
+    _, client, store = setup
+    sent, label = _new_practice(client, "double-click-demo", "Double click demo")
+    first = client.post("/new/practice", data=sent)
+    assert first.status_code == 303
+    after_first = fingerprint(store)
+    second = client.post("/new/practice", data=sent)
+    assert second.status_code == 303 and second.headers["Location"] == first.headers["Location"]
+    assert fingerprint(store) == after_first
+    different = client.post("/new/practice", data={**sent, label: ["Another record, same short name"]})
+    assert different.status_code == 409 and "exists already" in different.get_data(as_text=True)
+
+
+def test_two_new_records_created_at_once_both_land(setup):
+    app, _, store = setup
+    statuses: list[int] = []
+
+    def create(n: int) -> None:
+        client = app.test_client()
+        sent, _ = _new_practice(client, f"created-at-once-{n}", f"Created at once {n}")
+        statuses.append(client.post("/new/practice", data=sent).status_code)
+
+    threads = [threading.Thread(target=create, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [303] * 4
+    for n in range(4):
+        assert app.test_client().get(f"/page/practice/created-at-once-{n}").status_code == 200
+
+
+def test_an_editors_request_sent_twice_makes_one_draft(review_setup):
+    client, _ = review_setup
+    first = client.put(f"/graphs?graph={GRAPH}", data=NEW_PRACTICE, content_type="text/turtle", headers=_as(EDITOR))
+    second = client.put(f"/graphs?graph={GRAPH}", data=NEW_PRACTICE, content_type="text/turtle", headers=_as(EDITOR))
+    assert first.status_code == second.status_code == 202
+    assert first.get_json()["draft"] == second.get_json()["draft"]
+    changed = NEW_PRACTICE.replace("Written by a test.", "Written by a test, changed.")
+    third = client.put(f"/graphs?graph={GRAPH}", data=changed, content_type="text/turtle", headers=_as(EDITOR))
+    assert third.get_json()["draft"] != first.get_json()["draft"]  # a different change is a draft of its own

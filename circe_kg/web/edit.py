@@ -114,6 +114,8 @@ def _save(
         change = gate().commit({graph: keep + new}, operation, agent, expect=expect)
     except Conflict:
         _refill(fields, form)
+        if not _differences(fields, _describe(iri), iri):  # the same save again (a double click): it is stored
+            return _saved_already(iri, graph)
         changed = _now_stored(fields, stored or [], iri)
         return _render(
             fields,
@@ -146,18 +148,31 @@ def _save(
     return redirect(page, code=303)
 
 
+def _differences(fields: list[Field], stored: list, iri: str) -> list[tuple[Field, str]]:
+    """The fields whose value in the store differs from what was typed, each with the stored value in words."""
+    now = [Field(**{**f.__dict__, "values": [], "errors": []}) for f in fields]
+    fill(now, stored, iri)
+    return [
+        (typed, "; ".join(v for v, _ in current.values) or "(nothing)")
+        for typed, current in zip(fields, now, strict=True)
+        if sorted(v for v, _ in typed.values) != sorted(v for v, _ in current.values)
+    ]
+
+
 def _now_stored(fields: list[Field], stored: list, iri: str) -> list[tuple[str, str]]:
     """The fields whose value in the store differs from what was typed, with the stored value (marked on the
     field too)."""
-    now = [Field(**{**f.__dict__, "values": [], "errors": []}) for f in fields]
-    fill(now, stored, iri)
-    differ = []
-    for typed, current in zip(fields, now, strict=True):
-        if sorted(v for v, _ in typed.values) != sorted(v for v, _ in current.values):
-            shown = "; ".join(v for v, _ in current.values) or "(nothing)"
-            typed.errors.append(f"Stored now: {shown}")
-            differ.append((typed.name, shown))
-    return differ
+    differ = _differences(fields, stored, iri)
+    for typed, shown in differ:
+        typed.errors.append(f"Stored now: {shown}")
+    return [(typed.name, shown) for typed, shown in differ]
+
+
+def _saved_already(iri: str, graph: str) -> Response:
+    """The record's page, as after a save: a form sent twice (a double click) finds its values stored already."""
+    versions = gate().versions(graph)
+    extra = {"saved": versions[-1]} if versions else {}
+    return redirect(url_for("linked_data.page", rest=iri[len(base()) + len("id/") :], **extra), code=303)
 
 
 def _prefill(fields: list[Field]) -> None:
@@ -200,8 +215,9 @@ def edit(rest: str) -> Response | tuple[str, int]:
     if graph is None:
         raise NotFound(f"<{iri}> is not in a data graph", "only data can be edited here")
     paths = {f.path for f in fields}
-    keep = [t for t in get_store().triples(graph) if not (t.subject.value == iri and t.predicate.value in paths)]
-    return _save(iri, fields, graph, keep, "edit", f"Edit: {title}", action, stored=triples)
+    with gate().exclusive():  # the rest of the graph as it is when written, not as it was a moment before
+        keep = [t for t in get_store().triples(graph) if not (t.subject.value == iri and t.predicate.value in paths)]
+        return _save(iri, fields, graph, keep, "edit", f"Edit: {title}", action, stored=triples)
 
 
 @bp.route("/new/<kind>", methods=["GET", "POST"])
@@ -226,8 +242,16 @@ def create(kind: str) -> Response | tuple[str, int]:
             slug=slug,
         )
     iri = f"{base()}id/{KIND_PREFIXES[kind]}{slug}"  # the spreadsheet's rule (id/action-plan/… for a plan)
-    if _describe(iri):
+    with gate().exclusive():  # two records created at once both land: each is added to the graph as it is then
+        return _create(kind, fields, iri, title, action, slug)
+
+
+def _create(kind: str, fields: list[Field], iri: str, title: str, action: str, slug: str) -> Response | tuple[str, int]:
+    existing = _describe(iri)
+    if existing:
         _refill(fields, request.form.to_dict(flat=False))  # what was typed stays, to save under another name
+        if not _differences(fields, existing, iri):  # the same form sent twice (a double click): it is stored
+            return _saved_already(iri, EDITS_GRAPH)
         return _render(
             fields,
             title,
