@@ -1,13 +1,51 @@
-"""One error shape: a CirceError (or an HTTP error) renders as JSON for machines and HTML for people."""
+"""One error shape: a CirceError (or an HTTP error) renders as JSON for machines and HTML for people.
+
+A message may name a bad value but never copies it whole: a value of the request (parameter or path) longer
+than SHOWN_MAX characters is cut short with "…" wherever a message or hint echoes it (`shown`, `_cut_echoes`).
+A 404 — an address that is no page here, or a resource not in the graph — says so in the reader's language and
+suggests where to go: the nearest page addresses, resources whose names share words with the address, the search
+(with those words) and the home page; in JSON as fields, in text as lines.
+"""
 
 from __future__ import annotations
 
+import difflib
 import re
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from flask import Flask, Response, current_app, g, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 
 from ..errors import CirceError
+from .i18n import with_language
+
+SHOWN_MAX = 60  # characters of a request's value that a message may echo
+MESSAGE_MAX = 1000  # characters of a message or hint, whatever it echoes
+NEAREST_PAGES = 3  # page addresses suggested for an unknown one
+NEAREST_CUTOFF = 0.6  # how alike (difflib ratio, 0..1) an address must be to a page's to be suggested
+RESOURCES_SUGGESTED = 5
+WORD_MAX = 40  # letters of a word of the address that the search is offered
+QUOTED_LONG = re.compile(rf"(['\"])([^'\"]{{{SHOWN_MAX + 1},}})\1")  # a quoted value longer than SHOWN_MAX
+# GET addresses without parameters that are no pages for people (machine interfaces, files, fragments).
+NOT_SUGGESTED = frozenset({"browse.suggest", "linked_data.any_resource", "query_page.snippet_texts"})
+NOT_SUGGESTED_BLUEPRINTS = frozenset({"sparql", "writes", "reconcile", "vendor", "void", "static"})
+
+
+def shown(text: str, limit: int = SHOWN_MAX) -> str:
+    """`text` as a message may echo it: whole when at most `limit` characters, else its first `limit` and "…"."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _cut_echoes(text: str) -> str:
+    """`text` with every over-long value of this request (a parameter's, a path segment's, the path) cut short
+    where it is echoed, as is or quoted (repr), and at most MESSAGE_MAX characters in all."""
+    values = [v for values in request.args.listvalues() for v in values]
+    values += [request.path, *request.path.split("/")]
+    values += [v.strip() for v in values]  # as a view reads it
+    for value in sorted({v for v in values if len(v) > SHOWN_MAX}, key=len, reverse=True):
+        text = text.replace(repr(value), repr(shown(value))).replace(value, shown(value))
+    text = QUOTED_LONG.sub(lambda quoted: quoted[1] + shown(quoted[2]) + quoted[1], text)  # however it was read
+    return shown(text, MESSAGE_MAX)
 
 
 def wants_json() -> bool:
@@ -31,11 +69,17 @@ def face() -> str:
 
 
 def _as_text(body: dict) -> str:
-    """The error for a terminal: the message, the hint, and each result of a validation report on its own line
-    (where in the sent text, what, how to fix)."""
+    """The error for a terminal: the message, the hint, each suggested address (a 404's), and each result of a
+    validation report on its own line (where in the sent text, what, how to fix)."""
     lines = [f"{body['status']} {body['message']}"]
     if body.get("hint"):
         lines.append(f"hint: {body['hint']}")
+    for suggestion in body.get("suggestions", []):
+        lines.append(_("perhaps: %(href)s — %(label)s", href=suggestion["href"], label=suggestion["label"]))
+    if body.get("search"):
+        lines.append(_("search: %(href)s", href=body["search"]))
+    if body.get("home"):
+        lines.append(_("home page: %(href)s", href=body["home"]))
     for r in (body.get("report") or {}).get("results", []):
         where = f"line {r['line']}: " if r.get("line") else ""
         lines.append(
@@ -47,31 +91,98 @@ def _as_text(body: dict) -> str:
 def render_error(
     status: int, message: str, hint: str | None = None, kind: str = "error", extra: dict | None = None
 ) -> Response:
-    """One error in the client's format: JSON, a page (with the report's results listed), or plain text."""
+    """One error in the client's format: JSON, a page (with the report's results listed), or plain text. The
+    message and hint echo no over-long value of the request (_cut_echoes); a 404 carries its suggestions."""
+    message, hint = _cut_echoes(message), _cut_echoes(hint) if hint else None
     body = {"error": kind, "status": status, "message": message, **({"hint": hint} if hint else {}), **(extra or {})}
-    shown = face()
-    if shown == "json":
+    if status == 404 and request.blueprint not in NOT_SUGGESTED_BLUEPRINTS:
+        body.update(_where_to_go())
+    told = face()
+    if told == "json":
         response = jsonify(body)
-    elif shown == "text":
+    elif told == "text":
         response = Response(_as_text(body), mimetype="text/plain")
     else:
-        page = render_template("error.html", suggestions=_suggestions(status), **body)
+        page = render_template("error.html", failed=True, search_words=_words_of_address(), **body)
         response = Response(page, mimetype="text/html")
     response.status_code = status
     response.vary.add("Accept")
     return response
 
 
-def _suggestions(status: int) -> list[tuple[str, str]]:
-    """For a page that is not there: resources whose names share words with the address that was asked for."""
-    if status != 404 or not request.path.startswith(("/id/", "/page/", "/data/")):
+def _where_to_go() -> dict:
+    """A 404's way on: `suggestions` (nearest pages, then resources sharing words with the address; each an
+    href in the reader's language and a label), `search` (the search for the address's words) and `home`."""
+    words = _words_of_address()
+    pages = [{"href": with_language(path), "label": path} for path in _nearest_pages(request.path)]
+    resources = [{"href": href, "label": label} for href, label in _resources_named(words)]
+    return {
+        "suggestions": pages + resources,
+        "search": url_for("browse.search", q=words) if words else url_for("browse.search"),
+        "home": url_for("home.index"),
+    }
+
+
+def _words_of_address() -> str:
+    """The words of the asked address's last part (albergo-difuso → "albergo difuso"): at most ten, each of 3 to
+    WORD_MAX letters (a longer run is no word anybody typed)."""
+    last = request.path.rstrip("/").rsplit("/", 1)[-1]
+    words = [word for word in re.findall(r"[^\W\d_]+", last) if 3 <= len(word) <= WORD_MAX]
+    return " ".join(words[:10])
+
+
+def _page_paths() -> list[str]:
+    """The addresses of the pages people open here: GET routes without parameters that are not machine
+    interfaces or files, and each list (/list/practices…)."""
+    from .browse import LISTS  # here, not on top: browse imports this module (through linked_data)
+
+    paths = [
+        rule.rule
+        for rule in current_app.url_map.iter_rules()
+        if "GET" in (rule.methods or ())
+        and not rule.arguments
+        and rule.endpoint not in NOT_SUGGESTED
+        and rule.endpoint.split(".")[0] not in NOT_SUGGESTED_BLUEPRINTS
+    ]
+    adapter = current_app.url_map.bind("localhost")
+    paths += [adapter.build("browse.faceted_list", {"kind": kind}) for kind in LISTS]
+    return sorted(set(paths))
+
+
+def _nearest_pages(path: str) -> list[str]:
+    """Up to NEAREST_PAGES page addresses most like `path` (/practises → /list/practices, /questons →
+    /questions/): alike as a whole or in their last part, by difflib's ratio, at least NEAREST_CUTOFF."""
+    asked = path.strip("/").lower()[:200]
+    if not asked:
         return []
-    words = " ".join(re.findall(r"[A-Za-z]{3,}", request.path.rsplit("/", 1)[-1]))
+
+    def likeness(page: str) -> float:
+        whole = page.strip("/")
+        last = whole.rsplit("/", 1)[-1]
+        return max(
+            difflib.SequenceMatcher(None, asked, whole).ratio(),
+            difflib.SequenceMatcher(None, asked.rsplit("/", 1)[-1], last).ratio() if last else 0.0,
+        )
+
+    scored = sorted(((likeness(page), page) for page in _page_paths() if page.strip("/") != asked), reverse=True)
+    return [page for score, page in scored[:NEAREST_PAGES] if score >= NEAREST_CUTOFF]
+
+
+def _resources_named(words: str) -> list[tuple[str, str]]:
+    """For an address under /id/, /page/ or /data/: resources whose names share `words` (href, label)."""
     search = current_app.extensions.get("circe_search")
-    if not words or search is None:
+    if not words or search is None or not request.path.startswith(("/id/", "/page/", "/data/")):
         return []
-    hits = [hit for group in search.search(words, limit=5, any_word=True).groups.values() for hit in group]
-    return [(hit.resource, hit.label) for hit in hits[:5]]
+    found = search.search(words, limit=RESOURCES_SUGGESTED, any_word=True, lang=g.get("lang", "en"))
+    hits = [hit for group in found.groups.values() for hit in group][:RESOURCES_SUGGESTED]
+    return [(_href(hit.resource), hit.label) for hit in hits]
+
+
+def _href(iri: str) -> str:
+    """Where a suggested resource is read here (its local page, in the reader's language), else its IRI."""
+    from .linked_data import local_href  # here, not on top: linked_data imports this module
+
+    return local_href(iri) or iri
 
 
 def init_app(app: Flask) -> None:
@@ -99,6 +210,18 @@ def init_app(app: Flask) -> None:
             "into several uploads, or import a spreadsheet with `circe-kg import FILE.xlsx`",
             kind="too-large",
             extra={"limit_bytes": limit},
+        )
+
+    @app.errorhandler(NotFound)
+    def not_a_page(error: NotFound) -> Response:
+        """An address no route answers (or a stock abort(404)): not werkzeug's text, but this site's 404."""
+        if error.description != NotFound.description:
+            return render_error(404, error.description or "", kind="not-found")
+        return render_error(
+            404,
+            _("%(address)s is not a page here", address=shown(request.path)),
+            _("check the address, or go on from one of the pages below, the search or the home page"),
+            kind="not-found",
         )
 
     @app.errorhandler(HTTPException)

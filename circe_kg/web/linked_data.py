@@ -27,7 +27,8 @@ from ..errors import NotAcceptable, NotFound
 from ..forms import fields_for
 from ..namespaces import CIRCE, DCTERMS, NUTS, RDF, SKOS, compact
 from ..serialization import BY_EXTENSION, BY_MIME, JSONLD_CONTEXT, RDF_TYPES, jsonld_document, serialize
-from .i18n import pick_label
+from .errors import shown
+from .i18n import pick_label, with_language
 from .store_access import get_store
 from .timeline import progress_of
 
@@ -45,13 +46,14 @@ def base() -> str:
 
 
 def local_href(iri: str) -> str | None:
-    """The path on this server that answers for `iri`, when it lies under the persistent base."""
+    """The address on this server that answers for `iri`, when it lies under the persistent base (or is a NUTS
+    region the graph describes), with the language the reader chose (lang=…), so that following it keeps it."""
     if iri.startswith(base() + "id/"):
-        return "/" + iri[len(base()) :]
+        return with_language("/" + iri[len(base()) :])
     if iri.startswith(ONTOLOGY_IRI):
-        return "/ontology" + iri[len(ONTOLOGY_IRI) :]
+        return with_language("/ontology" + iri[len(ONTOLOGY_IRI) :])
     if iri.startswith(str(NUTS)):  # EU identifiers the graph describes (regions): shown here too
-        return "/resource?" + urlencode({"uri": iri})
+        return with_language("/resource?" + urlencode({"uri": iri}))
     return None
 
 
@@ -104,9 +106,13 @@ def _description(iri: str) -> list[ox.Triple]:
     return answer.triples or []
 
 
+def _not_in_graph(iri: str) -> tuple[str, str]:
+    """What a 404 for `iri` says (the IRI cut short when long) and its hint, in the reader's language."""
+    return _("<%(iri)s> is not in the graph", iri=shown(iri)), _("check the address, or search from the home page")
+
+
 def _not_found(iri: str, mime: str) -> Response:
-    message = f"<{iri}> is not in the graph"
-    hint = "check the address, or search from the home page"
+    message, hint = _not_in_graph(iri)
     if mime == "html" or mime not in BY_MIME:
         raise NotFound(message, hint)
     if mime == JSONLD:
@@ -140,7 +146,7 @@ def data(rest: str, extension: str) -> Response:
     rdf_type = BY_EXTENSION.get(extension)
     iri = base() + "id/" + rest
     if rdf_type is None:
-        raise NotFound(f"no format '.{extension}'", "use .ttl, .nt, .rdf or .jsonld")
+        raise NotFound(_("no format “.%(extension)s”", extension=shown(extension)), _("use .ttl, .nt, .rdf or .jsonld"))
     triples = _description(iri)
     if not triples:
         return _not_found(iri, rdf_type.mime)
@@ -239,14 +245,16 @@ def any_resource() -> Response | str:
     if iri.startswith(base() + "id/"):
         return redirect(url_for("linked_data.page", rest=iri[len(base()) + 3 :]), code=303)
     if not iri.startswith(("http://", "https://")):
-        raise NotFound("give the resource's URI as ?uri=…", "for example ?uri=http://data.europa.eu/nuts/code/ITC4")
+        raise NotFound(
+            _("give the resource's URI as ?uri=…"), _("for example ?uri=http://data.europa.eu/nuts/code/ITC4")
+        )
     return _page(iri, None)
 
 
 def _page(iri: str, rest: str | None) -> str:
     triples = _description(iri)
     if not triples:
-        raise NotFound(f"<{iri}> is not in the graph", "check the address, or search from the home page")
+        raise NotFound(*_not_in_graph(iri))
     subject = ox.NamedNode(iri)
     record_sources = [
         t.object.value for t in triples if t.subject == subject and t.predicate.value == str(DCTERMS.source)
@@ -354,8 +362,7 @@ def ontology() -> Response | str:
     """The ontology document: RDF for machines, its documentation (a section per term) for people."""
     wanted = _wanted()
     if wanted == "html":
-        lang = request.args.get("lang", "en")
-        answer = queries.run(get_store(), "ontology-terms", {"lang": lang})
+        answer = queries.run(get_store(), "ontology-terms", {"lang": g.get("lang", "en")})  # falls back to en
         terms = [
             {
                 "iri": row["term"].value,
