@@ -1,6 +1,7 @@
 """The answers of named queries are computed once per version of the data: a second visit is served from
 memory, and any write makes the next visit ask the store again."""
 
+import secrets
 import time
 
 import pyoxigraph as ox
@@ -13,7 +14,7 @@ from circe_kg.store import EmbeddedStore
 from circe_kg.web import create_app
 from circe_kg.writes import WriteGate
 
-TEST_BEARER = "cache-test-token-0123456789"
+TEST_BEARER = secrets.token_urlsafe(24)
 PRACTICE = """@prefix circe: <https://w3id.org/circe-kg/ontology#> .
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 <https://w3id.org/circe-kg/id/practice/cache-example> a circe:Practice ;

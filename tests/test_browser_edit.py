@@ -2,10 +2,12 @@
 `circe-kg serve`: edit a practice's Italian summary, create a practice linked to a barrier, and see a bad
 date refused with its message next to the field."""
 
+import secrets
+
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-STEWARD_BEARER = "browser-test-token-0123456789"
+STEWARD_BEARER = secrets.token_urlsafe(24)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

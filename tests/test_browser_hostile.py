@@ -3,13 +3,15 @@ javascript: link, a SPARQL fragment, Unicode controls, a NUL and a 1 MB text is 
 API of a real `circe-kg serve`, then every page that shows it is opened — and no script runs, no element is
 injected, and the text is shown as it was written."""
 
+import secrets
+
 import pytest
 import requests
 from playwright.sync_api import expect, sync_playwright
 
 from tests.test_browser_edit import CHROMIUM_ARGS
 
-TEST_BEARER = "hostile-test-token-0123456789"
+TEST_BEARER = secrets.token_urlsafe(24)
 SCRIPT = "<script>window.pwned = 1</script>"
 MARKUP = '"><img src=x onerror="window.pwned = 2"><b>bold</b>'
 SPARQL = '"} ; DROP ALL ; { x'

@@ -5,6 +5,7 @@ editor (Yasgui) starts and runs a query."""
 from __future__ import annotations
 
 import re
+import secrets
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -25,7 +26,7 @@ EXPECTED = {
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-TEST_BEARER = "headers-test-token-0123456789"
+TEST_BEARER = secrets.token_urlsafe(24)
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import io
 import re
+import secrets
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,9 +22,9 @@ from circe_kg import queries
 from circe_kg.web import create_app
 from tests.test_writes import FormFields  # what a browser submits from a form
 
-STEWARD = "sheet-steward-token-0123456789"
-EDITOR = "sheet-editor-token-0123456789"
-REVIEWER = "sheet-reviewer-token-0123456789"
+STEWARD = secrets.token_urlsafe(24)
+EDITOR = secrets.token_urlsafe(24)
+REVIEWER = secrets.token_urlsafe(24)
 TOKENS = {STEWARD: "Sheet Steward", EDITOR: ("Ed Itor", "editor"), REVIEWER: ("Rev Iewer", "reviewer")}
 ALBERGO = "https://w3id.org/circe-kg/id/practice/albergo-diffuso"
 PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"

@@ -3,6 +3,7 @@ and restore. Each test gets its own app over its own on-disk store and history f
 
 import hashlib
 import re
+import secrets
 import threading
 from html.parser import HTMLParser
 
@@ -16,7 +17,7 @@ from circe_kg.store import EmbeddedStore
 from circe_kg.web import create_app
 from circe_kg.writes import PROVENANCE_GRAPH, WriteGate
 
-STEWARD_BEARER = "s3cret-token-for-tests-only"
+STEWARD_BEARER = secrets.token_urlsafe(24)
 AUTH = {"Authorization": f"Bearer {STEWARD_BEARER}"}
 GRAPH = "https://w3id.org/circe-kg/graph/data/steward-test"
 PRACTICES = "https://w3id.org/circe-kg/graph/data/practices"
@@ -250,8 +251,8 @@ def test_concurrent_writes_are_serialised(setup):
     assert {f"{GRAPH}-0", f"{GRAPH}-1"} <= set(store.named_graphs())
 
 
-EDITOR = "editor-credential-0123456789abcdef"
-REVIEWER = "reviewer-credential-0123456789abcdef"
+EDITOR = secrets.token_urlsafe(24)
+REVIEWER = secrets.token_urlsafe(24)
 
 
 @pytest.fixture
