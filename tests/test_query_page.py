@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
@@ -118,7 +118,8 @@ def test_every_example_is_listed_with_title_question_text_and_permalink(page_cli
         assert " ".join(q.question.split()) in text, q.name
         # The text comes from the .rq file as is, shown in a <pre>, and linked as a permalink.
         assert q.text in page.pre, q.name
-        assert "/query?" + urlencode({"query": q.text}) in page.links, q.name
+        permalinks = [parse_qs(urlsplit(link).query).get("query") for link in page.links if link.startswith("/query?")]
+        assert [q.text] in permalinks, q.name
         assert page.ids[f"example-{q.name}-text"]["tag"] == "code"
 
 
@@ -130,7 +131,8 @@ def test_permalink_puts_the_query_in_the_editor(page_client, quoting):
     page = parse(response.get_data(as_text=True))
     # The browser drops one newline right after <textarea>; the template puts one there.
     assert page.textareas["query-text"].removeprefix("\n") == text
-    assert "/query?" + urlencode({"query": text}) in page.links  # the page's own permalink
+    own = [parse_qs(urlsplit(link).query).get("query") for link in page.links if link.startswith("/query?")]
+    assert [text] in own  # the page's own permalink
     assert page.ids["example"]["tag"] == "select"
 
 

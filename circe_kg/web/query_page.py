@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import shlex
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import (
@@ -57,7 +56,7 @@ ALSO_CALLED = {"application/json": SOLUTIONS_JSON, "text/plain": GRAPH_NTRIPLES}
 
 def permalink(text: str) -> str:
     """The local URL that reopens this page with `text` in the editor."""
-    return url_for("query_page.page") + "?" + urlencode({"query": text})
+    return url_for("query_page.page", query=text)
 
 
 # -- Results shown by the server (no JavaScript needed) ----------------------------------------------------------
