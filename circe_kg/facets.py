@@ -6,7 +6,11 @@ status, year, barrier) and always answer `resource`, `label`, `illustrative` and
 (sourced / illustrative) is a dimension of every list, "classified" (has a classification made by the
 circe-kg editors) of every list whose query answers `editorial`. An item with no value in a dimension that
 the list has gets the value "none" ("not recorded"), so a gap can be listed like any value
-(`/list/practices?region=none`: the practices with no region), and counted (the truth page).
+(`/list/practices?region=none`: the practices with no region), and counted (the truth page). A query may also
+answer `sources`: the record's dct:source URLs, separated by spaces (the CSV's `source_url` column).
+
+The CSV of a list (`to_csv`) has the same columns whatever the filters: those of the list's query
+(`dimensions_of`), in DIMENSIONS order.
 """
 
 from __future__ import annotations
@@ -14,8 +18,11 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
+
+from babel import Locale, UnknownLocaleError
 
 from .errors import BadParameter
 
@@ -46,6 +53,18 @@ NONE, NOT_RECORDED = "none", N_("not recorded")
 CLASSIFIED = N_("has classifications by the circe-kg editors")
 # Dimensions every item has a value in (or that mark a property, not a missing fact): never "not recorded".
 ALWAYS_SET = {"source", "classified"}
+# What each record of a CSV is: the three kinds of the truth page (an illustrative record is "illustrative"
+# whatever else it has; a sourced one with a classification by the editors is "editorial").
+RECORD_KINDS = {
+    "sourced": N_("sourced"),
+    "editorial": N_("classified by the circe-kg editors"),
+    "illustrative": N_("illustrative"),
+}
+# Every word of a list that comes from here, not from the graph: translated where it is shown.
+WORDS = [*SOURCE_VALUES.values(), NOT_RECORDED, CLASSIFIED, *RECORD_KINDS.values()]
+CSV_FIRST, CSV_LAST = ["label", "uri"], ["source", "source_url"]
+NUTS = "http://data.europa.eu/nuts/code/"
+NUTS_TO_ISO = {"EL": "GR", "UK": "GB"}  # the two NUTS level-0 codes that are not ISO 3166 codes
 
 
 @dataclass
@@ -70,6 +89,14 @@ class Item:
     label: str
     illustrative: bool
     dimensions: dict[str, dict[str, str]] = field(default_factory=dict)  # dimension -> value -> label
+    sources: set[str] = field(default_factory=set)  # the record's dct:source URLs
+
+    @property
+    def kind(self) -> str:
+        """sourced, editorial (sourced, with a classification by the editors) or illustrative."""
+        if self.illustrative:
+            return "illustrative"
+        return "editorial" if "classified" in self.dimensions else "sourced"
 
 
 def items_of(rows: list[Mapping[str, str]]) -> dict[str, Item]:
@@ -86,6 +113,7 @@ def items_of(rows: list[Mapping[str, str]]) -> dict[str, Item]:
         item.dimensions["source"] = {source: SOURCE_VALUES[source]}
         if row.get("editorial") == "true":
             item.dimensions["classified"] = {"editorial": CLASSIFIED}
+        item.sources.update(row.get("sources", "").split())
     listed = {name for item in items.values() for name in item.dimensions} - ALWAYS_SET
     for item in items.values():
         for name in listed - item.dimensions.keys():
@@ -170,18 +198,87 @@ def _from_other_dataset(item: Item) -> bool:
     return any(d != OWN_DATASET for d in item.dimensions.get("dataset", {}))
 
 
-def to_csv(items: list[Item], rows_per_chunk: int = 1000) -> Iterator[str]:
-    """The list as CSV, a chunk of rows at a time: a response streams it (140,000 practices at 10^7 triples)."""
+def dimensions_of(variables: Iterable[str]) -> list[str]:
+    """The dimensions of a list whose query answers `variables`, in DIMENSIONS order: its CSV's columns,
+    whatever the filters ("source" always; "classified" when the query answers `editorial`).
+
+    >>> dimensions_of(["resource", "label", "illustrative", "editorial", "sector", "sectorLabel", "country"])
+    ['country', 'sector', 'source', 'classified']
+    """
+    answered = set(variables) | {"source"} | ({"classified"} if "editorial" in variables else set())
+    return [name for name in DIMENSIONS if name in answered]
+
+
+def csv_columns(dimensions: Iterable[str]) -> list[str]:
+    """The CSV's header: label, uri, the list's dimensions (source and classified folded into one column,
+    `source`: sourced / editorial / illustrative), then `source_url`."""
+    return [*CSV_FIRST, *(n for n in dimensions if n not in ALWAYS_SET), *CSV_LAST]
+
+
+def to_csv(
+    items: list[Item],
+    dimensions: Iterable[str] | None = None,
+    translate: Callable[[str], str] = str,
+    rows_per_chunk: int = 1000,
+) -> Iterator[str]:
+    """The list as CSV for a spreadsheet program, a chunk of rows at a time (a response streams it: 140,000
+    practices at 10^7 triples). UTF-8 with a byte-order mark (Excel reads it as UTF-8 only then); the columns
+    of `csv_columns(dimensions)` whatever the items (`dimensions`: the list's, `dimensions_of`; by default those
+    the items have); a value of several is "; "-joined; a record's `source` is the translated word for its kind
+    and `source_url` its dct:source URLs (empty for an illustrative example). `translate` translates this
+    module's words ("not recorded"…): the names in the items are already in the reader's language. Text that a
+    spreadsheet would run as a formula is prefixed with ' (sheets.workbook.safe_csv_text)."""
+    from .sheets.workbook import safe_csv_text  # here: openpyxl takes 0.2 s to import, search has no need of it
+
+    if dimensions is None:
+        dimensions = [n for n in DIMENSIONS if any(n in i.dimensions for i in items)]
+    columns = csv_columns(dimensions)
     out = io.StringIO()
+    out.write("\ufeff")
     writer = csv.writer(out)
-    names = [n for n in DIMENSIONS if any(n in i.dimensions for i in items)]
-    writer.writerow(["label", "uri", *names])
+    writer.writerow(columns)
     for number, item in enumerate(items, start=1):
-        writer.writerow(
-            [item.label, item.resource, *("; ".join(sorted(item.dimensions.get(n, {}).values())) for n in names)]
-        )
+        writer.writerow([safe_csv_text(text) for text in _csv_row(item, columns, translate)])
         if number % rows_per_chunk == 0:
             yield out.getvalue()
             out.seek(0)
             out.truncate()
     yield out.getvalue()
+
+
+def _csv_row(item: Item, columns: list[str], translate: Callable[[str], str]) -> list[str]:
+    """One record's cells, in `columns` order."""
+    cells = {
+        "label": item.label,
+        "uri": item.resource,
+        "source": translate(RECORD_KINDS[item.kind]),
+        "source_url": "" if item.illustrative else "; ".join(sorted(item.sources)),
+    }
+    for name in columns:
+        if name not in cells:
+            values = item.dimensions.get(name) or {NONE: NOT_RECORDED}
+            cells[name] = "; ".join(sorted(translate(NOT_RECORDED) if k == NONE else v for k, v in values.items()))
+    return [cells[name] for name in columns]
+
+
+def country_name(iri: str, language: str) -> str | None:
+    """The name in `language` (CLDR, by Babel) of the country that a NUTS level-0 IRI identifies; None for any
+    other IRI or a language CLDR does not know. NUTS writes Greece EL and the United Kingdom UK.
+
+    >>> country_name(NUTS + "EL", "it"), country_name(NUTS + "UK", "fr")
+    ('Grecia', 'Royaume-Uni')
+    >>> country_name("http://data.europa.eu/nuts/code/ITC4", "it") is None
+    True
+    """
+    code = iri.removeprefix(NUTS)
+    if code == iri or len(code) != 2:
+        return None
+    return _territories(language).get(NUTS_TO_ISO.get(code, code))
+
+
+@cache
+def _territories(language: str) -> dict[str, str]:
+    try:
+        return dict(Locale.parse(language).territories)
+    except (ValueError, UnknownLocaleError):
+        return {}

@@ -13,6 +13,7 @@ import secrets
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import openpyxl
 import pytest
@@ -75,7 +76,7 @@ class Page(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form":
-            self.forms.append((a.get("action") or "", {}))
+            self.forms.append((urlsplit(a.get("action") or "").path, {}))  # the address, not its ?lang=
         elif tag == "input" and self.forms and a.get("name"):
             self.forms[-1][1][a["name"]] = a.get("value") or ""
         elif tag == "table":

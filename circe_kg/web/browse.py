@@ -17,7 +17,19 @@ from markupsafe import Markup, escape
 
 from .. import queries
 from ..errors import BadParameter, NotFound
-from ..facets import N_, facet, page_of, to_csv
+from ..facets import (
+    ALWAYS_SET,
+    N_,
+    NONE,
+    WORDS,
+    Facet,
+    Item,
+    country_name,
+    dimensions_of,
+    facet,
+    page_of,
+    to_csv,
+)
 from ..namespaces import compact, expand
 from ..search import MAX_QUERY, METHODS, SearchIndex
 from .i18n import in_reader_language
@@ -52,9 +64,37 @@ def _rows(name: str, values: dict[str, str] | None = None) -> list[dict[str, str
     (see _kept_for_reader): callers copy a row before they change it."""
     return _kept_for_reader(
         ("rows", name, _key_of(values)),
-        lambda: in_reader_language([{k: v.value for k, v in row.items()} for row in answer(name, values).rows]),
+        lambda: _named([{k: v.value for k, v in row.items()} for row in answer(name, values).rows]),
         len,
     )
+
+
+def _named(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The rows with their names in the reader's language (in_reader_language); a country (`country`,
+    `countryLabel`) the graph names only in English is named by CLDR (country_name), not left in English."""
+    language = g.get("lang", "en")
+    if language == "en" or not any("countryLabel" in row for row in rows):
+        return in_reader_language(rows)
+    english = [row.pop("countryLabel", None) for row in rows]  # in_reader_language would mark them English
+    rows = in_reader_language(rows)
+    names = _country_names(sorted({row["country"] for row in rows if "country" in row}), language)
+    for row, name in zip(rows, english, strict=True):
+        if name is not None:
+            row["countryLabel"] = names.get(row["country"]) or _left_in_english(name)
+    return rows
+
+
+def _country_names(countries: list[str], language: str) -> dict[str, str]:
+    """The countries' names in `language`: the graph's own where it has one, else CLDR's (by NUTS code)."""
+    found = answer("labels", {"resource": countries, "lang": language}).rows if countries else []
+    names = {row["resource"].value: row["label"].value for row in found if "label" in row}
+    return {iri: names.get(iri) or country_name(iri, language) or "" for iri in countries}
+
+
+def _left_in_english(name: str) -> str:
+    """`name`, noted as shown in English (base.html says so on the page)."""
+    g.names_in_english = True
+    return name
 
 
 def _key_of(values: dict[str, str] | None) -> tuple[tuple[str, str], ...]:
@@ -296,8 +336,10 @@ def transfers() -> str:
 
 @bp.get("/questions/progress")
 def progress() -> str:
+    """Each action plan's actions with their latest status, and how many of those are sourced or illustrative."""
+    rows = _rows("action-plan-progress")
     plans: dict[str, dict[str, Any]] = {}
-    for row in _rows("action-plan-progress"):
+    for row in rows:
         plan = plans.setdefault(
             row["plan"], {"label": row["planLabel"], "partner": row["partnerLabel"], "iri": row["plan"], "actions": []}
         )
@@ -305,8 +347,30 @@ def progress() -> str:
         plan["actions"].append({**row, "progress": STATUS_PROGRESS.get(status)})
     shown, pager = _paged(sorted(plans.values(), key=lambda p: p["partner"]))
     return render_template(
-        "question_progress.html", plans=shown, **pager, query_link=_query_link("action-plan-progress")
+        "question_progress.html",
+        plans=shown,
+        **pager,
+        statuses=status_counts(rows),
+        query_link=_query_link("action-plan-progress"),
     )
+
+
+def status_counts(rows: list[dict[str, str]]) -> dict[str, int]:
+    """Of the latest statuses in `rows` (action-plan-progress, every page): how many are sourced, how many of
+    those the editors' classification, how many illustrative; and how many actions have no status recorded.
+
+    >>> status_counts([{"action": "a", "status": "s", "statusIllustrative": "true"}, {"action": "b"},
+    ...                {"action": "c", "status": "s", "statusIllustrative": "false", "statusEditorial": "true"}])
+    {'sourced': 1, 'editorial': 1, 'illustrative': 1, 'not_recorded': 1}
+    """
+    shown = [row for row in rows if "status" in row]
+    sourced = [row for row in shown if row.get("statusIllustrative") != "true"]
+    return {
+        "sourced": len(sourced),
+        "editorial": sum(row.get("statusEditorial") == "true" for row in sourced),
+        "illustrative": len(shown) - len(sourced),
+        "not_recorded": len({row["action"] for row in rows} - {row["action"] for row in shown}),
+    }
 
 
 @bp.get("/questions/gaps")
@@ -350,9 +414,11 @@ def faceted_list(kind: str) -> Response | str:
         chosen["source"] = ["sourced"]
     # Counting every facet over every item takes seconds at 10^6 triples: once per version of the data.
     key = ("facets", query, tuple(sorted((k, tuple(v)) for k, v in chosen.items())))
-    items, facets = _kept_for_reader(key, lambda: facet(_rows(query), chosen), lambda found: len(found[0]))
-    if request.args.get("format") == "csv":  # the whole list, every page
-        response = Response(to_csv(items), mimetype="text/csv")
+    items, facets = _kept_for_reader(key, lambda: _in_words(*facet(_rows(query), chosen)), lambda found: len(found[0]))
+    if request.args.get("format") == "csv":  # the whole list, every page, streamed
+        words = _words()  # looked up now: the rows are written after the request's context has ended
+        columns = dimensions_of(answer(query).variables)  # the list's, whatever the filters leave
+        response = Response(to_csv(items, columns, lambda text: words.get(text, text)), mimetype="text/csv")
         response.headers["Content-Disposition"] = f'attachment; filename="circe-kg-{kind}.csv"'
         return response
     if request.args.get("format") == "xlsx":  # the listed records in their template's layout, to edit and import
@@ -374,6 +440,28 @@ def faceted_list(kind: str) -> Response | str:
         lists=LISTS,
         query_link=_query_link(query),
     )
+
+
+def _words() -> dict[str, str]:
+    """The lists' own words (facets.WORDS: "Sourced facts", "not recorded"…) in the reader's language."""
+    return {word: _(word) for word in WORDS}
+
+
+def _in_words(items: list[Item], facets: list[Facet]) -> tuple[list[Item], list[Facet]]:
+    """`items` and `facets` (fresh from facet(), not yet shared) with the lists' own values named in the reader's
+    language ("Fatti con fonte", "non registrato"): those of the source and classified facets, and "none" in any.
+    Names from the graph are left as they are (already in the reader's language where the graph has it)."""
+    words = _words()
+    for item in items:
+        for name, values in item.dimensions.items():
+            for value, label in values.items():
+                if name in ALWAYS_SET or value == NONE:
+                    values[value] = words.get(label, label)
+    for found in facets:
+        for value in found.values:
+            if found.name in ALWAYS_SET or value.value == NONE:
+                value.label = words.get(value.label, value.label)
+    return items, facets
 
 
 def _paged(items: list[Any]) -> tuple[list[Any], dict[str, Any]]:

@@ -1,4 +1,7 @@
-"""The home page: what the graph holds, in counts, and where to go next."""
+"""The home page: what the graph holds, in counts (each with how many are sourced and illustrative, and a link
+to the list that shows exactly that many), and where to go next."""
+
+from dataclasses import dataclass
 
 from flask import Blueprint, render_template
 
@@ -31,9 +34,33 @@ COUNT_LABELS = [
 ]
 
 
+@dataclass
+class Count:
+    label: str
+    list: str  # the faceted list (/list/{list}) of exactly these records, "" where there is none
+    total: int
+    sourced: int
+    illustrative: int
+
+
+def overview() -> list[Count]:
+    """How many records of each main kind the graph holds, sourced and illustrative (queries/overview-counts.rq:
+    members of subclasses included, as in the lists)."""
+    return [
+        Count(
+            row["label"].value,
+            row["list"].value if "list" in row else "",
+            int(row["count"].value),
+            int(row["sourced"].value),
+            int(row["illustrative"].value),
+        )
+        for row in answer("overview-counts").rows
+    ]
+
+
 @bp.get("/")
 def index() -> str:
-    counts = [(row["label"].value, int(row["count"].value)) for row in answer("overview-counts").rows]
+    counts = overview()
     rows = answer("partners").rows
     more_partners = max(0, len(rows) - PARTNERS_SHOWN)
     partners = in_reader_language([{k: v.value for k, v in row.items()} for row in rows[:PARTNERS_SHOWN]])
