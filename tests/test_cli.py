@@ -85,7 +85,10 @@ def test_validate_warnings_alone_exit_0(runner):
     assert result.exit_code == 0 and "1 warning" in result.output
 
 
-def test_query_formats(runner, loaded_dir):
+def test_query_formats(runner, loaded_dir, monkeypatch):
+    from circe_kg import cli
+
+    monkeypatch.setattr(cli.out, "width", 400)  # the console's width is read once, when circe_kg.cli is imported
     table = runner.invoke(
         main, ["query", "transfers", "--store", loaded_dir, "--param", "to=organisation:sos"], env={"COLUMNS": "400"}
     )

@@ -5,11 +5,14 @@ fast is the load benchmark's business (bench/load.py), not this test's."""
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from load import run_locust  # noqa: E402
 
 SECONDS = 10
 USERS = 6
+pytestmark = pytest.mark.serial  # measures how the server holds up under load: runs alone (scripts/test.sh)
 
 
 def test_mixed_traffic_for_a_fixed_time_has_no_errors(served, tmp_path):

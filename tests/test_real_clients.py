@@ -185,3 +185,7 @@ def test_a_stream_cut_at_the_cap_is_an_error_for_the_client_not_a_short_answer(s
         timeout=30,
     )
     assert answer.status_code == 200 and answer.json()["boolean"] is True
+
+
+# Measures how the server holds up under load: runs alone, after the parallel part (scripts/test.sh).
+pytestmark = pytest.mark.serial

@@ -135,3 +135,7 @@ def test_light_requests_keep_answering_while_heavy_queries_run(base):
     # heavy query that took it is being stopped and its worker restarted).
     assert any(r["status"] == 200 for r in by_kind["ASK {} at /sparql"]), summary
     assert after == {name: 200 for name in LIGHT}, after
+
+
+# Measures how the server holds up under load: runs alone, after the parallel part (scripts/test.sh).
+pytestmark = pytest.mark.serial
