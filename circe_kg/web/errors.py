@@ -42,10 +42,16 @@ def _cut_echoes(text: str) -> str:
     values = [v for values in request.args.listvalues() for v in values]
     values += [request.path, *request.path.split("/")]
     values += [v.strip() for v in values]  # as a view reads it
-    for value in sorted({v for v in values if len(v) > SHOWN_MAX}, key=len, reverse=True):
+    long = sorted({v for v in values if len(v) > SHOWN_MAX}, key=len, reverse=True)
+    for value in long:
         text = text.replace(repr(value), repr(shown(value))).replace(value, shown(value))
-    text = QUOTED_LONG.sub(lambda quoted: quoted[1] + shown(quoted[2]) + quoted[1], text)  # however it was read
-    return shown(text, MESSAGE_MAX)
+    sent = [" ".join(v.split()).lower() for v in long]
+
+    def cut_if_sent(quoted: re.Match) -> str:  # however a view read it (stripped, lower-cased); not what it adds
+        echoed = " ".join(quoted[2].split()).lower()
+        return quoted[1] + shown(quoted[2]) + quoted[1] if any(echoed in v for v in sent) else quoted[0]
+
+    return shown(QUOTED_LONG.sub(cut_if_sent, text), MESSAGE_MAX)
 
 
 def wants_json() -> bool:
