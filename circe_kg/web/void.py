@@ -9,11 +9,13 @@ the data (queries/dataset-coverage.rq), the statistics from queries/void-statist
 from __future__ import annotations
 
 import rdflib
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, render_template, request, url_for
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
+from ..errors import BadParameter
 from ..namespaces import BASE, CIRCE
 from .dumps import dumps
+from .i18n import content_language
 from .store_access import answer, get_store, remembered
 
 bp = Blueprint("void", __name__)
@@ -199,12 +201,81 @@ def description(root: str) -> rdflib.Graph:
     return g
 
 
+FORMAT_NAMES = {
+    "ttl": "text/turtle",
+    "nt": "application/n-triples",
+    "rdf": "application/rdf+xml",
+    "jsonld": "application/ld+json",
+}
+
+
+def _wants_page() -> bool:
+    """A person's browser: text/html named, and liked at least as much as any RDF format (curl's */* gets RDF)."""
+    accept = request.accept_mimetypes
+    html = max((q for value, q in accept if value in ("text/html", "application/xhtml+xml")), default=0)
+    rdf = max((q for value, q in accept if value in GRAPH_TYPES), default=0)
+    return html > 0 and html >= rdf
+
+
+def _text(g: rdflib.Graph, node: rdflib.term.Node, predicate: rdflib.URIRef, language: str) -> str:
+    """The node's literal for `predicate` in `language`, else in English, else any."""
+    values = list(g.objects(node, predicate))
+    by_language = {getattr(v, "language", None): str(v) for v in values}
+    return by_language.get(language) or by_language.get("en") or (str(values[0]) if values else "")
+
+
+def _page(graph: rdflib.Graph) -> str:
+    """The description for people: what the dataset is, where to get it, what it holds — from the same graph."""
+    language = content_language()
+    distributions = []
+    for d in graph.objects(DATASET, DCAT.distribution):
+        download = graph.value(d, DCAT.downloadURL)
+        distributions.append(
+            {
+                "title": _text(graph, d, DCTERMS.title, language),
+                "url": str(download or graph.value(d, DCAT.accessURL) or ""),
+                "format": str(graph.value(d, DCAT.mediaType) or "").removeprefix(IANA),
+                "bytes": graph.value(d, DCAT.byteSize),
+                "note": _text(graph, d, RDFS.comment, language),
+            }
+        )
+    classes = sorted(
+        (
+            (str(graph.value(p, VOID["class"])), int(graph.value(p, VOID.entities) or 0))
+            for p in graph.objects(DATASET, VOID.classPartition)
+        ),
+        key=lambda pair: -pair[1],
+    )
+    return render_template(
+        "dataset.html",
+        title=_text(graph, DATASET, DCTERMS.title, language),
+        summary=_text(graph, DATASET, DCTERMS.description, language),
+        licence=str(graph.value(DATASET, DCTERMS.license) or ""),
+        publisher=_text(graph, PUBLISHER, FOAF.name, language),
+        endpoint=str(graph.value(DATASET, VOID.sparqlEndpoint) or ""),
+        triples=int(graph.value(DATASET, VOID.triples) or 0),
+        uri_space=str(graph.value(DATASET, VOID.uriSpace) or ""),
+        distributions=sorted(distributions, key=lambda d: d["title"]),
+        classes=classes,
+        vocabularies=sorted(str(v) for v in graph.objects(DATASET, VOID.vocabulary)),
+        formats={name: url_for("void.description", format=name) for name in FORMAT_NAMES},
+    )
+
+
 @bp.get("/void", endpoint="description")
 def description_view() -> Response:
-    mime = request.accept_mimetypes.best_match(list(GRAPH_TYPES)) if request.accept_mimetypes else None
-    mime = mime or "text/turtle"
+    """The dataset's description: a page for people (a browser asks for text/html), RDF for machines (Turtle
+    unless Accept or ?format=ttl|nt|rdf|jsonld names another)."""
     graph = description(request.host_url)
-    response = Response(graph.serialize(format=GRAPH_TYPES[mime]), mimetype=mime)
+    named = request.args.get("format")
+    if named is None and _wants_page():
+        response = Response(_page(graph), mimetype="text/html")
+    else:
+        if named is not None and named not in FORMAT_NAMES:
+            raise BadParameter(f"no format {named[:20]!r}", "use format=ttl, nt, rdf or jsonld, or leave it out")
+        best = request.accept_mimetypes.best_match(list(GRAPH_TYPES)) if request.accept_mimetypes else None
+        mime = FORMAT_NAMES[named] if named else (best or "text/turtle")
+        response = Response(graph.serialize(format=GRAPH_TYPES[mime]), mimetype=mime)
+        response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Vary"] = "Accept"
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
