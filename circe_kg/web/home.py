@@ -5,7 +5,6 @@ from dataclasses import dataclass
 
 from flask import Blueprint, render_template
 
-from .. import queries
 from . import europe_map, truth
 from .i18n import in_reader_language
 from .store_access import answer
@@ -81,7 +80,6 @@ def index() -> str:
         counts=counts,
         sourced=sourced,
         total=total,
-        questions=queries.available(),
         partners=partners,
         more_partners=more_partners,
         shapes=shapes,
