@@ -145,3 +145,21 @@ def countries() -> tuple[Country, ...]:
             )
         )
     return tuple(out)
+
+
+def curve(
+    start: tuple[float, float], end: tuple[float, float], gap_start: float, gap_end: float, bow: float = 0.18
+) -> str:
+    """SVG path data of an arrow from `start` to `end` bowing to its left by `bow` of its length (so two
+    arrows between the same places, one each way, do not overlap), stopping `gap_start` and `gap_end` short
+    of the two points (the markers' edges)."""
+    (x0, y0), (x1, y1) = start, end
+    length = math.hypot(x1 - x0, y1 - y0) or 1.0
+    cx, cy = (x0 + x1) / 2 + (y1 - y0) * bow, (y0 + y1) / 2 - (x1 - x0) * bow
+
+    def towards(x: float, y: float, gap: float) -> tuple[float, float]:
+        d = math.hypot(cx - x, cy - y) or 1.0
+        return x + (cx - x) / d * gap, y + (cy - y) / d * gap
+
+    (ax, ay), (bx, by) = towards(x0, y0, min(gap_start, length / 3)), towards(x1, y1, min(gap_end, length / 3))
+    return f"M {ax:.1f} {ay:.1f} Q {cx:.1f} {cy:.1f} {bx:.1f} {by:.1f}"

@@ -2,10 +2,13 @@
 to the list that shows exactly that many), and where to go next."""
 
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request, url_for
 
 from . import europe_map, truth
+from .browse import sourced_only
 from .i18n import in_reader_language
 from .store_access import answer
 
@@ -14,6 +17,7 @@ bp = Blueprint("home", __name__)
 # Partners on the map and in the list: CircE has 8, a graph of many Interreg projects thousands (3,250 at 10^6
 # triples made a 1.7 MB home page); the rest are in the list of partners (/list/partners).
 PARTNERS_SHOWN = 100
+MARKER_RADIUS = 11  # of a partner's marker on the map, in the map's units
 
 
 def N_(text: str) -> str:  # noqa: N802 - marks text for translation that comes from queries/overview-counts.rq
@@ -74,6 +78,14 @@ def index() -> str:
         elif country := by_iso.get(europe_map.ISO_NUMERIC.get(partner.get("countryCode", ""), "")):
             markers.append({"partner": partner, "x": country.centroid[0], "y": country.centroid[1], "at": "country"})
     highlighted = {europe_map.ISO_NUMERIC.get(p.get("countryCode", "")) for p in partners}
+    listed = _listed_practices()
+    for m in markers:  # a marker opens the partner's practices (its page when it has none listed)
+        iri = m["partner"]["partner"]
+        m["list"] = _practices_href("partner", iri) if iri in listed["partner"] else ""
+    showing = "practices" if request.args.get("map") == "practices" else "transfers"
+    only_sourced = sourced_only()  # the site-wide switch: illustrative arrows and points left out too
+    transfers = _transfer_arrows(markers, only_sourced) if showing == "transfers" else []
+    points = _practice_points(by_iso, listed, only_sourced) if showing == "practices" else []
     sourced, total = truth.sourced_share()
     return render_template(
         "home.html",
@@ -87,4 +99,86 @@ def index() -> str:
         highlighted=highlighted,
         map=europe_map,
         at_country=[m["partner"] for m in markers if m["at"] == "country"],
+        showing=showing,
+        transfers=transfers,
+        points=points,
     )
+
+
+def _practices_href(facet: str, value: str, source: str | None = None) -> str:
+    """The list of practices filtered by one value (the IRI escaped whole: no "https://" in the page's map)."""
+    query = f"{facet}={quote(value, safe='')}" + (f"&source={source}" if source else "")
+    base = url_for("browse.faceted_list", kind="practices")  # may carry ?lang=…
+    return base + ("&" if "?" in base else "?") + query
+
+
+def _listed_practices() -> dict[str, set[str]]:
+    """The partners, regions and countries that the list of practices can be filtered by (a value it does not
+    have is a 400, so the map links only these)."""
+    listed: dict[str, set[str]] = {"partner": set(), "region": set(), "country": set()}
+    for row in answer("list-practices").rows:
+        for name, values in listed.items():
+            if name in row:
+                values.add(row[name].value)
+    return listed
+
+
+def _transfer_arrows(markers: list[dict[str, Any]], only_sourced: bool) -> list[dict[str, Any]]:
+    """An arrow for each transfer between two partners on the map, from the one whose practice was taken up;
+    sourced or illustrative (queries/transfers.rq)."""
+    at = {m["partner"]["partner"]: m for m in markers}
+    arrows = []
+    for row in answer("transfers").rows:
+        values = {k: v.value for k, v in row.items()}
+        a, b = at.get(values["from"]), at.get(values["to"])
+        values["mark"] = "illustrative" if values.get("illustrative") == "true" else "sourced"
+        if a is None or b is None or a is b or (only_sourced and values["mark"] == "illustrative"):
+            continue
+        values["fromNumber"], values["toNumber"] = a["partner"]["number"], b["partner"]["number"]
+        values["d"] = europe_map.curve((a["x"], a["y"]), (b["x"], b["y"]), MARKER_RADIUS + 3, MARKER_RADIUS + 4)
+        arrows.append(values)
+    return arrows
+
+
+def _practice_points(
+    by_iso: dict[str, europe_map.Country], listed: dict[str, set[str]], only_sourced: bool
+) -> list[dict[str, Any]]:
+    """The practices as points: one per region with a point in the graph, else one per country (at its
+    outline's centroid), with how many sourced and illustrative practices are there (queries/practice-points.rq)."""
+    places: dict[tuple[str, str], dict[str, Any]] = {}
+    seen: set[tuple[str, tuple[str, str]]] = set()
+    for row in answer("practice-points").rows:
+        values = {k: v.value for k, v in row.items()}
+        if only_sourced and values.get("illustrative") == "true":
+            continue
+        if "lat" in values and "long" in values:
+            key = ("region", values["region"])
+            x, y = europe_map.project(float(values["long"]), float(values["lat"]))
+            label = values["regionLabel"]
+        elif (country := by_iso.get(europe_map.ISO_NUMERIC.get(values.get("countryCode", ""), ""))) and values.get(
+            "country"
+        ):
+            key = ("country", values["country"])
+            (x, y), label = country.centroid, country.name
+            if values["region"] == values["country"]:
+                label = values["regionLabel"]
+        else:
+            key = ("unplaced", "")
+            x = y = 0.0
+            label = ""
+        if (values["practice"], key) in seen:
+            continue
+        seen.add((values["practice"], key))
+        place = places.setdefault(
+            key, {"facet": key[0], "iri": key[1], "label": label, "x": x, "y": y, "sourced": 0, "illustrative": 0}
+        )
+        place["illustrative" if values.get("illustrative") == "true" else "sourced"] += 1
+    out = []
+    for (facet, iri), place in sorted(places.items(), key=lambda kv: kv[1]["label"]):
+        if facet == "unplaced":
+            continue
+        for mark in ("sourced", "illustrative"):
+            linked = iri in listed[facet] and place[mark]
+            place[f"{mark}_href"] = _practices_href(facet, iri, mark) if linked else ""
+        out.append(place)
+    return out
