@@ -6,6 +6,10 @@ A manifest (dumps.json) records each file's media type, size, triple count, SHA-
 under temporary names first and renamed into place together, just before the manifest: the listed checksums and
 the files on disk disagree for microseconds, not for the minutes the writing takes.
 
+Beside the full dumps, the same formats hold the sourced and editorial statements only (circe-kg-sourced.*):
+no resource marked illustrative, and no statement about one or pointing at one (SOURCED). They are filtered
+from the full N-Triples and N-Quads files of the same version, streamed.
+
 The JSON-LD dump is compact, with the project's context embedded (serialization.JSONLD_CONTEXT, the one
 /context.jsonld serves), so that it reads offline. It is made from the N-Triples dump just written (parsed back
 as it is read), streamed node by node: never the whole graph in memory.
@@ -32,6 +36,7 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
+from .namespaces import PREFIXES
 from .serialization import JSONLD_CONTEXT, write_jsonld
 from .store import Store
 
@@ -53,6 +58,8 @@ class DumpFormat:
     gzip: bool = False
     file_type: str = ""  # EU file-type authority code (for DCAT-AP)
     made_from: str | None = None  # written from this (N-Triples, gzip) dump of the same version, not the store
+    sourced_only: bool = False  # only sourced and editorial statements: no illustrative resource (see SOURCED)
+    filtered_from: str | None = None  # the full dump of the same version whose statements it keeps
 
 
 FORMATS = [
@@ -80,8 +87,52 @@ FORMATS = [
         file_type="JSON_LD",
         made_from="circe-kg.nt.gz",
     ),
+    # The same four formats with the sourced and editorial statements only (see SOURCED): the full dumps are
+    # filtered (never the store read again), and the Turtle and JSON-LD made from the filtered N-Triples.
+    DumpFormat(
+        "circe-kg-sourced.nt.gz",
+        "N-Triples (gzip), sourced and editorial statements only (no illustrative examples)",
+        "application/n-triples",
+        ox.RdfFormat.N_TRIPLES,
+        gzip=True,
+        file_type="RDF_N_TRIPLES",
+        sourced_only=True,
+        filtered_from="circe-kg.nt.gz",
+    ),
+    DumpFormat(
+        "circe-kg-sourced.nq",
+        "N-Quads, one named graph per source file, sourced and editorial statements only (no illustrative examples)",
+        "application/n-quads",
+        ox.RdfFormat.N_QUADS,
+        file_type="RDF_N_QUADS",
+        sourced_only=True,
+        filtered_from="circe-kg.nq",
+    ),
+    DumpFormat(
+        "circe-kg-sourced.ttl",
+        "Turtle, sourced and editorial statements only (no illustrative examples)",
+        "text/turtle",
+        ox.RdfFormat.TURTLE,
+        file_type="RDF_TURTLE",
+        sourced_only=True,
+        made_from="circe-kg-sourced.nt.gz",
+    ),
+    DumpFormat(
+        "circe-kg-sourced.jsonld",
+        "JSON-LD, sourced and editorial statements only (no illustrative examples)",
+        "application/ld+json",
+        ox.RdfFormat.JSON_LD,
+        file_type="JSON_LD",
+        sourced_only=True,
+        made_from="circe-kg-sourced.nt.gz",
+    ),
 ]
 BY_NAME = {f.name: f for f in FORMATS}
+# What the sourced-only dumps leave out: every resource marked illustrative and every statement about it or
+# pointing at it (its subject or object). What stays is sourced (dct:source), the editors' classification
+# (circe:EditorialClassification) or the ontology, vocabularies and shapes the data is written in.
+SOURCED = """PREFIX circe: <https://w3id.org/circe-kg/ontology#>
+SELECT DISTINCT ?resource WHERE { ?resource circe:illustrative true FILTER(isIRI(?resource)) }"""
 
 
 @dataclass
@@ -94,6 +145,7 @@ class DumpInfo:
     triples: int
     sha256: str
     modified: str  # ISO 8601, UTC
+    sourced_only: bool = False  # the sourced and editorial statements only (no illustrative examples)
 
 
 def human_size(size: int) -> str:
@@ -194,11 +246,14 @@ class Dumps:
         """Each dump streamed to a temporary file (never whole in memory: 10^7 triples are gigabytes), counted and
         hashed on the way; then all renamed into place, and the manifest written."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        infos, distinct = [], 0
+        infos, distinct, kept_quads = [], {False: 0, True: 0}, 0
+        illustrative = self._illustrative()
         for fmt in FORMATS:
-            written, content = self._write_one(fmt)
+            written, content = self._write_one(fmt, illustrative)
             if fmt.rdf_format == ox.RdfFormat.N_TRIPLES:
-                distinct = content.lines  # one line a triple, duplicates across graphs merged
+                distinct[fmt.sourced_only] = content.lines  # one line a triple, duplicates across graphs merged
+            elif fmt.rdf_format == ox.RdfFormat.N_QUADS and fmt.sourced_only:
+                kept_quads = content.lines
             infos.append(
                 DumpInfo(
                     name=fmt.name,
@@ -209,11 +264,15 @@ class Dumps:
                     triples=0,
                     sha256=written.sha256.hexdigest(),
                     modified=datetime.now(UTC).replace(microsecond=0).isoformat(),
+                    sourced_only=fmt.sourced_only,
                 )
             )
         quads = self.store.count()
         for info in infos:
-            info.triples = quads if BY_NAME[info.name].rdf_format == ox.RdfFormat.N_QUADS else distinct
+            if BY_NAME[info.name].rdf_format == ox.RdfFormat.N_QUADS:
+                info.triples = kept_quads if info.sourced_only else quads
+            else:
+                info.triples = distinct[info.sourced_only]
         for fmt in FORMATS:
             os.replace(self._tmp(fmt.name), self.folder / fmt.name)
         tmp = self.folder / ".dumps.json.tmp"
@@ -223,19 +282,41 @@ class Dumps:
     def _tmp(self, name: str) -> Path:
         return self.folder / f".{name}.tmp"
 
-    def _write_one(self, fmt: DumpFormat) -> tuple[_Tally, _Tally]:
+    def _illustrative(self) -> frozenset[str]:
+        """The IRIs of the resources marked illustrative: what the sourced-only dumps leave out (SOURCED)."""
+        found = self.store.query(SOURCED)
+        return frozenset(row["resource"].value for row in found)  # type: ignore[union-attr, index]
+
+    def _write_one(self, fmt: DumpFormat, illustrative: frozenset[str] = frozenset()) -> tuple[_Tally, _Tally]:
         """Write one dump to its temporary file: the file's tally (bytes and hash, compressed for a .gz) and the
-        content's (its lines). The dump `made_from` the N-Triples one (JSON-LD) is read from that one's temporary
-        file and written compact (serialization.write_jsonld)."""
+        content's (its lines). A dump `made_from` an N-Triples one (Turtle, JSON-LD) is read from that one's
+        temporary file (JSON-LD written compact, serialization.write_jsonld); a dump `filtered_from` a full one
+        keeps its statements that neither start nor end at an `illustrative` resource, streamed."""
         with self._tmp(fmt.name).open("wb") as raw:
             written = _Tally(raw)
             packed = gzip.GzipFile(fileobj=written, mode="wb", mtime=0) if fmt.gzip else None  # type: ignore
             with packed or contextlib.nullcontext():
                 content = _Tally(packed) if packed else written  # the RDF's bytes and lines
-                if fmt.made_from is None:
+                if fmt.filtered_from is not None:
+                    full = BY_NAME[fmt.filtered_from]
+                    with (gzip.open if full.gzip else open)(self._tmp(full.name), "rb") as source:
+                        statements = ox.parse(source, format=full.rdf_format)  # type: ignore[arg-type]
+                        kept = (s for s in statements if not _touches(s, illustrative))
+                        ox.serialize(kept, content, format=fmt.rdf_format)  # type: ignore[arg-type]
+                elif fmt.made_from is None:
                     self.store.dump(fmt.rdf_format, output=content)
                 else:
                     with gzip.open(self._tmp(fmt.made_from), "rb") as source:
                         triples = ox.parse(source, format=ox.RdfFormat.N_TRIPLES)
-                        write_jsonld(triples, content, JSONLD_CONTEXT)  # type: ignore[arg-type]
+                        if fmt.rdf_format == ox.RdfFormat.JSON_LD:
+                            write_jsonld(triples, content, JSONLD_CONTEXT)  # type: ignore[arg-type]
+                        else:
+                            ox.serialize(triples, content, format=fmt.rdf_format, prefixes=PREFIXES)  # type: ignore
         return written, content
+
+
+def _touches(statement: ox.Triple | ox.Quad, illustrative: frozenset[str]) -> bool:
+    """Whether the statement is about an illustrative resource, or points at one."""
+    return any(
+        isinstance(term, ox.NamedNode) and term.value in illustrative for term in (statement.subject, statement.object)
+    )

@@ -3,15 +3,14 @@ from a named query in queries/; each answer links to its SPARQL on the query pag
 
 from __future__ import annotations
 
-import math
-import textwrap
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from babel import Locale, UnknownLocaleError
-from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, has_request_context, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -31,8 +30,9 @@ from ..facets import (
     to_csv,
 )
 from ..namespaces import compact, expand
-from ..search import MAX_QUERY, METHODS, SearchIndex
-from .i18n import in_reader_language
+from ..search import MAX_QUERY, METHODS, Results, SearchIndex
+from . import diagram
+from .i18n import EXTENDED_BY_HAND, LANGUAGE_FREE, in_reader_language
 from .linked_data import local_href
 from .sheets import XLSX, xlsx_of
 from .store_access import answer, remembered
@@ -140,6 +140,8 @@ def search() -> str:
     reader = g.get("lang", "en")
     methods = frozenset({"words"}) if exact else METHODS
     results = index().search(text, lang=reader, methods=methods) if text.strip() else None
+    if results is not None and sourced_only():
+        results = _sourced_results(results)
     # Only a search that found nothing shows them: counting the kinds takes 30 ms at 10^6 triples.
     suggestions = index().suggestions() if results is not None and not results.count else []
     return render_template(
@@ -167,6 +169,17 @@ def suggest() -> Response:
     response = jsonify(query=text, suggestions=found)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _sourced_results(results: Results) -> Results:
+    """The results without the illustrative examples (the sourced-only switch), saying how many it left out."""
+    kept = {kind: [h for h in hits if not h.illustrative] for kind, hits in results.groups.items()}
+    hidden = results.count - sum(len(hits) for hits in kept.values())
+    notes = list(results.notes)
+    if hidden:
+        words = N_("%(count)s illustrative examples also match: not shown while sourced answers only is on")
+        notes.append((words, {"count": str(hidden)}))
+    return replace(results, groups={kind: hits for kind, hits in kept.items() if hits}, notes=notes)
 
 
 def _language_name(reader: str) -> Callable[[str], str]:
@@ -197,9 +210,74 @@ def _iri_argument(name: str) -> str | None:
     return iri
 
 
-def _sourced_only() -> bool:
-    """The sourced-only switch (?sourced=1): answers that rest on illustrative examples are left out."""
-    return _checkbox("sourced", "sourced answers only")
+SOURCED_COOKIE = "sourced"
+# Addresses that never carry the switch: files, assets and machine interfaces (as i18n.LANGUAGE_FREE), and the
+# pages the app extends by hand ("/query" + "?query=…"), whose content it does not change.
+SWITCH_FREE = LANGUAGE_FREE | EXTENDED_BY_HAND
+
+
+def sourced_only() -> bool:
+    """The site-wide sourced-only switch: ?sourced=1 (or on) turns it on, ?sourced=0 off; without either, the
+    reader's last choice (the `sourced` cookie, kept_sourced_choice). While it is on, every page, list, question,
+    CSV and the dumps listing leave out what rests on illustrative examples, and say so."""
+    if "sourced" in request.args:
+        return _checkbox("sourced", "sourced answers only")
+    return request.cookies.get(SOURCED_COOKIE) == "1"
+
+
+_sourced_only = sourced_only
+
+
+def _switch_is_on() -> bool:
+    """sourced_only() for links and templates: a malformed ?sourced= is the page's own error, not every link's."""
+    try:
+        return has_request_context() and sourced_only()
+    except BadParameter:
+        return False
+
+
+@bp.app_url_defaults
+def keep_sourced(endpoint: str | None, values: dict[str, Any]) -> None:
+    """url_defaults: while the switch is on, a url_for of a page carries sourced=1 (unless the caller gave
+    sourced: the switch's own link turns it off), so a shared link or a cookie-less client keeps it."""
+    if endpoint is None or endpoint in SWITCH_FREE or "sourced" in values:
+        return
+    if _switch_is_on():
+        values["sourced"] = "1"
+
+
+@bp.after_app_request
+def kept_sourced_choice(response: Response) -> Response:
+    """The reader's choice (?sourced=1 or 0) kept in a cookie for the next visit; a page made with the cookie
+    says it varies with it."""
+    chosen = request.args.get("sourced")
+    if chosen in ("1", "on"):
+        response.set_cookie(SOURCED_COOKIE, "1", max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    elif chosen == "0" and SOURCED_COOKIE in request.cookies:
+        response.delete_cookie(SOURCED_COOKIE, samesite="Lax", httponly=True)
+    if SOURCED_COOKIE in request.cookies:
+        response.vary.add("Cookie")
+    return response
+
+
+def sourced_turn_url() -> str:
+    """This page with the switch turned (page number dropped: the other setting has other pages)."""
+    args = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in ("sourced", "page")}
+    turned = {**args, "sourced": ["0" if _switch_is_on() else "1"]}
+    if request.endpoint is None or request.endpoint in SWITCH_FREE:
+        return request.path + "?" + urlencode(turned, doseq=True)
+    return url_for(request.endpoint, **(request.view_args or {}), **turned)
+
+
+@bp.app_context_processor
+def sourced_switch() -> dict[str, Any]:
+    """For every template (base.html may show it on every page): whether the switch is on, and its one link."""
+    return {"sourced_only": _switch_is_on, "sourced_turn_url": sourced_turn_url, "sourced_field": sourced_field}
+
+
+def sourced_field() -> Markup:
+    """For a form sent with GET (which replaces its action's query): the switch in a hidden field while on."""
+    return Markup('<input type="hidden" name="sourced" value="1">') if _switch_is_on() else Markup("")
 
 
 def _checkbox(name: str, meaning: str) -> bool:
@@ -214,19 +292,17 @@ def _checkbox(name: str, meaning: str) -> bool:
 
 
 def _truth_split(rows: list[T], illustrative: Callable[[T], bool]) -> tuple[list[T], dict[str, Any]]:
-    """The rows to show (all, or the sourced ones with ?sourced=1), and what the switch above an answer shows:
-    how many answers are sourced and illustrative, and the address of the page with the switch turned."""
+    """The rows to show (all, or the sourced ones while the switch is on), and what the switch above an answer
+    shows (_switch)."""
     sourced = [row for row in rows if not illustrative(row)]
-    only = _sourced_only()
-    args = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in ("sourced", "page")}
-    turned = {**args, "sourced": ["0" if only else "1"]}
-    switch = {
-        "sourced": len(sourced),
-        "illustrative": len(rows) - len(sourced),
-        "only": only,
-        "turn": url_for(request.endpoint or "", **(request.view_args or {}), **turned),
-    }
-    return (sourced if only else rows), switch
+    switch = _switch(len(sourced), len(rows) - len(sourced))
+    return (sourced if switch["only"] else rows), switch
+
+
+def _switch(sourced: int, illustrative: int) -> dict[str, Any]:
+    """What _truth_switch.html shows: how many answers are sourced and illustrative, whether the illustrative
+    ones are left out, and the address of this page with the switch turned."""
+    return {"sourced": sourced, "illustrative": illustrative, "only": sourced_only(), "turn": sourced_turn_url()}
 
 
 @bp.get("/questions/practices-for-barrier")
@@ -267,23 +343,10 @@ def practices_for_barrier() -> str:
 DIAGRAM_PARTNERS = 24  # partners drawn in the transfer diagram (the table lists every transfer)
 
 
-@dataclass
-class Node:
-    iri: str
-    label: str
-    x: float
-    y: float
-
-    @property
-    def lines(self) -> list[str]:
-        """The label in at most two short lines, so it fits under the node."""
-        lines = textwrap.wrap(self.label, 24)
-        return lines[:1] + [textwrap.shorten(" ".join(lines[1:]), 26, placeholder="…")] if len(lines) > 1 else lines
-
-
 @bp.get("/questions/transfers")
 def transfers() -> str:
-    rows = _rows("transfers")
+    # The switch leaves illustrative transfers out of the diagram and the table alike.
+    rows, switch = _truth_split(_rows("transfers"), lambda r: r["illustrative"] == "true")
     partners: dict[str, str] = {}
     transfers_of: Counter[str] = Counter()
     for row in rows:
@@ -293,51 +356,25 @@ def transfers() -> str:
     # A circle of thousands of partners is unreadable and megabytes of SVG: the diagram draws the most
     # connected ones, the table (page by page) lists every transfer.
     drawn = {iri for iri, _ in transfers_of.most_common(DIAGRAM_PARTNERS)}
-    size, radius, margin = 520, 180, 80  # the margin leaves room for labels left and right
     circle = sorted(((iri, label) for iri, label in partners.items() if iri in drawn), key=lambda p: p[1])
-    nodes = {
-        iri: Node(
-            iri,
-            label,
-            margin + size / 2 + radius * math.cos(2 * math.pi * i / max(1, len(circle)) - math.pi / 2),
-            size / 2 + radius * math.sin(2 * math.pi * i / max(1, len(circle)) - math.pi / 2),
-        )
-        for i, (iri, label) in enumerate(circle)
-    }
-    arrows: list[dict[str, Any]] = []
-    for row in rows:
-        if row["from"] not in nodes or row["to"] not in nodes:
-            continue
-        a, b = nodes[row["from"]], nodes[row["to"]]
-        length = math.hypot(b.x - a.x, b.y - a.y) or 1
-        shorten = 34 / length  # stop at the node's circle
-        arrows.append(
-            {
-                "row": row,
-                "x1": a.x + (b.x - a.x) * shorten,
-                "y1": a.y + (b.y - a.y) * shorten,
-                "x2": b.x - (b.x - a.x) * shorten,
-                "y2": b.y - (b.y - a.y) * shorten,
-            }
-        )
+    layout = diagram.layout(circle, rows)  # labels outside the circle, never under an arrow (web/diagram.py)
     shown, pager = _paged(rows)
     return render_template(
         "question_transfers.html",
         rows=shown,
         **pager,
-        nodes=nodes.values(),
-        arrows=arrows,
-        size=size,
-        width=size + 2 * margin,
-        not_drawn=len(partners) - len(nodes),
+        switch=switch,
+        diagram=layout,
+        not_drawn=len(partners) - len(layout.nodes),
         query_link=_query_link("transfers"),
     )
 
 
 @bp.get("/questions/progress")
 def progress() -> str:
-    """Each action plan's actions with their latest status, and how many of those are sourced or illustrative."""
-    rows = _rows("action-plan-progress")
+    """Each action plan's actions with their latest status, and how many of those are sourced or illustrative.
+    With the switch on, illustrative actions are left out, and an illustrative status is not shown."""
+    rows, switch = _truth_split(_rows("action-plan-progress"), lambda r: r.get("actionIllustrative") == "true")
     plans: dict[str, dict[str, Any]] = {}
     for row in rows:
         plan = plans.setdefault(
@@ -350,6 +387,7 @@ def progress() -> str:
         "question_progress.html",
         plans=shown,
         **pager,
+        switch=switch,
         statuses=status_counts(rows),
         query_link=_query_link("action-plan-progress"),
     )
@@ -375,12 +413,17 @@ def status_counts(rows: list[dict[str, str]]) -> dict[str, int]:
 
 @bp.get("/questions/gaps")
 def gaps() -> str:
+    rows, switch = _truth_split(_rows("barriers-without-practice"), lambda r: r["illustrative"] == "true")
     by_partner: dict[str, list[dict[str, str]]] = {}
-    for row in _rows("barriers-without-practice"):
+    for row in rows:
         by_partner.setdefault(row["partnerLabel"], []).append(row)
     shown, pager = _paged(sorted(by_partner.items()))
     return render_template(
-        "question_gaps.html", by_partner=shown, **pager, query_link=_query_link("barriers-without-practice")
+        "question_gaps.html",
+        by_partner=shown,
+        **pager,
+        switch=switch,
+        query_link=_query_link("barriers-without-practice"),
     )
 
 
@@ -550,52 +593,196 @@ def who_solved() -> str:
     )
 
 
-def _profile(partner: str) -> dict[str, dict[str, str]]:
-    return _profiles({"partner": partner}).get(partner, {})
-
-
-def _profiles(values: dict[str, str] | None = None) -> dict[str, dict[str, dict[str, str]]]:
-    """Each partner's profile (dimension -> value -> label); every partner's from one query when no partner
-    is given (one query per partner took 6.8 s with 345 partners)."""
-
-    def collect() -> dict[str, dict[str, dict[str, str]]]:
-        profiles: dict[str, dict[str, dict[str, str]]] = {}
-        for row in _rows("partner-profile", values):
-            profiles.setdefault(row["partner"], {}).setdefault(row["dimension"], {})[row["value"]] = row["valueLabel"]
-        return profiles
-
-    return _kept_for_reader(
-        ("profiles", _key_of(values)), collect, lambda profiles: sum(len(p) for p in profiles.values())
-    )
-
-
 SIMILAR_SHOWN = 50
+# How much each kind of shared thing weighs in "Which regions are most like mine?" when it is sourced (or the
+# editors' classification of sourced records); illustrative ones only break ties.
+SHARED_WEIGHTS = {"transfer": 3, "sector": 2, "barrier": 1, "lever": 1}
+SHARED_KINDS = {
+    "transfer": N_("a transfer between you"),
+    "sector": N_("the same sector"),
+    "barrier": N_("barriers of the same kind"),
+    "lever": N_("opportunities with the same ReSOLVE lever"),
+}
+MARK_WORDS = {
+    "sourced": N_("sourced"),
+    "editorial": N_("classified by the circe-kg editors"),
+    "illustrative": N_("illustrative example — not a CircE record"),
+}
+PROFILE_DIMENSIONS = ["sector", "barrier category", "ReSOLVE lever", "practice", "action"]
+
+
+@dataclass
+class Held:
+    """One thing a partner holds (a sector, a barrier, an opportunity…) and its mark."""
+
+    iri: str
+    label: str
+    illustrative: bool
+    editorial: bool = False
+    kinds: dict[str, str] = field(default_factory=dict)  # a barrier's categories or an opportunity's lever
+
+    @property
+    def mark(self) -> str:
+        return "illustrative" if self.illustrative else "editorial" if self.editorial else "sourced"
+
+
+@dataclass
+class Shared:
+    """One reason two partners are alike, counted once, with its mark."""
+
+    kind: str  # a key of SHARED_KINDS
+    label: str
+    mark: str  # a key of MARK_WORDS
+    iri: str = ""
+    mine: list[str] = field(default_factory=list)  # what of the chosen partner's it rests on
+    theirs: list[str] = field(default_factory=list)
+
+
+def _holdings() -> dict[str, dict[str, list[Held]]]:
+    """What each partner holds, by kind: its sectors (its partnership's), the barriers it reported with their
+    categories (narrower and broader), its opportunities with their ReSOLVE levers, its practices and actions;
+    each with its own mark. Made once per version of the data (the lists' queries, already kept)."""
+
+    def collect() -> dict[str, dict[str, list[Held]]]:
+        held: dict[str, dict[str, dict[str, Held]]] = {}
+
+        def add(partner: str, kind: str, iri: str, label: str, row: dict[str, str]) -> Held:
+            found = held.setdefault(partner, {}).setdefault(kind, {})
+            item = found.setdefault(iri, Held(iri, label, True))
+            item.illustrative = item.illustrative and row.get("illustrative") == "true"  # the most solid wins
+            item.editorial = item.editorial or row.get("editorial") == "true"
+            return item
+
+        for row in _rows("partner-profile"):
+            if row["dimension"] in ("sector", "practice", "action"):
+                add(row["partner"], row["dimension"], row["value"], row["valueLabel"], row)
+        for query, kind, column in (("list-barriers", "barrier", "category"), ("list-opportunities", "lever", "lever")):
+            for row in _rows(query):
+                if "partner" in row:
+                    item = add(row["partner"], kind, row["resource"], row.get("label", compact(row["resource"])), row)
+                    if column in row:
+                        item.kinds[row[column]] = row.get(column + "Label", compact(row[column]))
+        return {
+            partner: {kind: list(items.values()) for kind, items in kinds.items()} for partner, kinds in held.items()
+        }
+
+    return _kept_for_reader(("holdings",), collect, len)
+
+
+def _kinds_shared(mine: list[Held], theirs: list[Held]) -> list[tuple[set[str], list[Held], list[Held]]]:
+    """The kinds (barrier categories, levers) both hold, each once: categories that one record holds together
+    (a barrier's Kirchherr and EMF categories, a category and its broader one) are one kind, not one per taxonomy.
+    Each with the records of either side it rests on."""
+    shared = {k for h in mine for k in h.kinds} & {k for h in theirs for k in h.kinds}
+    group = {k: {k} for k in shared}
+    for held in mine + theirs:
+        together = [k for k in held.kinds if k in shared]
+        for k in together[1:]:
+            if group[k] is not group[together[0]]:
+                merged = group[together[0]] | group[k]
+                for member in merged:
+                    group[member] = merged
+    kinds = {frozenset(g) for g in group.values()}
+    return [
+        (set(kinds_), [h for h in mine if kinds_ & h.kinds.keys()], [h for h in theirs if kinds_ & h.kinds.keys()])
+        for kinds_ in sorted(kinds, key=sorted)
+    ]
+
+
+def _shared(
+    mine: dict[str, list[Held]], theirs: dict[str, list[Held]], transfers: list[dict[str, str]]
+) -> list[Shared]:
+    """What two partners share, each thing once: the transfers between them, their common sectors, the kinds
+    of barrier both reported, the ReSOLVE levers of both's opportunities."""
+    found = [
+        Shared(
+            "transfer",
+            row["transferLabel"],
+            "illustrative" if row["illustrative"] == "true" else "sourced",
+            row["transfer"],
+        )
+        for row in {row["transfer"]: row for row in transfers}.values()
+    ]
+    theirs_sectors = {h.iri: h for h in theirs.get("sector", [])}
+    for held in mine.get("sector", []):
+        if held.iri in theirs_sectors:
+            other = theirs_sectors[held.iri]
+            mark = "illustrative" if held.illustrative or other.illustrative else "sourced"
+            found.append(Shared("sector", held.label, mark, held.iri))
+    for kind in ("barrier", "lever"):
+        for kinds, my_items, their_items in _kinds_shared(mine.get(kind, []), theirs.get(kind, [])):
+            labels = sorted({h.kinds[k] for h in my_items + their_items for k in kinds if k in h.kinds})
+            names = [h.label for h in my_items], [h.label for h in their_items]
+            solid = [h for h in my_items if not h.illustrative], [h for h in their_items if not h.illustrative]
+            if all(solid):
+                mark = "editorial" if any(h.editorial for h in solid[0] + solid[1]) else "sourced"
+            else:
+                mark = "illustrative"
+            found.append(Shared(kind, " / ".join(labels), mark, "", *names))
+    return found
+
+
+def _without_illustrative(held: dict[str, list[Held]]) -> dict[str, list[Held]]:
+    return {kind: [h for h in items if not h.illustrative] for kind, items in held.items()}
+
+
+def similarity(
+    mine: dict[str, list[Held]], theirs: dict[str, list[Held]], transfers: list[dict[str, str]], only: bool
+) -> tuple[list[Shared], int]:
+    """The reasons two partners are alike, each shared thing once, and the weight they rank by: the sourced and
+    editorial reasons weigh SHARED_WEIGHTS; an illustrative one only if nothing sourced shows the same thing
+    (and not at all with `only`, the sourced-only switch)."""
+    solid = _shared(
+        _without_illustrative(mine),
+        _without_illustrative(theirs),
+        [t for t in transfers if t["illustrative"] != "true"],
+    )
+    shown = list(solid)
+    if not only:
+        covered = {(r.kind, r.iri or r.label) for r in solid}
+        solid_labels = {part for r in solid for part in r.label.split(" / ")}
+        for reason in _shared(mine, theirs, transfers):
+            if (reason.kind, reason.iri or reason.label) in covered:
+                continue
+            if reason.kind in ("barrier", "lever") and solid_labels & set(reason.label.split(" / ")):
+                continue  # the same kind, shown with its sourced records
+            shown.append(reason)
+    return shown, sum(SHARED_WEIGHTS[r.kind] for r in shown if r.mark != "illustrative")
 
 
 @bp.get("/questions/similar-regions")
 def similar_regions() -> str:
-    """Partners ranked by what they share with the chosen one: sectors, barrier categories, ReSOLVE levers."""
+    """Partners ranked by what they share with the chosen one, each shared thing once with its mark: transfers
+    between them, sectors, kinds of barrier, ReSOLVE levers; sourced ones first, illustrative ones break ties."""
     partner = _iri_argument("partner")
     partners = _choices("partners", "partner", "partnerLabel")
     if partner and partner not in dict(partners):
         raise BadParameter("pick a partner from the list")
-    ranked = []
+    ranked, switch = [], None
     if partner:
-        profiles = _profiles()
-        mine = profiles.get(partner, {})
+        only, held, transfers = sourced_only(), _holdings(), _rows("transfers")
+        mine, sourced, hidden = held.get(partner, {}), 0, 0
         for other, label in partners:
             if other == partner:
                 continue
-            theirs = profiles.get(other, {})
-            shared = {
-                dim: sorted(set(mine.get(dim, {})) & set(theirs.get(dim, {})))
-                for dim in ("sector", "barrier category", "ReSOLVE lever")
-            }
-            reasons = {dim: [theirs[dim][v] for v in values] for dim, values in shared.items() if values}
+            between = [t for t in transfers if {t["from"], t["to"]} == {partner, other}]
+            every, weight = similarity(mine, held.get(other, {}), between, False)
+            sourced += sum(r.mark != "illustrative" for r in every)
+            hidden += sum(r.mark == "illustrative" for r in every)
+            reasons = [r for r in every if r.mark != "illustrative"] if only else every
+            illustrative = sum(r.mark == "illustrative" for r in reasons)
             ranked.append(
-                {"partner": other, "label": label, "score": sum(len(v) for v in reasons.values()), "reasons": reasons}
+                {
+                    "partner": other,
+                    "label": label,
+                    "score": len(reasons),
+                    "weight": weight,
+                    "illustrative": illustrative,
+                    "reasons": reasons,
+                }
             )
-        ranked.sort(key=lambda r: (-r["score"], r["label"]))
+        ranked.sort(key=lambda r: (-r["weight"], -r["illustrative"], r["label"]))
+        switch = _switch(sourced, hidden)
     more = max(0, len(ranked) - SIMILAR_SHOWN)
     partners, more_partners = _capped(partners, partner)
     return render_template(
@@ -605,20 +792,48 @@ def similar_regions() -> str:
         more_partners=more_partners,
         ranked=ranked[:SIMILAR_SHOWN],
         more=more,
+        switch=switch,
+        kinds=SHARED_KINDS,
+        marks=MARK_WORDS,
+        weights=SHARED_WEIGHTS,
         query_link=_query_link("partner-profile", {"partner": partner}),
     )
 
 
+def _compared(partner: str) -> dict[str, list[Held]]:
+    """A partner's profile for the side-by-side page, by dimension, each value with its own mark: its sectors,
+    the categories of its barriers (marked as the most solid barrier in them), the ReSOLVE levers of its
+    opportunities, its practices and actions."""
+    held = _holdings().get(partner, {})
+    profile: dict[str, list[Held]] = {}
+    for dimension, kind in (("barrier category", "barrier"), ("ReSOLVE lever", "lever")):
+        values: dict[str, Held] = {}
+        for item in held.get(kind, []):
+            for iri, label in item.kinds.items():
+                value = values.setdefault(iri, Held(iri, label, True))
+                if value.illustrative or (value.editorial and not item.illustrative and not item.editorial):
+                    value.illustrative, value.editorial = item.illustrative, item.editorial
+        profile[dimension] = list(values.values())
+    for dimension in ("sector", "practice", "action"):
+        profile[dimension] = list(held.get(dimension, []))
+    if sourced_only():
+        profile = _without_illustrative(profile)
+    return {dim: sorted(profile.get(dim, []), key=lambda h: h.label) for dim in PROFILE_DIMENSIONS}
+
+
 @bp.get("/questions/compare")
 def compare() -> str:
-    """Two partners side by side."""
+    """Two partners side by side, each value with its mark."""
     partners = _choices("partners", "partner", "partnerLabel")
     chosen = [_iri_argument("a"), _iri_argument("b")]
     for iri in chosen:
         if iri and iri not in dict(partners):
             raise BadParameter("pick both partners from the list")
-    profiles = [(_profile(iri), dict(partners)[iri]) if iri else None for iri in chosen]
-    dimensions = ["sector", "barrier category", "ReSOLVE lever", "practice", "action"]
+    profiles = [(_compared(iri), dict(partners)[iri]) if iri else None for iri in chosen]
+    switch = None
+    if all(profiles):
+        every = [h for iri in chosen if iri for items in _holdings().get(iri, {}).values() for h in items]
+        switch = _switch(sum(not h.illustrative for h in every), sum(h.illustrative for h in every))
     partners, more = _capped(partners, *chosen)
     return render_template(
         "question_compare.html",
@@ -626,6 +841,8 @@ def compare() -> str:
         more=more,
         chosen=chosen,
         profiles=profiles,
-        dimensions=dimensions,
+        dimensions=PROFILE_DIMENSIONS,
+        marks=MARK_WORDS,
+        switch=switch,
         query_link=_query_link("partner-profile"),
     )

@@ -1,6 +1,7 @@
 """/dumps/: the whole graph as files, each with its address, size (in bytes and in words), triple count,
 checksum, date and licence (HTML, or JSON with `Accept: application/json`), and /dumps/SHA256SUMS, the checksums
-in the format `sha256sum -c` reads: download it beside the files and run `sha256sum -c SHA256SUMS`."""
+in the format `sha256sum -c` reads: download it beside the files and run `sha256sum -c SHA256SUMS`. The same
+formats without illustrative examples are listed beside them (circe-kg-sourced.*: the sourced-only dump)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from ..dumps import BY_NAME, LICENCE, DumpInfo, Dumps, human_size, sha256sums
 from ..errors import NotFound
+from .browse import sourced_only
 
 bp = Blueprint("dumps", __name__)
 CHECKSUMS = "SHA256SUMS"
@@ -33,12 +35,18 @@ def listed(info: DumpInfo) -> dict[str, Any]:
 
 @bp.get("/dumps/")
 def index() -> Response | str:
-    entries = [listed(info) for info in dumps().manifest()]
+    """The files; with the sourced-only switch on, only those without illustrative examples (circe-kg-sourced.*),
+    and the page says how many it leaves out. SHA256SUMS always lists every file."""
+    every = [listed(info) for info in dumps().manifest()]
+    only = sourced_only()
+    entries = [entry for entry in every if entry["sourced_only"]] if only else every
     if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
         return jsonify(entries)
     return render_template(
         "dumps.html",
         dumps=entries,
+        only=only,
+        hidden=len(every) - len(entries),
         updating=dumps().updating,
         failure=dumps().failure,
         licence=LICENCE,
