@@ -188,7 +188,7 @@ def test_each_fact_on_a_resource_page_cites_its_source(client):
     assert f'href="#source-{natural_earth}"' in rows["latitude"]
     assert f'href="#source-{eurostat}"' not in rows["latitude"]
     assert f'href="#source-{natural_earth}"' in rows["longitude"]
-    assert f'href="#source-{eurostat}"' in rows["skos:notation"]
+    assert f'href="#source-{eurostat}"' in rows["Code"]  # skos:notation, in plain words
     assert "for the facts that cite it" in page and "Area-weighted centroid" in page
     assert "statement/itc4-lat" not in page  # the statements are shown as citations, not as "linked from"
 

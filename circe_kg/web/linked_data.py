@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 
 from .. import queries
 from ..errors import NotAcceptable, NotFound
-from ..forms import fields_for
+from ..forms import Field, fields_for
 from ..namespaces import CIRCE, DCTERMS, NUTS, RDF, SKOS, compact
 from ..serialization import BY_EXTENSION, BY_MIME, JSONLD_CONTEXT, RDF_TYPES, jsonld_document, serialize
 from .errors import shown
@@ -164,6 +164,7 @@ class Value:
     external: bool = False
     cites: list[int] = field(default_factory=list)  # numbers of the sources that state it
     editorial: str | None = None  # the editors' classification: what their judgement rests on
+    own_source: bool = False  # True: cites the fact's own source; False: the record's (or none)
 
 
 @dataclass
@@ -207,6 +208,8 @@ class Row:
     property_iri: str
     values: list[Value] = field(default_factory=list)
     missing: bool = False
+    href: str | None = None  # where the property is explained (the plain view's link), else its IRI
+    others: list[Value] = field(default_factory=list)  # the plain view's texts in other languages, folded away
 
 
 def _label_of(triples: list[ox.Triple], node: ox.NamedNode | ox.BlankNode, predicate: str) -> str | None:
@@ -225,12 +228,18 @@ def _value(triples: list[ox.Triple], term: ox.NamedNode | ox.BlankNode | ox.Lite
     if isinstance(term, ox.BlankNode):
         parts = [f"{compact(t.predicate.value)} {t.object.value}" for t in triples if t.subject == term]
         return Value("; ".join(parts) or "(blank node)")
-    label = _label_of(triples, term, str(SKOS.prefLabel))
+    labels = {
+        t.object.language: t.object.value
+        for t in triples
+        if t.subject == term and t.predicate.value == str(SKOS.prefLabel) and isinstance(t.object, ox.Literal)
+    }
+    label, fell_back = pick_label(labels, g.get("lang", "en")) if labels else (None, False)
+    language = "en" if fell_back and labels.get("en") == label else None  # named in English: say so (lang="en")
     href = local_href(term.value)
     if href is None and not term.value.startswith(("http://", "https://")):
         # javascript:, data: and other schemes are shown, never linked: a link is something to follow safely.
-        return Value(label or compact(term.value))
-    return Value(label or compact(term.value), href or term.value, external=href is None)
+        return Value(label or compact(term.value), language=language)
+    return Value(label or compact(term.value), href or term.value, language=language, external=href is None)
 
 
 @bp.get("/page/<path:rest>")
@@ -273,17 +282,18 @@ def _page(iri: str, rest: str | None) -> str:
         row = rows.setdefault(t.predicate.value, Row(label or compact(t.predicate.value), t.predicate.value))
         value = _value(triples, t.object)
         if t.predicate.value != str(DCTERMS.source):
-            value.cites = fact_sources.get((t.predicate.value, str(t.object)), record_cites)
+            own = fact_sources.get((t.predicate.value, str(t.object)))
+            value.cites, value.own_source = (own, True) if own else (record_cites, False)
             value.editorial = editorial.get((t.predicate.value, str(t.object)))
             if value.editorial is not None and (t.predicate.value, str(t.object)) not in fact_sources:
                 value.cites = []  # the editors' judgement: the record's source does not state it
         row.values.append(value)
     # The fields the shapes give this kind of resource, where the graph has nothing: say so.
     types = [t.object.value for t in triples if t.subject == subject and t.predicate.value == str(RDF.type)]
-    for kind in types:
-        for expected in fields_for(get_store(), kind, g.get("lang", "en"), with_choices=False):
-            if expected.path not in rows and expected.path not in (str(SKOS.prefLabel), str(CIRCE.illustrative)):
-                rows[expected.path] = Row(expected.name, expected.path, [Value(_("not recorded"))], missing=True)
+    fields = [f for kind in types for f in fields_for(get_store(), kind, g.get("lang", "en"), with_choices=False)]
+    for expected in fields:
+        if expected.path not in rows and expected.path not in (str(SKOS.prefLabel), str(CIRCE.illustrative)):
+            rows[expected.path] = Row(expected.name, expected.path, [Value(_("not recorded"))], missing=True)
     labels = {
         t.object.language: t.object.value
         for t in triples
@@ -302,10 +312,20 @@ def _page(iri: str, rest: str | None) -> str:
     dataset = next(
         (t.object.value for t in triples if t.subject == subject and t.predicate.value == VOID_IN_DATASET), None
     )
+    as_data = request.args.get("view") == "data"  # the graph as it is: every property, by its IRI
     return render_template(
         "resource.html",
         iri=iri,
         rest=rest,
+        as_data=as_data,
+        groups=[] if as_data else _plain_groups(triples, subject, list(rows.values()), fields, labels),
+        record_cites=record_cites,
+        other_view=_view_url(iri, rest, None if as_data else "data"),
+        partner_page=(
+            url_for("partner.page", slug=rest.split("/", 1)[1])
+            if partner and rest and rest.startswith("organisation/") and rest.count("/") == 1
+            else None
+        ),
         title=title,
         title_fallback=title_fallback,
         labels=labels,
@@ -332,6 +352,126 @@ def _page(iri: str, rest: str | None) -> str:
         dataset_title=_title_of(dataset) if dataset else None,
         timeline=progress_of(iri, types),  # an action's observations, or each of a plan's actions'
     )
+
+
+def _view_url(iri: str, rest: str | None, view: str | None) -> str:
+    """This page's address in plain words (view None) or as data (view "data")."""
+    if rest is not None:
+        return url_for("linked_data.page", rest=rest, view=view)
+    return url_for("linked_data.any_resource", uri=iri, view=view)
+
+
+# What the plain view leaves to "Show as data": the name (the page's title), the class, the sources (listed under
+# Sources), the markers the badges show, and bookkeeping between vocabulary terms.
+PLUMBING = frozenset(
+    {
+        str(RDF.type),
+        str(SKOS.prefLabel),
+        str(DCTERMS.source),
+        str(CIRCE.illustrative),
+        VOID_IN_DATASET,
+        "http://www.w3.org/2000/01/rdf-schema#isDefinedBy",
+        str(SKOS.topConceptOf),
+    }
+)
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+
+
+def _plain_names() -> dict[str, str]:
+    """Names in plain words for the common properties of other vocabularies that no shape names (the shapes'
+    sh:name comes first), in the reader's language."""
+    return {
+        str(DCTERMS.description): _("Summary"),
+        str(SKOS.altLabel): _("Also known as"),
+        str(SKOS.note): _("Note"),
+        str(SKOS.definition): _("Definition"),
+        str(SKOS.scopeNote): _("Scope note"),
+        str(SKOS.editorialNote): _("Editors' note"),
+        str(SKOS.notation): _("Code"),
+        str(SKOS.broader): _("Broader concept"),
+        str(SKOS.narrower): _("Narrower concept"),
+        str(SKOS.inScheme): _("In the scheme"),
+        str(SKOS.hasTopConcept): _("Top concepts"),
+        str(SKOS.exactMatch): _("Same as elsewhere"),
+        str(SKOS.closeMatch): _("Close match elsewhere"),
+        "http://www.w3.org/2002/07/owl#sameAs": _("Same as"),
+        "http://www.w3.org/2000/01/rdf-schema#seeAlso": _("See also"),
+        str(DCTERMS.coverage): _("Coverage"),
+        str(DCTERMS.language): _("Language"),
+        str(DCTERMS.date): _("Date"),
+        str(DCTERMS.title): _("Title"),
+        str(DCTERMS.spatial): _("Place"),
+        "https://schema.org/keywords": _("Keywords"),
+        "https://schema.org/startDate": _("Start date"),
+        "https://schema.org/endDate": _("End date"),
+    }
+
+
+@dataclass
+class Group:
+    """A group of facts in the plain view, as the edit forms group their fields (sh:group)."""
+
+    name: str
+    rows: list[Row] = field(default_factory=list)
+
+
+def _plain_groups(
+    triples: list[ox.Triple], subject: ox.NamedNode, rows: list[Row], fields: list[Field], labels: dict[str | None, str]
+) -> list[Group]:
+    """The facts in plain words: each property by the name the edit forms give it (or a plain name, or its label
+    in the reader's language), grouped and ordered as the forms are; texts in the reader's language where the
+    graph has them; the plumbing (PLUMBING, alternative names that repeat the name) left to the data view."""
+    language = g.get("lang", "en")
+    shaped: dict[str, Field] = {}
+    for f in fields:
+        shaped.setdefault(f.path, f)
+    plain = _plain_names()
+    others = [r.property_iri for r in rows if r.property_iri not in shaped and r.property_iri not in plain]
+    named = _field_names(others, language)
+    names = {n.casefold() for n in labels.values()}
+    groups: dict[str, Group] = {f.group or _("Other facts"): Group(f.group or _("Other facts")) for f in fields}
+    other = groups.setdefault(_("Other facts"), Group(_("Other facts")))
+    for row in rows:
+        iri = row.property_iri
+        if iri in PLUMBING:
+            continue
+        values = row.values
+        if iri == str(SKOS.altLabel):
+            values = [v for v in values if v.text.casefold() not in names]
+        values, in_others = _in_language(values, language)
+        if not values:
+            continue
+        if iri in shaped:
+            name, group = shaped[iri].name, groups[shaped[iri].group or _("Other facts")]
+        else:
+            found = named.get(iri) or plain.get(iri) or _label_of(triples, ox.NamedNode(iri), RDFS_LABEL)
+            name, group = found or compact(iri), other
+        group.rows.append(Row(name, iri, values, row.missing, href=local_href(iri), others=in_others))
+    order = {f.path: n for n, f in enumerate(fields)}
+    for group in groups.values():
+        group.rows.sort(key=lambda r: (r.missing, order.get(r.property_iri, len(order)), r.property_label.casefold()))
+    return [group for group in groups.values() if group.rows]
+
+
+def _in_language(values: list[Value], language: str) -> tuple[list[Value], list[Value]]:
+    """The values to show: of the texts in several languages, those in the reader's language, else in English,
+    else all; values that are not texts in a language always. And the texts left, in other languages."""
+    texts = [v for v in values if v.language and not v.href]
+    wanted = [v for v in texts if v.language == language] or [v for v in texts if v.language == "en"] or texts
+    return [v for v in values if v not in texts or v in wanted], [v for v in texts if v not in wanted]
+
+
+def _field_names(properties: list[str], language: str) -> dict[str, str]:
+    """The names the edit forms give these properties for some class (queries/field-names.rq), in the reader's
+    language, else in English."""
+    if not properties:
+        return {}
+    names: dict[str, str] = {}
+    for lang in dict.fromkeys([language, "en"]):
+        rows = queries.run(get_store(), "field-names", {"resource": properties, "lang": lang}).rows
+        for row in rows:
+            names.setdefault(row["resource"].value, row["label"].value)
+    return names
 
 
 def _title_of(iri: str) -> str:
