@@ -96,7 +96,12 @@ def app(loaded_store, tmp_path_factory):
 
     app = create_app(
         store=loaded_store,
-        config={"TESTING": True, "SPARQL_TIMEOUT_S": 5.0, "DUMPS_DIR": tmp_path_factory.mktemp("dumps")},
+        config={
+            "TESTING": True,
+            "SPARQL_TIMEOUT_S": 5.0,
+            "DUMPS_DIR": tmp_path_factory.mktemp("dumps"),
+            "DUMPS_WAIT_S": 300,  # the dump tests read the files: on a busy machine writing them takes longer than 5 s
+        },
     )
     yield app
     app.extensions["circe_sandbox"].close()

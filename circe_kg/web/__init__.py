@@ -2,7 +2,8 @@
 
 Settings (pass in `config`, or set the same names as CIRCE_KG_* environment variables for `circe-kg serve`):
 STORE_PATH or ENDPOINT (a SPARQL server's query URL; see backends.py),
-PERSISTENT_BASE (the base of resource IRIs, default https://w3id.org/circe-kg/), DUMPS_DIR,
+PERSISTENT_BASE (the base of resource IRIs, default https://w3id.org/circe-kg/), DUMPS_DIR, DUMPS_WAIT_S (how long
+a visit waits for dumps being written, 5 s),
 SPARQL_TIMEOUT_S (10), SPARQL_MAX_RESULT_BYTES (256 MiB), SPARQL_STREAM_AFTER_BYTES (1 MiB: a bigger answer
 is streamed; a smaller one comes whole, with its exact status), SPARQL_WORKERS (3), MAX_CONTENT_LENGTH (16 MiB),
 HISTORY_DIR (versions kept for restore), WRITE_TOKENS ({token: agent name}; in production the tokens come
@@ -32,6 +33,7 @@ from ..search import SearchIndex
 from ..store import EmbeddedStore, Store
 from ..writes import WriteGate
 from . import (
+    accessibility,
     browse,
     changes,
     dumps,
@@ -40,6 +42,7 @@ from . import (
     home,
     i18n,
     linked_data,
+    partner,
     query_page,
     reconcile,
     session,
@@ -108,7 +111,7 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
     atexit.register(sandbox.close)
     app.extensions["circe_sandbox"] = sandbox
     dumps_dir = app.config.get("DUMPS_DIR") or (store.local_folder or default_store_path().parent) / "dumps"
-    app.extensions["circe_dumps"] = Dumps(store, Path(dumps_dir))
+    app.extensions["circe_dumps"] = Dumps(store, Path(dumps_dir), float(app.config.get("DUMPS_WAIT_S", 5.0)))
     history_dir = app.config.get("HISTORY_DIR") or history_path(store)
     app.extensions["circe_gate"] = WriteGate(store, Path(history_dir) if history_dir else None)
     app.extensions["circe_tokens"] = writes.configured_tokens(app.config)
@@ -132,9 +135,11 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
     session.init_app(app)
     for blueprint in (
         home.bp,
+        accessibility.bp,
         sparql.bp,
         query_page.bp,
         linked_data.bp,
+        partner.bp,
         dumps.bp,
         void.bp,
         writes.bp,

@@ -132,6 +132,14 @@ var circeSnippets = (function () {
   yasqe.on("queryResponse", function (editor, response, duration) {
     yasr.setResponse(response, duration);
   });
+  /* Yasr's link to its documentation is an icon alone: give it a name (WCAG 2.4.4, 4.1.2). */
+  function nameHelpLinks() {
+    Array.prototype.forEach.call(document.querySelectorAll("#yasr .yasr_external_ref_btn"), function (a) {
+      a.setAttribute("aria-label", root.dataset.helpLabel);
+    });
+  }
+  nameHelpLinks();
+  yasr.on("drawn", nameHelpLinks);
 
   /* ---- Permalink ----------------------------------------------------------------------------------- */
   var link = document.getElementById("permalink");
