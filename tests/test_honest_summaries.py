@@ -304,3 +304,29 @@ def test_an_answer_of_examples_only_says_so_when_they_are_hidden(client):
 def test_a_malformed_switch_is_refused_in_plain_words(client):
     response = client.get("/questions/gaps?sourced=maybe")
     assert response.status_code == 400 and "sourced" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", ["/", "/page/organisation/sofia-municipality", "/truth", "/list/practices"])
+def test_every_page_offers_the_switch_in_one_click(app, url):
+    client = app.test_client(use_cookies=False)
+    page = text(client.get(url))
+    off = re.search(r'<p class="site-switch"><a href="([^"]+)">Sourced answers only</a>', page)
+    assert off and "sourced=1" in off.group(1)
+    turned = text(client.get(html.unescape(off.group(1))))
+    assert '<p class="site-switch"><strong>Sourced answers only</strong>' in turned
+
+
+def test_linked_from_marks_each_item_and_honours_the_switch(app, loaded_store):
+    client = app.test_client(use_cookies=False)
+    sofia = "https://w3id.org/circe-kg/id/organisation/sofia-municipality"
+    illustrative = iris(loaded_store, f"SELECT DISTINCT ?s {{ ?s ?p <{sofia}> . ?s circe:illustrative true }}")
+    assert illustrative, "the shipped data links illustrative records to Sofia"
+    page = text(client.get("/page/organisation/sofia-municipality"))
+    linked = page.split("Linked from</h2>", 1)[1].split("</ul>", 1)[0]
+    items = re.findall(r"<li>(.*?)</li>", linked, re.S)
+    marked = [item for item in items if 'class="badge illustrative"' in item]
+    assert len(marked) == len({i for i in illustrative}) and all("badge sourced" not in item for item in marked)
+    only = text(client.get("/page/organisation/sofia-municipality?sourced=1"))
+    linked_only = only.split("Linked from</h2>", 1)[1].split("</ul>", 1)[0]
+    assert 'class="badge illustrative"' not in linked_only
+    assert f"{len(marked)} illustrative example" in only and "Show the illustrative examples too" in only

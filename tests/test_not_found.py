@@ -37,7 +37,7 @@ def test_an_unknown_address_is_this_site_s_404_page_with_the_nearest_pages(clien
     response = client.get(path + "?lang=it", headers=HTML)
     page = response.get_data(as_text=True)
     assert response.status_code == 404 and response.mimetype == "text/html"
-    assert STOCK not in page and f"{path} is not a page here" in page
+    assert STOCK not in page and f"{path} non è una pagina di questo sito" in page  # in Italian
     assert '<html lang="it">' in page and "Forse cercavi" in page  # the reader's language
     hrefs = [href for href, _ in hrefs_of(page)]
     assert hrefs[hrefs.index(f"{nearest}?lang=it") - 1] != f"{nearest}?lang=it"  # listed once

@@ -242,6 +242,18 @@ def _value(triples: list[ox.Triple], term: ox.NamedNode | ox.BlankNode | ox.Lite
     return Value(label or compact(term.value), href or term.value, language=language, external=href is None)
 
 
+def _marks(resources: list[str]) -> list[str]:
+    """Each resource's mark, in order: "illustrative", "sourced" (it cites a source) or "" (neither: a concept of
+    a vocabulary, a meeting the project records…) — for lists another query draws, such as "linked from"."""
+    if not resources:
+        return []
+    rows = queries.run(get_store(), "truth-marks", {"resource": " ".join(sorted(set(resources)))}).rows
+    found: dict[str, set[str]] = {}
+    for row in rows:
+        found.setdefault(row["resource"].value, set()).add(row["mark"].value)
+    return [next((m for m in ("illustrative", "sourced") if m in found.get(r, set())), "") for r in resources]
+
+
 @bp.get("/page/<path:rest>")
 def page(rest: str) -> str:
     return _page(base() + "id/" + rest, rest)
@@ -340,6 +352,7 @@ def _page(iri: str, rest: str | None) -> str:
             )
             for r in incoming
         ],
+        incoming_marks=_marks([r["subject"].value for r in incoming]),
         incoming_properties=[
             r["propertyLabel"].value if "propertyLabel" in r else compact(r["property"].value) for r in incoming
         ],
