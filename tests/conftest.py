@@ -137,3 +137,17 @@ def served(request, tmp_path_factory):
     yield start
     for server in reversed(started):  # the app first, then its SPARQL server
         server.stop()
+
+
+def pytest_collection_modifyitems(config, items):
+    """A module marked embedded_only runs its backend-parametrized tests on the embedded store only: what people
+    see of a page does not depend on the backend, and the queries under it run on all three in test_queries.py."""
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("loaded_store") if callspec else None
+        other_backend = backend not in (None, "embedded")
+        (dropped if item.get_closest_marker("embedded_only") and other_backend else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

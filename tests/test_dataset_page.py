@@ -6,6 +6,9 @@ import rdflib
 
 from circe_kg.web.void import DATASET
 
+# What people see of the pages: the queries under them run on every backend in tests/test_queries.py.
+pytestmark = pytest.mark.embedded_only
+
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
 

@@ -18,6 +18,9 @@ from circe_kg.namespaces import CIRCE, expand
 from circe_kg.web.i18n import LANGUAGE_NAMES
 from tests.test_truth import shipped_graph
 
+# What people see of the pages: the queries under them run on every backend in tests/test_queries.py.
+pytestmark = pytest.mark.embedded_only
+
 BOM = b"\xef\xbb\xbf"
 ECESP = "https://w3id.org/circe-kg/id/dataset/ecesp-good-practices"
 # Each list's columns, in this order, whatever the filters leave in it.

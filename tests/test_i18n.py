@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+# What people see of the pages: the queries under them run on every backend in tests/test_queries.py.
+pytestmark = pytest.mark.embedded_only
+
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "circe_kg" / "translations"
 PARTNER_LANGUAGES = ["bg", "ca", "es", "fr", "it", "nl", "pl", "sl"]
 

@@ -13,6 +13,9 @@ import pytest
 from circe_kg.web import create_app
 from circe_kg.web.i18n import LANGUAGE_FREE
 
+# What people see of the pages: the queries under them run on every backend in tests/test_queries.py.
+pytestmark = pytest.mark.embedded_only
+
 ALBERGO = "/id/practice/albergo-diffuso"
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 

@@ -10,6 +10,9 @@ import pytest
 
 from circe_kg.web.errors import SHOWN_MAX, shown
 
+# What people see of the pages: the queries under them run on every backend in tests/test_queries.py.
+pytestmark = pytest.mark.embedded_only
+
 HTML = {"Accept": "text/html"}
 STOCK = "The requested URL was not found on the server"
 LONG = "x" * 10_000

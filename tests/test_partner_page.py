@@ -8,6 +8,9 @@ import re
 
 import pytest
 
+# What people see of the pages: the queries under them run on every backend in tests/test_queries.py.
+pytestmark = pytest.mark.embedded_only
+
 ID = "https://w3id.org/circe-kg/id/"
 SOS = ID + "organisation/sos"
 PREFIXES = """PREFIX circe: <https://w3id.org/circe-kg/ontology#>

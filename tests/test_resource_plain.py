@@ -11,6 +11,9 @@ import pytest
 
 from circe_kg.web import create_app
 
+# What people see of the pages: the queries under them run on every backend in tests/test_queries.py.
+pytestmark = pytest.mark.embedded_only
+
 
 def _rows(html: str) -> dict[str, str]:
     """The plain view's facts: name of the fact -> the rest of its row."""
