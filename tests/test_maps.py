@@ -288,3 +288,19 @@ def test_a_label_pushed_away_from_its_node_gets_a_leader_line():
         (x0, y0), (x1, y1) = node.leader
         assert math.hypot(x0 - node.x, y0 - node.y) == pytest.approx(diagram.NODE_RADIUS)
         assert _distance_to_box(x1, y1, node.box) < 0.01  # it ends at the label
+
+
+def test_the_map_links_exactly_the_places_the_list_of_practices_has(loaded_store):
+    """queries/practice-places.rq (what the home map may link to) gives the partners, regions and countries of
+    queries/list-practices.rq, without running the whole list on the home page."""
+    from circe_kg import queries
+
+    def places(name: str) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {"partner": set(), "region": set(), "country": set()}
+        for row in queries.run(loaded_store, name, {}).rows:
+            for key, values in found.items():
+                if key in row:
+                    values.add(row[key].value)
+        return found
+
+    assert places("practice-places") == places("list-practices")

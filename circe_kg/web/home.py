@@ -116,7 +116,7 @@ def _listed_practices() -> dict[str, set[str]]:
     """The partners, regions and countries that the list of practices can be filtered by (a value it does not
     have is a 400, so the map links only these)."""
     listed: dict[str, set[str]] = {"partner": set(), "region": set(), "country": set()}
-    for row in answer("list-practices").rows:
+    for row in answer("practice-places").rows:
         for name, values in listed.items():
             if name in row:
                 values.add(row[name].value)
