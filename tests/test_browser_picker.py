@@ -142,3 +142,12 @@ def test_the_pickers_pass_wcag_2_1_a_and_aa(base, browser):
     details = [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}" for v in result["violations"]]
     assert not result["violations"], "\n".join(details)
     context.close()
+
+
+def test_a_whole_name_typed_without_choosing_counts(base, page):
+    new_practice(page, base, "picker-typed-demo", "Picker typed demo")
+    page.get_by_role("combobox", name="Addresses barrier").fill("public procurement")  # lower case, menu ignored
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Picker typed demo")
+    expect(page.locator("main")).to_contain_text("Public procurement")

@@ -82,7 +82,10 @@
       fieldError(select, null);
       if (!text && select.multiple) { return; }
       if (!text) { select.value = ""; return; }
-      if (byLabel[text]) { choose(text); return; }
+      var named = byLabel[text] ? text : Object.keys(byLabel).filter(function (label) {
+        return plain(label) === plain(text);  // the whole name typed, in any case or without its accents
+      })[0];
+      if (named) { choose(named); return; }
       event.preventDefault();
       fieldError(select, say(words.notAChoice, { text: text }));
       input().focus();
