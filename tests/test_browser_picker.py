@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 from test_browser_edit import CHROMIUM_ARGS
+from test_browser_steward import sign_in
 
 TOKEN = secrets.token_urlsafe(24)
 AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
@@ -31,12 +32,7 @@ def browser(base):
 @pytest.fixture
 def page(base, browser):
     context = browser.new_context()
-    sign_in = context.new_page()
-    sign_in.goto(base + "sign-in?lang=en")
-    sign_in.get_by_label("Your write token").fill(TOKEN)
-    sign_in.get_by_role("button", name="Sign in").click()
-    expect(sign_in.locator("header")).to_contain_text("Signed in as Picker steward")
-    yield sign_in
+    yield sign_in(context.new_page(), base, TOKEN, "Picker steward")
     context.close()
 
 

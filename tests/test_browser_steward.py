@@ -18,17 +18,21 @@ def base(served):
     return served(CIRCE_KG_WRITE_TOKEN=TOKEN, CIRCE_KG_WRITE_AGENT="Two-tab steward")
 
 
+def sign_in(page, base: str, token: str, name: str):
+    """The page signed in with `token` (the session cookie then holds for its whole browser context)."""
+    page.goto(base + "sign-in?lang=en")
+    page.get_by_label("Your write token").fill(token)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("header")).to_contain_text(f"Signed in as {name}")
+    return page
+
+
 @pytest.fixture(scope="module")
 def browser_context(base):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         context = browser.new_context()
-        sign_in = context.new_page()
-        sign_in.goto(base + "sign-in")
-        sign_in.get_by_label("Your write token").fill(TOKEN)
-        sign_in.get_by_role("button", name="Sign in").click()
-        expect(sign_in.locator("header")).to_contain_text("Signed in as Two-tab steward")
-        sign_in.close()
+        sign_in(context.new_page(), base, TOKEN, "Two-tab steward").close()
         yield context
         browser.close()
 

@@ -10,16 +10,8 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from circe_kg.web import diagram
+from tests.test_browser_edit import CHROMIUM_ARGS
 
-CHROMIUM_ARGS = [  # as in tests/test_browser_edit.py
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 LABELS = [
     "Lombardy Region",
     "Marshal's Office of the Lower Silesian Voivodeship",
