@@ -25,21 +25,27 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from . import lemmas, queries
+from . import lemmas, meaning, queries
 from .facets import N_
 from .lemmas import fold, lemma, lemmas_of, query_lemmas, romanised, words
 from .namespaces import BASE, CIRCE
 from .search_concepts import RELATIONS, ConceptGraph, Label, Match
+from .search_meaning import MeaningIndex, Nearness
 from .spelling import Vocabulary
 from .store import Store
 
 MAX_QUERY = 200  # characters: a search box, not a document
 MAX_TERMS = 8  # words of a query that are searched; the page says when a query had more
-METHODS = frozenset({"words", "lemmas", "concepts"})
+METHODS = frozenset({"words", "lemmas", "concepts", "meaning"})
 # How a hit matched, in order of relevance: every word; every word in some form; through a concept the query
 # names (the concept itself 2, a text naming it in another language 3, a resource filed under it 4 or under a
-# related concept 5); some of the words of a long query.
-TIERS = {"words": 0, "lemmas": 1, "concepts": 2, "some-words": 6}
+# related concept 5); some of the words of a long query; only by meaning.
+TIERS = {"words": 0, "lemmas": 1, "concepts": 2, "some-words": 6, "meaning": 7}
+CANDIDATES = 100  # hits the meaning step orders, whatever the page shows
+LONG_QUESTION = 4  # words of four letters or more: a question ranked by meaning past its exact matches
+NEAR_ENOUGH = 0.80  # similarity from which a text no other method reached is shown, by meaning alone
+STANDS_OUT = 4.0  # …and only those this many standard deviations nearer than the average resource
+MEANING_HITS = 10  # at most this many of those
 SNIPPET_WORDS = 24
 MAX_TAGGED = 2000  # resources filed under one named concept that a query ranks (the page says when there are more)
 PREFIX_FROM = 6  # letters: a query lemma this long also matches longer words it begins
@@ -70,7 +76,8 @@ class Hit:
     match: str = "words"  # words, lemmas or concepts: how it matched
     language: str = ""  # the language of the text that matched ("" where no text did: a tag)
     via: Via | None = None
-    order: tuple[int, ...] = (0,)  # not a name, tier, standing, (minus how often reached), other language, rank
+    order: tuple[float, ...] = (0,)  # see SearchIndex.search
+    similarity: float | None = None  # how close in meaning the resource's nearest passage is (0–1), when measured
 
 
 @dataclass
@@ -136,6 +143,7 @@ class Parts(NamedTuple):
     db: sqlite3.Connection
     concepts: ConceptGraph
     vocabulary: Vocabulary
+    meaning: MeaningIndex | None  # None where the model is not installed
 
 
 # A resource's standing, ranked in this order at equal relevance: the CircE project's sourced records, sourced records
@@ -150,8 +158,9 @@ def _standing(row: queries.Row) -> int:
 
 
 class SearchIndex:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, vectors: meaning.VectorCache | None = None) -> None:
         self.store = store
+        self._vectors = vectors
         self._lock = threading.Lock()
         self._generation: int | None = None
         self._parts: Parts | None = None
@@ -170,6 +179,8 @@ class SearchIndex:
                     or any(s.startswith(str(CIRCE)) for s in changed)
                     or any(s in self._parts.concepts.concepts for s in changed)
                 ):
+                    if self._parts.meaning is not None:
+                        self._parts.meaning.stop()
                     self._parts = self._build()
                 elif resources:
                     self._catch_up(self._parts, resources)
@@ -198,7 +209,13 @@ class SearchIndex:
         vocabulary.add(
             fold(w) for concept in concepts.concepts.values() for label in concept.labels for w in words(label.text)
         )
-        return Parts(db, concepts, vocabulary)
+        vectors = None
+        if meaning.available():
+            if self._vectors is None:
+                self._vectors = meaning.VectorCache()
+            vectors = MeaningIndex(self._vectors)
+            vectors.add(db.execute("SELECT resource, text, language FROM docs"))
+        return Parts(db, concepts, vocabulary, vectors)
 
     def _catch_up(self, parts: Parts, resources: list[str]) -> None:
         """Index `resources` again from the store: their old rows out, their current ones in, in one transaction;
@@ -225,6 +242,15 @@ class SearchIndex:
         ]
         parts.concepts.forget(resources)
         parts.concepts.add_links(row for row in links if row["property"] not in RELATIONS)
+        if parts.meaning is not None:
+            parts.meaning.remove(resources)
+            parts.meaning.add(
+                db.execute(
+                    "SELECT d.resource, d.text, d.language FROM docs d JOIN doc_rows r ON r.doc = d.rowid "
+                    f"WHERE r.resource IN ({','.join('?' * len(resources))})",
+                    resources,
+                )
+            )
 
     @staticmethod
     def _insert(db: sqlite3.Connection, rows: Iterable[queries.Row], vocabulary: Vocabulary) -> None:
@@ -262,9 +288,19 @@ class SearchIndex:
         )
         db.executemany("INSERT INTO doc_rows VALUES (?, ?)", [(doc[0], doc[3]) for doc in docs])
 
-    def prepare(self) -> int:
-        """Build the index now (or catch it up), before a search needs it; how many texts it holds."""
-        return int(self._current()[0].execute("SELECT COUNT(*) FROM docs").fetchone()[0])
+    def prepare(self, meaning_timeout: float | None = 0) -> int:
+        """Build the index now (or catch it up), before a search needs it; how many texts it holds. With a
+        `meaning_timeout` other than 0, wait that long (None: as long as it takes) for every passage to be read by
+        the meaning model."""
+        parts = self._current()
+        if parts.meaning is not None and meaning_timeout != 0:
+            parts.meaning.wait(meaning_timeout)
+        return int(parts.db.execute("SELECT COUNT(*) FROM docs").fetchone()[0])
+
+    def meaning_pending(self) -> int | None:
+        """Passages the meaning model has still to read (None where there is no model)."""
+        vectors = self._current().meaning
+        return None if vectors is None else vectors.pending
 
     def search(
         self, text: str, limit: int = 100, any_word: bool = False, lang: str = "en", methods: frozenset[str] = METHODS
@@ -282,13 +318,24 @@ class SearchIndex:
             query_words = query_words[:MAX_TERMS]
         if not query_words:
             return results
-        db, concepts, vocabulary = self._current()
+        db, concepts, vocabulary, vectors = self._current()
+        near: Nearness | None = None
+        if "meaning" in methods and vectors is not None:
+            near = vectors.nearest(meaning.query(" ".join(query_words)))
+            if vectors.pending:
+                results.notes.append(
+                    (
+                        N_("%(count)s texts are still being read for their meaning: results by meaning are incomplete"),
+                        {"count": str(vectors.pending)},
+                    )
+                )
         if methods != {"words"}:
             query_words = self._corrected(query_words, vocabulary, results)
         found: dict[str, Hit] = {}
         reached: dict[str, int] = {}  # how many of the searched expressions reached each resource
         unmarked: dict[str, tuple[str, str, frozenset[str], frozenset[str]]] = {}  # a text hit's snippet, to mark
-        cap = limit * 3
+        wanted = max(limit, CANDIDATES) if near is not None else limit
+        cap = wanted * 3
         prefixes = frozenset(fold(w) for w in query_words) | frozenset(romanised(w) for w in query_words)
         groups = [query_lemmas(w) for w in query_words]
         every_lemma = frozenset().union(*groups)
@@ -357,18 +404,84 @@ class SearchIndex:
                 self._through_concept(db, concepts, named, lang, found, collect, unmarked, results.notes)
         # A long question rarely has all its words in one text: then the texts with most of them, ranked below.
         content = [g for w, g in zip(query_words, groups, strict=True) if len(w) > 3]
-        if len(query_words) >= 3 and len(content) >= 2 and len(found) < limit and "lemmas" in methods:
+        if len(query_words) >= 3 and len(content) >= 2 and len(found) < wanted and "lemmas" in methods:
             collect(" OR ".join(lemma_terms(g) for g in content), "some-words", every_lemma)
         # Between resources reached the same way, the one more of the query's expressions reached comes first
         # (a text naming a concept in three of its names before one naming it once).
         for hit in found.values():
             hit.order = (*hit.order[:3], -reached.get(hit.resource, 0), *hit.order[3:])
+        if near is not None:
+            self._by_meaning(db, near, found, unmarked, len(content), prefixes, every_lemma)
+            if len(content) >= LONG_QUESTION and found:
+                results.notes.append((N_("past the texts with all your words, results are in order of meaning"), {}))
         hits = sorted(found.values(), key=lambda h: h.order)[:limit]
+        if len(found) > limit:
+            results.notes.append(
+                (
+                    N_("only the %(count)s best results are shown: add a word to narrow the search"),
+                    {"count": str(limit)},
+                )
+            )
         for hit in hits:
             if hit.resource in unmarked:
                 hit.snippet = marked(*unmarked[hit.resource])
             results.groups.setdefault(hit.kind_label, []).append(hit)
         return results
+
+    @staticmethod
+    def _by_meaning(
+        db: sqlite3.Connection,
+        near: Nearness,
+        found: dict[str, Hit],
+        unmarked: dict[str, tuple[str, str, frozenset[str], frozenset[str]]],
+        content_words: int,
+        prefixes: frozenset[str],
+        every_lemma: frozenset[str],
+    ) -> None:
+        """Order `found` with meaning: by how they matched, then standing, then closeness in meaning — for a long
+        question, every match but all its words (in some form) as one kind; and add the nearest resources no other
+        method reached (at most MEANING_HITS, from NEAR_ENOUGH and nearer than any hit the other methods found but
+        some of the words): below all the others, or for a long question among those ordered by meaning."""
+        long = content_words >= LONG_QUESTION
+        for hit in found.values():
+            nearness = near.of(hit.resource)
+            hit.similarity = nearness.similarity if nearness else None
+            if content_words:
+                tier = hit.order[1]
+                hit.order = (min(tier, 2) if long else tier, hit.order[2], -(hit.similarity or 0.0), *hit.order)
+        # Where the question's words or concepts found texts, only passages nearer than the nearest of them are worth
+        # adding (a name found by its words brings no vaguely similar texts along).
+        floor = max(
+            [NEAR_ENOUGH]
+            + [h.similarity for h in found.values() if h.match in ("words", "lemmas", "concepts") and h.similarity]
+        )
+        for nearness in near.top(MEANING_HITS):
+            if (
+                nearness.resource in found
+                or nearness.similarity < floor
+                or near.standing_out(nearness.similarity) < STANDS_OUT
+            ):
+                continue
+            row = db.execute(
+                "SELECT kind, kind_label, label, standing FROM resources WHERE resource = ?", (nearness.resource,)
+            ).fetchone()
+            if row is None:
+                continue
+            kind, kind_label, label, standing = row
+            unmarked[nearness.resource] = (nearness.passage, nearness.language, prefixes, every_lemma)
+            found[nearness.resource] = Hit(
+                nearness.resource,
+                kind,
+                kind_label or "other",
+                label or nearness.passage,
+                nearness.passage,
+                standing == ILLUSTRATIVE,
+                "meaning",
+                nearness.language,
+                None,
+                (TIERS["concepts"] if long else TIERS["meaning"], standing, -nearness.similarity),
+                nearness.similarity,
+            )
 
     @staticmethod
     def _corrected(query_words: list[str], vocabulary: Vocabulary, results: Results) -> list[str]:

@@ -3,6 +3,7 @@ the Flask app over the loaded store, and a CLI runner."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -16,6 +17,15 @@ from circe_kg.remote_store import RemoteStore
 from circe_kg.store import EmbeddedStore
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def vector_cache(tmp_path_factory):
+    """The meaning vectors the tests' texts need, kept in this run's temporary folder (shared by the workers and the
+    servers they start), not in the user's cache."""
+    path = tmp_path_factory.getbasetemp().parent / "search-vectors.sqlite"
+    os.environ["CIRCE_KG_VECTOR_CACHE"] = str(path)
+    yield path
 
 
 # Every test that reads the shipped data, and every test of a served app, runs on each backend: the

@@ -1,0 +1,199 @@
+"""The search's vectors: every passage of the indexed texts with its vector (circe_kg.meaning), and the resources
+nearest a question.
+
+Vectors the cache knows are in place at once; the others are read by the model in a background thread, a few at a
+time, so a large graph is searchable by words at once and by meaning as the passages are read (`pending` says how
+many are left; the search page says so). A write's few new texts are read before the write's search index is used.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import meaning
+
+SYNC_AT_MOST = 48  # passages read before returning; more are read in the background
+BATCH = 16  # passages the background reads at once (a question waits for at most one batch)
+
+
+@dataclass(frozen=True)
+class Near:
+    """How close a resource is to a question: the best of its passages."""
+
+    resource: str
+    similarity: float
+    passage: str
+    language: str
+
+
+class MeaningIndex:
+    def __init__(self, cache: meaning.VectorCache) -> None:
+        self.cache = cache
+        self._lock = threading.Lock()
+        self._resources: list[str] = []
+        self._passages: list[tuple[str, str]] = []  # (text, language) per row
+        self._keys: list[str] = []
+        self._matrix = np.zeros((0, meaning.DIMENSIONS), dtype=np.float32)
+        self._filled = np.zeros(0, dtype=bool)
+        self._todo: dict[str, list[int]] = {}  # key → rows waiting for its vector
+        self._texts: dict[str, str] = {}  # key → passage text, for the rows waiting
+        self._worker: threading.Thread | None = None
+        self._stopped = False
+        self._owner_cache: np.ndarray | None = None
+        self._names: list[str] = []
+
+    @property
+    def pending(self) -> int:
+        """Passages not yet read by the model."""
+        with self._lock:
+            return len(self._todo)
+
+    @property
+    def size(self) -> int:
+        with self._lock:
+            return sum(1 for r in self._resources if r)
+
+    def add(self, texts: Iterable[tuple[str, str, str]]) -> None:
+        """Index (resource, text, language) triples: each text's passages, with the vectors the cache knows; the
+        rest read now when few, in the background otherwise."""
+        rows: list[tuple[str, str, str, str]] = []
+        for resource, text, language in texts:
+            for passage in meaning.chunks(text):
+                rows.append((resource, passage, language, meaning.key(passage)))
+        known = self.cache.get({k for *_, k in rows})
+        with self._lock:
+            first = len(self._resources)
+            matrix = np.zeros((len(rows), meaning.DIMENSIONS), dtype=np.float32)
+            filled = np.zeros(len(rows), dtype=bool)
+            for i, (resource, passage, language, k) in enumerate(rows):
+                self._resources.append(resource)
+                self._passages.append((passage, language))
+                self._keys.append(k)
+                if k in known:
+                    matrix[i] = known[k]
+                    filled[i] = True
+                else:
+                    self._todo.setdefault(k, []).append(first + i)
+                    self._texts[k] = passage
+            self._matrix = np.vstack([self._matrix, matrix])
+            self._filled = np.concatenate([self._filled, filled])
+            self._owner_cache = None
+            waiting = len(self._todo)
+        if waiting and waiting <= SYNC_AT_MOST and (self._worker is None or not self._worker.is_alive()):
+            self._read(waiting)
+        elif waiting:
+            self._start()
+
+    def remove(self, resources: Iterable[str]) -> None:
+        """Forget the passages of `resources` (their rows stay, empty, until the next build)."""
+        gone = set(resources)
+        with self._lock:
+            for i, resource in enumerate(self._resources):
+                if resource in gone:
+                    self._owner_cache = None
+                    self._resources[i] = ""
+                    self._filled[i] = False
+                    self._matrix[i] = 0
+
+    def stop(self) -> None:
+        """Stop the background reading (the index was replaced)."""
+        self._stopped = True
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until every passage is read; True when none is left."""
+        worker = self._worker
+        if worker is not None:
+            worker.join(timeout)
+        return not self._todo
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._worker is not None and self._worker.is_alive():
+                return
+            self._worker = threading.Thread(target=self._run, name="search-meaning", daemon=True)
+            self._worker.start()
+
+    def _run(self) -> None:
+        while not self._stopped and self._read(BATCH):
+            pass
+
+    def _read(self, count: int) -> int:
+        """Read up to `count` waiting passages with the model; how many were read."""
+        with self._lock:
+            batch = list(self._todo)[:count]
+            texts = [self._texts[k] for k in batch]
+        if not batch:
+            return 0
+        vectors = meaning.passages(texts)
+        self.cache.put(dict(zip(batch, vectors, strict=True)))
+        with self._lock:
+            for k, vector in zip(batch, vectors, strict=True):
+                for row in self._todo.pop(k, []):
+                    if self._resources[row]:
+                        self._matrix[row] = vector
+                        self._filled[row] = True
+                self._texts.pop(k, None)
+        return len(batch)
+
+    def nearest(self, question: np.ndarray) -> Nearness:
+        """How near each resource with a read passage is to `question` (a unit vector): its best passage."""
+        with self._lock:
+            if not len(self._resources):
+                return Nearness([], [], np.zeros(0))
+            owners = self._owners()
+            scores = self._matrix @ question
+            scores[~self._filled | (owners < 0)] = -2.0
+            order = np.argsort(-scores, kind="stable")
+            ranked_owners, first = np.unique(owners[order], return_index=True)
+            best_rows = order[first]
+            keep = scores[best_rows] > -2.0
+            best_rows, ranked_owners = best_rows[keep], ranked_owners[keep]
+            by_score = np.argsort(-scores[best_rows], kind="stable")
+            rows = best_rows[by_score]
+            names = self._names
+            return Nearness(
+                [self._passages[int(r)] for r in rows], [names[o] for o in ranked_owners[by_score]], scores[rows]
+            )
+
+    def _owners(self) -> np.ndarray:
+        """Each row's resource as a number (-1 for a removed one); self._names maps numbers to resources."""
+        if self._owner_cache is None or len(self._owner_cache) != len(self._resources):
+            numbers: dict[str, int] = {}
+            self._owner_cache = np.array(
+                [numbers.setdefault(r, len(numbers)) if r else -1 for r in self._resources], dtype=np.int64
+            )
+            self._names = list(numbers)
+        return self._owner_cache
+
+
+class Nearness:
+    """The resources near a question, nearest first, each with its best passage."""
+
+    def __init__(self, passages: list[tuple[str, str]], resources: list[str], scores: np.ndarray) -> None:
+        self._position = {resource: n for n, resource in enumerate(resources)}
+        self._passages = passages
+        self.resources = resources
+        self._scores = scores
+        # How far a resource stands out from the rest: a question of no known words is about equally near everything.
+        self._mean = float(scores.mean()) if len(scores) else 0.0
+        self._spread = float(scores.std()) if len(scores) > 1 else 0.0
+
+    def standing_out(self, similarity: float) -> float:
+        """How many standard deviations `similarity` is above the mean of all resources' (0 when they all agree)."""
+        return (similarity - self._mean) / self._spread if self._spread > 0 else 0.0
+
+    def of(self, resource: str) -> Near | None:
+        """The resource's nearness, or None when none of its passages is read."""
+        n = self._position.get(resource)
+        if n is None:
+            return None
+        passage, language = self._passages[n]
+        return Near(resource, float(self._scores[n]), passage, language)
+
+    def top(self, count: int) -> list[Near]:
+        """The `count` nearest resources."""
+        return [n for n in (self.of(r) for r in self.resources[:count]) if n is not None]
