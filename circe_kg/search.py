@@ -47,6 +47,31 @@ NEAR_ENOUGH = 0.80  # similarity from which a text no other method reached is sh
 STANDS_OUT = 4.0  # …and only those this many standard deviations nearer than the average resource
 MEANING_HITS = 10  # at most this many of those
 SNIPPET_WORDS = 24
+# The kinds of things the graph holds, as the index names them (the classes' English labels): marked so that the
+# search page shows each group's heading in the reader's language. A class added later is shown by its own label.
+KIND_NAMES = (
+    N_("Action"),
+    N_("Action plan"),
+    N_("Barrier"),
+    N_("Barrier category"),
+    N_("Circular strategy"),
+    N_("Good practice"),
+    N_("Known unknown"),
+    N_("Monitoring observation"),
+    N_("Opportunity"),
+    N_("Partner meeting"),
+    N_("Partnership"),
+    N_("Policy instrument"),
+    N_("Practice"),
+    N_("Prioritisation criterion"),
+    N_("Project"),
+    N_("Project event"),
+    N_("Sector"),
+    N_("Stakeholder"),
+    N_("Stakeholder meeting"),
+    N_("Study visit"),
+    N_("Transfer"),
+)
 MAX_TAGGED = 2000  # resources filed under one named concept that a query ranks (the page says when there are more)
 PREFIX_FROM = 6  # letters: a query lemma this long also matches longer words it begins
 BATCH = 10_000  # rows written to the index at once

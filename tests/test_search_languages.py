@@ -31,9 +31,7 @@ def index():
 BRIDGES = search.METHODS - {"meaning"}
 
 
-def hits(
-    index: SearchIndex, text: str, lang: str = "en", methods=BRIDGES, limit: int = 100
-) -> dict[str, search.Hit]:
+def hits(index: SearchIndex, text: str, lang: str = "en", methods=BRIDGES, limit: int = 100) -> dict[str, search.Hit]:
     return {h.resource: h for h in index.search(text, limit, lang=lang, methods=frozenset(methods)).ranked()}
 
 
@@ -207,4 +205,13 @@ def test_suggestions_name_concepts_in_the_readers_language(client):
     assert too_long.status_code == 400
     bad = client.get("/search", query_string={"q": "textile", "exact": "maybe"}, headers={"Accept": "application/json"})
     assert bad.status_code == 400 and "exact is a checkbox" in bad.get_json()["message"]
+    client.delete_cookie("lang")
+
+
+def test_the_kinds_of_results_are_named_in_the_readers_language(client):
+    page = client.get("/search", query_string={"q": "javna naročila", "lang": "it"}).get_data(as_text=True)
+    headings = re.findall(r'<h2 id="kind-\d+">([^<]+) \(\d+\)</h2>', page)
+    assert "Ostacolo" in headings and "Barrier" not in headings, headings
+    nothing = client.get("/search", query_string={"q": "qwertyuiop", "lang": "sl"}).get_data(as_text=True)
+    assert re.search(r'<a href="/search\?q=Practice[^"]*">Praksa</a>', nothing), "what to try, named in Slovene"
     client.delete_cookie("lang")

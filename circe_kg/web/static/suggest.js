@@ -19,6 +19,7 @@
       fetch(address, { headers: { "Accept": "application/json" } })
         .then(function (response) { return response.ok ? response.json() : { suggestions: [] }; })
         .then(function (answer) {
+          if (text !== asked) { return; }  // an earlier answer arriving late: the later one is shown
           while (list.firstChild) { list.removeChild(list.firstChild); }
           answer.suggestions.forEach(function (s) {
             var option = document.createElement("option");
