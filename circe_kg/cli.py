@@ -525,7 +525,9 @@ def _prepare_search(index: SearchIndex) -> None:
     except CirceError as error:  # the store went away: the first search will say so, and try again
         err.print(f"search index not built: {error.message}")
         return
-    out.print(f"search index ready: {texts} texts in {time.perf_counter() - started:.1f} s")
+    pending = index.meaning_pending()
+    reading = f"; {pending} passages left for the meaning model to read, in the background" if pending else ""
+    out.print(f"search index ready: {texts} texts in {time.perf_counter() - started:.1f} s{reading}")
 
 
 @main.command()

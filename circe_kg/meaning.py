@@ -85,6 +85,11 @@ def query(text: str) -> np.ndarray:
     return _query(text[:1000])
 
 
+def forget_questions() -> None:
+    """Forget the questions' vectors kept for repeated questions (a benchmark times the model each time)."""
+    _query.cache_clear()
+
+
 @lru_cache(maxsize=512)
 def _query(text: str) -> np.ndarray:
     model = _model()

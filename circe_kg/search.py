@@ -469,8 +469,7 @@ class SearchIndex:
         some of the words): below all the others, or for a long question among those ordered by meaning."""
         long = content_words >= LONG_QUESTION
         for hit in found.values():
-            nearness = near.of(hit.resource)
-            hit.similarity = nearness.similarity if nearness else None
+            hit.similarity = near.similarity(hit.resource)
             if content_words:
                 tier = hit.order[1]
                 hit.order = (min(tier, 2) if long else tier, hit.order[2], -(hit.similarity or 0.0), *hit.order)

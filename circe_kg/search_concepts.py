@@ -35,6 +35,7 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 RELATIONS = {SKOS + "closeMatch": "match", SKOS + "exactMatch": "match", SKOS + "broader": "broader"}
 MAX_BRIDGES = 80  # labels of other languages searched for one query: a bound on the work a query may cause
 MAX_CONCEPTS = 12  # concepts one query may go through
+NEAR_FROM = 5  # letters two forms of a word share at least at their beginning (_near)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,10 @@ class ConceptGraph:
         self.broader: dict[str, set[str]] = defaultdict(set)
         self.tagged: dict[str, set[str]] = defaultdict(set)  # concept -> resources tagged with it
         self.tags_of: dict[str, set[str]] = defaultdict(set)  # resource -> concepts (to forget a resource's tags)
+        # The labels by each of their lemmas and by its first NEAR_FROM letters (built when first asked, after
+        # labels are added): a query looks at the labels that can match it, not at every label.
+        self._by_lemma: dict[str, list[tuple[Concept, Label]]] | None = None
+        self._by_beginning: dict[str, list[tuple[Concept, Label]]] = {}
 
     def add_labels(self, rows: Iterable[dict[str, str]]) -> None:
         """Rows of queries/search-concepts.rq as text: concept, scheme, schemeLabel, label, labelLanguage, labelKind.
@@ -95,6 +100,26 @@ class ConceptGraph:
             terms = lemma_terms(row["label"], language)
             if terms and all(label.text != row["label"] or label.language != language for label in concept.labels):
                 concept.labels.append(Label(row["label"], language, terms, frozenset(terms)))
+        self._by_lemma = None
+
+    def _candidates(self, vocabulary: frozenset[str]) -> list[tuple[Concept, Label]]:
+        """The labels that may match a query of these lemmas: those with one of them, or with a word that begins
+        as one of them does (the most a near word can differ in), in the order the labels were added."""
+        if self._by_lemma is None:
+            self._by_lemma, self._by_beginning = defaultdict(list), defaultdict(list)
+            for concept in self.concepts.values():
+                for label in concept.labels:
+                    for lemma in label.lemmas:
+                        self._by_lemma[lemma].append((concept, label))
+                        if len(lemma) >= NEAR_FROM:
+                            self._by_beginning[lemma[:NEAR_FROM]].append((concept, label))
+        found: dict[tuple[str, str, str], tuple[Concept, Label]] = {}
+        for form in vocabulary:
+            for concept, label in self._by_lemma.get(form, []) + (
+                self._by_beginning.get(form[:NEAR_FROM], []) if len(form) >= NEAR_FROM else []
+            ):
+                found.setdefault((concept.iri, label.text, label.language), (concept, label))
+        return list(found.values())
 
     def add_links(self, rows: Iterable[dict[str, str]]) -> None:
         """Rows of queries/search-concept-links.rq as text: resource, property, object. A close or exact match
@@ -151,20 +176,19 @@ class ConceptGraph:
             return []
         vocabulary = frozenset().union(*query_words)
         found: dict[str, tuple[Label, tuple[int, int, int, str]]] = {}
-        for concept in self.concepts.values():
-            for label in concept.labels:
-                missing = label.lemmas - vocabulary
-                # Every word of the label in the query, as a lemma; a word the lemmatiser read otherwise ("zamówień"
-                # as the verb "zamówić") may be near a query word instead, once another word of the label is exact
-                # or the label is one long word.
-                if not missing or (
-                    (len(missing) < len(label.lemmas) or len(next(iter(missing))) >= 6)
-                    and all(any(_near(word, form) for form in vocabulary) for word in missing)
-                ):
-                    key = (-len(label.lemmas), len(missing), int(label.language != lang), label.text)
-                    best = found.get(concept.iri)
-                    if best is None or key < best[1]:
-                        found[concept.iri] = (label, key)
+        for concept, label in self._candidates(vocabulary):
+            missing = label.lemmas - vocabulary
+            # Every word of the label in the query, as a lemma; a word the lemmatiser read otherwise ("zamówień"
+            # as the verb "zamówić") may be near a query word instead, once another word of the label is exact
+            # or the label is one long word.
+            if not missing or (
+                (len(missing) < len(label.lemmas) or len(next(iter(missing))) >= 6)
+                and all(any(_near(word, form) for form in vocabulary) for word in missing)
+            ):
+                key = (-len(label.lemmas), len(missing), int(label.language != lang), label.text)
+                best = found.get(concept.iri)
+                if best is None or key < best[1]:
+                    found[concept.iri] = (label, key)
         ranked = sorted(found.items(), key=lambda item: (item[1][1][:2], item[0]))[:MAX_CONCEPTS]
         matches = []
         for iri, (label, _) in ranked:
@@ -221,4 +245,4 @@ def _near(a: str, b: str) -> bool:
     (True, False)
     """
     common = len(commonprefix((a, b)))
-    return common >= 5 and common >= min(len(a), len(b)) - 2 and abs(len(a) - len(b)) <= 3
+    return common >= NEAR_FROM and common >= min(len(a), len(b)) - 2 and abs(len(a) - len(b)) <= 3

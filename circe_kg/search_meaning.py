@@ -44,6 +44,7 @@ class MeaningIndex:
         self._worker: threading.Thread | None = None
         self._stopped = False
         self._owner_cache: np.ndarray | None = None
+        self._numbers: dict[str, int] = {}
         self._names: list[str] = []
 
     @property
@@ -142,58 +143,75 @@ class MeaningIndex:
     def nearest(self, question: np.ndarray) -> Nearness:
         """How near each resource with a read passage is to `question` (a unit vector): its best passage."""
         with self._lock:
-            if not len(self._resources):
-                return Nearness([], [], np.zeros(0))
-            owners = self._owners()
+            owners, numbers, names = self._owners()
             scores = self._matrix @ question
-            scores[~self._filled | (owners < 0)] = -2.0
-            order = np.argsort(-scores, kind="stable")
-            ranked_owners, first = np.unique(owners[order], return_index=True)
-            best_rows = order[first]
-            keep = scores[best_rows] > -2.0
-            best_rows, ranked_owners = best_rows[keep], ranked_owners[keep]
-            by_score = np.argsort(-scores[best_rows], kind="stable")
-            rows = best_rows[by_score]
-            names = self._names
-            return Nearness(
-                [self._passages[int(r)] for r in rows], [names[o] for o in ranked_owners[by_score]], scores[rows]
-            )
+            read = self._filled & (owners >= 0)
+            best = np.full(len(names), UNREAD, dtype=np.float32)
+            np.maximum.at(best, owners[read], scores[read])
+            return Nearness(best, scores, numbers, names, owners, self._passages)
 
-    def _owners(self) -> np.ndarray:
-        """Each row's resource as a number (-1 for a removed one); self._names maps numbers to resources."""
+    def _owners(self) -> tuple[np.ndarray, dict[str, int], list[str]]:
+        """Each row's resource as a number (-1 for a removed one), the numbers by resource, the resources in order."""
         if self._owner_cache is None or len(self._owner_cache) != len(self._resources):
             numbers: dict[str, int] = {}
             self._owner_cache = np.array(
                 [numbers.setdefault(r, len(numbers)) if r else -1 for r in self._resources], dtype=np.int64
             )
+            self._numbers = numbers
             self._names = list(numbers)
-        return self._owner_cache
+        return self._owner_cache, self._numbers, self._names
+
+
+UNREAD = -2.0  # below any similarity: a resource none of whose passages is read yet
 
 
 class Nearness:
-    """The resources near a question, nearest first, each with its best passage."""
+    """How near each resource is to a question: its best passage's similarity, the passage on request."""
 
-    def __init__(self, passages: list[tuple[str, str]], resources: list[str], scores: np.ndarray) -> None:
-        self._position = {resource: n for n, resource in enumerate(resources)}
-        self._passages = passages
-        self.resources = resources
-        self._scores = scores
+    def __init__(
+        self,
+        best: np.ndarray,
+        scores: np.ndarray,
+        numbers: dict[str, int],
+        names: list[str],
+        owners: np.ndarray,
+        passages: list[tuple[str, str]],
+    ) -> None:
+        self._best, self._scores, self._numbers, self._names = best, scores, numbers, names
+        self._owners, self._passages = owners, passages
         # How far a resource stands out from the rest: a question of no known words is about equally near everything.
-        self._mean = float(scores.mean()) if len(scores) else 0.0
-        self._spread = float(scores.std()) if len(scores) > 1 else 0.0
+        measured = best[best > UNREAD]
+        self._mean = float(measured.mean()) if len(measured) else 0.0
+        self._spread = float(measured.std()) if len(measured) > 1 else 0.0
 
     def standing_out(self, similarity: float) -> float:
         """How many standard deviations `similarity` is above the mean of all resources' (0 when they all agree)."""
         return (similarity - self._mean) / self._spread if self._spread > 0 else 0.0
 
-    def of(self, resource: str) -> Near | None:
-        """The resource's nearness, or None when none of its passages is read."""
-        n = self._position.get(resource)
-        if n is None:
+    def similarity(self, resource: str) -> float | None:
+        """The resource's best passage's similarity, or None when none of its passages is read."""
+        number = self._numbers.get(resource)
+        if number is None or self._best[number] <= UNREAD:
             return None
-        passage, language = self._passages[n]
-        return Near(resource, float(self._scores[n]), passage, language)
+        return float(self._best[number])
+
+    def of(self, resource: str) -> Near | None:
+        """The resource's nearness with its best passage, or None when none of its passages is read."""
+        number = self._numbers.get(resource)
+        if number is None or self._best[number] <= UNREAD:
+            return None
+        return self._near(number)
+
+    def _near(self, number: int) -> Near:
+        similarity = float(self._best[number])
+        rows = np.flatnonzero((self._owners == number) & (self._scores >= similarity))
+        passage, language = self._passages[int(rows[0])]
+        return Near(self._names[number], similarity, passage, language)
 
     def top(self, count: int) -> list[Near]:
-        """The `count` nearest resources."""
-        return [n for n in (self.of(r) for r in self.resources[:count]) if n is not None]
+        """The `count` nearest resources, nearest first."""
+        count = min(count, int((self._best > UNREAD).sum()))
+        if count <= 0:
+            return []
+        nearest = np.argpartition(-self._best, count - 1)[:count]
+        return [self._near(int(n)) for n in sorted(nearest, key=lambda n: (-self._best[n], n))]
