@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# Set up everything the tests need, then run the whole test suite (lint included). Extra arguments go to pytest.
+# Set up everything the tests need, then run the whole test suite (lint and format check included).
+# With arguments, one pytest run with them instead (two workers), e.g. the fast loop while editing a page:
+#   scripts/test.sh --backend=embedded -m "not browser and not serial and not fuzz"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 .venv/bin/ruff check circe_kg tests bench
+.venv/bin/ruff format --check circe_kg tests
+workers="${CIRCE_KG_TEST_WORKERS:-2}"
+if [ "$#" -gt 0 ]; then
+  exec .venv/bin/python -m pytest -n "$workers" --dist loadfile "$@"
+fi
 .venv/bin/python scripts/audit.py --allow-unreachable  # known vulnerabilities fail the run (SECURITY.md)
 # Two workers (the machines have two cores; many tests wait on servers and Chromium), each taking whole files so
 # that module fixtures are built once; then, alone, the tests that measure capacity under load (marked serial).
 # CIRCE_KG_TEST_WORKERS=0 runs everything in one process. Both parts run; the exit status says if either failed.
-workers="${CIRCE_KG_TEST_WORKERS:-2}"
 status=0
 run() { .venv/bin/python -m pytest "$@" || { code=$?; [ "$code" -eq 5 ] || status=$code; }; }  # 5: none selected
-run -n "$workers" --dist loadfile -m "not serial" --durations=25 "$@"
-run -m serial --durations=10 "$@"
+run -n "$workers" --dist loadfile -m "not serial" --durations=25
+run -m serial --durations=10
 exit "$status"

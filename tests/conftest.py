@@ -149,15 +149,46 @@ def served(request, tmp_path_factory):
         server.stop()
 
 
+BACKEND_NAMES = {"embedded": "embedded", "oxigraph": "oxigraph-server", "virtuoso": "virtuoso"}
+SERVER_FIXTURES = {"oxigraph_server": "oxigraph-server", "virtuoso_server": "virtuoso"}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--backend",
+        choices=sorted(BACKEND_NAMES),
+        help="run only the tests on this backend (and those that use none): the fast loop is --backend=embedded",
+    )
+
+
+def _backends_of(item) -> set[str]:
+    """The backends a test runs on: its parameter, and the servers it asks for by name."""
+    callspec = getattr(item, "callspec", None)
+    found = {callspec.params[name] for name in ("loaded_store", "served") if callspec and name in callspec.params}
+    found |= {backend for fixture, backend in SERVER_FIXTURES.items() if fixture in item.fixturenames}
+    return found
+
+
 def pytest_collection_modifyitems(config, items):
-    """A module marked embedded_only runs its backend-parametrized tests on the embedded store only: what people
-    see of a page does not depend on the backend, and the queries under it run on all three in test_queries.py."""
+    """Marks each test by what it needs — `server` (a real Oxigraph or Virtuoso server), `browser` (Chromium) — so
+    that `-m "not browser and not server"` leaves the fast ones; keeps only one backend's tests with --backend; and
+    runs a module marked embedded_only on the embedded store only (what people see of a page does not depend on the
+    backend, and the queries under it run on all three in test_queries.py)."""
+    only = BACKEND_NAMES.get(config.getoption("--backend") or "")
     kept, dropped = [], []
     for item in items:
-        callspec = getattr(item, "callspec", None)
-        backend = callspec.params.get("loaded_store") if callspec else None
-        other_backend = backend not in (None, "embedded")
-        (dropped if item.get_closest_marker("embedded_only") and other_backend else kept).append(item)
+        backends = _backends_of(item)
+        if backends - {"embedded"}:
+            item.add_marker(pytest.mark.server)
+        module = getattr(item, "module", None)
+        if hasattr(module, "sync_playwright"):
+            item.add_marker(pytest.mark.browser)
+        if module is not None and module.__name__.endswith("test_fuzz"):
+            item.add_marker(pytest.mark.fuzz)
+        elsewhere = bool(backends - {"embedded"})
+        unwanted = item.get_closest_marker("embedded_only") and elsewhere
+        unwanted = unwanted or (only and backends and only not in backends)
+        (dropped if unwanted else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

@@ -1,16 +1,26 @@
 """The minimal web app: home page counts, and the SPARQL endpoint's protocol, formats and errors."""
 
+import html
 import json
+import re
 
 import pytest
+import rdflib
 
 
-def test_home_shows_counts_and_questions(client):
+def test_home_asks_the_transfer_questions_each_a_link_to_its_answer(client):
     response = client.get("/")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "practices" in page and "transfers" in page and "practices-for-barrier" in page
     assert 'lang="en"' in page and "<main" in page
+    listed = page.split('<ul class="questions">')[1].split("</ul>")[0]
+    links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', listed)
+    assert len(links) == 7, links
+    for href, question in links:
+        answer = client.get(href.replace("&amp;", "&"))
+        assert answer.status_code == 200, href
+        heading = re.search(r"<h1[^>]*>(.*?)</h1>", answer.get_data(as_text=True), re.S).group(1)
+        assert html.unescape(re.sub(r"<[^>]+>", "", heading)).strip() == html.unescape(question), href
 
 
 SELECT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -52,7 +62,11 @@ def test_post_forms_and_direct_query(client):
 def test_construct_results(client, fmt, mime):
     query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s a <https://w3id.org/circe-kg/ontology#Transfer> ; ?p ?o }"
     response = client.get("/sparql", query_string={"query": query, "format": fmt})
-    assert response.status_code == 200 and response.mimetype == mime and response.data
+    assert response.status_code == 200 and response.mimetype == mime
+    graph = rdflib.Graph().parse(data=response.data, format={"jsonld": "json-ld", "rdfxml": "xml"}.get(fmt, fmt))
+    transfers = set(graph.subjects(rdflib.RDF.type, rdflib.URIRef("https://w3id.org/circe-kg/ontology#Transfer")))
+    assert len(transfers) == 3, "the body parses as the format it names, with every transfer"
+    assert all(len(set(graph.predicate_objects(t))) > 3 for t in transfers)
 
 
 def test_syntax_error_is_400_with_position(client):
@@ -121,6 +135,7 @@ def test_home_shows_at_most_partners_shown_and_links_the_rest(client, monkeypatc
 def test_home_map_draws_europe_and_marks_the_eight_partners(client):
     page = client.get("/").get_data(as_text=True)
     assert page.count("<path d=") > 30 and page.count("<circle ") == 8
-    assert 'fill="#b7dbc4"' in page  # partner countries highlighted
+    highlighted = re.findall(r'<path d="[^"]+" class="partner-country"[^>]*><title>([^<]+)</title>', page)
+    assert len(highlighted) == 8 and "Slovenia" in highlighted, highlighted  # the partners' countries
     assert "world-atlas 2.0.2" in page and 'href="/id/organisation/sos"' in page
     assert "https://" not in page.split('<figure class="map">')[1].split("</figure>")[0]  # nothing fetched
