@@ -1,4 +1,4 @@
-"""Edit forms generated from the SHACL shapes: the fields of a class (queries/form-fields.rq), their widgets,
+"""Edit forms generated from the SHACL shapes: the fields of a class (queries/app/form-fields.rq), their widgets,
 the current values of a resource, and the triples a submitted form stands for.
 
 A property shape with a sh:name becomes a field; its widget follows from the shape: rdf:langString → text

@@ -1,4 +1,6 @@
-"""The named questions of `queries/*.rq`: read their header, bind their parameters, run them.
+"""The named queries of `queries/questions/*.rq` (the questions people ask: the competency questions) and
+`queries/app/*.rq` (what the app needs to show them: labels, forms, history, search, dataset statistics): read
+their header, bind their parameters, run them. A query is asked by its name, wherever it is kept.
 
 Each file opens with a comment header, one `key: value` per line:
 
@@ -31,6 +33,7 @@ from .namespaces import XSD, expand
 from .store import QueryResult, Store
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
+ROLES = ("questions", "app")  # the folders of queries/, in the order they are listed
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 TYPES = ("iri", "iri-list", "string", "integer", "date", "language")
 Values = Mapping[str, str | Sequence[str]]  # a parameter's text, or several for an iri-list
@@ -55,6 +58,7 @@ class NamedQuery:
     example: str = ""
     answers: str = ""
     parameters: list[Parameter] = field(default_factory=list)
+    role: str = ""  # questions or app: the folder it is kept in
 
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.parameters if p.name == name), None)
@@ -65,8 +69,8 @@ class NamedQuery:
         return dict(w.split("=", 1) for before, w in zip(words, words[1:], strict=False) if before == "--param")
 
 
-def _parse_header(name: str, text: str) -> NamedQuery:
-    query = NamedQuery(name=name, text=text)
+def _parse_header(name: str, text: str, role: str = "") -> NamedQuery:
+    query = NamedQuery(name=name, text=text, role=role)
     last_key = None
     for line in text.splitlines():
         if not line.startswith("#"):
@@ -82,7 +86,7 @@ def _parse_header(name: str, text: str) -> NamedQuery:
                 parts = value.split(None, 3)
                 if len(parts) < 3 or parts[1] not in TYPES or parts[2] not in ("required", "optional"):
                     raise ValueError(
-                        f"queries/{name}.rq: bad param line {value!r}: "
+                        f"queries/{role}/{name}.rq: bad param line {value!r}: "
                         f"write 'param: NAME TYPE required|optional DESCRIPTION', TYPE one of {TYPES}"
                     )
                 query.parameters.append(
@@ -97,18 +101,24 @@ def _parse_header(name: str, text: str) -> NamedQuery:
 
 @cache
 def _load(path: Path, mtime: float) -> NamedQuery:
-    return _parse_header(path.stem, path.read_text(encoding="utf-8"))
+    return _parse_header(path.stem, path.read_text(encoding="utf-8"), path.parent.name)
+
+
+def _files(folder: Path) -> list[Path]:
+    """Every query file, the questions' first, each folder by name."""
+    return [path for role in ROLES for path in sorted((folder / role).glob("*.rq"))]
 
 
 def available(folder: Path = QUERIES_DIR) -> list[NamedQuery]:
-    return [get(p.stem, folder) for p in sorted(folder.glob("*.rq"))]
+    return [get(p.stem, folder) for p in _files(folder)]
 
 
 def get(name: str, folder: Path = QUERIES_DIR) -> NamedQuery:
-    """The query called `name` (file queries/{name}.rq). Raises UnknownQuery with close names."""
-    path = folder / f"{name}.rq"
-    if not NAME.match(name) or not path.is_file():
-        names = sorted(p.stem for p in folder.glob("*.rq"))
+    """The query called `name` (file queries/questions/{name}.rq or queries/app/{name}.rq). Raises UnknownQuery
+    with close names."""
+    path = next((folder / role / f"{name}.rq" for role in ROLES if (folder / role / f"{name}.rq").is_file()), None)
+    if not NAME.match(name) or path is None:
+        names = sorted(p.stem for p in _files(folder))
         close = difflib.get_close_matches(name, names, n=3)
         hint = (f"did you mean {', '.join(close)}? " if close else "") + "`circe-kg query --list` shows them all"
         raise UnknownQuery(f"no query named {name!r}", hint)
@@ -211,7 +221,7 @@ def stream(store: Store, name: str, values: Values | None = None) -> Iterator[Ro
     reads millions at 10^7 triples)."""
     _, result = _execute(store, name, values)
     if isinstance(result, (ox.QueryBoolean, list)):
-        raise UsageError(f"queries/{name}.rq is not a SELECT query: it has no rows to stream")
+        raise UsageError(f"query {name!r} is not a SELECT query: it has no rows to stream")
     return _rows_of(result)
 
 

@@ -1,9 +1,9 @@
 """Search over every label and description, in every language: the reader's words, their lemmas, and the concepts
 they name, each hit saying why it matched.
 
-A label scan with CONTAINS grows with the graph (PLATFORM.md), so the texts of queries/search-documents.rq are
+A label scan with CONTAINS grows with the graph (PLATFORM.md), so the texts of queries/app/search-documents.rq are
 kept in an SQLite FTS5 index in memory, each with its lemmas (circe_kg.lemmas: "naročila" is indexed as
-"narocilo" too), and the concepts of queries/search-concepts.rq in a concept graph beside it
+"narocilo" too), and the concepts of queries/app/search-concepts.rq in a concept graph beside it
 (circe_kg.search_concepts). A query finds, in this order of relevance:
 1. words: texts with every word of the query (as prefixes; accents and case folded);
 2. lemmas: texts with every word in some form (each query word read in every partner language);

@@ -90,8 +90,8 @@ class ConceptGraph:
         self._by_beginning: dict[str, list[tuple[Concept, Label]]] = {}
 
     def add_labels(self, rows: Iterable[dict[str, str]]) -> None:
-        """Rows of queries/search-concepts.rq as text: concept, scheme, schemeLabel, label, labelLanguage, labelKind.
-        Preferred labels first, so that label_in() picks them."""
+        """Rows of queries/app/search-concepts.rq as text: concept, scheme, schemeLabel, label, labelLanguage,
+        labelKind. Preferred labels first, so that label_in() picks them."""
         for row in sorted(rows, key=lambda r: r.get("labelKind") != "pref"):
             concept = self.concepts.setdefault(
                 row["concept"], Concept(row["concept"], row["scheme"], row.get("schemeLabel", ""))
@@ -122,7 +122,7 @@ class ConceptGraph:
         return list(found.values())
 
     def add_links(self, rows: Iterable[dict[str, str]]) -> None:
-        """Rows of queries/search-concept-links.rq as text: resource, property, object. A close or exact match
+        """Rows of queries/app/search-concept-links.rq as text: resource, property, object. A close or exact match
         links two concepts both ways, skos:broader a concept to a broader one, any other property tags a
         resource with a concept."""
         for row in rows:

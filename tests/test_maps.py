@@ -283,8 +283,8 @@ def test_a_label_pushed_away_from_its_node_gets_a_leader_line():
 
 
 def test_the_map_links_exactly_the_places_the_list_of_practices_has(loaded_store):
-    """queries/practice-places.rq (what the home map may link to) gives the partners, regions and countries of
-    queries/list-practices.rq, without running the whole list on the home page."""
+    """queries/app/practice-places.rq (what the home map may link to) gives the partners, regions and countries of
+    queries/questions/list-practices.rq, without running the whole list on the home page."""
     from circe_kg import queries
 
     def places(name: str) -> dict[str, set[str]]:

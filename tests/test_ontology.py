@@ -9,7 +9,7 @@ import pytest
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from circe_kg.config import DATA_DIR, ONTOLOGY_DIR
+from circe_kg.config import DATA_DIR, ONTOLOGY_DIR, QUERIES_DIR
 from circe_kg.namespaces import CIRCE
 
 
@@ -71,6 +71,8 @@ def test_every_circe_term_used_in_data_shapes_and_queries_is_defined():
     for path in sorted(DATA_DIR.glob("*.ttl")) + sorted(Path("shapes").glob("*.ttl")):
         for triple in rdflib.Graph().parse(path):
             used.update(str(t) for t in triple if isinstance(t, rdflib.URIRef) and str(t).startswith(str(CIRCE)))
-    for path in Path("queries").glob("*.rq"):
+    query_files = sorted(QUERIES_DIR.glob("*/*.rq"))
+    assert len(query_files) > 50, "the named queries are read, wherever they are kept"
+    for path in query_files:
         used.update(str(CIRCE) + m for m in re.findall(r"\bcirce:([A-Za-z]+)", path.read_text()))
     assert used - defined == set()

@@ -221,3 +221,18 @@ def test_a_string_parameter_is_a_literal_not_query_text():
     )
     bound = queries.bind(query, {"label": '"} DROP ALL {"'})
     assert bound["label"] == ox.Literal('"} DROP ALL {"')
+
+
+def test_the_queries_are_kept_by_role_and_named_once():
+    """queries/questions/ holds the competency questions (their header answers a CQ), queries/app/ what the app
+    needs to show them; a name is asked without its folder and means one file."""
+    from circe_kg.config import QUERIES_DIR
+
+    assert not list(QUERIES_DIR.glob("*.rq")), "every query is in questions/ or app/"
+    files = sorted(QUERIES_DIR.glob("*/*.rq"))
+    assert {p.parent.name for p in files} == set(queries.ROLES)
+    assert len({p.stem for p in files}) == len(files), "a name means one file"
+    for query in queries.available():
+        assert query.answers.startswith("CQ") == (query.role == "questions"), query.name
+    assert queries.get("practices-for-barrier").role == "questions" and queries.get("labels").role == "app"
+    assert (QUERIES_DIR / "README.md").is_file()

@@ -34,7 +34,7 @@ SUMMARY_NAMES = 3  # resources named on a history row; the others are counted
 
 def names(iris: list[str]) -> dict[str, str]:
     """Names of `iris` in the reader's language, else English: a property by the name its form field has
-    (queries/field-names.rq), anything else by its label (queries/labels.rq); asked in chunks."""
+    (queries/app/field-names.rq), anything else by its label (queries/app/labels.rq); asked in chunks."""
     found: dict[str, str] = {}
     for query in ("field-names", "labels"):
         for language in dict.fromkeys([g.get("lang", "en"), "en"]):

@@ -20,7 +20,7 @@ PARTNERS_SHOWN = 100
 MARKER_RADIUS = 11  # of a partner's marker on the map, in the map's units
 
 
-def N_(text: str) -> str:  # noqa: N802 - marks text for translation that comes from queries/overview-counts.rq
+def N_(text: str) -> str:  # noqa: N802 - marks text for translation that comes from queries/app/overview-counts.rq
     return text
 
 
@@ -47,7 +47,7 @@ class Count:
 
 
 def overview() -> list[Count]:
-    """How many records of each main kind the graph holds, sourced and illustrative (queries/overview-counts.rq:
+    """How many records of each main kind the graph holds, sourced and illustrative (queries/app/overview-counts.rq:
     members of subclasses included, as in the lists)."""
     return [
         Count(
@@ -125,7 +125,7 @@ def _listed_practices() -> dict[str, set[str]]:
 
 def _transfer_arrows(markers: list[dict[str, Any]], only_sourced: bool) -> list[dict[str, Any]]:
     """An arrow for each transfer between two partners on the map, from the one whose practice was taken up;
-    sourced or illustrative (queries/transfers.rq)."""
+    sourced or illustrative (queries/questions/transfers.rq)."""
     at = {m["partner"]["partner"]: m for m in markers}
     arrows = []
     for row in answer("transfers").rows:
@@ -144,7 +144,8 @@ def _practice_points(
     by_iso: dict[str, europe_map.Country], listed: dict[str, set[str]], only_sourced: bool
 ) -> list[dict[str, Any]]:
     """The practices as points: one per region with a point in the graph, else one per country (at its
-    outline's centroid), with how many sourced and illustrative practices are there (queries/practice-points.rq)."""
+    outline's centroid), with how many sourced and illustrative practices are there
+    (queries/questions/practice-points.rq)."""
     places: dict[tuple[str, str], dict[str, Any]] = {}
     seen: set[tuple[str, tuple[str, str]]] = set()
     for row in answer("practice-points").rows:

@@ -195,7 +195,7 @@ def _label_column(column: str) -> str:
 def in_reader_language(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     """The rows of a query answer with their names in the reader's language. The queries name things in English
     (`xLabel` beside the IRI in `x`, `label` beside `resource`); the names in the reader's language are looked
-    up once for all of them (queries/labels.rq). A name the graph has only in English stays, and the page says
+    up once for all of them (queries/app/labels.rq). A name the graph has only in English stays, and the page says
     so (g.names_in_english, shown by base.html)."""
     language = g.get("lang", "en")
     if language == "en" or not rows:

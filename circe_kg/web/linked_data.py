@@ -178,7 +178,7 @@ class Source:
 
 def _sources(iri: str, record_sources: list[str]) -> tuple[list[Source], dict[tuple[str, str], list[int]]]:
     """The sources of a resource's facts, numbered for citation: the record's own (dct:source on the resource,
-    backing every fact), then any fact's own (an rdf:Statement with dct:source, queries/fact-sources.rq) —
+    backing every fact), then any fact's own (an rdf:Statement with dct:source, queries/questions/fact-sources.rq) —
     and, per fact (property, value in N-Triples), the numbers of the sources it cites instead of the record's."""
     listed = [Source(n, source) for n, source in enumerate(record_sources, start=1)]
     by_fact: dict[tuple[str, str], list[int]] = {}
@@ -475,7 +475,7 @@ def _in_language(values: list[Value], language: str) -> tuple[list[Value], list[
 
 
 def _field_names(properties: list[str], language: str) -> dict[str, str]:
-    """The names the edit forms give these properties for some class (queries/field-names.rq), in the reader's
+    """The names the edit forms give these properties for some class (queries/app/field-names.rq), in the reader's
     language, else in English."""
     if not properties:
         return {}

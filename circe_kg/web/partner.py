@@ -1,6 +1,6 @@
 """A page per partner, to print for a meeting: /partner/<slug> (the slug of /page/organisation/<slug>).
 
-One query (queries/partner-page.rq) gives every item the page lists, section by section, with the truth mark
+One query (queries/questions/partner-page.rq) gives every item the page lists, section by section, with the truth mark
 and the sources of the fact that puts it there: its own (an rdf:Statement with dct:source) where it has one,
 otherwise the record's that states it. The action plan's progress is the resource pages' timeline
 (timeline.py, _timeline.html). static/print.css makes the page print cleanly.
@@ -124,7 +124,7 @@ def page(slug: str) -> str:
 
 
 def _timeline_rows(plans: list[str]) -> list[dict[str, str]]:
-    """The observations of each action of the partner's plans (queries/timeline.rq), names in the reader's
+    """The observations of each action of the partner's plans (queries/questions/timeline.rq), names in the reader's
     language."""
     rows = []
     for plan in plans:

@@ -1,6 +1,6 @@
 """The SPARQL query page at /query (Yasgui, from this server: no CDN).
 
-The page works without JavaScript: the examples of `queries/*.rq` are listed with their text and a
+The page works without JavaScript: the examples of `queries/*/*.rq` are listed with their text and a
 permalink each, and the form posts the query to /sparql. With JavaScript, `static/query.js` turns the
 editor area into Yasqe (the editor of Yasgui) and shows results with Yasr's table. The Yasgui build
 comes from the npm registry, served by `vendor.py`.

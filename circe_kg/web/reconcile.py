@@ -25,7 +25,7 @@ Contract:
   and return, which a spreadsheet cell may hold) is a 400 in the app's JSON error shape whatever the client
   accepts, naming the parameter. Every answer carries
   Access-Control-Allow-Origin: *.
-The labels come from one query (queries/reconcile-candidates.rq), indexed once per version of the data
+The labels come from one query (queries/app/reconcile-candidates.rq), indexed once per version of the data
 (store_access.remembered), so a resource written a moment ago is found.
 
 Why: a data steward matches the names in her spreadsheet to circe-kg's identifiers in OpenRefine before she
@@ -620,7 +620,7 @@ def suggest_type() -> Response:
 
 @bp.get("/suggest/property")
 def suggest_property() -> Response:
-    """The ontology's properties (queries/ontology-terms.rq). They are accepted in queries; scores ignore them."""
+    """The ontology's properties (queries/app/ontology-terms.rq). They are accepted in queries; scores ignore them."""
     prefix_words, limit = _prefix(), _suggest_limit()
     result = []
     for row in answer("ontology-terms", {"lang": "en"}).rows:

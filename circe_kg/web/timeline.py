@@ -4,7 +4,7 @@
 project's 2017–2022) and stacks the labels so that none overlaps another nor crosses another's leader line; the
 template (_timeline.html) only writes the SVG out, with no script and no <style> (the Content-Security-Policy
 forbids both). `progress_of()` reads the observations of an action, or of every action of a plan, for the
-resource pages (queries/timeline.rq).
+resource pages (queries/questions/timeline.rq).
 
 The truth mark of an observation is the site's own: `illustrative` (circe:illustrative true), `editorial` (a
 circe:EditorialClassification of its status: the editors' reading of a dated source) or `sourced` — computed in
@@ -257,7 +257,8 @@ def progress_of(iri: str, types: Iterable[str]) -> Progress | None:
 
 
 def _rows(values: dict[str, str]) -> list[dict[str, str]]:
-    """The answer of queries/timeline.rq as text, with the names of actions and statuses in the reader's language."""
+    """The answer of queries/questions/timeline.rq as text, with the names of actions and statuses in the reader's
+    language."""
     rows = [{k: v.value for k, v in row.items()} for row in answer("timeline", values).rows]
     return in_reader_language(rows)
 
@@ -272,7 +273,7 @@ class _Found:
 
 
 def progress(rows: Iterable[Mapping[str, str]], plan: bool) -> Progress:
-    """The answer of queries/timeline.rq (one row per observation and source) as timelines: one per action,
+    """The answer of queries/questions/timeline.rq (one row per observation and source) as timelines: one per action,
     actions by name, every chart on the same years so that a plan's rows can be compared."""
     found: dict[str, _Found] = {}
     for row in rows:

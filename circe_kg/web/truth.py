@@ -29,7 +29,7 @@ CHECKS = [
     ("actions", "status", N_("actions with no monitoring status")),
     ("instruments", "partner", N_("policy instruments that no partner is recorded to address")),
 ]
-# The kinds queries/truth-by-class.rq names, marked here for translation.
+# The kinds queries/questions/truth-by-class.rq names, marked here for translation.
 KIND_LABELS = [
     N_("practices"),
     N_("of which good-practice records"),
@@ -63,7 +63,7 @@ class ClassTruth:
 
 
 def by_class() -> list[ClassTruth]:
-    """Per kind of record (queries/truth-by-class.rq), its sourced / illustrative / editorial counts."""
+    """Per kind of record (queries/questions/truth-by-class.rq), its sourced / illustrative / editorial counts."""
     return [
         ClassTruth(
             row["label"].value,

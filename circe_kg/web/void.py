@@ -3,7 +3,7 @@ dump, licence, publisher, contact point, temporal and spatial coverage, themes) 
 data.europa.eu or a VoID-aware crawler finds the endpoint, the dumps and the URI space on its own.
 
 This describes circe-kg (the publication), not CircE: the figures come from the store, the coverage from
-the data (queries/dataset-coverage.rq), the statistics from queries/void-statistics.rq.
+the data (queries/app/dataset-coverage.rq), the statistics from queries/app/void-statistics.rq.
 """
 
 from __future__ import annotations
