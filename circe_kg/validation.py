@@ -27,6 +27,7 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 from rdflib_turbo import Dataset as NativeDataset
 
+from . import settings
 from .config import shipped_files
 from .namespaces import BASE, OWL, RDF, RDFS, SH, SKOS, compact
 from .ntriples import NTriples
@@ -277,8 +278,17 @@ def _slug(label: str) -> str:
 # From this many data triples, the shapes are split over the cores: the engine reads the data once into one native
 # dataset, and one thread per core checks part of the shapes against it (the engine releases the GIL and the
 # threads share the dataset): 10^6 triples on 2 cores, 6 s to read and 8.2 s -> 4.9 s to check. Below it one
-# thread is as quick.
-PARALLEL_FROM_TRIPLES = int(os.environ.get("CIRCE_KG_PARALLEL_VALIDATION_TRIPLES", "200000"))
+# thread is as quick. None: the setting PARALLEL_VALIDATION_TRIPLES (CIRCE_KG_PARALLEL_VALIDATION_TRIPLES), read at
+# each validation; a test may set a number here instead.
+PARALLEL_FROM_TRIPLES: int | None = None
+
+
+def _parallel_from_triples() -> int:
+    if PARALLEL_FROM_TRIPLES is not None:
+        return PARALLEL_FROM_TRIPLES
+    return int(settings.value("PARALLEL_VALIDATION_TRIPLES"))
+
+
 _TARGETS = ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf", "target")
 
 
@@ -549,7 +559,7 @@ def validate(
     size = sum(len(graph) for graph in graphs)
     if len(shapes):
         conforms, results_graph = _engine_validation(
-            [*graphs, hierarchy], shapes, parallel=size >= PARALLEL_FROM_TRIPLES
+            [*graphs, hierarchy], shapes, parallel=size >= _parallel_from_triples()
         )
     else:  # no shapes: only the terms are checked
         conforms, results_graph = True, rdflib.Graph()

@@ -1,32 +1,29 @@
 """The Flask application factory. Nothing happens at import; `create_app` wires the store and blueprints.
 
-Settings (pass in `config`, or set the same names as CIRCE_KG_* environment variables for `circe-kg serve`):
-STORE_PATH or ENDPOINT (a SPARQL server's query URL; see backends.py),
-PERSISTENT_BASE (the base of resource IRIs, default https://w3id.org/circe-kg/), DUMPS_DIR, DUMPS_WAIT_S (how long
-a visit waits for dumps being written, 5 s),
-SPARQL_TIMEOUT_S (10), SPARQL_MAX_RESULT_BYTES (256 MiB), SPARQL_STREAM_AFTER_BYTES (1 MiB: a bigger answer
-is streamed; a smaller one comes whole, with its exact status), SPARQL_WORKERS (3), MAX_CONTENT_LENGTH (16 MiB),
-HISTORY_DIR (versions kept for restore), WRITE_TOKENS ({token: agent name}; in production the tokens come
-from CIRCE_KG_WRITE_TOKEN / CIRCE_KG_TOKENS_FILE, see web/writes.py), ANSWER_CACHE_MAX_AGE_S (60: how long
-the answers of a SPARQL server are kept; see answer_cache.py), ANSWER_CACHE_WARM (1: after a write, answer
-again in the background what was asked before it; 0: wait for visitors).
+Settings: every one, its variable, default and meaning, is in circe_kg/settings.py (`circe-kg settings` lists
+them; docs/operators.md is the table). `create_app(config=...)` wins over the environment: DEFAULTS are the
+settings of scope "app" (PERSISTENT_BASE, SPARQL_TIMEOUT_S, SPARQL_MAX_RESULT_BYTES, SPARQL_STREAM_AFTER_BYTES,
+SPARQL_WORKERS, MAX_CONTENT_LENGTH, ANSWER_CACHE_MAX_AGE_S, ANSWER_CACHE_WARM), each overridden by CIRCE_KG_<NAME>
+when the app is made, then by `config`. `config` may also give STORE_PATH or ENDPOINT (else CIRCE_KG_STORE /
+CIRCE_KG_ENDPOINT; see backends.py), HISTORY_DIR (else CIRCE_KG_HISTORY), ISSUES_URL, SECRET_KEY, WRITE_TOKENS
+({token: agent name}; in production the tokens come from CIRCE_KG_WRITE_TOKEN / CIRCE_KG_TOKENS_FILE, see
+web/writes.py), and DUMPS_DIR, DUMPS_WAIT_S and LIST_PAGE_SIZE, which only `config` sets.
 """
 
 from __future__ import annotations
 
 import atexit
-import os
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
+from .. import settings
 from ..answer_cache import AnswerCache
 from ..backends import open_store
 from ..config import default_store_path, history_path
 from ..dumps import Dumps
 from ..federation import FederatedStore, FederationEndpoint
-from ..namespaces import BASE
 from ..remote_store import RemoteQueryProxy, RemoteStore
 from ..sandbox import Limits, QuerySandbox
 from ..search import SearchIndex
@@ -56,25 +53,13 @@ from . import (
 )
 from .security import init_app as add_security_headers
 
-DEFAULTS: dict[str, Any] = {
-    "PERSISTENT_BASE": BASE,
-    "SPARQL_TIMEOUT_S": 10.0,
-    "SPARQL_MAX_RESULT_BYTES": 256 * 1024 * 1024,  # answers stream (SPARQL_STREAM_AFTER_BYTES): not held whole
-    "SPARQL_STREAM_AFTER_BYTES": 1024 * 1024,
-    "SPARQL_WORKERS": 3,
-    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
-    "ANSWER_CACHE_MAX_AGE_S": 60.0,  # on a SPARQL server others may write to (answer_cache.py); 0: no cache
-    "ANSWER_CACHE_WARM": 1,  # after a write, ask the questions asked before again in the background; 0: don't
-}
+# The app's configuration keys that CIRCE_KG_<NAME> overrides (settings.py, scope "app"), with their defaults.
+DEFAULTS: dict[str, Any] = settings.app_defaults()
 
 
 def _from_environment() -> dict[str, Any]:
-    settings: dict[str, Any] = {}
-    for key, default in DEFAULTS.items():
-        value = os.environ.get(f"CIRCE_KG_{key}")
-        if value is not None:
-            settings[key] = type(default)(value)
-    return settings
+    """The keys of DEFAULTS whose variables are set now, parsed (a bad value: ConfigurationError naming it)."""
+    return settings.app_from_environment()
 
 
 def _report_missing_sources(app: Flask, store: Store) -> None:
@@ -111,7 +96,8 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
     atexit.register(sandbox.close)
     app.extensions["circe_sandbox"] = sandbox
     dumps_dir = app.config.get("DUMPS_DIR") or (store.local_folder or default_store_path().parent) / "dumps"
-    app.extensions["circe_dumps"] = Dumps(store, Path(dumps_dir), float(app.config.get("DUMPS_WAIT_S", 5.0)))
+    dumps_wait_s = float(app.config.get("DUMPS_WAIT_S", settings.value("DUMPS_WAIT_S")))
+    app.extensions["circe_dumps"] = Dumps(store, Path(dumps_dir), dumps_wait_s)
     history_dir = app.config.get("HISTORY_DIR") or history_path(store)
     app.extensions["circe_gate"] = WriteGate(store, Path(history_dir) if history_dir else None)
     app.extensions["circe_tokens"] = writes.configured_tokens(app.config)

@@ -10,10 +10,11 @@ been made yet. Feedback goes to the issue tracker: set ISSUES_URL (or CIRCE_KG_I
 
 from __future__ import annotations
 
-import os
 from datetime import date
 
 from flask import Blueprint, current_app, render_template
+
+from .. import settings
 
 bp = Blueprint("accessibility", __name__)
 
@@ -24,7 +25,7 @@ STANDARD = "EN 301 549 V3.2.1 (WCAG 2.1, level AA)"
 
 @bp.get("/accessibility")
 def statement() -> str:
-    issues = current_app.config.get("ISSUES_URL") or os.environ.get("CIRCE_KG_ISSUES_URL") or ""
+    issues = current_app.config.get("ISSUES_URL") or settings.value("ISSUES_URL") or ""
     return render_template(
         "accessibility.html", prepared=PREPARED, reviewed=REVIEWED, standard=STANDARD, issues_url=issues
     )

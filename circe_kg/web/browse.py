@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, g, has_request_context, json
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from .. import queries
+from .. import queries, settings
 from ..errors import BadParameter, NotFound
 from ..facets import (
     ALWAYS_SET,
@@ -510,7 +510,8 @@ def _in_words(items: list[Item], facets: list[Facet]) -> tuple[list[Item], list[
 def _paged(items: list[Any]) -> tuple[list[Any], dict[str, Any]]:
     """One page of a list that grows with the data (?page=N, LIST_PAGE_SIZE a page), and what the pager
     (_pager.html) needs: this page's number, how many pages, and the address of any page, other arguments kept."""
-    shown, number, pages = page_of(items, request.args.get("page"), int(current_app.config.get("LIST_PAGE_SIZE", 50)))
+    size = int(current_app.config.get("LIST_PAGE_SIZE", settings.value("LIST_PAGE_SIZE")))
+    shown, number, pages = page_of(items, request.args.get("page"), size)
 
     def page_url(n: int) -> str:
         return url_for(

@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-import os
 import secrets
 from typing import Any
 
@@ -29,6 +28,7 @@ from flask import Blueprint, Flask, current_app, g, redirect, render_template, r
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.wrappers import Response
 
+from .. import settings
 from ..errors import CirceError, StaleForm, Unauthorised
 
 bp = Blueprint("session", __name__)
@@ -130,7 +130,7 @@ def sign_out() -> Response:
 
 
 def init_app(app: Flask) -> None:
-    app.secret_key = app.config.get("SECRET_KEY") or os.environ.get("CIRCE_KG_SECRET_KEY") or secrets.token_bytes(32)
+    app.secret_key = app.config.get("SECRET_KEY") or settings.value("SECRET_KEY") or secrets.token_bytes(32)
     app.session_interface = _LoopbackAwareCookies()
     app.config.update(SESSION_COOKIE_NAME=COOKIE, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict")
 

@@ -11,11 +11,11 @@ never the token: only its length and first two characters.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .. import settings
 from ..errors import ConfigurationError
 
 ROLES = ("steward", "editor", "reviewer")  # steward: writes directly; editor: drafts only; reviewer: both + review
@@ -38,7 +38,6 @@ def configured_tokens(
     Raises ConfigurationError listing every problem — where it is and how to fix it — if any token is shorter
     than MIN_LENGTH or holds a space, a token is given twice (for two names, or in two places), a line of
     CIRCE_KG_TOKENS_FILE is not NAME TOKEN [ROLE] with a known role, or CIRCE_KG_TOKENS_FILE cannot be read."""
-    environ = os.environ if environ is None else environ
     entries: list[tuple[str, str, str, str]] = []  # (where, token, agent name, role)
     problems: list[str] = []
     for token, who in (config.get("WRITE_TOKENS") or {}).items():
@@ -47,17 +46,12 @@ def configured_tokens(
         if role not in ROLES:
             problems.append(f"{where}: the role {role!r} is not one of {', '.join(ROLES)}; give one of them")
         entries.append((where, str(token), name, role))
-    if environ.get("CIRCE_KG_WRITE_TOKEN"):
-        entries.append(
-            (
-                "CIRCE_KG_WRITE_TOKEN",
-                environ["CIRCE_KG_WRITE_TOKEN"],
-                environ.get("CIRCE_KG_WRITE_AGENT", "steward"),
-                "steward",
-            )
-        )
-    if environ.get("CIRCE_KG_TOKENS_FILE"):
-        entries += _file_entries(Path(environ["CIRCE_KG_TOKENS_FILE"]), problems)
+    write_token = settings.value("WRITE_TOKEN", environ)
+    if write_token:
+        entries.append(("CIRCE_KG_WRITE_TOKEN", write_token, settings.value("WRITE_AGENT", environ), "steward"))
+    tokens_file = settings.value("TOKENS_FILE", environ)
+    if tokens_file is not None:
+        entries += _file_entries(Path(tokens_file), problems)
     first: dict[str, str] = {}
     for where, token, _, _ in entries:
         if len(token) < MIN_LENGTH:
