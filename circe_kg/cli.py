@@ -517,12 +517,16 @@ def list_settings(fmt: str) -> None:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     table = Table(show_lines=False)
-    for column in ("setting", "environment variable", "default", "value here", "what it does"):
+    names = [row["name"] for row in rows], [row["env"] or "(config only)" for row in rows]
+    for column, values in zip(("setting", "environment variable"), names, strict=True):
+        table.add_column(column, no_wrap=True, min_width=max(map(len, values)))  # a name is never cut
+    for column in ("default", "value here", "what it does"):
         table.add_column(column, overflow="fold")
     for row in rows:  # escaped: a help's [steward|editor|reviewer] is not markup
         cells = (row["name"], row["env"] or "(config only)", row["default"], row["value"] or "", row["help"])
         table.add_row(*(escape(cell) for cell in cells))
-    out.print(table)
+    # Piped or captured, the table is as wide as it needs to be (a terminal's width is not known there).
+    (out if out.is_terminal else Console(highlight=False, width=max(out.width, 200))).print(table)
 
 
 @main.command()

@@ -116,8 +116,10 @@ def available(folder: Path = QUERIES_DIR) -> list[NamedQuery]:
 def get(name: str, folder: Path = QUERIES_DIR) -> NamedQuery:
     """The query called `name` (file queries/questions/{name}.rq or queries/app/{name}.rq). Raises UnknownQuery
     with close names."""
-    path = next((folder / role / f"{name}.rq" for role in ROLES if (folder / role / f"{name}.rq").is_file()), None)
-    if not NAME.match(name) or path is None:
+    path = None
+    if NAME.match(name):  # first: a name that is no name is never looked up as a file
+        path = next((folder / role / f"{name}.rq" for role in ROLES if (folder / role / f"{name}.rq").is_file()), None)
+    if path is None:
         names = sorted(p.stem for p in _files(folder))
         close = difflib.get_close_matches(name, names, n=3)
         hint = (f"did you mean {', '.join(close)}? " if close else "") + "`circe-kg query --list` shows them all"

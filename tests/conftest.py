@@ -149,6 +149,18 @@ def served(request, tmp_path_factory):
         server.stop()
 
 
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium driven by Playwright (`playwright install` cannot download a browser here), one per module."""
+    from playwright.sync_api import sync_playwright
+    from test_browser_edit import CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
 BACKEND_NAMES = {"embedded": "embedded", "oxigraph": "oxigraph-server", "virtuoso": "virtuoso"}
 SERVER_FIXTURES = {"oxigraph_server": "oxigraph-server", "virtuoso_server": "virtuoso"}
 
@@ -181,7 +193,7 @@ def pytest_collection_modifyitems(config, items):
         if backends - {"embedded"}:
             item.add_marker(pytest.mark.server)
         module = getattr(item, "module", None)
-        if hasattr(module, "sync_playwright"):
+        if hasattr(module, "sync_playwright") or "chromium" in item.fixturenames:
             item.add_marker(pytest.mark.browser)
         if module is not None and module.__name__.endswith("test_fuzz"):
             item.add_marker(pytest.mark.fuzz)

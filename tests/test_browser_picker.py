@@ -7,8 +7,7 @@ import secrets
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
-from test_browser_edit import CHROMIUM_ARGS
+from playwright.sync_api import expect
 from test_browser_steward import sign_in
 
 TOKEN = secrets.token_urlsafe(24)
@@ -22,11 +21,8 @@ def base(served):
 
 
 @pytest.fixture(scope="module")
-def browser(base):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def browser(base, chromium):
+    return chromium  # after the server has started
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ search reached it on the Italian page; and "my words only" leaves out what only 
 import re
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
-from test_browser_edit import CHROMIUM_ARGS
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.parametrize("served", ["embedded"], indirect=True)  # what people see, not the backends
 
@@ -22,11 +21,8 @@ def base(served):
 
 
 @pytest.fixture(scope="module")
-def browser(base):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def browser(base, chromium):
+    return chromium  # after the server has started
 
 
 @pytest.fixture

@@ -10,14 +10,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from circe_kg.config import shipped_files
 from circe_kg.loader import load_files
 from circe_kg.store import EmbeddedStore
 from circe_kg.web import create_app
 from circe_kg.web.vendor import PACKAGES
-from tests.test_browser_edit import CHROMIUM_ARGS
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "circe_kg" / "web" / "templates"
 EXPECTED = {
@@ -170,16 +169,14 @@ document.addEventListener('securitypolicyviolation',
 
 
 @pytest.fixture(scope="module")
-def browser(served):
+def browser(served, chromium):
     base = served()
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = chromium.new_page()
-        page.add_init_script(LISTEN)  # run by the browser itself, not subject to the page's CSP
-        messages: list[str] = []
-        page.on("console", lambda m: messages.append(m.text) if "Content Security Policy" in m.text else None)
-        yield base, page, messages
-        chromium.close()
+    page = chromium.new_page()
+    page.add_init_script(LISTEN)  # run by the browser itself, not subject to the page's CSP
+    messages: list[str] = []
+    page.on("console", lambda m: messages.append(m.text) if "Content Security Policy" in m.text else None)
+    yield base, page, messages
+    page.close()
 
 
 @pytest.mark.parametrize("served", ["embedded"], indirect=True)
