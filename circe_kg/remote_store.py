@@ -177,6 +177,10 @@ class RemoteStore:
         assert isinstance(result, list)
         return iter(result)
 
+    def quads_matching(self, subject: object, predicate: object, obj: object) -> None:
+        """None: a SPARQL server cannot be asked about one blank node (in a query it is a new one)."""
+        return None
+
     def query(self, sparql: str, substitutions: Mapping[str, Term | Sequence[Term]] | None = None) -> QueryResult:
         """Run a SPARQL query over the union of all graphs, with parameters bound by VALUES (never pasted)."""
         text = PROLOGUE + with_values(sparql, substitutions)

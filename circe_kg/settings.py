@@ -266,6 +266,20 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         "From this many data triples, validation splits the shapes over the cores.",
     ),
+    Setting(
+        "INCREMENTAL_VALIDATION",
+        "CIRCE_KG_INCREMENTAL_VALIDATION",
+        True,
+        bool,
+        "A write to data graphs validates only the records it can affect (off: the whole store, every write).",
+    ),
+    Setting(
+        "INCREMENTAL_VALIDATION_NODES",
+        "CIRCE_KG_INCREMENTAL_VALIDATION_NODES",
+        20000,
+        int,
+        "A write that can affect more records than this is validated against the whole store.",
+    ),
 )
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}

@@ -51,6 +51,12 @@ class Store(Protocol):
     def dump(self, rdf_format: ox.RdfFormat, graph_iri: str | None = None, output: BinaryIO | None = None) -> bytes:
         """The store (or one graph) in `rdf_format`: returned, or written to `output` (then b"" is returned)."""
 
+    def quads_matching(
+        self, subject: ox.NamedNode | ox.BlankNode | None, predicate: ox.NamedNode | None, obj: ox.Term | None
+    ) -> Iterator[ox.Quad] | None:
+        """The quads of every named graph with these terms (None: any), blank nodes included; None when the store
+        cannot be asked about one blank node (a SPARQL server: a query's blank node is a new one)."""
+
     def close(self) -> None: ...
 
 
@@ -211,6 +217,11 @@ class EmbeddedStore:
     def triples(self, graph_iri: str) -> Iterator[ox.Triple]:
         for quad in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)):
             yield quad.triple
+
+    def quads_matching(
+        self, subject: ox.NamedNode | ox.BlankNode | None, predicate: ox.NamedNode | None, obj: ox.Term | None
+    ) -> Iterator[ox.Quad]:
+        return self._store.quads_for_pattern(subject, predicate, obj, None)
 
     def replace_graphs(
         self, graphs: Mapping[str, Iterable[ox.Triple] | None], append: Mapping[str, Iterable[ox.Triple]] | None = None

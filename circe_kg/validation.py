@@ -13,7 +13,7 @@ import itertools
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -563,8 +563,74 @@ def validate(
         )
     else:  # no shapes: only the terms are checked
         conforms, results_graph = True, rdflib.Graph()
+    return _explained(conforms, results_graph, graphs, graphs, shapes, hierarchy, locate, prefixes)
+
+
+def validate_around(
+    context: rdflib.Graph,
+    foci: set[Node],
+    shapes: rdflib.Graph,
+    ontology: NTriples,
+    written: Sequence[NTriples],
+    state: Sequence[Iterable[ox.Triple]],
+    locate: Locator | None = None,
+    prefixes: dict[str, str] | None = None,
+) -> Report:
+    """The results `validate` gives about the `foci`, from `context`: triples of the state around them (every
+    triple a shape reads when it validates one of them, incremental.py), with blank-node labels kept. Results
+    about other nodes of the context are dropped: their surroundings may be incomplete. The property and class
+    check of `validate` reads `written` (the new content of the graphs a write changes: the other graphs hold
+    no unknown term, or they would not have been written); hints read `state` (all data) only when one needs it.
+    """
+    dataset = NativeDataset.from_rdflib(context)
+    if ontology:
+        dataset.parse(data=ontology.data, format="nt")
+    conforms, results_graph, _ = _compiled(shapes).validate(
+        dataset, allow_infos=True, allow_warnings=True, abort_on_first=False
+    )
+    kept = rdflib.Graph()
+    for prefix, namespace in results_graph.namespaces():
+        kept.bind(prefix, namespace)
+    report = rdflib.BNode()
+    kept.add((report, RDF.type, SH.ValidationReport))
+    violations = False
+    for result in list(results_graph.subjects(RDF.type, SH.ValidationResult)):
+        if results_graph.value(result, SH.focusNode) not in foci:
+            continue
+        kept.add((report, SH.result, result))
+        violations |= results_graph.value(result, SH.resultSeverity) == SH.Violation
+        for triple in _described(results_graph, result):
+            kept.add(triple)
+    kept.add((report, SH.conforms, rdflib.Literal(not violations)))
+    return _explained(not violations, kept, list(written), state, shapes, ontology, locate, prefixes)
+
+
+def _described(graph: rdflib.Graph, node: Node) -> Iterator[tuple[Node, Node, Node]]:
+    """The triples about `node` and the blank nodes it leads to (a result and its path expression)."""
+    seen = {node}
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        for triple in graph.triples((current, None, None)):
+            yield triple
+            if isinstance(triple[2], rdflib.BNode) and triple[2] not in seen:
+                seen.add(triple[2])
+                todo.append(triple[2])
+
+
+def _explained(
+    conforms: bool,
+    results_graph: rdflib.Graph,
+    graphs: list[NTriples],
+    state: Sequence[Iterable[ox.Triple]],
+    shapes: rdflib.Graph,
+    hierarchy: NTriples,
+    locate: Locator | None,
+    prefixes: dict[str, str] | None,
+) -> Report:
+    """The engine's results as a Report (each with its file, line and hint), with the unknown terms of `graphs`."""
     name = Namer(prefixes)
-    hint = _Hinter(graphs, shapes, name, _rdflib_graph(hierarchy.data))
+    hint = _Hinter(state, shapes, name, _rdflib_graph(hierarchy.data))
     results: list[Result] = []
     for node in results_graph.subjects(RDF.type, SH.ValidationResult):
 
@@ -632,14 +698,26 @@ def validate_state(state: Mapping[str, Iterable[ox.Triple]], parsed: Iterable[Pa
             shapes_text.append(NTriples.of(triples).data)
     shapes = _rdflib_graph(b"".join(shapes_text))
     files = list(parsed)
-    given = {p.graph_iri for p in files}
     prefixes: dict[str, str] = {}
     for p in files:
         prefixes.update(p.prefixes)
+    return validate(
+        data,
+        shapes,
+        NTriples(b"".join(NTriples.of(part).data for part in ontology)),
+        locator(files, set(state)),
+        prefixes,
+    )
+
+
+def locator(files: list[ParsedFile], graphs: set[str]) -> Locator:
+    """Where a node is written: in `files` (being loaded) first, then in the shipped data files whose graphs are
+    among `graphs` (the state's)."""
+    given = {p.graph_iri for p in files}
 
     def locate(iri: str, used_by: str | None = None) -> tuple[str, int | None] | None:
         # The files being loaded first, then the shipped data files whose graphs are in the state.
-        candidates = files + [s for s in _shipped_data_files() if s.graph_iri in state and s.graph_iri not in given]
+        candidates = files + [s for s in _shipped_data_files() if s.graph_iri in graphs and s.graph_iri not in given]
         where = locate(used_by) if used_by is not None else None
         if where is not None and where[1]:  # the first line from the resource's own on that writes `iri`
             for p in candidates:
@@ -653,4 +731,4 @@ def validate_state(state: Mapping[str, Iterable[ox.Triple]], parsed: Iterable[Pa
                     return p.name, line
         return None
 
-    return validate(data, shapes, NTriples(b"".join(NTriples.of(part).data for part in ontology)), locate, prefixes)
+    return locate

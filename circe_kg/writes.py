@@ -28,6 +28,7 @@ import pyoxigraph as ox
 from . import queries
 from .binding import remote_call_in
 from .errors import Conflict, NoSuchVersion, UsageError, ValidationFailed, WriteRefused
+from .incremental import validate_change
 from .namespaces import CIRCE, GRAPH, ID, PROV, RDF, RDFS, XSD, compact
 from .ntriples import NTriples, as_ntriples
 from .rdf_files import ParsedFile, kind_of_graph
@@ -221,7 +222,22 @@ class WriteGate:
         return new
 
     def _validate(self, new: Mapping[str, NTriples | None], present: set[str], parsed: Iterable[ParsedFile]) -> Report:
-        """Validate the whole state the store would hold after writing `new`."""
+        """Validate the state the store would hold after writing `new`: a write to data graphs by the records it
+        can affect (incremental.py), else — files being loaded, shapes or ontology written, a change that reaches
+        too far — the whole state."""
+        parsed = list(parsed)
+        if not parsed and all(kind_of_graph(g) == "data" for g in new):
+            schema = {k: [g for g in sorted(present) if kind_of_graph(g) == k] for k in ("shapes", "ontology")}
+            if schema["shapes"]:
+                report = validate_change(
+                    self.store,
+                    new,
+                    {g: self.content(g) for g in new if g in present},
+                    b"".join(self.content(g).data for g in schema["shapes"]),
+                    NTriples(b"".join(self.content(g).data for g in schema["ontology"])),
+                )
+                if report is not None:
+                    return report
         state = {g: self.content(g) for g in present if g not in new and kind_of_graph(g) != "system"}
         state.update({g: t for g, t in new.items() if t is not None})
         return validate_state(state, parsed)

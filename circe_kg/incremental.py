@@ -1,0 +1,246 @@
+"""Validate a write by the records it can affect, in the context of the whole store, instead of re-validating
+everything: a steward's form save costs what it changes, not what the store holds.
+
+From each triple the write adds or removes, the shapes' access paths (reach.py) are walked backwards to the focus
+nodes whose validation reads that triple (with the subjects the write touches, whose warnings the writer is shown);
+from those, the paths are walked forwards to collect every triple their validation reads — in the state the write
+would make: the store's data and ontology graphs but the written ones, and the written graphs' new content. The
+engine validates that context and only the results about those focus nodes are kept (validation.validate_around).
+They are the results the full validation gives about them; the others are the ones the store held before, and the
+gate writes only to a store whose every earlier write passed it (tests/test_validation_incremental.py compares the
+two on random writes).
+
+`validate_change` answers None — validate in full — when the store cannot be walked (a SPARQL server cannot be asked
+about one blank node), when the shapes reach without bound (reach.Reach.wide), when a changed triple matches a pattern
+read whatever the focus (rdfs:subClassOf, in data), or when more than INCREMENTAL_VALIDATION_NODES focus nodes or
+ten times as many context triples are involved (a full validation is then as quick).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.term import Node
+
+from . import settings
+from .ntriples import NTriples
+from .rdf_files import kind_of_graph
+from .reach import AccessPath, Reach, Step, reach_of
+from .validation import Report, _rdflib_graph, locator, validate_around
+
+log = logging.getLogger(__name__)
+
+Trie = dict[Step, "Trie"]
+
+
+class _TooWide(Exception):
+    """More nodes or triples than an incremental check is worth."""
+
+
+class NewState:
+    """The data and ontology triples the store would hold after a write, for lookups by pattern."""
+
+    def __init__(self, store: Any, new: Mapping[str, NTriples | None]) -> None:
+        self.store = store
+        self.kept = {
+            ox.NamedNode(g) for g in store.named_graphs() if kind_of_graph(g) in ("data", "ontology") and g not in new
+        }
+        self.ontology = {g for g in self.kept if kind_of_graph(g.value) == "ontology"}
+        self.written = ox.Store()
+        self.written.extend(
+            ox.Quad(*_own(t), ox.NamedNode(g)) for g, triples in new.items() if triples is not None for t in triples
+        )
+
+    def match(self, subject: Any, predicate: ox.NamedNode | None, obj: Any) -> Iterator[ox.Triple]:
+        for triple, _ in self.match_data(subject, predicate, obj):
+            yield triple
+
+    def match_data(self, subject: Any, predicate: ox.NamedNode | None, obj: Any) -> Iterator[tuple[ox.Triple, bool]]:
+        """The matching triples, each with whether it is data (not the ontology's)."""
+        for quad in self.store.quads_matching(subject, predicate, obj):
+            if quad.graph_name in self.kept:
+                yield quad.triple, quad.graph_name not in self.ontology
+        for quad in self.written.quads_for_pattern(subject, predicate, obj, None):
+            yield quad.triple, True
+
+
+class _Lazy:
+    """An iterable that walks the state only when iterated (a hint that needs every resource)."""
+
+    def __init__(self, state: NewState) -> None:
+        self.state = state
+
+    def __iter__(self) -> Iterator[ox.Triple]:
+        data = {g for g in self.state.kept if kind_of_graph(g.value) == "data"}
+        for quad in self.state.store.quads_matching(None, None, None):
+            if quad.graph_name in data:
+                yield quad.triple
+        for quad in self.state.written.quads_for_pattern(None, None, None, None):
+            yield quad.triple
+
+
+def validate_change(
+    store: Any,
+    new: Mapping[str, NTriples | None],
+    before: Mapping[str, NTriples],
+    shapes_text: bytes,
+    ontology: NTriples,
+) -> Report | None:
+    """The report on the records a write to data graphs can affect; None when it must be validated in full.
+
+    `new`: each written graph's new content (None: dropped); `before`: the present content of those of them that
+    exist; `shapes_text`, `ontology`: the store's shapes and ontology as N-Triples."""
+    if not settings.value("INCREMENTAL_VALIDATION") or store.quads_matching(None, None, None) is None:
+        return None
+    shapes = _rdflib_graph(shapes_text)
+    reach = reach_of(shapes)
+    if reach.wide:
+        log.info("validating in full: %s", reach.wide)
+        return None
+    changed = _changed(new, before)
+    limit = int(settings.value("INCREMENTAL_VALIDATION_NODES"))
+    state = NewState(store, new)
+    try:
+        foci = _affected(reach, changed, state, limit)
+        if foci is None:
+            return None
+        # A context triple costs the validator about as much as two of a full validation (it goes through rdflib)
+        context = _context(reach, foci, state, min(limit * 10, store.count() // 2))
+    except _TooWide:
+        return None
+    label = "i" + uuid.uuid4().hex[:12]  # like a full validation's, the labels of blank nodes are new ones
+    graph = rdflib.Graph()
+    for triple in context:
+        graph.add((_term(triple.subject, label), _term(triple.predicate, label), _term(triple.object, label)))
+    written = [triples for g, triples in sorted(new.items()) if triples is not None]
+    graphs = (set(store.named_graphs()) | set(new)) - {g for g, t in new.items() if t is None}
+    return validate_around(
+        graph,
+        {_term(node, label) for node in foci},
+        shapes,
+        ontology,
+        written,
+        [_Lazy(state)],
+        locator([], graphs),
+    )
+
+
+def _changed(new: Mapping[str, NTriples | None], before: Mapping[str, NTriples]) -> list[ox.Triple]:
+    """The triples the write adds or removes (as lines of each graph's text: both are Oxigraph's N-Triples)."""
+    lines: set[bytes] = set()
+    for graph, triples in new.items():
+        old = before[graph].lines() if graph in before else set()
+        lines |= old ^ (triples.lines() if triples is not None else set())
+    return [ox.Triple(*_own(t)) for t in NTriples(b"".join(line + b"\n" for line in sorted(lines)))]
+
+
+def _own(triple: ox.Triple) -> tuple[Any, ox.NamedNode, Any]:
+    """A written triple with its blank nodes apart from the store's: the write's `_:b0` is not the store's node of
+    that label (a store's labels are hexadecimal, these start with w)."""
+    subject, obj = triple.subject, triple.object
+    if isinstance(subject, ox.BlankNode):
+        subject = ox.BlankNode("w" + subject.value)
+    if isinstance(obj, ox.BlankNode):
+        obj = ox.BlankNode("w" + obj.value)
+    return subject, triple.predicate, obj
+
+
+def _affected(reach: Reach, changed: list[ox.Triple], state: NewState, limit: int) -> set[Any] | None:
+    """The focus nodes whose validation reads a changed triple, with the changed triples' subjects."""
+    by_last: dict[Step, list[AccessPath]] = {}
+    for path in reach.paths:
+        by_last.setdefault(path[-1], []).append(path[:-1])
+    walked: dict[tuple[Any, AccessPath], set[Any]] = {}
+    foci: set[Any] = set()
+    for triple in changed:
+        subject, predicate, obj = triple.subject, triple.predicate, triple.object
+        if reach.matches_everywhere(_text(subject), predicate.value, _text(obj)):
+            log.info("validating in full: the write changes %s, which every focus node may read", predicate.value)
+            return None
+        foci.add(subject)
+        for (forward, step_predicate), prefixes in by_last.items():
+            if step_predicate is not None and step_predicate != predicate.value:
+                continue
+            anchor = subject if forward else obj
+            for prefix in prefixes:
+                key = (anchor, prefix)
+                if key not in walked:
+                    walked[key] = _backwards(state, anchor, prefix, limit)
+                foci |= walked[key]
+        if len(foci) > limit:
+            log.info("validating in full: the write may affect more than %d records", limit)
+            return None
+    return {node for node in foci if not isinstance(node, ox.Literal)}
+
+
+def _backwards(state: NewState, anchor: Any, prefix: AccessPath, limit: int) -> set[Any]:
+    """The nodes from which `prefix` leads to `anchor`."""
+    nodes = {anchor}
+    for forward, predicate in reversed(prefix):
+        step = ox.NamedNode(predicate) if predicate is not None else None
+        previous: set[Any] = set()
+        for node in nodes:
+            if forward:  # reached over (x, p, node): x
+                previous.update(t.subject for t in state.match(None, step, node))
+            elif not isinstance(node, ox.Literal):  # reached over (node, p, x) backwards: x
+                previous.update(t.object for t in state.match(node, step, None))
+        nodes = previous
+        if len(nodes) > limit:
+            raise _TooWide
+    return nodes
+
+
+def _context(reach: Reach, foci: set[Any], state: NewState, limit: int) -> set[ox.Triple]:
+    """Every data triple read by following the access paths forwards from the focus nodes (the ontology is added
+    whole by the validator)."""
+    trie: Trie = {}
+    for path in reach.paths:
+        level = trie
+        for step in path:
+            level = level.setdefault(step, {})
+    found: set[ox.Triple] = set()
+
+    def follow(nodes: set[Any], level: Trie) -> None:
+        for (forward, predicate), deeper in level.items():
+            step = ox.NamedNode(predicate) if predicate is not None else None
+            reached: set[Any] = set()
+            for node in nodes:
+                if forward:
+                    if isinstance(node, ox.Literal):
+                        continue
+                    for t, data in state.match_data(node, step, None):
+                        if data:
+                            found.add(t)
+                        reached.add(t.object)
+                else:
+                    for t, data in state.match_data(None, step, node):
+                        if data:
+                            found.add(t)
+                        reached.add(t.subject)
+            if len(found) > limit:
+                raise _TooWide
+            if deeper and reached:
+                follow(reached, deeper)
+
+    follow(foci, trie)
+    return found
+
+
+def _text(term: Any) -> str:
+    return term.value if isinstance(term, (ox.NamedNode, ox.BlankNode)) else str(term)
+
+
+def _term(term: Any, label: str) -> Node:
+    """An Oxigraph term as rdflib's, lexical form unchanged; blank nodes relabelled with `label` first."""
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(label + term.value)
+    if term.language:
+        return rdflib.Literal(term.value, lang=term.language, normalize=False)
+    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value), normalize=False)
