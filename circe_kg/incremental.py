@@ -28,10 +28,11 @@ import rdflib
 from rdflib.term import Node
 
 from . import settings
+from .namespaces import RDF
 from .ntriples import NTriples
 from .rdf_files import kind_of_graph
 from .reach import AccessPath, Reach, Step, reach_of
-from .validation import Report, _rdflib_graph, locator, validate_around
+from .validation import LABELS, Report, graph_of_text, label_slug, locator, validate_around
 
 log = logging.getLogger(__name__)
 
@@ -69,19 +70,39 @@ class NewState:
             yield quad.triple, True
 
 
-class _Lazy:
-    """An iterable that walks the state only when iterated (a hint that needs every resource)."""
+class StateCandidates:
+    """The resources a hint may offer, looked up in the state by type through the store's indexes (a namespace's
+    needs a walk over every subject)."""
+
+    TYPE = ox.NamedNode(str(RDF.type))
+    LABELS = tuple(ox.NamedNode(p) for p in LABELS)
 
     def __init__(self, state: NewState) -> None:
         self.state = state
 
-    def __iter__(self) -> Iterator[ox.Triple]:
-        data = {g for g in self.state.kept if kind_of_graph(g.value) == "data"}
-        for quad in self.state.store.quads_matching(None, None, None):
-            if quad.graph_name in data:
-                yield quad.triple
-        for quad in self.state.written.quads_for_pattern(None, None, None, None):
-            yield quad.triple
+    def instances(self, classes: set[str]) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for name in classes:
+            for triple, data in self.state.match_data(None, self.TYPE, ox.NamedNode(name)):
+                if data and isinstance(triple.subject, ox.NamedNode):
+                    found.setdefault(triple.subject.value, set())
+        return {iri: self._labels(iri) for iri in found}
+
+    def in_namespace(self, namespace: str) -> dict[str, set[str]]:
+        subjects = {
+            triple.subject.value
+            for triple, data in self.state.match_data(None, None, None)
+            if data and isinstance(triple.subject, ox.NamedNode) and triple.subject.value.startswith(namespace)
+        }
+        return {iri: self._labels(iri) for iri in subjects}
+
+    def _labels(self, iri: str) -> set[str]:
+        return {
+            label_slug(triple.object.value)
+            for predicate in self.LABELS
+            for triple, data in self.state.match_data(ox.NamedNode(iri), predicate, None)
+            if data and isinstance(triple.object, ox.Literal)
+        }
 
 
 def validate_change(
@@ -97,7 +118,7 @@ def validate_change(
     exist; `shapes_text`, `ontology`: the store's shapes and ontology as N-Triples."""
     if not settings.value("INCREMENTAL_VALIDATION") or store.quads_matching(None, None, None) is None:
         return None
-    shapes = _rdflib_graph(shapes_text)
+    shapes = graph_of_text(shapes_text)
     reach = reach_of(shapes)
     if reach.wide:
         log.info("validating in full: %s", reach.wide)
@@ -125,7 +146,7 @@ def validate_change(
         shapes,
         ontology,
         written,
-        [_Lazy(state)],
+        StateCandidates(state),
         locator([], graphs),
     )
 

@@ -144,18 +144,64 @@ class Report:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
 
+class Candidates(Protocol):
+    """The resources a mistyped value may have meant, each with its labels written as identifiers (slugs)."""
+
+    def instances(self, classes: set[str]) -> dict[str, set[str]]:
+        """The IRI subjects of the data typed with one of `classes`."""
+
+    def in_namespace(self, namespace: str) -> dict[str, set[str]]:
+        """The IRI subjects of the data whose IRI starts with `namespace`."""
+
+
+LABELS = tuple(str(p) for p in (SKOS.prefLabel, SKOS.altLabel, RDFS.label))
+
+
+class TriplesCandidates:
+    """Candidates read from the data's triples, once and only when a hint needs them."""
+
+    def __init__(self, data: Sequence[Iterable[ox.Triple]]) -> None:
+        self.data = data
+        self._subjects: tuple[dict[str, set[str]], set[str], dict[str, set[str]]] | None = None
+
+    def instances(self, classes: set[str]) -> dict[str, set[str]]:
+        by_type, _, labels = self._iri_subjects()
+        return {iri: labels.get(iri, set()) for c in classes for iri in by_type.get(c, ())}
+
+    def in_namespace(self, namespace: str) -> dict[str, set[str]]:
+        _, every, labels = self._iri_subjects()
+        return {iri: labels.get(iri, set()) for iri in every if iri.startswith(namespace)}
+
+    def _iri_subjects(self) -> tuple[dict[str, set[str]], set[str], dict[str, set[str]]]:
+        """The data's IRI subjects, by rdf:type and all, and their labels as identifiers (slugs)."""
+        if self._subjects is None:
+            by_type: dict[str, set[str]] = {}
+            every: set[str] = set()
+            labels: dict[str, set[str]] = {}
+            rdf_type = ox.NamedNode(str(RDF.type))
+            label_predicates = {ox.NamedNode(p) for p in LABELS}
+            for triple in itertools.chain.from_iterable(self.data):
+                if isinstance(triple.subject, ox.NamedNode):
+                    every.add(triple.subject.value)
+                    if triple.predicate == rdf_type and isinstance(triple.object, ox.NamedNode):
+                        by_type.setdefault(triple.object.value, set()).add(triple.subject.value)
+                    elif triple.predicate in label_predicates and isinstance(triple.object, ox.Literal):
+                        labels.setdefault(triple.subject.value, set()).add(label_slug(triple.object.value))
+            self._subjects = by_type, every, labels
+        return self._subjects
+
+
 class _Hinter:
     """Turns a constraint component and its parameters into advice a data steward can act on."""
 
     def __init__(
         self,
-        data: Sequence[Iterable[ox.Triple]],
+        candidates: Candidates,
         shapes: rdflib.Graph,
         name: Namer,
         ontology: rdflib.Graph | None = None,
     ) -> None:
-        self.data, self.shapes, self.name = data, shapes, name
-        self._subjects: tuple[dict[str, set[str]], set[str], dict[str, set[str]]] | None = None
+        self.candidates, self.shapes, self.name = candidates, shapes, name
         self._names: dict[tuple[str, str], tuple[dict[str, set[str]], Names]] = {}
         self.ontology = ontology if ontology is not None else rdflib.Graph()
 
@@ -231,38 +277,18 @@ class _Hinter:
         a namespace — by identifier (local name) and by label (slug), indexed once per hinter for every result."""
         kept = self._names.get((kind, selector))
         if kept is None:
-            by_type, every, labels = self._iri_subjects()
             if kind == "class":
                 classes = {str(c) for c in self.ontology.transitive_subjects(RDFS.subClassOf, rdflib.URIRef(selector))}
-                candidates = set().union(*(by_type.get(c, set()) for c in classes | {selector}))
+                candidates = self.candidates.instances(classes | {selector})
             else:
-                candidates = {s for s in every if s.startswith(selector)}
+                candidates = self.candidates.in_namespace(selector)
             keys: dict[str, set[str]] = {}
-            for iri in candidates:
+            for iri, labels in candidates.items():
                 keys.setdefault(_local_name(iri), set()).add(iri)
-                for label in labels.get(iri, ()):
+                for label in labels:
                     keys.setdefault(label, set()).add(iri)
             kept = self._names[(kind, selector)] = (keys, Names(keys))
         return kept
-
-    def _iri_subjects(self) -> tuple[dict[str, set[str]], set[str], dict[str, set[str]]]:
-        """The data's IRI subjects, by rdf:type and all, and their labels as identifiers (slugs): read once, and
-        only when a hint needs them."""
-        if self._subjects is None:
-            by_type: dict[str, set[str]] = {}
-            every: set[str] = set()
-            labels: dict[str, set[str]] = {}
-            rdf_type = ox.NamedNode(str(RDF.type))
-            label_predicates = {ox.NamedNode(str(p)) for p in (SKOS.prefLabel, SKOS.altLabel, RDFS.label)}
-            for triple in itertools.chain.from_iterable(self.data):
-                if isinstance(triple.subject, ox.NamedNode):
-                    every.add(triple.subject.value)
-                    if triple.predicate == rdf_type and isinstance(triple.object, ox.NamedNode):
-                        by_type.setdefault(triple.object.value, set()).add(triple.subject.value)
-                    elif triple.predicate in label_predicates and isinstance(triple.object, ox.Literal):
-                        labels.setdefault(triple.subject.value, set()).add(_slug(triple.object.value))
-            self._subjects = by_type, every, labels
-        return self._subjects
 
 
 def _local_name(iri: str) -> str:
@@ -270,7 +296,7 @@ def _local_name(iri: str) -> str:
     return re.split(r"[/#]", iri)[-1]
 
 
-def _slug(label: str) -> str:
+def label_slug(label: str) -> str:
     """A label written as an identifier would be: "Lombardy Region" -> lombardy-region."""
     return re.sub(r"[\W_]+", "-", label.casefold()).strip("-")
 
@@ -330,7 +356,7 @@ def _compiled(shapes: rdflib.Graph) -> CompiledShapes:
 
 
 @lru_cache(maxsize=4)
-def _rdflib_graph(data: bytes) -> rdflib.Graph:
+def graph_of_text(data: bytes) -> rdflib.Graph:
     """The N-Triples text as an rdflib graph, read once per text (the shapes, the class hierarchy): callers only
     read it."""
     return to_rdflib(NTriples(data))
@@ -415,7 +441,7 @@ KNOWN_TERMS = rdflib.URIRef(BASE + "shapes#KnownTermConstraintComponent")  # thi
 @lru_cache(maxsize=4)
 def _own_terms(ontology: bytes) -> tuple[frozenset[str], frozenset[str]]:
     """The classes and the properties that the ontology (N-Triples) defines under BASE."""
-    graph = _rdflib_graph(ontology)
+    graph = graph_of_text(ontology)
     classes = {s for t in _CLASS_TYPES for s in graph.subjects(RDF.type, t)}
     classes |= set(graph.subjects(RDFS.subClassOf, None))
     properties = {s for t in _PROPERTY_TYPES for s in graph.subjects(RDF.type, t)}
@@ -563,7 +589,7 @@ def validate(
         )
     else:  # no shapes: only the terms are checked
         conforms, results_graph = True, rdflib.Graph()
-    return _explained(conforms, results_graph, graphs, graphs, shapes, hierarchy, locate, prefixes)
+    return _explained(conforms, results_graph, graphs, TriplesCandidates(graphs), shapes, hierarchy, locate, prefixes)
 
 
 def validate_around(
@@ -572,7 +598,7 @@ def validate_around(
     shapes: rdflib.Graph,
     ontology: NTriples,
     written: Sequence[NTriples],
-    state: Sequence[Iterable[ox.Triple]],
+    candidates: Candidates,
     locate: Locator | None = None,
     prefixes: dict[str, str] | None = None,
 ) -> Report:
@@ -580,7 +606,7 @@ def validate_around(
     triple a shape reads when it validates one of them, incremental.py), with blank-node labels kept. Results
     about other nodes of the context are dropped: their surroundings may be incomplete. The property and class
     check of `validate` reads `written` (the new content of the graphs a write changes: the other graphs hold
-    no unknown term, or they would not have been written); hints read `state` (all data) only when one needs it.
+    no unknown term, or they would not have been written); hints look through `candidates` (the whole state's).
     """
     dataset = NativeDataset.from_rdflib(context)
     if ontology:
@@ -602,7 +628,7 @@ def validate_around(
         for triple in _described(results_graph, result):
             kept.add(triple)
     kept.add((report, SH.conforms, rdflib.Literal(not violations)))
-    return _explained(not violations, kept, list(written), state, shapes, ontology, locate, prefixes)
+    return _explained(not violations, kept, list(written), candidates, shapes, ontology, locate, prefixes)
 
 
 def _described(graph: rdflib.Graph, node: Node) -> Iterator[tuple[Node, Node, Node]]:
@@ -622,7 +648,7 @@ def _explained(
     conforms: bool,
     results_graph: rdflib.Graph,
     graphs: list[NTriples],
-    state: Sequence[Iterable[ox.Triple]],
+    candidates: Candidates,
     shapes: rdflib.Graph,
     hierarchy: NTriples,
     locate: Locator | None,
@@ -630,7 +656,7 @@ def _explained(
 ) -> Report:
     """The engine's results as a Report (each with its file, line and hint), with the unknown terms of `graphs`."""
     name = Namer(prefixes)
-    hint = _Hinter(state, shapes, name, _rdflib_graph(hierarchy.data))
+    hint = _Hinter(candidates, shapes, name, graph_of_text(hierarchy.data))
     results: list[Result] = []
     for node in results_graph.subjects(RDF.type, SH.ValidationResult):
 
@@ -696,7 +722,7 @@ def validate_state(state: Mapping[str, Iterable[ox.Triple]], parsed: Iterable[Pa
             ontology.append(triples)
         elif kind == "shapes":
             shapes_text.append(NTriples.of(triples).data)
-    shapes = _rdflib_graph(b"".join(shapes_text))
+    shapes = graph_of_text(b"".join(shapes_text))
     files = list(parsed)
     prefixes: dict[str, str] = {}
     for p in files:
