@@ -27,20 +27,14 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.term import Node
 
-from . import settings
+from . import settings, walks
 from .namespaces import RDF
 from .ntriples import NTriples
 from .rdf_files import kind_of_graph
-from .reach import AccessPath, Reach, Step, reach_of
+from .reach import Reach, reach_of
 from .validation import LABELS, Report, graph_of_text, label_slug, locator, validate_around
 
 log = logging.getLogger(__name__)
-
-Trie = dict[Step, "Trie"]
-
-
-class _TooWide(Exception):
-    """More nodes or triples than an incremental check is worth."""
 
 
 class NewState:
@@ -57,12 +51,8 @@ class NewState:
             ox.Quad(*_own(t), ox.NamedNode(g)) for g, triples in new.items() if triples is not None for t in triples
         )
 
-    def match(self, subject: Any, predicate: ox.NamedNode | None, obj: Any) -> Iterator[ox.Triple]:
-        for triple, _ in self.match_data(subject, predicate, obj):
-            yield triple
-
-    def match_data(self, subject: Any, predicate: ox.NamedNode | None, obj: Any) -> Iterator[tuple[ox.Triple, bool]]:
-        """The matching triples, each with whether it is data (not the ontology's)."""
+    def match(self, subject: Any, predicate: ox.NamedNode | None, obj: Any) -> Iterator[tuple[ox.Triple, bool]]:
+        """The matching triples, each with whether it is data (not the ontology's, which the validator adds whole)."""
         for quad in self.store.quads_matching(subject, predicate, obj):
             if quad.graph_name in self.kept:
                 yield quad.triple, quad.graph_name not in self.ontology
@@ -83,7 +73,7 @@ class StateCandidates:
     def instances(self, classes: set[str]) -> dict[str, set[str]]:
         found: dict[str, set[str]] = {}
         for name in classes:
-            for triple, data in self.state.match_data(None, self.TYPE, ox.NamedNode(name)):
+            for triple, data in self.state.match(None, self.TYPE, ox.NamedNode(name)):
                 if data and isinstance(triple.subject, ox.NamedNode):
                     found.setdefault(triple.subject.value, set())
         return {iri: self._labels(iri) for iri in found}
@@ -91,7 +81,7 @@ class StateCandidates:
     def in_namespace(self, namespace: str) -> dict[str, set[str]]:
         subjects = {
             triple.subject.value
-            for triple, data in self.state.match_data(None, None, None)
+            for triple, data in self.state.match(None, None, None)
             if data and isinstance(triple.subject, ox.NamedNode) and triple.subject.value.startswith(namespace)
         }
         return {iri: self._labels(iri) for iri in subjects}
@@ -100,7 +90,7 @@ class StateCandidates:
         return {
             label_slug(triple.object.value)
             for predicate in self.LABELS
-            for triple, data in self.state.match_data(ox.NamedNode(iri), predicate, None)
+            for triple, data in self.state.match(ox.NamedNode(iri), predicate, None)
             if data and isinstance(triple.object, ox.Literal)
         }
 
@@ -131,8 +121,8 @@ def validate_change(
         if foci is None:
             return None
         # A context triple costs the validator about as much as two of a full validation (it goes through rdflib)
-        context = _context(reach, foci, state, min(limit * 10, store.count() // 2))
-    except _TooWide:
+        context = walks.forwards(state, foci, reach.paths, min(limit * 10, store.count() // 2))
+    except walks.TooWide:
         return None
     label = "i" + uuid.uuid4().hex[:12]  # like a full validation's, the labels of blank nodes are new ones
     graph = rdflib.Graph()
@@ -172,84 +162,24 @@ def _own(triple: ox.Triple) -> tuple[Any, ox.NamedNode, Any]:
 
 
 def _affected(reach: Reach, changed: list[ox.Triple], state: NewState, limit: int) -> set[Any] | None:
-    """The focus nodes whose validation reads a changed triple, with the changed triples' subjects."""
-    by_last: dict[Step, list[AccessPath]] = {}
-    for path in reach.paths:
-        by_last.setdefault(path[-1], []).append(path[:-1])
-    walked: dict[tuple[Any, AccessPath], set[Any]] = {}
-    foci: set[Any] = set()
+    """The focus nodes whose validation reads a changed triple, with the changed triples' subjects (whose warnings
+    the writer is shown)."""
     for triple in changed:
-        subject, predicate, obj = triple.subject, triple.predicate, triple.object
-        if reach.matches_everywhere(_text(subject), predicate.value, _text(obj)):
-            log.info("validating in full: the write changes %s, which every focus node may read", predicate.value)
+        if reach.matches_everywhere(_text(triple.subject), triple.predicate.value, _text(triple.object)):
+            log.info(
+                "validating in full: the write changes %s, which every focus node may read", triple.predicate.value
+            )
             return None
-        foci.add(subject)
-        for (forward, step_predicate), prefixes in by_last.items():
-            if step_predicate is not None and step_predicate != predicate.value:
-                continue
-            anchor = subject if forward else obj
-            for prefix in prefixes:
-                key = (anchor, prefix)
-                if key not in walked:
-                    walked[key] = _backwards(state, anchor, prefix, limit)
-                foci |= walked[key]
-        if len(foci) > limit:
-            log.info("validating in full: the write may affect more than %d records", limit)
-            return None
+    anchors = [(t.subject, t.predicate.value, True) for t in changed]
+    anchors += [(t.object, t.predicate.value, False) for t in changed]
+    try:
+        foci = walks.reading(reach, anchors, state, limit) | {t.subject for t in changed}
+    except walks.TooWide:
+        foci = None
+    if foci is None or len(foci) > limit:
+        log.info("validating in full: the write may affect more than %d records", limit)
+        return None
     return {node for node in foci if not isinstance(node, ox.Literal)}
-
-
-def _backwards(state: NewState, anchor: Any, prefix: AccessPath, limit: int) -> set[Any]:
-    """The nodes from which `prefix` leads to `anchor`."""
-    nodes = {anchor}
-    for forward, predicate in reversed(prefix):
-        step = ox.NamedNode(predicate) if predicate is not None else None
-        previous: set[Any] = set()
-        for node in nodes:
-            if forward:  # reached over (x, p, node): x
-                previous.update(t.subject for t in state.match(None, step, node))
-            elif not isinstance(node, ox.Literal):  # reached over (node, p, x) backwards: x
-                previous.update(t.object for t in state.match(node, step, None))
-        nodes = previous
-        if len(nodes) > limit:
-            raise _TooWide
-    return nodes
-
-
-def _context(reach: Reach, foci: set[Any], state: NewState, limit: int) -> set[ox.Triple]:
-    """Every data triple read by following the access paths forwards from the focus nodes (the ontology is added
-    whole by the validator)."""
-    trie: Trie = {}
-    for path in reach.paths:
-        level = trie
-        for step in path:
-            level = level.setdefault(step, {})
-    found: set[ox.Triple] = set()
-
-    def follow(nodes: set[Any], level: Trie) -> None:
-        for (forward, predicate), deeper in level.items():
-            step = ox.NamedNode(predicate) if predicate is not None else None
-            reached: set[Any] = set()
-            for node in nodes:
-                if forward:
-                    if isinstance(node, ox.Literal):
-                        continue
-                    for t, data in state.match_data(node, step, None):
-                        if data:
-                            found.add(t)
-                        reached.add(t.object)
-                else:
-                    for t, data in state.match_data(None, step, node):
-                        if data:
-                            found.add(t)
-                        reached.add(t.subject)
-            if len(found) > limit:
-                raise _TooWide
-            if deeper and reached:
-                follow(reached, deeper)
-
-    follow(foci, trie)
-    return found
 
 
 def _text(term: Any) -> str:

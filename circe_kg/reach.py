@@ -1,27 +1,30 @@
-"""How far the shapes look from a focus node: the access paths that validating a node may read, found by reading
-the shapes (their targets, property paths, nested shapes and the triple patterns of their SPARQL constraints and
-targets). A change can only alter the verdict on the nodes from which some access path reaches a changed triple,
-which is what lets a write validate the records it can affect instead of the whole store (incremental.py).
+"""How far the shapes — or a query — look from a node: the access paths that validating a focus node (or answering
+for one value of a query's variable) may read, found by reading the shapes (their targets, property paths, nested
+shapes and the triple patterns of their SPARQL constraints and targets) or the query's triple patterns. A change can
+only alter the verdict on (or the answer for) the nodes from which some access path reaches a changed triple: this
+lets a write validate the records it can affect instead of the whole store (incremental.py), and a list be updated
+for the records a write changed (answer_cache.py).
 
-An access path is a sequence of steps, each `(forward, predicate)`: forward follows a triple from its subject to its
-object, backward from its object to its subject; a predicate of None is any predicate. For example cs:StatedFact's
-`$this rdf:subject ?s . ?s ?p ?v` reads `((True, rdf:subject), (True, None))` from the statement.
+An access path is a sequence of steps: forward follows a triple from its subject to its object, backward from its
+object to its subject; a predicate of None is any predicate; a repeated step is taken zero or more times (a path
+`p*`, `p+` or `p?`, and `sh:zeroOrMorePath`, read as `p*`, which reads at least as much). For example cs:StatedFact's
+`$this rdf:subject ?s . ?s ?p ?v` reads `rdf:subject *` (the statement's subject, then all its triples).
 
-What makes the check wider (`Reach.wide`, `Reach.everywhere`): a path of unbounded length (`sh:zeroOrMorePath`,
-`sh:oneOrMorePath`, `*` and `+` in SPARQL), shapes nested deeper than MAX_DEPTH, `GRAPH`/`SERVICE`/`$PATH` in a SPARQL
-constraint or a target type other than SPARQL's make every write a full validation (`wide` says why); a triple
-pattern that no path from `$this` reaches (it is read whatever the focus) and `rdfs:subClassOf` (the class hierarchy
-every `sh:class` and `sh:targetClass` reads) are `everywhere` patterns: a change that matches one is validated in
-full.
+What makes a check wider: a repeated path of more than one step, shapes nested deeper than MAX_DEPTH, `GRAPH` or
+`SERVICE` or `$PATH` in a SPARQL constraint, or a target type other than SPARQL's make `Reach.wide` (every write
+validated in full, and why); a triple pattern that no path from the focus reaches is read whatever the focus, and so
+is `rdfs:subClassOf` for the shapes (the class hierarchy every `sh:class` and `sh:targetClass` reads): these are
+`Reach.everywhere`, and a change that matches one is checked in full.
 
 >>> import rdflib
 >>> shapes = rdflib.Graph().parse(data='''
 ... @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
 ... ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:class ex:D ] .''', format="turtle")
->>> sorted(reach_of(shapes).paths)  # doctest: +NORMALIZE_WHITESPACE
-[((True, 'http://example.org/p'),),
- ((True, 'http://example.org/p'), (True, 'http://www.w3.org/1999/02/22-rdf-syntax-ns#type')),
- ((True, 'http://www.w3.org/1999/02/22-rdf-syntax-ns#type'),)]
+>>> sorted(" ".join(str(step) for step in path) for path in reach_of(shapes).paths)
+['<http://example.org/p>', '<http://example.org/p> rdf:type', 'rdf:type']
+>>> query = "SELECT ?r ?c WHERE { ?r <http://example.org/in> ?x . ?x <http://example.org/broader>* ?c }"
+>>> sorted(" ".join(str(step) for step in path) for path in reach_of_query(query, "r").paths)
+['<http://example.org/in>', '<http://example.org/in> <http://example.org/broader>*']
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 import rdflib
 from rdflib.collection import Collection
@@ -37,15 +41,24 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node, Variable
 
-from .namespaces import OWL, RDF, RDFS, SH
+from .namespaces import OWL, RDF, RDFS, SH, compact
 
-Step = tuple[bool, str | None]  # (forward, predicate IRI or None for any)
+
+class Step(NamedTuple):
+    forward: bool  # from a triple's subject to its object (else from its object to its subject)
+    predicate: str | None  # None: any predicate
+    repeat: bool = False  # zero or more times (a path p* or p+)
+
+    def __str__(self) -> str:
+        return ("" if self.forward else "^") + (compact(self.predicate) if self.predicate else "*") + "*" * self.repeat
+
+
 AccessPath = tuple[Step, ...]
 Pattern = tuple[str | None, str | None, str | None]  # subject, predicate, object as N-Triples-free IRIs/None
 
 MAX_DEPTH = 8  # nested shapes followed; deeper is `wide`
 MAX_SPARQL_PATH = 6  # steps of a SPARQL access path; longer is `wide`
-_TYPE: Step = (True, str(RDF.type))
+_TYPE = Step(True, str(RDF.type))
 _SUBCLASS: Pattern = (None, str(RDFS.subClassOf), None)
 _TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
 
@@ -113,6 +126,24 @@ def _reach_cached(key: _Key) -> Reach:
     return Reach(frozenset(found.paths), tuple(sorted(found.everywhere, key=str)))
 
 
+def reach_of_query(text: str, root: str) -> Reach:
+    """The access paths from the variable `root` of a SPARQL query: what its answer for one value of `root` may read.
+
+    Raises nothing for a query it cannot bound: the Reach is `wide` and says why."""
+    return _query_reach_cached(text, root)
+
+
+@lru_cache(maxsize=64)
+def _query_reach_cached(text: str, root: str) -> Reach:
+    found = _Collector(rdflib.Graph())
+    try:
+        algebra = prepareQuery(text).algebra
+        _solve(found, [algebra], {Variable(root): frozenset({()})})
+    except _Wide as why:
+        return Reach(wide=str(why))
+    return Reach(frozenset(found.paths), tuple(sorted(found.everywhere, key=str)))
+
+
 def _rooted(shapes: rdflib.Graph) -> set[Node]:
     rooted = {s for key in _TARGETS for s in shapes.subjects(key, None)}
     rooted |= {
@@ -134,9 +165,9 @@ def _targets(found: _Collector, shape: Node) -> None:
     if (shape, RDF.type, OWL.Class) in g:
         found.add((_TYPE,))
     for predicate in g.objects(shape, SH.targetSubjectsOf):
-        found.add(((True, str(predicate)),))
+        found.add((Step(True, str(predicate)),))
     for predicate in g.objects(shape, SH.targetObjectsOf):
-        found.add(((False, str(predicate)),))
+        found.add((Step(False, str(predicate)),))
     for target in g.objects(shape, SH.target):
         select = g.value(target, SH.select)
         if select is None:
@@ -164,7 +195,7 @@ def _node(found: _Collector, shape: Node, at: AccessPath, depth: int) -> None:
     _compared(found, shape, at)
     _sparql_constraints(found, shape, at)
     if g.value(shape, SH.closed) == rdflib.Literal(True):
-        found.add(at + ((True, None),))
+        found.add(at + (Step(True, None),))
     for member in g.objects(shape, SH.property):
         _node(found, member, at, depth + 1)
 
@@ -190,7 +221,7 @@ def _compared(found: _Collector, shape: Node, at: AccessPath) -> None:
     g = found.shapes
     for key in (SH.equals, SH.disjoint, SH.lessThan, SH.lessThanOrEquals):
         for other in g.objects(shape, key):
-            found.add(at + ((True, str(other)),))
+            found.add(at + (Step(True, str(other)),))
 
 
 def _sparql_constraints(found: _Collector, shape: Node, at: AccessPath) -> None:
@@ -207,7 +238,7 @@ def _sparql_constraints(found: _Collector, shape: Node, at: AccessPath) -> None:
 def _path(g: rdflib.Graph, path: Node) -> list[AccessPath]:
     """The step sequences a SHACL property path may follow (alternatives as several sequences)."""
     if isinstance(path, rdflib.URIRef):
-        return [((True, str(path)),)]
+        return [(Step(True, str(path)),)]
     if (path, RDF.first, None) in g:  # a sequence path
         sequences: list[AccessPath] = [()]
         for part in Collection(g, path):
@@ -216,7 +247,7 @@ def _path(g: rdflib.Graph, path: Node) -> list[AccessPath]:
     inverse = g.value(path, SH.inversePath)
     if inverse is not None:
         return [
-            tuple((not forward, predicate) for forward, predicate in reversed(steps)) for steps in _path(g, inverse)
+            tuple(Step(not s.forward, s.predicate, s.repeat) for s in reversed(steps)) for steps in _path(g, inverse)
         ]
     alternatives = g.value(path, SH.alternativePath)
     if alternatives is not None:
@@ -224,7 +255,12 @@ def _path(g: rdflib.Graph, path: Node) -> list[AccessPath]:
     optional = g.value(path, SH.zeroOrOnePath)
     if optional is not None:
         return [(), *_path(g, optional)]
-    raise _Wide("a property path of unbounded length (sh:zeroOrMorePath or sh:oneOrMorePath)")
+    repeated = g.value(path, SH.zeroOrMorePath) or g.value(path, SH.oneOrMorePath)  # p+ read as p*: a little more
+    if repeated is not None:
+        inner = _path(g, repeated)
+        if all(len(steps) == 1 and not steps[0].repeat for steps in inner):
+            return [(Step(steps[0].forward, steps[0].predicate, True),) for steps in inner]
+    raise _Wide("a repeated property path of more than one step")
 
 
 def _prefixes(g: rdflib.Graph, node: Node) -> dict[str, str]:
@@ -245,6 +281,8 @@ def _prefixes(g: rdflib.Graph, node: Node) -> dict[str, str]:
 # group has reached (for a MINUS, only those it shares with it: it is evaluated apart and joined on them).
 
 Env = dict[Node, frozenset[AccessPath]]
+Verb = tuple[str | None, bool]  # a pattern's predicate (None: a variable) and whether it repeats
+Triple = tuple[Node, Verb, Node]
 
 
 def _sparql(found: _Collector, text: str, prefixes: dict[str, str], at: AccessPath) -> None:
@@ -257,7 +295,7 @@ def _sparql(found: _Collector, text: str, prefixes: dict[str, str], at: AccessPa
 
 def _solve(found: _Collector, parts: list[object], env: Env) -> list[Env]:
     """Read the group made of `parts` from `env`; the environments of its alternatives."""
-    patterns: list[tuple[Node, Node, Node]] = []
+    patterns: list[Triple] = []
     nested: list[CompValue] = []  # UNION, OPTIONAL, MINUS, EXISTS: groups of their own
     for part in parts:
         _flatten(part, patterns, nested)
@@ -265,7 +303,7 @@ def _solve(found: _Collector, parts: list[object], env: Env) -> list[Env]:
     return _finish(found, patterns, sorted(nested, key=lambda block: order.get(block.name, 2)), env)
 
 
-def _finish(found: _Collector, patterns: list[tuple[Node, Node, Node]], nested: list[CompValue], env: Env) -> list[Env]:
+def _finish(found: _Collector, patterns: list[Triple], nested: list[CompValue], env: Env) -> list[Env]:
     env = _closure(patterns, env)
     envs = [env]
     for block in nested:
@@ -284,16 +322,19 @@ def _finish(found: _Collector, patterns: list[tuple[Node, Node, Node]], nested: 
     return envs
 
 
-def _read(found: _Collector, env: Env, subject: Node, predicate: Node, obj: Node) -> None:
-    step_predicate = str(predicate) if isinstance(predicate, rdflib.URIRef) else None
+def _read(found: _Collector, env: Env, subject: Node, predicate: Verb, obj: Node) -> None:
     sides = []
     if subject in env:
-        sides.append({path + ((True, step_predicate),) for path in env[subject]})
+        sides.append({path + (Step(True, *predicate),) for path in env[subject]})
     if obj in env:
-        sides.append({path + ((False, step_predicate),) for path in env[obj]})
+        sides.append({path + (Step(False, *predicate),) for path in env[obj]})
     if not sides:
         found.everywhere.add(
-            tuple(str(t) if isinstance(t, rdflib.URIRef) else None for t in (subject, predicate, obj))  # type: ignore[arg-type]
+            (
+                str(subject) if isinstance(subject, rdflib.URIRef) else None,
+                predicate[0],
+                str(obj) if isinstance(obj, rdflib.URIRef) else None,
+            )
         )
         return
     chosen = min(sides, key=lambda paths: (max(len(p) for p in paths), len(paths)))
@@ -303,18 +344,17 @@ def _read(found: _Collector, env: Env, subject: Node, predicate: Node, obj: Node
         found.add(path)
 
 
-def _closure(patterns: list[tuple[Node, Node, Node]], env: Env) -> Env:
+def _closure(patterns: list[Triple], env: Env) -> Env:
     """Every term the group's patterns reach from `env`, each by its shortest chains (ties: all of them): terms
     are reached in order of their distance, as in a breadth-first search."""
     env = dict(env)
     while True:
         reached: dict[Node, set[AccessPath]] = {}
         for subject, predicate, obj in patterns:
-            step_predicate = str(predicate) if isinstance(predicate, rdflib.URIRef) else None
             if subject in env and obj not in env and not isinstance(obj, rdflib.Literal):
-                reached.setdefault(obj, set()).update(p + ((True, step_predicate),) for p in env[subject])
+                reached.setdefault(obj, set()).update(p + (Step(True, *predicate),) for p in env[subject])
             if obj in env and subject not in env:
-                reached.setdefault(subject, set()).update(p + ((False, step_predicate),) for p in env[obj])
+                reached.setdefault(subject, set()).update(p + (Step(False, *predicate),) for p in env[obj])
         if not reached:
             return env
         nearest = min(len(p) for paths in reached.values() for p in paths)
@@ -324,7 +364,7 @@ def _closure(patterns: list[tuple[Node, Node, Node]], env: Env) -> Env:
                 env[term] = shortest
 
 
-def _flatten(part: object, patterns: list[tuple[Node, Node, Node]], nested: list[CompValue]) -> None:
+def _flatten(part: object, patterns: list[Triple], nested: list[CompValue]) -> None:
     """The conjunctive triple patterns of an algebra node, and its nested groups."""
     if not isinstance(part, CompValue):
         return
@@ -381,23 +421,33 @@ def _expressions(expression: object) -> Iterator[CompValue]:
 _fresh = iter(range(10**9))
 
 
-def _pattern_triples(triple: tuple[Node, Node | Path, Node]) -> Iterable[tuple[Node, Node, Node]]:
-    """A triple pattern as plain patterns: property paths of fixed length become chains over fresh variables."""
+def _pattern_triples(triple: tuple[Node, Node | Path, Node]) -> Iterable[Triple]:
+    """A triple pattern as plain patterns: property paths of fixed length become chains over fresh variables, a
+    repeated one (p*, p+, p?: read as p*, which reads at least as much) one repeated step."""
     subject, predicate, obj = triple
     if not isinstance(predicate, Path):
-        return [(subject, predicate, obj)]
+        return [(subject, (str(predicate) if isinstance(predicate, rdflib.URIRef) else None, False), obj)]
     if isinstance(predicate, InvPath):
         return _pattern_triples((obj, predicate.arg, subject))
     if isinstance(predicate, SequencePath):
-        chain: list[tuple[Node, Node, Node]] = []
+        chain: list[Triple] = []
         current = subject
         for index, part in enumerate(predicate.args):
             following = obj if index == len(predicate.args) - 1 else Variable(f"_chain{next(_fresh)}")
             chain.extend(_pattern_triples((current, part, following)))
             current = following
         return chain
+    if isinstance(predicate, AlternativePath) and all(isinstance(a, (rdflib.URIRef, InvPath)) for a in predicate.args):
+        # Alternatives as patterns of one group: they reach their variables at the same distance, so each
+        # variable keeps the paths of all of them, the one taken among them.
+        return [pattern for part in predicate.args for pattern in _pattern_triples((subject, part, obj))]
     if isinstance(predicate, (AlternativePath, NegatedPath)):
-        return [(subject, Variable(f"_any{next(_fresh)}"), obj)]
+        return [(subject, (None, False), obj)]
     if isinstance(predicate, MulPath):
-        raise _Wide("a SPARQL property path of unbounded length (* or +)")
+        inner = predicate.path
+        if isinstance(inner, rdflib.URIRef):
+            return [(subject, (str(inner), True), obj)]
+        if isinstance(inner, InvPath) and isinstance(inner.arg, rdflib.URIRef):
+            return [(obj, (str(inner.arg), True), subject)]
+        raise _Wide("a repeated SPARQL property path of more than one step")
     raise _Wide(f"a SPARQL property path this check does not know ({type(predicate).__name__})")

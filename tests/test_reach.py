@@ -12,11 +12,11 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from circe_kg import incremental, reach, writes
+from circe_kg import queries, reach, walks, writes
 from circe_kg.config import shipped_files
 from circe_kg.errors import ValidationFailed
 from circe_kg.loader import load_files
-from circe_kg.namespaces import RDFS, compact
+from circe_kg.namespaces import RDFS
 from circe_kg.store import EmbeddedStore
 from circe_kg.writes import EDITS_GRAPH, WriteGate
 
@@ -24,6 +24,7 @@ TARGETED = "ex:S sh:targetClass ex:C ; "
 SHAPES_PREFIXES = """
 @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
 @prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 """
 EX = "http://example.org/"
 
@@ -33,13 +34,12 @@ def paths_of(turtle: str) -> reach.Reach:
 
 
 def readable(found: reach.Reach) -> set[str]:
-    return {
-        " ".join(("" if forward else "^") + (compact(p) if p else "*") for forward, p in path) for path in found.paths
-    }
+    return {" ".join(str(step) for step in path) for path in found.paths}
 
 
 def test_the_examples_run():
-    assert doctest.testmod(reach).failed == 0
+    for module in (reach, walks):
+        assert doctest.testmod(module).failed == 0, module.__name__
 
 
 def test_the_shipped_shapes_are_bounded_and_read_the_markers_from_the_fact():
@@ -65,12 +65,13 @@ def test_the_shipped_shapes_are_bounded_and_read_the_markers_from_the_fact():
     "turtle, why",
     [
         (
-            TARGETED + "sh:property [ sh:path [ sh:zeroOrMorePath ex:p ] ; sh:minCount 1 ] .",
-            "unbounded",
+            TARGETED + "sh:property [ sh:path [ sh:zeroOrMorePath ( ex:p ex:q ) ] ; sh:minCount 1 ] .",
+            "more than one step",
         ),
         (
-            TARGETED + 'sh:sparql [ sh:select "SELECT $this WHERE { $this <http://example.org/p>* ?x }" ] .',
-            "unbounded",
+            TARGETED + 'sh:sparql [ sh:select "SELECT $this WHERE { $this (ex:p/ex:q)* ?x }" ; sh:prefixes ex:S ] .'
+            " ex:S sh:declare [ sh:prefix 'ex' ; sh:namespace 'http://example.org/'^^xsd:anyURI ] .",
+            "more than one step",
         ),
         (
             TARGETED + 'sh:sparql [ sh:select "SELECT $this WHERE { GRAPH ?g { $this ?p ?o } }" ] .',
@@ -82,6 +83,21 @@ def test_the_shipped_shapes_are_bounded_and_read_the_markers_from_the_fact():
 )
 def test_what_cannot_be_bounded_is_validated_in_full(turtle, why):
     assert why in (paths_of(turtle).wide or "")
+
+
+def test_a_repeated_path_is_one_repeated_step_walked_to_its_end():
+    found = paths_of(TARGETED + "sh:property [ sh:path ( ex:in [ sh:oneOrMorePath ex:broader ] ) ; sh:minCount 1 ] .")
+    assert {p.replace(EX, "") for p in readable(found)} == {"<in>", "<in> <broader>*", "rdf:type"}
+
+
+def test_the_lists_read_each_record_along_bounded_paths():
+    for name in ("list-practices", "list-barriers", "list-opportunities", "list-instruments", "list-actions"):
+        found = reach.reach_of_query(queries.get(name).text, "resource")
+        assert found.wide is None and not found.everywhere, name
+    practices = readable(reach.reach_of_query(queries.get("list-practices").text, "resource"))
+    assert "circe:inRegion skos:broader* skos:prefLabel" in practices  # the country, however far up
+    assert "^rdf:subject rdf:type" in practices  # the editors' classification markers
+    assert "circe:resolveLever skos:prefLabel" in practices and "* skos:prefLabel" not in practices
 
 
 def test_property_paths_sequences_inverses_and_alternatives():
@@ -156,13 +172,13 @@ def test_a_small_write_is_validated_by_the_records_it_affects(gate, full_validat
     monkeypatch.setenv("CIRCE_KG_INCREMENTAL_VALIDATION", "on")
     before = list(gate.content(EDITS_GRAPH)) if EDITS_GRAPH in gate.store.named_graphs() else []
     seen = {}
-    original = incremental._context
+    original = walks.forwards
 
-    def spy(found, foci, state, limit):
+    def spy(state, foci, paths, limit):
         seen["foci"] = foci
-        return original(found, foci, state, limit)
+        return original(state, foci, paths, limit)
 
-    monkeypatch.setattr(incremental, "_context", spy)
+    monkeypatch.setattr(walks, "forwards", spy)
     report = gate.check({EDITS_GRAPH: new_practice("reach-test", before)})
     assert full_validations == []
     assert 1 <= len(seen["foci"]) < 10, seen["foci"]
