@@ -133,6 +133,9 @@ class FederatedStore:
     def changed_subjects(self, since: int) -> set[str] | None:
         return None  # read-only here: its sources change on their own, unseen
 
+    def changed_triples(self, since: int) -> None:
+        return None  # read-only here: its sources change on their own, unseen
+
     def quads_matching(self, subject: object, predicate: object, obj: object) -> None:
         return None  # the sources are SPARQL endpoints: see RemoteStore.quads_matching
 

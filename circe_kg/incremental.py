@@ -164,26 +164,18 @@ def _own(triple: ox.Triple) -> tuple[Any, ox.NamedNode, Any]:
 def _affected(reach: Reach, changed: list[ox.Triple], state: NewState, limit: int) -> set[Any] | None:
     """The focus nodes whose validation reads a changed triple, with the changed triples' subjects (whose warnings
     the writer is shown)."""
-    for triple in changed:
-        if reach.matches_everywhere(_text(triple.subject), triple.predicate.value, _text(triple.object)):
-            log.info(
-                "validating in full: the write changes %s, which every focus node may read", triple.predicate.value
-            )
-            return None
-    anchors = [(t.subject, t.predicate.value, True) for t in changed]
-    anchors += [(t.object, t.predicate.value, False) for t in changed]
+    everywhere = walks.read_everywhere(reach, changed)
+    if everywhere is not None:
+        log.info("validating in full: the write changes %s, read whatever the focus", everywhere.predicate.value)
+        return None
     try:
-        foci = walks.reading(reach, anchors, state, limit) | {t.subject for t in changed}
+        foci = walks.reading(reach, walks.ends_of(changed), state, limit) | {t.subject for t in changed}
     except walks.TooWide:
         foci = None
     if foci is None or len(foci) > limit:
         log.info("validating in full: the write may affect more than %d records", limit)
         return None
     return {node for node in foci if not isinstance(node, ox.Literal)}
-
-
-def _text(term: Any) -> str:
-    return term.value if isinstance(term, (ox.NamedNode, ox.BlankNode)) else str(term)
 
 
 def _term(term: Any, label: str) -> Node:

@@ -9,6 +9,7 @@ Each file opens with a comment header, one `key: value` per line:
     # param: barrier iri optional  The barrier (barrier:…) or a barrier category (kirchherr:regulatory)
     # example: circe-kg query practices-for-barrier --param barrier=kirchherr:regulatory
     # answers: CQ3
+    # rows: one per ?resource   (each row is about one value of ?resource: a list kept up to date across writes)
 
 Parameters are bound as values of the query's variables (Oxigraph substitutions), never pasted into the
 text, so a value can never change what the query means. A bound variable must be in the SELECT
@@ -59,6 +60,13 @@ class NamedQuery:
     answers: str = ""
     parameters: list[Parameter] = field(default_factory=list)
     role: str = ""  # questions or app: the folder it is kept in
+    rows: str = ""  # "one per ?resource": each row is about one value of that variable (a list kept across writes)
+
+    @property
+    def row_variable(self) -> str | None:
+        """The variable each row is about (`# rows: one per ?resource`), or None."""
+        found = re.search(r"\?(\w+)", self.rows)
+        return found.group(1) if found else None
 
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.parameters if p.name == name), None)
@@ -79,7 +87,7 @@ def _parse_header(name: str, text: str, role: str = "") -> NamedQuery:
             continue
         body = line[1:].rstrip()
         match = re.match(r"^\s?([a-z]+):\s*(.*)$", body)
-        if match and match.group(1) in ("title", "question", "param", "example", "answers"):
+        if match and match.group(1) in ("title", "question", "param", "example", "answers", "rows"):
             key, value = match.groups()
             last_key = key
             if key == "param":
@@ -215,6 +223,19 @@ def run(store: Store, name: str, values: Values | None = None) -> Answer:
         return Answer(query, [], [], bool(result))
     if isinstance(result, list):
         return Answer(query, [], [], triples=result)
+    return Answer(query, [v.value for v in result.variables], list(_rows_of(result)))
+
+
+def run_for(store: Store, name: str, nodes: Sequence[ox.NamedNode]) -> Answer:
+    """The rows of a `rows: one per ?x` query about these values of ?x only (bound by VALUES, as parameters are).
+
+    Raises UsageError for a query that does not say what its rows are about."""
+    query = get(name)
+    variable = query.row_variable
+    if variable is None:
+        raise UsageError(f"query {name!r} does not say what its rows are about", "add the header `# rows: one per ?x`")
+    result = store.query(query.text, {variable: tuple(nodes)})
+    assert isinstance(result, ox.QuerySolutions)
     return Answer(query, [v.value for v in result.variables], list(_rows_of(result)))
 
 

@@ -47,7 +47,7 @@ from .namespaces import GRAPH, PREFIXES
 from .ntriples import NTriples
 from .sandbox import GRAPH_FORMATS, SOLUTION_FORMATS, Limits, QueryReply, explain_syntax_error
 from .serialization import serialize
-from .store import ChangeJournal, QueryResult, Write, listed_write, replace_graphs_update, subjects_touched
+from .store import ChangeJournal, QueryResult, Write, change_of_write, listed_write, replace_graphs_update
 
 GRAPH_BASE = str(GRAPH)
 PROLOGUE = "".join(f"PREFIX {prefix}: <{iri}>\n" for prefix, iri in PREFIXES.items())
@@ -246,6 +246,9 @@ class RemoteStore:
     def changed_subjects(self, since: int) -> set[str] | None:
         return self._journal.since(since, self.generation)
 
+    def changed_triples(self, since: int) -> set[ox.Triple] | None:
+        return self._journal.triples_since(since, self.generation)
+
     def replace_graphs(
         self, graphs: Mapping[str, Iterable[ox.Triple] | None], append: Mapping[str, Iterable[ox.Triple]] | None = None
     ) -> None:
@@ -259,7 +262,7 @@ class RemoteStore:
         if not graphs and not any(append.values()):
             return
         if self.atomic_updates:
-            touched = subjects_touched(self.triples, write)
+            touched = change_of_write(self.triples, write)
             self._update(replace_graphs_update(graphs, append))
             self._journal.record(self.generation, touched)
             return
@@ -268,7 +271,7 @@ class RemoteStore:
         # from one request per write, and Virtuoso refuses a request whose SQL would pass 10,000 lines (a graph of
         # 2,000 labels did): the graphs go a part at a time, and are put back the same way.
         before = {iri: list(self.triples(iri)) or None for iri in {*graphs, *append}}
-        touched = subjects_touched(before.get, write)
+        touched = change_of_write(before.get, write)
         try:
             for iri, triples in graphs.items():
                 self._replace_in_parts(iri, triples)

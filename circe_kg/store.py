@@ -18,7 +18,7 @@ import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, NamedTuple, Protocol
 
 import pyoxigraph as ox
 
@@ -39,6 +39,9 @@ class Store(Protocol):
 
     def changed_subjects(self, since: int) -> set[str] | None:
         """The IRI subjects whose triples changed after generation `since`; None when not known (rebuild)."""
+
+    def changed_triples(self, since: int) -> set[ox.Triple] | None:
+        """The triples added or removed after generation `since`; None when not known (recompute)."""
 
     def named_graphs(self) -> list[str]: ...
     def count(self, graph_iri: str | None = None) -> int: ...
@@ -92,19 +95,25 @@ def replace_graphs_update(
 
 class ChangeJournal:
     """Which subjects each write changed, so that an index can catch up with a write instead of being rebuilt
-    (search.py: 11 s to rebuild at 10^6 triples). A write touching more than MAX_TRIPLES triples, and one
-    older than the journal remembers, is "not known" (None)."""
+    (search.py: 11 s to rebuild at 10^6 triples), and which triples, so that a list can be updated for what they
+    change (answer_cache.py). A write touching more than MAX_TRIPLES triples (MAX_KEPT_TRIPLES for the triples),
+    and one older than the journal remembers, is "not known" (None)."""
 
     MAX_TRIPLES = 200_000
+    MAX_KEPT_TRIPLES = 20_000
     KEEP = 64  # writes
 
     def __init__(self) -> None:
         self._subjects: dict[int, frozenset[str] | None] = {}
+        self._triples: dict[int, frozenset[ox.Triple] | None] = {}
 
-    def record(self, generation: int, subjects: set[str] | None) -> None:
-        self._subjects[generation] = frozenset(subjects) if subjects is not None else None
+    def record(self, generation: int, change: Change | None) -> None:
+        self._subjects[generation] = frozenset(change.subjects) if change is not None else None
+        kept = change is not None and len(change.triples) <= self.MAX_KEPT_TRIPLES
+        self._triples[generation] = frozenset(change.triples) if kept else None  # type: ignore[union-attr]
         for old in [g for g in self._subjects if g <= generation - self.KEEP]:
             del self._subjects[old]
+            self._triples.pop(old, None)
 
     def since(self, since: int, now: int) -> set[str] | None:
         changed: set[str] = set()
@@ -115,9 +124,18 @@ class ChangeJournal:
             changed |= subjects
         return changed
 
+    def triples_since(self, since: int, now: int) -> set[ox.Triple] | None:
+        changed: set[ox.Triple] = set()
+        for generation in range(since + 1, now + 1):
+            triples = self._triples.get(generation)
+            if triples is None:
+                return None
+            changed |= triples
+        return changed
+
     @classmethod
-    def subjects_of_change(cls, before: Iterable[ox.Triple], after: Iterable[ox.Triple]) -> set[str] | None:
-        """The IRI subjects of the triples in one of `before` and `after` but not both (None: too many to list)."""
+    def of_change(cls, before: Iterable[ox.Triple], after: Iterable[ox.Triple]) -> Change | None:
+        """The triples in one of `before` and `after` but not both, and their IRI subjects (None: too many)."""
         if isinstance(after, Sized) and len(after) > cls.MAX_TRIPLES:
             return None  # known at once: not a set of 10^6 triples built to be thrown away (1 s)
         old: set[ox.Triple] = set()
@@ -128,7 +146,13 @@ class ChangeJournal:
         new = set(after)
         if len(new) > cls.MAX_TRIPLES:
             return None
-        return {t.subject.value for t in old ^ new if isinstance(t.subject, ox.NamedNode)}
+        changed = old ^ new
+        return Change({t.subject.value for t in changed if isinstance(t.subject, ox.NamedNode)}, changed)
+
+
+class Change(NamedTuple):
+    subjects: set[str]  # the IRI subjects of the changed triples
+    triples: set[ox.Triple]  # added or removed (blank nodes as each side labels them)
 
 
 Write = tuple[dict[str, NTriples | None], dict[str, NTriples]]  # graphs to replace, to append to
@@ -144,20 +168,21 @@ def listed_write(
     )
 
 
-def subjects_touched(content: Callable[[str], Iterable[ox.Triple] | None], write: Write) -> set[str] | None:
-    """What a write is about to change: the subjects of what differs between each replaced graph's content
-    (`content(iri)`) and its new one, and of what it appends (None: too many triples to list)."""
+def change_of_write(content: Callable[[str], Iterable[ox.Triple] | None], write: Write) -> Change | None:
+    """What a write is about to change: the triples that differ between each replaced graph's content
+    (`content(iri)`) and its new one, and those it appends, with their subjects (None: too many to list)."""
     graphs, append = write
     changes: list[tuple[Iterable[ox.Triple], Iterable[ox.Triple]]] = [
         (content(iri) or (), triples or ()) for iri, triples in graphs.items()
     ]
     changes += [((), triples) for triples in append.values()]
-    touched: set[str] = set()
+    touched = Change(set(), set())
     for before, after in changes:
-        subjects = ChangeJournal.subjects_of_change(before, after)
-        if subjects is None:
+        change = ChangeJournal.of_change(before, after)
+        if change is None:
             return None
-        touched |= subjects
+        touched.subjects.update(change.subjects)
+        touched.triples.update(change.triples)
     return touched
 
 
@@ -234,7 +259,7 @@ class EmbeddedStore:
     def _write(self, write: Write) -> None:
         graphs, append = write
         adding = sum(len(t) for t in graphs.values() if t is not None) + sum(len(t) for t in append.values())
-        touched = subjects_touched(self.triples, write)  # before the write: it reads the graphs' old content
+        touched = change_of_write(self.triples, write)  # before the write: it reads the graphs' old content
         replaced = [ox.NamedNode(iri) for iri in graphs if self._store.contains_named_graph(ox.NamedNode(iri))]
         removing = sum(self.count(g.value) for g in replaced) if self._folder is not None else 0
         # A transaction removes ~25k triples/s (40 s for a 10^6-triple graph), the bulk loader adds ~200k/s: a write
@@ -310,6 +335,9 @@ class EmbeddedStore:
 
     def changed_subjects(self, since: int) -> set[str] | None:
         return self._journal.since(since, self.generation)
+
+    def changed_triples(self, since: int) -> set[ox.Triple] | None:
+        return self._journal.triples_since(since, self.generation)
 
     def query(self, sparql: str, substitutions: Mapping[str, Term | Sequence[Term]] | None = None) -> QueryResult:
         """Run a SPARQL query over the union of all graphs, with parameters bound (never pasted) the way every

@@ -129,3 +129,21 @@ def reading(reach: Reach, anchors: Iterable[tuple[Any, str | None, bool | None]]
             if len(found) > limit:
                 raise TooWide
     return found
+
+
+def ends_of(changed: Iterable[ox.Triple]) -> list[tuple[Any, str | None, bool | None]]:
+    """Both ends of each changed triple, as `reading` takes them."""
+    triples = list(changed)
+    return [(t.subject, t.predicate.value, True) for t in triples] + [
+        (t.object, t.predicate.value, False) for t in triples
+    ]
+
+
+def read_everywhere(reach: Reach, changed: Iterable[ox.Triple]) -> ox.Triple | None:
+    """A changed triple that matches a pattern read whatever the node (the change reaches every answer), or None."""
+    for t in changed:
+        subject = t.subject.value if isinstance(t.subject, (ox.NamedNode, ox.BlankNode)) else str(t.subject)
+        obj = t.object.value if isinstance(t.object, (ox.NamedNode, ox.BlankNode)) else str(t.object)
+        if reach.matches_everywhere(subject, t.predicate.value, obj):
+            return t
+    return None

@@ -10,7 +10,7 @@ import pytest
 from circe_kg.config import shipped_files
 from circe_kg.loader import load_files
 from circe_kg.search import SearchIndex
-from circe_kg.store import ChangeJournal, EmbeddedStore
+from circe_kg.store import Change, ChangeJournal, EmbeddedStore
 
 ID = "https://w3id.org/circe-kg/id/"
 PREF_LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
@@ -82,18 +82,23 @@ def test_a_write_to_the_ontology_rebuilds_the_index(store):
 
 def test_the_journal_says_not_known_for_big_or_forgotten_writes(monkeypatch):
     journal = ChangeJournal()
-    journal.record(1, {"a"})
-    journal.record(2, {"b"})
+    a = ox.Triple(ox.NamedNode(f"{ID}a"), PREF_LABEL, ox.Literal("a"))
+    journal.record(1, Change({"a"}, {a}))
+    journal.record(2, Change({"b"}, set()))
     assert journal.since(0, 2) == {"a", "b"} and journal.since(1, 2) == {"b"} and journal.since(2, 2) == set()
+    assert journal.triples_since(0, 2) == {a} and journal.triples_since(1, 2) == set()
     journal.record(3, None)  # too big to list
-    assert journal.since(1, 3) is None
+    assert journal.since(1, 3) is None and journal.triples_since(1, 3) is None
     for generation in range(4, 4 + ChangeJournal.KEEP):
-        journal.record(generation, {"c"})
+        journal.record(generation, Change({"c"}, set()))
     assert journal.since(1, 3 + ChangeJournal.KEEP) is None, "a generation it has forgotten is not known"
+    monkeypatch.setattr(ChangeJournal, "MAX_KEPT_TRIPLES", 1)
+    journal.record(100, Change({"a"}, {a, ox.Triple(ox.NamedNode(f"{ID}b"), PREF_LABEL, ox.Literal("b"))}))
+    assert journal.since(99, 100) == {"a"} and journal.triples_since(99, 100) is None, "subjects kept, triples not"
     monkeypatch.setattr(ChangeJournal, "MAX_TRIPLES", 2)
     triples = [ox.Triple(ox.NamedNode(f"{ID}x{i}"), PREF_LABEL, ox.Literal("x")) for i in range(3)]
-    assert ChangeJournal.subjects_of_change([], triples) is None
-    assert ChangeJournal.subjects_of_change(triples[:2], triples[1:2]) == {f"{ID}x0"}
+    assert ChangeJournal.of_change([], triples) is None
+    assert ChangeJournal.of_change(triples[:2], triples[1:2]) == ({f"{ID}x0"}, {triples[0]})
 
 
 def test_serve_builds_the_index_as_it_starts(tmp_path):

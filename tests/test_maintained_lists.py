@@ -1,0 +1,160 @@
+"""A differential test of the lists kept across writes (circe_kg/maintained.py): after random writes of every
+kind — labels changed, links added and removed, resources deleted and created, concept hierarchies rewired,
+classification markers dropped — each list the answer cache updated for the resources a write can change must equal
+the list asked again of the whole graph. Updating is only worth having if it is exact; and the test checks that the
+update, not a silent recomputation, is what answered."""
+
+from __future__ import annotations
+
+import random
+
+import pyoxigraph as ox
+import pytest
+
+from circe_kg import maintained, queries
+from circe_kg.answer_cache import AnswerCache
+from circe_kg.config import shipped_files
+from circe_kg.loader import load_files
+from circe_kg.store import ChangeJournal, EmbeddedStore
+
+LISTS = ("list-practices", "list-barriers", "list-opportunities", "list-instruments", "list-actions")
+ID = "https://w3id.org/circe-kg/id/"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+PREF_LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
+
+
+def canonical(rows: list[queries.Row]) -> list[str]:
+    return sorted(repr(sorted((name, str(term)) for name, term in row.items())) for row in rows)
+
+
+@pytest.fixture
+def loaded():
+    store = EmbeddedStore(None)
+    load_files(store, shipped_files())
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def updates(monkeypatch):
+    """Whether each answer came from an update (True) or had to be asked whole (False)."""
+    seen: list[bool] = []
+    original = maintained.updated
+
+    def spy(store, answer, since):
+        result = original(store, answer, since)
+        seen.append(result is not None)
+        return result
+
+    monkeypatch.setattr(maintained, "updated", spy)
+    return seen
+
+
+def random_write(store: EmbeddedStore, rng: random.Random) -> str:
+    """One random change to one data graph; what it did, for the failure message."""
+    graphs = [g for g in store.named_graphs() if "/graph/data/" in g]
+    graph = rng.choice(graphs)
+    triples = list(store.triples(graph))
+    if not triples:
+        return "nothing"
+    kind = rng.choice(["label", "remove", "link", "delete-resource", "new-practice", "rewire", "bnodes"])
+    picked = rng.choice(triples)
+    if kind == "label":
+        literals = [t for t in triples if isinstance(t.object, ox.Literal) and t.object.language]
+        if literals:
+            picked = rng.choice(literals)
+            triples.remove(picked)
+            triples.append(ox.Triple(picked.subject, picked.predicate, ox.Literal("Renamed", language="en")))
+    elif kind == "remove":
+        triples.remove(picked)
+    elif kind == "link":  # the same property to another object of it, or a subject pointed at another resource
+        objects = [t.object for t in triples if isinstance(t.object, ox.NamedNode) and t.predicate != RDF_TYPE]
+        if objects and isinstance(picked.subject, ox.NamedNode):
+            triples.append(ox.Triple(picked.subject, rng.choice(triples).predicate, rng.choice(objects)))
+    elif kind == "delete-resource":
+        triples = [t for t in triples if t.subject != picked.subject and t.object != picked.subject]
+    elif kind == "new-practice":
+        practice = ox.NamedNode(f"{ID}practice/random-{rng.randrange(10**9)}")
+        links = [t for t in triples if isinstance(t.object, ox.NamedNode) and t.predicate != RDF_TYPE]
+        triples += [
+            ox.Triple(practice, RDF_TYPE, ox.NamedNode("https://w3id.org/circe-kg/ontology#Practice")),
+            ox.Triple(practice, PREF_LABEL, ox.Literal("A new practice", language="en")),
+        ] + [ox.Triple(practice, t.predicate, t.object) for t in rng.sample(links, min(3, len(links)))]
+    elif kind == "rewire":  # a concept's broader (a region's country, a category's parent) moved
+        broader = [t for t in store.triples(graph) if t.predicate.value.endswith("#broader")]
+        if broader:
+            picked = rng.choice(broader)
+            triples.remove(picked)
+            triples.append(ox.Triple(picked.subject, picked.predicate, rng.choice(broader).object))
+    elif kind == "bnodes":  # a graph with markers rewritten with one of them gone
+        blank = [t for t in triples if isinstance(t.subject, ox.BlankNode)]
+        if blank:
+            gone = rng.choice(blank).subject
+            triples = [t for t in triples if t.subject != gone]
+    store.replace_graphs({graph: triples})
+    return f"{kind} in {graph.rsplit('/', 1)[-1]} ({picked})"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_list_updated_after_random_writes_equals_the_list_asked_again(loaded, updates, seed):
+    rng = random.Random(seed)
+    cache = AnswerCache(loaded)
+    for name in LISTS:
+        cache.run(name)
+    for step in range(12):
+        did = random_write(loaded, rng)
+        for name in LISTS:
+            kept = cache.run(name)
+            fresh = queries.run(loaded, name)
+            assert canonical(kept.rows) == canonical(fresh.rows), f"seed {seed} step {step}: {did}; {name}"
+            assert [maintained._sort_key(r, (("label", False),)) for r in kept.rows] == sorted(
+                maintained._sort_key(r, (("label", False),)) for r in kept.rows
+            ), "the rows stay in the query's order"
+    assert updates.count(True) >= 0.8 * len(updates), "most answers came from an update, not a new question"
+
+
+def test_a_write_the_journal_does_not_know_asks_the_whole_list_again(loaded, updates, monkeypatch):
+    cache = AnswerCache(loaded)
+    before = cache.run("list-practices")
+    monkeypatch.setattr(ChangeJournal, "MAX_KEPT_TRIPLES", 0)
+    graph = next(g for g in loaded.named_graphs() if g.endswith("/practices"))
+    loaded.replace_graphs({graph: [t for t in loaded.triples(graph) if t.predicate != PREF_LABEL]})
+    after = cache.run("list-practices")
+    assert updates == [False]
+    assert canonical(after.rows) == canonical(queries.run(loaded, "list-practices").rows) != canonical(before.rows)
+
+
+def test_only_plain_orders_are_kept():
+    assert maintained._order_of("SELECT ?a WHERE { ?a ?b ?c } ORDER BY ?a DESC(?b)") == (("a", False), ("b", True))
+    assert maintained._order_of("SELECT ?a WHERE { ?a ?b ?c }") == ()
+    assert maintained._order_of("SELECT ?a WHERE { ?a ?b ?c } ORDER BY STR(?a)") is None
+    assert maintained._order_of("SELECT ?a WHERE { ?a ?b ?c } ORDER BY ?a LIMIT 10") is None
+
+
+def test_a_region_moved_three_levels_up_changes_the_country_of_the_practices_below_it(loaded, updates):
+    """The country is found by skos:broader* from a practice's region: with a level put between Sofia (BG411) and
+    Yugozapaden (BG41), moving BG41 under Italy reaches the practices of BG411 three levels down."""
+    cache = AnswerCache(loaded)
+    cache.run("list-practices")
+    broader = ox.NamedNode("http://www.w3.org/2004/02/skos/core#broader")
+    nuts = "http://data.europa.eu/nuts/code/"
+    sofia, middle, region = (ox.NamedNode(nuts + code) for code in ("BG411", "BG41Z", "BG41"))
+    graph = next(g for g in loaded.named_graphs() if ox.Triple(sofia, broader, region) in set(loaded.triples(g)))
+
+    def rewrite(old: ox.Triple, *new: ox.Triple) -> None:
+        loaded.replace_graphs({graph: [*(t for t in loaded.triples(graph) if t != old), *new]})
+
+    rewrite(ox.Triple(sofia, broader, region), ox.Triple(sofia, broader, middle), ox.Triple(middle, broader, region))
+    cache.run("list-practices")
+    rewrite(
+        ox.Triple(region, broader, ox.NamedNode(nuts + "BG")), ox.Triple(region, broader, ox.NamedNode(nuts + "IT"))
+    )
+    kept = cache.run("list-practices")
+    assert updates == [True, True]
+    countries = {
+        r["country"].value
+        for r in kept.rows
+        if r["resource"].value.endswith("/kubratovo-wwtp-sludge-to-biogas") and "country" in r
+    }
+    assert countries == {nuts + "IT"}
+    assert canonical(kept.rows) == canonical(queries.run(loaded, "list-practices").rows)
