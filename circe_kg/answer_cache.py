@@ -98,7 +98,7 @@ class AnswerCache:
         """The answer of an earlier version of the data brought up to date (maintained.py), or None."""
         with self._lock:
             previous = self._previous.pop(key, None)
-        return maintained.updated(self.store, previous[1], previous[0]) if previous else None
+        return maintained.updated(self.store, previous[1], previous[0], dict(key[1])) if previous else None
 
     def derived(self, key: Hashable, compute: Callable[[], T], rows: Callable[[T], int]) -> T:
         """`compute()`, kept under `key` for this version of the data like an answer (a page's facet counts

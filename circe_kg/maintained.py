@@ -41,8 +41,11 @@ class _StoreState:
             yield quad.triple, True
 
 
-def updated(store: Any, answer: queries.Answer, since: int) -> queries.Answer | None:
-    """`answer` (asked at generation `since`) brought up to the store's present generation, or None."""
+def updated(
+    store: Any, answer: queries.Answer, since: int, values: queries.Values | None = None
+) -> queries.Answer | None:
+    """`answer` (asked at generation `since` with `values` bound to its parameters) brought up to the store's present
+    generation, or None."""
     query = answer.query
     variable, order = query.row_variable, _order_of(query.text)
     if variable is None or order is None or store.quads_matching(None, None, None) is None:
@@ -62,9 +65,11 @@ def updated(store: Any, answer: queries.Answer, since: int) -> queries.Answer | 
     again = sorted((n for n in nodes if isinstance(n, ox.NamedNode)), key=lambda n: n.value)
     if len(again) > MAX_RESOURCES:
         return None
+    if variable in (values or {}):  # rows about the one resource asked for: kept if nothing may change, else asked
+        return None if again else answer
     rows = [row for row in answer.rows if row[variable] not in set(again)]
     if again:
-        fresh = queries.run_for(store, query.name, again)
+        fresh = queries.run_for(store, query.name, again, values)
         if fresh.variables != answer.variables:
             return None
         rows += fresh.rows

@@ -226,15 +226,16 @@ def run(store: Store, name: str, values: Values | None = None) -> Answer:
     return Answer(query, [v.value for v in result.variables], list(_rows_of(result)))
 
 
-def run_for(store: Store, name: str, nodes: Sequence[ox.NamedNode]) -> Answer:
-    """The rows of a `rows: one per ?x` query about these values of ?x only (bound by VALUES, as parameters are).
+def run_for(store: Store, name: str, nodes: Sequence[ox.NamedNode], values: Values | None = None) -> Answer:
+    """The rows of a `rows: one per ?x` query about these values of ?x only (bound by VALUES, as parameters are),
+    with `values` bound to its parameters.
 
     Raises UsageError for a query that does not say what its rows are about."""
     query = get(name)
     variable = query.row_variable
     if variable is None:
         raise UsageError(f"query {name!r} does not say what its rows are about", "add the header `# rows: one per ?x`")
-    result = store.query(query.text, {variable: tuple(nodes)})
+    result = store.query(query.text, {**bind(query, values or {}), variable: tuple(nodes)})
     assert isinstance(result, ox.QuerySolutions)
     return Answer(query, [v.value for v in result.variables], list(_rows_of(result)))
 

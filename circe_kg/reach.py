@@ -306,11 +306,16 @@ def _solve(found: _Collector, parts: list[object], env: Env) -> list[Env]:
 def _finish(found: _Collector, patterns: list[Triple], nested: list[CompValue], env: Env) -> list[Env]:
     env = _closure(patterns, env)
     envs = [env]
+    unions = [block for block in nested if block.name == "Union"]
+    while unions:  # a union that shares a variable with what is reached first: its branches start from it
+        block = next((u for u in unions if _variables(u) & set(envs[0])), unions[0])
+        unions.remove(block)
+        envs = [e for current in envs for branch in (block.p1, block.p2) for e in _solve(found, [branch], current)]
+        envs = [_closure(patterns, e) for e in envs]
     for block in nested:
         if block.name == "Union":
-            envs = [e for current in envs for branch in (block.p1, block.p2) for e in _solve(found, [branch], current)]
-            envs = [_closure(patterns, e) for e in envs]
-        elif block.name == "Minus":
+            continue
+        if block.name == "Minus":
             for current in envs:
                 _solve(found, [block.p2], current)  # the shared variables: those the MINUS names are the same ones
         else:  # OPTIONAL's right side, or an EXISTS / NOT EXISTS graph: read with the group's bindings
@@ -320,6 +325,19 @@ def _finish(found: _Collector, patterns: list[Triple], nested: list[CompValue], 
         for subject, predicate, obj in patterns:
             _read(found, current, subject, predicate, obj)
     return envs
+
+
+def _variables(block: CompValue) -> set[Node]:
+    """The variables of a block's triple patterns, nested groups included."""
+    patterns: list[Triple] = []
+    nested: list[CompValue] = []
+    for part in (block.get("p1"), block.get("p2"), block.get("p"), block.get("graph")):
+        if part is not None:
+            _flatten(part, patterns, nested)
+    found = {t for s, _, o in patterns for t in (s, o) if isinstance(t, Variable)}
+    for inner in nested:
+        found |= _variables(inner)
+    return found
 
 
 def _read(found: _Collector, env: Env, subject: Node, predicate: Verb, obj: Node) -> None:
@@ -375,6 +393,8 @@ def _flatten(part: object, patterns: list[Triple], nested: list[CompValue]) -> N
         return
     if name in ("Graph", "ServiceGraphPattern", "Service"):
         raise _Wide(f"a SPARQL constraint uses {name}")
+    if name == "Slice":
+        raise _Wide("LIMIT or OFFSET: what one node's answer holds depends on the others'")
     if name == "Union":
         nested.append(part)
         return
