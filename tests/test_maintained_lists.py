@@ -28,6 +28,8 @@ ASKED = [(name, {}) for name in LISTS] + [
     ("transfers", {"from": "organisation:regione-lombardia"}),
     ("action-plan-progress", {}),
     ("barriers-without-practice", {}),
+    ("practice-points", {}),
+    ("partners", {}),
 ]
 ID = "https://w3id.org/circe-kg/id/"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
