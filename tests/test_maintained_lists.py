@@ -16,6 +16,7 @@ from circe_kg.answer_cache import AnswerCache
 from circe_kg.config import shipped_files
 from circe_kg.loader import load_files
 from circe_kg.store import ChangeJournal, EmbeddedStore
+from circe_kg.web import kinds
 
 LISTS = ("list-practices", "list-barriers", "list-opportunities", "list-instruments", "list-actions")
 ASKED = [(name, {}) for name in LISTS] + [
@@ -30,6 +31,7 @@ ASKED = [(name, {}) for name in LISTS] + [
     ("barriers-without-practice", {}),
     ("practice-points", {}),
     ("partners", {}),
+    ("record-kinds", {}),
 ]
 ID = "https://w3id.org/circe-kg/id/"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -123,7 +125,29 @@ def test_an_answer_updated_after_random_writes_equals_the_question_asked_again(l
             order = maintained._order_of(kept.query.text)
             keys = [maintained._sort_key(row, order) for row in kept.rows]
             assert keys == sorted(keys), f"{name}: the rows stay in the query's order"
+        assert counts_agree(cache.run("record-kinds").rows, loaded), f"seed {seed} step {step}: {did}"
     assert updates.count(True) >= 0.8 * len(updates), "most answers came from an update, not a new question"
+
+
+def counts_agree(rows: list[queries.Row], store: EmbeddedStore) -> bool:
+    """The home and truth pages' counts, made from the kept rows, equal the aggregate questions' answers."""
+    overview = [(c.kind.label, c.total, c.sourced, c.illustrative) for c in kinds.count(rows, kinds.OVERVIEW, False)]
+    asked = [
+        (r["label"].value, int(r["count"].value), int(r["sourced"].value), int(r["illustrative"].value))
+        for r in queries.run(store, "overview-counts").rows
+    ]
+    truth = [
+        (c.kind.label, c.total, c.sourced, c.illustrative, c.editorial) for c in kinds.count(rows, kinds.TRUTH, True)
+    ]
+    by_class = [
+        (r["label"].value, *(int(r[k].value) for k in ("total", "sourced", "illustrative", "editorial")))
+        for r in queries.run(store, "truth-by-class").rows
+    ]
+    return overview == asked and truth == by_class
+
+
+def test_the_counts_of_the_pages_agree_with_the_aggregate_questions(loaded):
+    assert counts_agree(queries.run(loaded, "record-kinds").rows, loaded)
 
 
 def test_a_write_the_journal_does_not_know_asks_the_whole_list_again(loaded, updates, monkeypatch):

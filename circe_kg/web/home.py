@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, render_template, request, url_for
 
-from . import europe_map, truth
+from . import europe_map, kinds, truth
 from .browse import sourced_only
 from .i18n import in_reader_language
 from .store_access import answer
@@ -20,23 +20,6 @@ PARTNERS_SHOWN = 100
 MARKER_RADIUS = 11  # of a partner's marker on the map, in the map's units
 
 
-def N_(text: str) -> str:  # noqa: N802 - marks text for translation that comes from queries/app/overview-counts.rq
-    return text
-
-
-COUNT_LABELS = [
-    N_("partners"),
-    N_("practices"),
-    N_("barriers"),
-    N_("opportunities"),
-    N_("policy instruments"),
-    N_("action plans"),
-    N_("actions"),
-    N_("transfers"),
-    N_("meetings and visits"),
-]
-
-
 @dataclass
 class Count:
     label: str
@@ -47,17 +30,11 @@ class Count:
 
 
 def overview() -> list[Count]:
-    """How many records of each main kind the graph holds, sourced and illustrative (queries/app/overview-counts.rq:
-    members of subclasses included, as in the lists)."""
+    """How many records of each main kind the graph holds, sourced and illustrative (members of subclasses
+    included, as in the lists): kinds.OVERVIEW, counted by kinds.counted."""
     return [
-        Count(
-            row["label"].value,
-            row["list"].value if "list" in row else "",
-            int(row["count"].value),
-            int(row["sourced"].value),
-            int(row["illustrative"].value),
-        )
-        for row in answer("overview-counts").rows
+        Count(c.kind.label, c.kind.list, c.total, c.sourced, c.illustrative)
+        for c in kinds.counted(kinds.OVERVIEW, own_only=False)
     ]
 
 

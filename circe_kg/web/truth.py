@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
 from ..facets import N_, OWN_DATASET, items_of, missing
+from . import kinds
 from .store_access import answer, remembered
 
 bp = Blueprint("truth", __name__)
@@ -28,19 +29,6 @@ CHECKS = [
     ("actions", "year", N_("actions with no date")),
     ("actions", "status", N_("actions with no monitoring status")),
     ("instruments", "partner", N_("policy instruments that no partner is recorded to address")),
-]
-# The kinds queries/questions/truth-by-class.rq names, marked here for translation.
-KIND_LABELS = [
-    N_("practices"),
-    N_("of which good-practice records"),
-    N_("barriers"),
-    N_("opportunities"),
-    N_("policy instruments"),
-    N_("action plans"),
-    N_("actions"),
-    N_("monitoring observations"),
-    N_("transfers"),
-    N_("meetings and visits"),
 ]
 LIST_QUERIES = {
     "practices": "list-practices",
@@ -63,18 +51,11 @@ class ClassTruth:
 
 
 def by_class() -> list[ClassTruth]:
-    """Per kind of record (queries/questions/truth-by-class.rq), its sourced / illustrative / editorial counts."""
+    """Per kind of record (kinds.TRUTH, as queries/questions/truth-by-class.rq), its sourced / illustrative /
+    editorial counts: the CircE project's records only."""
     return [
-        ClassTruth(
-            row["label"].value,
-            row["list"].value if "list" in row else "",
-            row["core"].value == "true",
-            int(row["total"].value),
-            int(row["sourced"].value),
-            int(row["illustrative"].value),
-            int(row["editorial"].value),
-        )
-        for row in answer("truth-by-class").rows
+        ClassTruth(c.kind.label, c.kind.list, c.kind.core, c.total, c.sourced, c.illustrative, c.editorial)
+        for c in kinds.counted(kinds.TRUTH, own_only=True)
     ]
 
 
