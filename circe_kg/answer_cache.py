@@ -90,7 +90,7 @@ class AnswerCache:
         key = _key(name, values)
         return self.derived(
             ("query", key),
-            lambda: self._updated(key) or queries.run(self.store, name, values),
+            lambda: self._updated(key) or maintained.asked(self.store, name, values),
             lambda answer: len(answer.rows) + len(answer.triples or []),
         )
 

@@ -101,3 +101,80 @@ def with_values(sparql: str, substitutions: Mapping[str, Term | Sequence[Term]] 
     rows = " ".join("(" + " ".join(str(term) for term in row) + ")" for row in itertools.product(*columns))
     at = _outermost_where_group(sparql)
     return f"{sparql[:at]}\n  VALUES ({names}) {{ {rows} }}\n{sparql[at:]}"
+
+
+def with_values_in_subqueries(sparql: str, name: str, terms: Sequence[Term]) -> str:
+    r"""`sparql` with `?name` also bound by VALUES inside each sub-query that projects it plainly — one without
+    LIMIT or OFFSET whose GROUP BY, if it has one, groups by it — so that a sub-query asked for a few resources is
+    evaluated for those alone (Oxigraph evaluates a sub-query whole before joining it with the outer VALUES). The
+    answer is the same: the outer VALUES (`with_values`) would drop the sub-query's other rows in the join.
+
+    >>> text = "SELECT ?r ?n WHERE { { SELECT ?r (COUNT(*) AS ?n) WHERE { ?r ?p ?o } GROUP BY ?r } }"
+    >>> print(with_values_in_subqueries(text, "r", [ox.NamedNode("http://example.org/a")]))
+    SELECT ?r ?n WHERE { { SELECT ?r (COUNT(*) AS ?n) WHERE {
+      VALUES (?r) { (<http://example.org/a>) }
+     ?r ?p ?o } GROUP BY ?r } }
+    """
+    tokens = [t for t in _TOKEN.finditer(sparql) if t.lastgroup != "comment" and not t.group().isspace()]
+    inserts: list[int] = []
+    depth = 0
+    for index, token in enumerate(tokens):
+        kind = token.lastgroup
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+        elif kind == "word" and token.group().upper() == "SELECT" and depth > 0:
+            at = _pushable(tokens, index, name)
+            if at is not None:
+                inserts.append(at)
+    rows = " ".join(f"({term})" for term in terms)
+    for at in sorted(inserts, reverse=True):
+        sparql = f"{sparql[:at]}\n  VALUES (?{name}) {{ {rows} }}\n{sparql[at:]}"
+    return sparql
+
+
+def _pushable(tokens: list[re.Match[str]], select: int, name: str) -> int | None:
+    """Where VALUES for ?name go in the sub-query whose SELECT is tokens[select]: after its WHERE's `{`; or None."""
+    projected, parens, index = False, 0, select + 1
+    while index < len(tokens) and not (tokens[index].lastgroup == "word" and tokens[index].group().upper() == "WHERE"):
+        text = tokens[index].group()
+        parens += text == "("
+        parens -= text == ")"
+        if parens == 0 and text in "?$" and index + 1 < len(tokens) and tokens[index + 1].group() == name:
+            projected = True
+        if tokens[index].lastgroup == "open":
+            return None  # SELECT … { without WHERE: not a form this handles
+        index += 1
+    if not projected or index + 1 >= len(tokens) or tokens[index + 1].lastgroup != "open":
+        return None
+    opened = tokens[index + 1].end()
+    depth, tail = 0, index + 1  # the sub-query's group, then what follows it up to the brace that closes it
+    while tail < len(tokens):
+        kind = tokens[tail].lastgroup
+        depth += kind == "open"
+        depth -= kind == "close"
+        if depth < 0:
+            break
+        tail += 1
+    after = _after_group(tokens, index + 1)  # the sub-query's modifiers: GROUP BY, ORDER BY, LIMIT, OFFSET
+    words = [t.group().upper() for t in tokens[after:tail] if t.lastgroup in ("word", "other")]
+    if "LIMIT" in words or "OFFSET" in words:
+        return None
+    if "GROUP" in words:
+        grouped = [tokens[i + 1].group() for i in range(after, tail - 1) if tokens[i].group() in "?$"]
+        if name not in grouped:
+            return None
+    return opened
+
+
+def _after_group(tokens: list[re.Match[str]], opening: int) -> int:
+    """The index just after the `}` that closes the group opened at tokens[opening]."""
+    depth = 0
+    for index in range(opening, len(tokens)):
+        kind = tokens[index].lastgroup
+        depth += kind == "open"
+        depth -= kind == "close"
+        if depth == 0:
+            return index + 1
+    return len(tokens)

@@ -76,6 +76,16 @@ def updated(
     return queries.Answer(query, answer.variables, sorted(rows, key=lambda row: _sort_key(row, order)))
 
 
+def asked(store: Any, name: str, values: queries.Values | None = None) -> queries.Answer:
+    """The query's answer asked of the whole store; for one that is kept across writes, its reading of the query
+    done now (while the answer is computed anyway), not at the first update after a write."""
+    answer = queries.run(store, name, values)
+    if answer.query.row_variable:
+        reach_of_query(answer.query.text, answer.query.row_variable)
+        _order_of(answer.query.text)
+    return answer
+
+
 @lru_cache(maxsize=64)
 def _order_of(text: str) -> tuple[tuple[str, bool], ...] | None:
     """The query's ORDER BY as (variable, descending) pairs, after its last closing brace; () for none; None when

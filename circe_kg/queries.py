@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .binding import with_values_in_subqueries
 from .config import QUERIES_DIR
 from .errors import BadParameter, UnknownQuery, UsageError
 from .namespaces import XSD, expand
@@ -235,7 +236,8 @@ def run_for(store: Store, name: str, nodes: Sequence[ox.NamedNode], values: Valu
     variable = query.row_variable
     if variable is None:
         raise UsageError(f"query {name!r} does not say what its rows are about", "add the header `# rows: one per ?x`")
-    result = store.query(query.text, {**bind(query, values or {}), variable: tuple(nodes)})
+    text = with_values_in_subqueries(query.text, variable, nodes)  # the sub-queries asked for these alone too
+    result = store.query(text, {**bind(query, values or {}), variable: tuple(nodes)})
     assert isinstance(result, ox.QuerySolutions)
     return Answer(query, [v.value for v in result.variables], list(_rows_of(result)))
 

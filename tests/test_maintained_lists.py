@@ -6,12 +6,13 @@ update, not a silent recomputation, is what answered."""
 
 from __future__ import annotations
 
+import doctest
 import random
 
 import pyoxigraph as ox
 import pytest
 
-from circe_kg import maintained, queries
+from circe_kg import binding, maintained, queries
 from circe_kg.answer_cache import AnswerCache
 from circe_kg.config import shipped_files
 from circe_kg.loader import load_files
@@ -32,6 +33,7 @@ ASKED = [(name, {}) for name in LISTS] + [
     ("practice-points", {}),
     ("partners", {}),
     ("record-kinds", {}),
+    ("practice-places", {}),
 ]
 ID = "https://w3id.org/circe-kg/id/"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -195,3 +197,19 @@ def test_a_region_moved_three_levels_up_changes_the_country_of_the_practices_bel
     }
     assert countries == {nuts + "IT"}
     assert canonical(kept.rows) == canonical(queries.run(loaded, "list-practices").rows)
+
+
+@pytest.mark.parametrize(
+    "query, pushed",
+    [
+        ("SELECT ?r WHERE { { SELECT ?r (COUNT(*) AS ?n) WHERE { ?r ?p ?o } GROUP BY ?r } }", True),
+        ("SELECT ?r WHERE { { SELECT DISTINCT ?r WHERE { ?r ?p ?o } } }", True),
+        ("SELECT ?r WHERE { { SELECT ?r WHERE { ?r ?p ?o } LIMIT 5 } }", False),  # which 5 depends on the rest
+        ("SELECT ?r WHERE { { SELECT ?p (COUNT(?r) AS ?n) WHERE { ?r ?p ?o } GROUP BY ?p } ?r ?p ?x }", False),
+        ("SELECT ?r WHERE { { SELECT (COUNT(?r) AS ?n) WHERE { ?r ?p ?o } } ?r ?q ?n }", False),  # ?r not projected
+    ],
+)
+def test_a_resource_is_bound_inside_a_sub_query_only_where_the_answer_stays_the_same(query, pushed):
+    text = binding.with_values_in_subqueries(query, "r", [ox.NamedNode(f"{ID}a")])
+    assert (text.count("VALUES") == 1) == pushed
+    assert doctest.testmod(binding).failed == 0
