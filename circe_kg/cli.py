@@ -24,10 +24,11 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from . import harvest as harvesting
 from . import queries, settings
 from .backends import open_store
 from .config import DATA_DIR, history_path, shipped_files
-from .errors import EXIT_INVALID_DATA, CirceError
+from .errors import EXIT_INVALID_DATA, CirceError, UsageError, ValidationFailed
 from .export_graphs import apply_export, plan_export
 from .loader import load_files, validate_files
 from .namespaces import compact, expand
@@ -529,16 +530,113 @@ def list_settings(fmt: str) -> None:
     (out if out.is_terminal else Console(highlight=False, width=max(out.width, 200))).print(table)
 
 
+@main.command(name="harvest")
+@click.argument("urls", nargs=-1, required=True, metavar="[NAME=]URL...")
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    default=harvesting.DEFAULT_MAX_BYTES,
+    show_default=True,
+    help="The biggest dump to download (and, gzipped, to unpack), in bytes.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=harvesting.DEFAULT_TIMEOUT_S,
+    show_default=True,
+    help="Seconds to wait for a connection, for each next part of an answer, and for a whole catalogue.",
+)
+@click.option(
+    "--max-time",
+    type=click.FloatRange(min=0.1),
+    default=harvesting.DEFAULT_MAX_TIME_S,
+    show_default=True,
+    help="Seconds a whole dump may take to download.",
+)
+@click.option("--no-checksum", is_flag=True, help="Harvest a dump the catalogue gives no SHA-256 for (not advised).")
+@click.option(
+    "--allow-private", is_flag=True, help="Allow sources at loopback and private addresses (your own network)."
+)
+@store_option
+@reports_errors
+def harvest(
+    urls: tuple[str, ...], max_bytes: int, timeout: float, max_time: float, no_checksum: bool, allow_private: bool
+) -> None:
+    """Copy each source's published RDF dump into this store's graphs for it, validated and recorded.
+
+    URL is a circe-kg's base URL (its /void is read) or a DCAT-AP catalogue's own URL; NAME=URL names the source
+    (default: from the URL's host, port and path). Its data graphs go to
+    https://w3id.org/circe-kg/graph/data/harvested/NAME/…, replacing the ones harvested before in one commit
+    (graphs the source no longer has are dropped); a dump with the checksum of the last harvest writes nothing.
+    Each source on its own: one that fails leaves the store as it was and the others are still harvested. Exit
+    codes: 0 every source harvested or unchanged; else the first failure's: 1 refused (not a catalogue, no dump, too
+    big, wrong checksum, does not parse or violates the shapes), 2 usage (not http(s), a private address without
+    --allow-private, two sources with one name, a store without shapes), 3 a source did not answer (HTTP error, too
+    slow, redirect loop) or the store is unusable."""
+    sources = _harvest_sources(urls)
+    limits = harvesting.Limits(max_bytes, timeout, max_time, allow_private, not no_checksum)
+    failures: list[CirceError] = []
+    with _open_store() as store:
+        gate = WriteGate(store, history_path(store))
+        for source in sources:
+            try:
+                outcome = harvesting.harvest(gate, source, limits, _who())
+            except ValidationFailed as error:
+                click.echo(
+                    f"error: harvesting {source.name}: its data does not conform to this store's shapes; the copy "
+                    f"harvested before (if any) is kept\n{error.to_text()}",
+                    err=True,
+                )
+                failures.append(error)
+                continue
+            except CirceError as error:
+                click.echo(f"error: harvesting {source.name}: {error.to_text()}", err=True)
+                failures.append(error)
+                continue
+            click.echo(outcome.to_text())
+    if failures:
+        sys.exit(failures[0].exit_code)
+
+
+def _harvest_sources(urls: tuple[str, ...]) -> list[harvesting.Source]:
+    """The sources named by `urls`, every one checked before anything is fetched. Raises UsageError for a URL
+    that is not http(s), a bad name, or two sources that would share their graphs."""
+    sources = [harvesting.source_of(url) for url in urls]
+    names = [source.name for source in sources]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise UsageError(
+            f"two sources would be harvested into the same graphs: {', '.join(twice)}",
+            "name them apart: NAME=URL",
+        )
+    return sources
+
+
 @main.command()
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (127.0.0.1 keeps it local).")
+@click.option(
+    "--harvest",
+    "harvest_urls",
+    multiple=True,
+    metavar="[NAME=]URL",
+    help="Harvest this source while serving, as `circe-kg harvest` does (repeatable): at start, then --every.",
+)
+@click.option(
+    "--every", default=None, metavar="DURATION", help="Harvest the --harvest sources again this often: 30m, 1h, 1d."
+)
+@click.option(
+    "--harvest-allow-private", is_flag=True, help="Let --harvest reach loopback and private addresses (your network)."
+)
 @store_option
 @reports_errors
-def serve(port: int, host: str) -> None:
+def serve(port: int, host: str, harvest_urls: tuple[str, ...], every: str | None, harvest_allow_private: bool) -> None:
     """Serve the web app and the SPARQL endpoint over the store.
 
     Settings that cannot work (a write token shorter than 16 characters or given twice, a malformed or missing
-    CIRCE_KG_TOKENS_FILE) stop it before it listens, with what is wrong and where on stderr (exit status 2)."""
+    CIRCE_KG_TOKENS_FILE) stop it before it listens, with what is wrong and where on stderr (exit status 2).
+    With --harvest, a background thread harvests those sources through the server's own write gate and prints each
+    outcome; a source that fails is said and tried again at the next round."""
     from waitress import serve as waitress_serve
 
     from .web import create_app
@@ -546,6 +644,10 @@ def serve(port: int, host: str) -> None:
 
     settings.check()  # a variable that cannot be read as its setting's kind stops the start, naming it
     configured_tokens({})  # the environment's tokens, checked before the store is opened (create_app does again)
+    if every is not None and not harvest_urls:
+        raise UsageError("--every says how often to harvest, but no --harvest source is given", "add --harvest URL")
+    every_s = harvesting.parse_duration(every) if every is not None else None
+    sources = _harvest_sources(harvest_urls)  # a bad URL stops the start, not the thread
     store = _open_store()
     if store.count() == 0:
         err.print("note: the store is empty; run `circe-kg load` first to load the shipped data")
@@ -558,7 +660,18 @@ def serve(port: int, host: str) -> None:
     threading.Thread(
         target=_prepare_search, args=(app.extensions["circe_search"],), daemon=True, name="circe-kg-search-index"
     ).start()
+    if sources:
+        limits = harvesting.Limits(allow_private=harvest_allow_private)
+        schedule = (app.extensions["circe_gate"], sources, limits, every_s, _who(), _say, threading.Event())
+        threading.Thread(target=harvesting.keep_harvesting, args=schedule, daemon=True, name="circe-kg-harvest").start()
+        out.print(f"harvesting {len(sources)} source(s) " + (f"every {every}" if every else "once, now"))
     waitress_serve(app, host=host, port=port, threads=8, ident="circe-kg")
+
+
+def _say(text: str) -> None:
+    """A line of the server's log, as it is (not rich markup), at once (the log may be a pipe)."""
+    click.echo(text)
+    sys.stdout.flush()
 
 
 def _prepare_search(index: SearchIndex) -> None:
