@@ -35,6 +35,8 @@ from .reach import Reach, reach_of
 from .validation import LABELS, Report, graph_of_text, label_slug, locator, validate_around
 
 log = logging.getLogger(__name__)
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+CONTEXT_COUNTED = 10_000  # from this many context triples, the store's size is asked
 
 
 class NewState:
@@ -120,9 +122,13 @@ def validate_change(
         foci = _affected(reach, changed, state, limit)
         if foci is None:
             return None
-        # A context triple costs the validator about as much as two of a full validation (it goes through rdflib)
-        context = walks.forwards(state, foci, reach.paths, min(limit * 10, store.count() // 2))
+        context = walks.forwards(state, foci, reach.paths, limit * 10)
     except walks.TooWide:
+        return None
+    # A context triple costs the validator about three of a full validation (it goes through rdflib): past a third
+    # of the store, validate it all (counting the store walks it: 0.1 s at 10^6 triples, so only then).
+    if len(context) > CONTEXT_COUNTED and len(context) > store.count() // 3:
+        log.info("validating in full: the records the write may affect are read by %d triples", len(context))
         return None
     label = "i" + uuid.uuid4().hex[:12]  # like a full validation's, the labels of blank nodes are new ones
     graph = rdflib.Graph()
@@ -186,4 +192,6 @@ def _term(term: Any, label: str) -> Node:
         return rdflib.BNode(label + term.value)
     if term.language:
         return rdflib.Literal(term.value, lang=term.language, normalize=False)
+    if term.datatype.value == XSD_STRING:  # a plain string, as N-Triples writes it and a full validation reads it
+        return rdflib.Literal(term.value, normalize=False)
     return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value), normalize=False)
