@@ -28,7 +28,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from . import maintained, queries
+from . import maintained, queries, settings
 from .store import Store
 
 Key = tuple[str, tuple[tuple[str, str | tuple[str, ...]], ...]]
@@ -98,6 +98,8 @@ class AnswerCache:
         """The answer of an earlier version of the data brought up to date (maintained.py), or None."""
         with self._lock:
             previous = self._previous.pop(key, None)
+        if not settings.value("KEPT_ANSWERS"):
+            return None
         return maintained.updated(self.store, previous[1], previous[0], dict(key[1])) if previous else None
 
     def derived(self, key: Hashable, compute: Callable[[], T], rows: Callable[[T], int]) -> T:

@@ -36,7 +36,7 @@ from .validation import LABELS, Report, graph_of_text, label_slug, locator, vali
 
 log = logging.getLogger(__name__)
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-CONTEXT_COUNTED = 10_000  # from this many context triples, the store's size is asked
+CONTEXT_COUNTED = 2_000  # from this many context triples, the store's size is asked
 
 
 class NewState:
@@ -125,9 +125,9 @@ def validate_change(
         context = walks.forwards(state, foci, reach.paths, limit * 10)
     except walks.TooWide:
         return None
-    # A context triple costs the validator about three of a full validation (it goes through rdflib): past a third
+    # A context triple costs the validator about four of a full validation (it goes through rdflib): past a quarter
     # of the store, validate it all (counting the store walks it: 0.1 s at 10^6 triples, so only then).
-    if len(context) > CONTEXT_COUNTED and len(context) > store.count() // 3:
+    if len(context) > CONTEXT_COUNTED and len(context) > store.count() // 4:
         log.info("validating in full: the records the write may affect are read by %d triples", len(context))
         return None
     label = "i" + uuid.uuid4().hex[:12]  # like a full validation's, the labels of blank nodes are new ones

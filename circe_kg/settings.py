@@ -274,6 +274,13 @@ SETTINGS: tuple[Setting, ...] = (
         "A write to data graphs validates only the records it can affect (off: the whole store, every write).",
     ),
     Setting(
+        "KEPT_ANSWERS",
+        "CIRCE_KG_KEPT_ANSWERS",
+        True,
+        bool,
+        "After a write, lists and answers of one row per resource are updated for what it changed (off: asked anew).",
+    ),
+    Setting(
         "INCREMENTAL_VALIDATION_NODES",
         "CIRCE_KG_INCREMENTAL_VALIDATION_NODES",
         20000,
