@@ -126,7 +126,7 @@ def validate_change(
     except walks.TooWide:
         return None
     # A context triple costs the validator about four of a full validation (it goes through rdflib): past a quarter
-    # of the store, validate it all (counting the store walks it: 0.1 s at 10^6 triples, so only then).
+    # of the store, validate it all (counting the store walks it, so only then).
     if len(context) > CONTEXT_COUNTED and len(context) > store.count() // 4:
         log.info("validating in full: the records the write may affect are read by %d triples", len(context))
         return None

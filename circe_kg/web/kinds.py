@@ -2,7 +2,7 @@
 the editors: the home page's counts and the truth page's, counted here from queries/app/record-kinds.rq (one row per
 record and kind), which the answer cache keeps across writes. The aggregate questions that ask the same of the store
 (queries/app/overview-counts.rq, queries/questions/truth-by-class.rq) would be asked again of the whole graph after
-every write — seconds at 10^6 triples; tests/test_maintained_lists.py checks that both give the same counts.
+every write (bench/after_write.py); tests/test_maintained_lists.py checks that both give the same counts.
 """
 
 from __future__ import annotations
