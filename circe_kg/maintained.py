@@ -66,8 +66,10 @@ def updated(
     again = sorted((n for n in nodes if isinstance(n, ox.NamedNode)), key=lambda n: n.value)
     if len(again) > MAX_RESOURCES:
         return None
-    if variable in (values or {}):  # rows about the one resource asked for: kept if nothing may change, else asked
-        return None if again else answer
+    if variable in (values or {}):  # rows about the resources asked for: kept unless one of them may change
+        bound = queries.bind(query, values or {})[variable]
+        asked_for = set(bound) if isinstance(bound, tuple) else {bound}
+        return None if asked_for & set(again) else answer
     gone = set(again)
     rows = [row for row in answer.rows if row[variable] not in gone]  # still in order
     if again:

@@ -34,6 +34,8 @@ ASKED = [(name, {}) for name in LISTS] + [
     ("partners", {}),
     ("record-kinds", {}),
     ("practice-places", {}),
+    ("instances-of-class", {"type": "circe:Barrier"}),
+    ("instances-of-class", {"type": "circe:Sector"}),
 ]
 ID = "https://w3id.org/circe-kg/id/"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
