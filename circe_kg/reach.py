@@ -29,6 +29,7 @@ is `rdfs:subClassOf` for the shapes (the class hierarchy every `sh:class` and `s
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -93,10 +94,16 @@ class _Collector:
             self.paths.add(path[:end])
 
 
+# rdflib's SPARQL parser (pyparsing) is not safe to run in two threads at once, and pages ask in several: one
+# reading at a time (each is kept, so this is paid once per query or shapes graph).
+_PARSING = threading.Lock()
+
+
 def reach_of(shapes: rdflib.Graph) -> Reach:
     """The access paths of every active shape that selects focus nodes (with a target or as a class), with their
     targets' own paths, and what forces a full validation. Read once per shapes graph."""
-    return _reach_cached(_Key(shapes))
+    with _PARSING:
+        return _reach_cached(_Key(shapes))
 
 
 class _Key:
@@ -130,7 +137,8 @@ def reach_of_query(text: str, root: str) -> Reach:
     """The access paths from the variable `root` of a SPARQL query: what its answer for one value of `root` may read.
 
     Raises nothing for a query it cannot bound: the Reach is `wide` and says why."""
-    return _query_reach_cached(text, root)
+    with _PARSING:
+        return _query_reach_cached(text, root)
 
 
 @lru_cache(maxsize=64)
