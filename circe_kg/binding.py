@@ -109,11 +109,11 @@ def with_values_in_subqueries(sparql: str, name: str, terms: Sequence[Term]) -> 
     evaluated for those alone (Oxigraph evaluates a sub-query whole before joining it with the outer VALUES). The
     answer is the same: the outer VALUES (`with_values`) would drop the sub-query's other rows in the join.
 
-    >>> text = "SELECT ?r ?n WHERE { { SELECT ?r (COUNT(*) AS ?n) WHERE { ?r ?p ?o } GROUP BY ?r } }"
-    >>> print(with_values_in_subqueries(text, "r", [ox.NamedNode("http://example.org/a")]))
-    SELECT ?r ?n WHERE { { SELECT ?r (COUNT(*) AS ?n) WHERE {
-      VALUES (?r) { (<http://example.org/a>) }
-     ?r ?p ?o } GROUP BY ?r } }
+    >>> from circe_kg import queries
+    >>> kept = queries.get("action-plan-progress")  # its latest observation per action is a sub-query
+    >>> bound = with_values_in_subqueries(kept.text, "action", [ox.NamedNode("https://w3id.org/circe-kg/id/a")])
+    >>> bound.count("VALUES (?action)")
+    1
     """
     tokens = [t for t in _TOKEN.finditer(sparql) if t.lastgroup != "comment" and not t.group().isspace()]
     inserts: list[int] = []

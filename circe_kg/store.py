@@ -18,7 +18,7 @@ import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import BinaryIO, NamedTuple, Protocol
+from typing import BinaryIO, NamedTuple, Protocol, TypeVar
 
 import pyoxigraph as ox
 
@@ -28,6 +28,8 @@ from .errors import StoreUnavailable
 from .namespaces import PREFIXES
 from .ntriples import NTriples, as_ntriples
 from .store_folder import StoreFolder
+
+T = TypeVar("T")
 
 # A CONSTRUCT or DESCRIBE answer comes as a list of triples, the one form every backend can give.
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]
@@ -116,21 +118,20 @@ class ChangeJournal:
             self._triples.pop(old, None)
 
     def since(self, since: int, now: int) -> set[str] | None:
-        changed: set[str] = set()
-        for generation in range(since + 1, now + 1):
-            subjects = self._subjects.get(generation)
-            if subjects is None:
-                return None
-            changed |= subjects
-        return changed
+        return self._union(self._subjects, since, now)
 
     def triples_since(self, since: int, now: int) -> set[ox.Triple] | None:
-        changed: set[ox.Triple] = set()
+        return self._union(self._triples, since, now)
+
+    @staticmethod
+    def _union(kept: Mapping[int, frozenset[T] | None], since: int, now: int) -> set[T] | None:
+        """What the writes after `since` up to `now` changed; None if one of them is not known."""
+        changed: set[T] = set()
         for generation in range(since + 1, now + 1):
-            triples = self._triples.get(generation)
-            if triples is None:
+            found = kept.get(generation)
+            if found is None:
                 return None
-            changed |= triples
+            changed |= found
         return changed
 
     @classmethod
