@@ -1,59 +1,198 @@
-"""Answer the named questions across several SPARQL endpoints at once: fan out, then merge.
+"""Answer any query across several SPARQL endpoints exactly as one store holding all their data would.
 
 Past one machine the data splits naturally: each partner (or each Interreg project) runs its own endpoint.
-`FederatedStore` is the read side of the `Store` interface over a list of endpoints. A query goes to every
-endpoint in parallel (each with its parameters bound by VALUES, as for one server) and the answers are
-merged the way the query asks:
-- rows without aggregates: the union, each row as often as the endpoint that gives it most often;
-- aggregates per group (the other columns): COUNT and SUM add up, MIN and MAX compare, GROUP_CONCAT joins
-  the distinct parts, SAMPLE takes one;
-- then the query's own ORDER BY and LIMIT.
-The merge is exact when each answer row comes from one endpoint — every resource lives on one endpoint and
-the shared reference data (ontology, taxonomies, regions, sectors) on all of them, the layout of a
-federation of projects. It is incomplete, never wrong, for a question that joins records held on two
-endpoints (a barrier here, a practice of the same category there: `solved-for-barrier`,
-`same-category-practices`), which needs SPARQL 1.1 SERVICE between the servers; and a count of the shared
-reference data itself would be added up once per endpoint.
+`FederatedStore` is the read side of the `Store` interface over a list of endpoints, and it owns no query
+engine: for each query it asks every endpoint, in parallel and in one request each, for the quads the query's
+triple patterns can match (`fragments_of`: a pattern's constants kept, a property path's predicates read
+whole), loads them into an in-memory Oxigraph store and lets Oxigraph answer the query there. So joins across
+endpoints (a barrier here, a practice of its category there), aggregates, ORDER BY, LIMIT, property paths and
+negation are exact — the answer is Oxigraph's over the union of the endpoints' graphs — and the reference data
+every endpoint holds (ontology, taxonomies, regions, sectors) counts once, as in one store.
 
-An endpoint that does not answer (down, too slow, failing) is left out: the answer is partial, and
-`missing_sources()` names what is missing for the request in hand, for the page to say so. Writes are
+Why not a federated engine that splits the query: Comunica 5.4.1 over two local Oxigraph servers took 271 s for
+`list-practices` and failed on `skos:broader*` ("Unknown Operation type nodes"); 4.5.0 sent malformed literals
+(see bench/README.md). Oxigraph's own `SERVICE` joins across endpoints but `SERVICE SILENT` cannot say which
+endpoint failed, which every partial answer must.
+
+What it costs: each query ships what its patterns match, so a question reading every label ships every label.
+`bench/federation.py` measures it; past about 10⁵ triples per endpoint, harvest (harvest.py) instead.
+
+Endpoints hold their data in named graphs under GRAPH (every circe-kg does). An endpoint that does not answer
+(down, too slow, failing) is left out: the answer is partial, and `missing_sources()` names what is missing for
+the request in hand, for the page to say so; none answering is `StoreUnavailable` (503). A query whose patterns
+match more than `max_quads` quads at one endpoint is refused (`ResultTooLarge`), not half-answered. Writes are
 refused: each endpoint is written through its own circe-kg.
+
+>>> sorted(fragments_of("SELECT ?r WHERE { ?r a <http://e/P> ; <http://e/in>/<http://e/up>* ?c }"))
+[Fragment(subject=None, predicate='<http://e/in>', object=None), \
+Fragment(subject=None, predicate='<http://e/up>', object=None), \
+Fragment(subject=None, predicate='<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>', object='<http://e/P>')]
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
-from typing import Any, BinaryIO
+from functools import lru_cache
+from typing import Any, BinaryIO, NamedTuple
 
 import pyoxigraph as ox
+import rdflib
+from rdflib.paths import AlternativePath, InvPath, MulPath, NegatedPath, Path, SequencePath
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.parserutils import CompValue
 
-from .binding import Term
-from .errors import CirceError, NotImplementedHere, StoreUnavailable, WriteRefused
+from . import reach
+from .binding import Term, with_values
+from .errors import CirceError, ResultTooLarge, StoreUnavailable, WriteRefused
+from .namespaces import GRAPH, PREFIXES
 from .remote_store import RemoteStore
+from .sandbox import Limits, QueryReply, QuerySandbox, explain_syntax_error
 from .store import QueryResult
 
-_AGGREGATE = re.compile(
-    r"\(\s*(COUNT|SUM|MIN|MAX|GROUP_CONCAT|SAMPLE|AVG)\s*\((.*?)\)\s+AS\s+\?(\w+)\s*\)", re.IGNORECASE | re.DOTALL
-)
-_SEPARATOR = re.compile(r"separator\s*=\s*\"((?:[^\"\\]|\\.)*)\"", re.IGNORECASE)
-_ORDER_BY = re.compile(r"ORDER\s+BY\s+(.*?)(?:LIMIT|OFFSET|$)", re.IGNORECASE | re.DOTALL)
-_ORDER_KEY = re.compile(r"(DESC|ASC)?\s*\(?\s*\?(\w+)\s*\)?", re.IGNORECASE)
-_LIMIT = re.compile(r"LIMIT\s+(\d+)\s*$", re.IGNORECASE)
-_NUMERIC = ("integer", "decimal", "double", "float", "Integer", "long", "int", "short", "byte")
+MAX_QUADS = 2_000_000  # quads one endpoint may ship for one query
+
+
+class Fragment(NamedTuple):
+    """The quads a triple pattern can match: each part an N-Triples term, or None for any."""
+
+    subject: str | None
+    predicate: str | None
+    object: str | None
+
+
+EVERYTHING = Fragment(None, None, None)
+
+
+def fragments_of(sparql: str, bound: Mapping[str, Term | Sequence[Term]] | None = None) -> frozenset[Fragment]:
+    """The fragments that hold every quad `sparql` can read: one per triple pattern (in any group, OPTIONAL,
+    MINUS, (NOT) EXISTS or sub-query), its constants kept — and the query's parameters (`bound`, as VALUES binds
+    them at the top) taken as constants outside sub-queries, one fragment per value; each predicate of a property
+    path whole (a path's middle steps can go anywhere); a negated path or a query rdflib cannot read is
+    EVERYTHING. Evaluating `sparql` over the union of the fragments gives its answer over the whole data: each
+    pattern finds there everything it finds in the data that the answer can use."""
+    values = {
+        name: tuple(str(t) for t in (terms if isinstance(terms, (list, tuple)) else [terms]))
+        for name, terms in (bound or {}).items()
+    }
+    with reach._PARSING:  # rdflib's SPARQL parser is not thread-safe
+        algebra = _algebra(sparql)
+        if algebra is None:  # rdflib reads less SPARQL than Oxigraph: then ship everything, still exact
+            return frozenset([EVERYTHING])
+        found: set[Fragment] = set()
+        _collect(algebra, found, values, top=True)
+    return _simplest(found)
+
+
+@lru_cache(maxsize=256)
+def _algebra(sparql: str) -> CompValue | None:
+    try:
+        return prepareQuery(sparql, initNs=PREFIXES).algebra
+    except Exception:
+        return None
+
+
+def _collect(node: object, found: set[Fragment], values: dict[str, tuple[str, ...]], top: bool = False) -> None:
+    if isinstance(node, CompValue):
+        if node.name == "Project" and not top:
+            values = {}  # a sub-query: its variables are its own
+            top = False
+        elif node.name == "Project":
+            top = False
+        if node.name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
+            _collect(node.graph, found, values)  # as an attribute: by key, an EXISTS in a BIND is left as parsed
+            return
+        if node.name == "BGP":
+            for subject, predicate, obj in node.triples:
+                for fragment in _pattern(subject, predicate, obj):
+                    plain = not isinstance(predicate, Path)  # a path's ends are not its steps' ends
+                    found.update(_bound(fragment, subject, obj, values) if plain else [fragment])
+        for value in node.values():
+            _collect(value, found, values, top)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            _collect(value, found, values, top)
+
+
+def _bound(fragment: Fragment, subject: object, obj: object, values: dict[str, tuple[str, ...]]) -> list[Fragment]:
+    """A plain pattern's fragment with its bound variables as constants (one fragment per value)."""
+    subjects: tuple[str | None, ...] = (fragment.subject,)
+    objects: tuple[str | None, ...] = (fragment.object,)
+    if fragment.subject is None and isinstance(subject, rdflib.Variable) and str(subject) in values:
+        subjects = values[str(subject)]
+    if fragment.object is None and isinstance(obj, rdflib.Variable) and str(obj) in values:
+        objects = values[str(obj)]
+    return [Fragment(s, fragment.predicate, o) for s in subjects for o in objects]
+
+
+def _term(node: object) -> str | None:
+    if isinstance(node, rdflib.URIRef):
+        return f"<{node}>"
+    if isinstance(node, rdflib.Literal):
+        return node.n3()
+    return None  # a variable, or a blank node of the query (a variable too)
+
+
+def _pattern(subject: object, predicate: object, obj: object) -> list[Fragment]:
+    if isinstance(predicate, InvPath):
+        return _pattern(obj, predicate.arg, subject)
+    if isinstance(predicate, AlternativePath):
+        return [f for part in predicate.args for f in _pattern(subject, part, obj)]
+    if isinstance(predicate, (SequencePath, MulPath)):
+        return [f for p in _predicates(predicate) for f in ([EVERYTHING] if p is None else [Fragment(None, p, None)])]
+    if isinstance(predicate, (NegatedPath, Path)):
+        return [EVERYTHING]
+    return [Fragment(_term(subject), _term(predicate), _term(obj))]
+
+
+def _predicates(path: object) -> list[str | None]:
+    """Every predicate a path can step over (None: any, for a negated set)."""
+    if isinstance(path, rdflib.URIRef):
+        return [f"<{path}>"]
+    if isinstance(path, (SequencePath, AlternativePath)):
+        return [p for part in path.args for p in _predicates(part)]
+    if isinstance(path, (InvPath, MulPath)):
+        return _predicates(path.path if isinstance(path, MulPath) else path.arg)
+    return [None]
+
+
+def _simplest(found: set[Fragment]) -> frozenset[Fragment]:
+    """Drop the fragments another one holds (a predicate read whole holds its patterns with constants)."""
+    if EVERYTHING in found:
+        return frozenset([EVERYTHING])
+    whole = {f.predicate for f in found if f.subject is None and f.object is None}
+    return frozenset(f for f in found if f.predicate not in whole or (f.subject is None and f.object is None))
+
+
+def shipping_query(fragments: Iterable[Fragment], limit: int) -> str:
+    """One SELECT of ?s ?p ?o ?g over every fragment: one request per endpoint (so its blank nodes keep their
+    labels across patterns), at most `limit` rows.
+
+    >>> print(shipping_query([Fragment(None, "<http://e/p>", '"x"')], 10))  # doctest: +NORMALIZE_WHITESPACE
+    SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { { ?s <http://e/p> "x" BIND(<http://e/p> AS ?p) BIND("x" AS ?o) } }
+      FILTER(STRSTARTS(STR(?g), "https://w3id.org/circe-kg/graph/")) } LIMIT 10
+    """
+    branches = []
+    for fragment in sorted(fragments, key=lambda f: tuple(part or "" for part in f)):
+        parts = list(zip(("s", "p", "o"), fragment, strict=True))
+        pattern = " ".join(term or f"?{name}" for name, term in parts)
+        binds = "".join(f" BIND({term} AS ?{name})" for name, term in parts if term is not None)
+        branches.append(f"{{ {pattern}{binds} }}")
+    return (
+        f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ {' UNION '.join(branches)} }}\n"
+        f'  FILTER(STRSTARTS(STR(?g), "{GRAPH}")) }} LIMIT {limit}'
+    )
 
 
 class Solution(dict):
-    """One merged row: a variable's term by name, None when unbound (as a pyoxigraph solution)."""
+    """One row: a variable's term by name, None when unbound (as a pyoxigraph solution)."""
 
     def __missing__(self, key: str) -> None:
         return None
 
 
-class MergedSolutions:
+class Solutions:
     """Rows shaped like pyoxigraph's QuerySolutions: `.variables`, and iteration over solutions."""
 
     def __init__(self, variables: list[ox.Variable], rows: list[Solution]) -> None:
@@ -65,12 +204,20 @@ class MergedSolutions:
 
 
 class FederatedStore:
-    """Read-only: the union of several SPARQL endpoints, answered by fan-out and merge."""
+    """Read-only: the union of several SPARQL endpoints' graphs, each query answered by Oxigraph over what its
+    patterns match at every endpoint."""
 
-    def __init__(self, stores: Sequence[RemoteStore | None], endpoints: Sequence[str], timeout_s: float = 30) -> None:
+    def __init__(
+        self,
+        stores: Sequence[RemoteStore | None],
+        endpoints: Sequence[str],
+        timeout_s: float = 30,
+        max_quads: int = MAX_QUADS,
+    ) -> None:
         self.stores = list(stores)
         self.endpoints = list(endpoints)
         self.timeout_s = timeout_s
+        self.max_quads = max_quads
         self.generation = 0
         self.local_folder = None
         self.path = None
@@ -96,11 +243,14 @@ class FederatedStore:
         return store
 
     def _fan_out(self, call: Any) -> list[Any]:
-        """`call(store)` on every endpoint in parallel; the answers of those that gave one."""
+        """`call(index, store)` on every endpoint in parallel; the answers of those that gave one. A result too
+        large is raised (never a partial answer that looks whole); an endpoint that fails is named missing."""
 
         def attempt(index: int) -> Any:
             try:
-                return call(self._store(index))
+                return call(index, self._store(index))
+            except ResultTooLarge:
+                raise
             except CirceError:
                 return _FAILED
 
@@ -117,18 +267,41 @@ class FederatedStore:
             )
         return given
 
+    def shipped(self, sparql: str, substitutions: Mapping[str, Term | Sequence[Term]] | None = None) -> ox.Store:
+        """An in-memory store holding every quad `sparql` (with these parameters) can read at the endpoints that
+        answer."""
+        text = shipping_query(fragments_of(sparql, substitutions), self.max_quads + 1)
+
+        # The endpoints are asked in parallel; their answers are read here, in the caller's thread (pyoxigraph's
+        # solutions may not be dropped by another thread).
+        answers = self._fan_out(lambda index, store: (index, store, store.answer_bytes(text)))
+        local = ox.Store()
+        for index, store, content in answers:
+            rows = store.read_answer(text, content)
+            assert isinstance(rows, ox.QuerySolutions)
+            quads = [_quad(index, row) for row in rows]
+            if len(quads) > self.max_quads:
+                raise ResultTooLarge(
+                    f"the query reads more than {self.max_quads} quads at {self.endpoints[index]}, more than a "
+                    "federation ships for one query",
+                    "ask something narrower, or harvest the endpoints into one store (circe-kg harvest)",
+                )
+            local.bulk_extend(quads)
+        return local
+
     # -- the Store interface (reads) ---------------------------------------------------------------
     def query(self, sparql: str, substitutions: Mapping[str, Term | Sequence[Term]] | None = None) -> QueryResult:
-        answers = self._fan_out(lambda store: _materialised(store.query(sparql, substitutions)))
-        first = answers[0]
-        if isinstance(first, bool):
-            return ox.parse_query_results(
-                '{"head":{},"boolean":%s}' % ("true" if any(answers) else "false"), ox.QueryResultsFormat.JSON
-            )
-        if isinstance(first, list):
-            return list(dict.fromkeys(triple for answer in answers for triple in answer))
-        variables, _ = first
-        return MergedSolutions(variables, merge_rows(sparql, [rows for _, rows in answers]))
+        """Oxigraph's answer over what `sparql` reads at every endpoint. Rows come read whole, as plain Python
+        objects: pyoxigraph's solutions may not be dropped by another thread, and the caller's may be any."""
+        result = self.shipped(sparql, substitutions).query(
+            with_values(sparql, substitutions), prefixes=PREFIXES, use_default_graph_as_union=True
+        )
+        if isinstance(result, ox.QueryTriples):
+            return list(result)
+        if isinstance(result, ox.QueryBoolean):
+            return result
+        variables = list(result.variables)
+        return Solutions(variables, [Solution({v.value: s[v] for v in variables if s[v] is not None}) for s in result])
 
     def changed_subjects(self, since: int) -> set[str] | None:
         return None  # read-only here: its sources change on their own, unseen
@@ -140,15 +313,24 @@ class FederatedStore:
         return None  # the sources are SPARQL endpoints: see RemoteStore.quads_matching
 
     def named_graphs(self) -> list[str]:
-        return sorted({g for graphs in self._fan_out(lambda store: store.named_graphs()) for g in graphs})
+        ours = f'FILTER(STRSTARTS(STR(?g), "{GRAPH}"))'
+        rows = self.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {ours} }}")
+        assert isinstance(rows, Solutions)
+        return sorted(row["g"].value for row in rows)
 
     def count(self, graph_iri: str | None = None) -> int:
-        return sum(self._fan_out(lambda store: store.count(graph_iri)))
+        """The quads one store holding every endpoint's graphs would hold (shared graphs once): exact, so it
+        ships what it counts."""
+        if graph_iri is not None:
+            return sum(1 for _ in self.triples(graph_iri))
+        rows = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        assert isinstance(rows, Solutions)
+        return int(rows.rows[0]["n"].value)
 
     def triples(self, graph_iri: str) -> Iterator[ox.Triple]:
-        return iter(
-            dict.fromkeys(t for answer in self._fan_out(lambda store: list(store.triples(graph_iri))) for t in answer)
-        )
+        triples = self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {ox.NamedNode(graph_iri)} {{ ?s ?p ?o }} }}")
+        assert isinstance(triples, list)
+        return iter(triples)
 
     def dump(self, rdf_format: ox.RdfFormat, graph_iri: str | None = None, output: BinaryIO | None = None) -> bytes:
         raise WriteRefused("a federation has no dump of its own", "download each endpoint's dump")
@@ -177,20 +359,13 @@ class FederatedStore:
 _FAILED = object()
 
 
-class FederationEndpoint:
-    """The public /sparql of a federation: it answers no query of its own, and says where to ask instead."""
+def _quad(index: int, row: ox.QuerySolution) -> ox.Quad:
+    """A shipped row as a quad; blank nodes renamed per endpoint, so two endpoints' `_:b0` stay two nodes."""
+    return ox.Quad(_own(index, row["s"]), _own(index, row["p"]), _own(index, row["o"]), row["g"])
 
-    def __init__(self, endpoints: Sequence[str]) -> None:
-        self.endpoints = list(endpoints)
 
-    def run(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedHere(
-            "this circe-kg answers the named questions across a federation; it has no SPARQL endpoint of its own",
-            "query the endpoints: " + ", ".join(self.endpoints) + " (or use SERVICE clauses in a query to one of them)",
-        )
-
-    def close(self) -> None:
-        pass
+def _own(index: int, term: Any) -> Any:
+    return ox.BlankNode(f"e{index}x{term.value}") if isinstance(term, ox.BlankNode) else term
 
 
 def _try_connect(url: str, timeout_s: float) -> RemoteStore | None:
@@ -200,105 +375,53 @@ def _try_connect(url: str, timeout_s: float) -> RemoteStore | None:
         return None
 
 
-def _materialised(result: QueryResult) -> Any:
-    """Read a result whole in the worker thread: a boolean, triples, or (variables, rows)."""
-    if isinstance(result, ox.QueryBoolean):
-        return bool(result)
-    if isinstance(result, list):
-        return result
-    variables = list(result.variables)
-    return variables, [Solution({v.value: s[v] for v in variables if s[v] is not None}) for s in result]
+class FederationEndpoint:
+    """The public /sparql of a federation: a stranger's query is answered like a page's (over what it can read
+    at every endpoint), in the killable workers and under the limits of the embedded store's endpoint. Queries
+    run one at a time: each loads its own shipped data into the workers."""
+
+    def __init__(self, store: FederatedStore, limits: Limits) -> None:
+        self.federation = store
+        self._shipped = _Shipped()
+        self._sandbox = QuerySandbox(self._shipped, limits)
+        self._one_at_a_time = threading.Lock()
+
+    @property
+    def endpoints(self) -> list[str]:
+        return self.federation.endpoints
+
+    def run(
+        self,
+        text: str,
+        solution_mime: str | None,
+        graph_mime: str | None,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+    ) -> QueryReply:
+        """Answer `text` as the embedded store's endpoint would (same errors, same limits, same formats)."""
+        try:  # a syntax error is told before anything is shipped
+            ox.Store().query(text)
+        except SyntaxError as error:
+            raise explain_syntax_error(text, str(error)) from None
+        with self._one_at_a_time:
+            self._shipped.hold(self.federation.shipped(text))
+            return self._sandbox.run(text, solution_mime, graph_mime, default_graphs, named_graphs)
+
+    def close(self) -> None:
+        self._sandbox.close()
 
 
-# -- merging ---------------------------------------------------------------------------------------------
-def merge_rows(sparql: str, answers: list[list[Solution]]) -> list[Solution]:
-    aggregates = {name: (function.upper(), _separator(inner)) for function, inner, name in _AGGREGATE.findall(sparql)}
-    if aggregates:
-        rows = _combine_groups([row for answer in answers for row in answer], aggregates)
-    else:
-        rows = _bag_union(answers)
-    rows = _ordered(rows, sparql)
-    limit = _LIMIT.search(sparql.strip())
-    return rows[: int(limit.group(1))] if limit else rows
+class _Shipped:
+    """What the sandbox's workers load for the query in hand: one generation per shipped store."""
 
+    def __init__(self) -> None:
+        self.generation = 0
+        self.path = None
+        self._store = ox.Store()
 
-def _bag_union(answers: list[list[Solution]]) -> list[Solution]:
-    """Each row as often as the endpoint that gives it most often: a row from replicated reference data
-    comes once (not once per endpoint), and a query without DISTINCT keeps its repeated rows."""
-    most: dict[tuple, int] = {}
-    first: dict[tuple, Solution] = {}
-    for answer in answers:
-        counts: dict[tuple, int] = {}
-        for row in answer:
-            key = _key(row)
-            counts[key] = counts.get(key, 0) + 1
-            first.setdefault(key, row)
-        for key, count in counts.items():
-            most[key] = max(most.get(key, 0), count)
-    return [first[key] for key, count in most.items() for _ in range(count)]
+    def hold(self, store: ox.Store) -> None:
+        self._store = store
+        self.generation += 1
 
-
-def _separator(inner: str) -> str:
-    found = _SEPARATOR.search(inner)
-    return found.group(1).encode().decode("unicode_escape") if found else " "
-
-
-def _key(row: Mapping[str, Any], leave_out: Iterable[str] = ()) -> tuple:
-    skip = set(leave_out)
-    return tuple(sorted((name, str(term)) for name, term in row.items() if name not in skip))
-
-
-def _combine_groups(rows: list[Solution], aggregates: dict[str, tuple[str, str]]) -> list[Solution]:
-    groups: dict[tuple, Solution] = {}
-    for row in rows:
-        key = _key(row, aggregates)
-        merged = groups.get(key)
-        if merged is None:
-            groups[key] = Solution(row)
-            continue
-        for name, (function, separator) in aggregates.items():
-            merged[name] = _combine(function, separator, merged.get(name), row.get(name))
-    return list(groups.values())
-
-
-def _combine(function: str, separator: str, a: Any, b: Any) -> Any:
-    if a is None or b is None:
-        return a if b is None else b
-    if function in ("COUNT", "SUM"):
-        return ox.Literal(str(_number(a) + _number(b)), datatype=a.datatype)
-    if function in ("MIN", "MAX"):
-        smaller = a if _sort_value(a) <= _sort_value(b) else b
-        return smaller if function == "MIN" else (b if smaller is a else a)
-    if function == "GROUP_CONCAT":
-        parts = list(dict.fromkeys([*a.value.split(separator), *b.value.split(separator)]))
-        return (
-            ox.Literal(separator.join(p for p in parts if p), language=a.language)
-            if a.language
-            else ox.Literal(separator.join(p for p in parts if p))
-        )
-    return a  # SAMPLE (and AVG, which cannot be combined without the counts: one endpoint's value)
-
-
-def _number(term: ox.Literal) -> Decimal | int:
-    return int(term.value) if re.fullmatch(r"[+-]?\d+", term.value) else Decimal(term.value)
-
-
-def _sort_value(term: Any) -> tuple:
-    """SPARQL's order, near enough: unbound first, then numbers by value, then everything else as text."""
-    if term is None:
-        return (0, 0, "")
-    if isinstance(term, ox.Literal) and term.datatype.value.endswith(_NUMERIC):
-        try:
-            return (1, _number(term), "")
-        except ArithmeticError:
-            pass
-    return (2, 0, term.value)
-
-
-def _ordered(rows: list[Solution], sparql: str) -> list[Solution]:
-    found = _ORDER_BY.search(sparql)
-    if not found:
-        return rows
-    for direction, name in reversed(_ORDER_KEY.findall(found.group(1))):  # stable sorts, last key first
-        rows.sort(key=lambda row, n=name: _sort_value(row.get(n)), reverse=direction.upper() == "DESC")
-    return rows
+    def dump(self, rdf_format: ox.RdfFormat, graph_iri: str | None = None) -> bytes:
+        return self._store.dump(format=rdf_format) or b""

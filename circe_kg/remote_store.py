@@ -145,7 +145,16 @@ class RemoteStore:
                 "give the server's query URL, e.g. http://host:7878/query for Oxigraph "
                 "or http://host:8890/sparql for Virtuoso",
             )
-        default_has_triples = bool(ox.parse_query_results(response.content, ox.QueryResultsFormat.JSON))
+        try:
+            default_has_triples = bool(ox.parse_query_results(response.content, ox.QueryResultsFormat.JSON))
+        except SyntaxError:
+            content_type = response.headers.get("Content-Type", "no type")
+            raise StoreUnavailable(
+                f"{self.query_url} is not a SPARQL endpoint: it answered ASK {{ ?s ?p ?o }} with {content_type}, "
+                "not SPARQL results",
+                "give the server's query URL, e.g. http://host:7878/query for Oxigraph "
+                "or http://host:8890/sparql for Virtuoso",
+            ) from None
         if not default_has_triples and self.count() > 0:
             raise StoreUnavailable(
                 f"the SPARQL server at {self.query_url} does not query the union of its named graphs by default",
@@ -183,18 +192,39 @@ class RemoteStore:
 
     def query(self, sparql: str, substitutions: Mapping[str, Term | Sequence[Term]] | None = None) -> QueryResult:
         """Run a SPARQL query over the union of all graphs, with parameters bound by VALUES (never pasted)."""
+        return self.read_answer(sparql, self.answer_bytes(sparql, substitutions))
+
+    def answer_bytes(self, sparql: str, substitutions: Mapping[str, Term | Sequence[Term]] | None = None) -> bytes:
+        """The server's answer to `sparql`, unread: SPARQL JSON results, or N-Triples for CONSTRUCT/DESCRIBE.
+        Any thread may fetch it; `read_answer` reads it in the thread that will use the result (pyoxigraph's
+        solutions may not be dropped by another thread)."""
         text = PROLOGUE + with_values(sparql, substitutions)
         graph_result = query_form(sparql) in ("CONSTRUCT", "DESCRIBE")
         response = self._post(self.query_url, {"query": text}, TRIPLES_ACCEPT if graph_result else SOLUTIONS_ACCEPT)
         if response.status_code != 200:
             raise _server_error(self.query_url, response)
         content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+        if graph_result and content_type == "text/turtle":
+            try:
+                return ox.serialize(ox.parse(response.content, format=ox.RdfFormat.TURTLE), format=ox.RdfFormat.N_QUADS)
+            except SyntaxError as error:
+                raise StoreUnavailable(
+                    f"the SPARQL server at {self.query_url} sent Turtle that cannot be read: {error}"
+                ) from None
+        if not graph_result and content_type not in ("application/sparql-results+json", "application/json"):
+            raise StoreUnavailable(
+                f"the SPARQL server at {self.query_url} sent {content_type or 'an answer without a type'}, "
+                "not SPARQL JSON results",
+                "check that the URL is the server's SPARQL query endpoint",
+            )
+        # Virtuoso names blank nodes nodeID://b123, which is not a blank node label.
+        return response.content if graph_result else _VIRTUOSO_BNODE.sub(rb"\1b", response.content)
+
+    def read_answer(self, sparql: str, content: bytes) -> QueryResult:
+        """Read what `answer_bytes` fetched: triples, a boolean, or solutions."""
         try:
-            if graph_result:
-                fmt = ox.RdfFormat.TURTLE if content_type == "text/turtle" else ox.RdfFormat.N_TRIPLES
-                return [quad.triple for quad in ox.parse(response.content, format=fmt)]
-            # Virtuoso names blank nodes nodeID://b123, which is not a blank node label.
-            content = _VIRTUOSO_BNODE.sub(rb"\1b", response.content)
+            if query_form(sparql) in ("CONSTRUCT", "DESCRIBE"):
+                return [quad.triple for quad in ox.parse(content, format=ox.RdfFormat.N_QUADS)]
             return ox.parse_query_results(content, ox.QueryResultsFormat.JSON)
         except SyntaxError as error:
             if "cancelled" in str(error):  # Oxigraph server ends the answer so when its time limit strikes
@@ -203,7 +233,7 @@ class RemoteStore:
                     "narrow the pattern, or raise the server's limit (oxigraph serve --timeout-s)",
                 ) from None
             raise StoreUnavailable(
-                f"the SPARQL server at {self.query_url} sent an answer that cannot be read ({content_type}): {error}"
+                f"the SPARQL server at {self.query_url} sent an answer that cannot be read: {error}"
             ) from None
 
     def dump(self, rdf_format: ox.RdfFormat, graph_iri: str | None = None, output: BinaryIO | None = None) -> bytes:

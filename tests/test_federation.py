@@ -1,12 +1,15 @@
-"""Federation: the named questions answered across three Oxigraph servers on 127.0.0.1, each holding part of
-the synthetic data (and the shared reference data), give the answers one store holding all of it gives; a
-server that is down makes the answer partial and says which, never a 500."""
+"""Federation: every named question answered across three Oxigraph servers on 127.0.0.1, each holding part of the
+synthetic data (and the shared reference data), gives the answer one store holding all of it gives — joins across
+servers included; a server that is down makes the answer partial and says which, never a 500; the public
+/sparql answers across them under the endpoint's limits."""
 
 from __future__ import annotations
 
+import http.server
 import io
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -14,8 +17,8 @@ import pytest
 
 from circe_kg import queries, synthetic
 from circe_kg.config import DATA_DIR, ONTOLOGY_DIR, SHAPES_DIR, shipped_files
-from circe_kg.errors import StoreUnavailable
-from circe_kg.federation import FederatedStore, Solution, merge_rows
+from circe_kg.errors import ResultTooLarge, StoreUnavailable
+from circe_kg.federation import EVERYTHING, FederatedStore, Fragment, fragments_of
 from circe_kg.local_servers import OxigraphServer
 from circe_kg.rdf_files import parse_file
 from circe_kg.store import EmbeddedStore
@@ -23,28 +26,17 @@ from circe_kg.web import create_app
 from tests.conftest import remote_store_for
 from tests.test_backends import _comparable
 
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+CIRCE = "https://w3id.org/circe-kg/ontology#"
 CLI = Path(sys.executable).parent / "circe-kg"
 REFERENCE = [
     *sorted(ONTOLOGY_DIR.glob("*.ttl")),
     *sorted(SHAPES_DIR.glob("*.ttl")),
     *(DATA_DIR / name for name in ("taxonomies.ttl", "regions.ttl", "region-centroids.ttl", "sectors.ttl")),
 ]
-# The transfer questions, the lists, and the counts of the home page.
-QUESTIONS = [
-    "practices-for-barrier",
-    "solved-in-sector",
-    "transfers",
-    "action-plan-progress",
-    "barriers-without-practice",
-    "partners",
-    "overview-counts",
-    "list-practices",
-    "list-actions",
-    "list-barriers",
-    "practices-in-region",
-    "partner-profile",
-    "instruments-by-partner",
-]
+# Every named query: the questions, and the app's own (labels, forms, search, statistics).
+QUESTIONS = [query.name for query in queries.available()]
+# A barrier on one server, practices of the same category on another: what a federation is for.
 CROSS_ENDPOINT = ["solved-for-barrier", "same-category-practices"]
 
 
@@ -92,17 +84,52 @@ def _both(federation, name):
 
 @pytest.mark.parametrize("name", QUESTIONS)
 def test_the_federation_answers_as_one_store_holding_everything(federation, name):
+    asked = 0
     for federated, whole in _both(federation, name):
         assert federated == whole
+        asked += 1
+    assert asked, f"{name}: neither its example nor no parameters could be asked"
 
 
 @pytest.mark.parametrize("name", CROSS_ENDPOINT)
-def test_a_question_joining_two_endpoints_is_incomplete_but_never_wrong(federation, name):
-    """A barrier on one server, practices of its category on another: fan-out cannot join them (SERVICE
-    between the servers would). What the federation answers is all true; it misses those pairs."""
-    for federated, whole in _both(federation, name):
-        assert federated and all(row in whole for row in federated)
-        assert len(federated) < len(whole)  # the known gap: when this fails, the gap was closed
+def test_a_question_joining_two_endpoints_is_exact(federation, name):
+    """The joins the fan-out-and-merge federation missed: records of one server matched with another's."""
+    store, whole, _ = federation
+    values = {"barrier": _a_record(whole, "list-barriers", "/barrier/s2-")}
+    federated = _comparable(queries.run(store, name, values))
+    assert federated == _comparable(queries.run(whole, name, values))
+    assert federated, f"{name} found nothing: the test would not show a join"
+
+
+def _a_record(whole, listing, part):
+    """A synthetic record of one server, whose answer joins records of the others."""
+    return next(row["resource"].value for row in queries.run(whole, listing).rows if part in row["resource"].value)
+
+
+def test_a_join_across_servers_is_found(federation):
+    """A practice held on server 0 that addresses a barrier held on server 1 (written here, on purpose): one
+    server alone cannot answer it, the federation does."""
+    store, whole, servers = federation
+    barrier = ox.NamedNode(_a_record(whole, "list-barriers", "/barrier/s2-"))
+    practice = ox.NamedNode("https://w3id.org/circe-kg/id/practice/cross-server-test")
+    circe = "https://w3id.org/circe-kg/ontology#"
+    skos = "http://www.w3.org/2004/02/skos/core#"
+    partner = next(iter(queries.run(whole, "partners").rows))["partner"]
+    triples = [
+        ox.Triple(practice, ox.NamedNode(RDF_TYPE), ox.NamedNode(circe + "Practice")),
+        ox.Triple(practice, ox.NamedNode(circe + "practiceOwner"), partner),
+        ox.Triple(practice, ox.NamedNode(circe + "addresses"), barrier),
+        ox.Triple(practice, ox.NamedNode(skos + "prefLabel"), ox.Literal("Across servers", language="en")),
+    ]
+    graph = "https://w3id.org/circe-kg/graph/data/cross-server-test"
+    remote_store_for(servers[0]).replace_graphs({graph: triples})
+    try:
+        store.forget_missing()
+        rows = queries.run(store, "solved-for-barrier", {"barrier": barrier.value}).rows
+        assert practice in [row["responder"] for row in rows]
+        assert store.missing_sources() == []
+    finally:
+        remote_store_for(servers[0]).drop_graphs([graph])
 
 
 def test_synthetic_rows_come_from_every_server(federation):
@@ -112,20 +139,20 @@ def test_synthetic_rows_come_from_every_server(federation):
         assert any(f"/synthetic/practice/s{seed}-" in iri for iri in practices), seed
 
 
-def test_merging_adds_counts_joins_concatenations_and_keeps_the_order():
-    sparql = (
-        'SELECT ?label (COUNT(DISTINCT ?r) AS ?count) (GROUP_CONCAT(?x; separator=", ") AS ?xs) ?order '
-        "WHERE { } GROUP BY ?label ?order ORDER BY DESC(?order)"
-    )
-    n = lambda v: ox.Literal(str(v), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))  # noqa: E731
-    a = [
-        Solution(label=ox.Literal("practices"), count=n(3), xs=ox.Literal("a, b"), order=n(1)),
-        Solution(label=ox.Literal("actions"), count=n(1), xs=ox.Literal("c"), order=n(2)),
-    ]
-    b = [Solution(label=ox.Literal("practices"), count=n(4), xs=ox.Literal("b, d"), order=n(1))]
-    merged = merge_rows(sparql, [a, b])
-    assert [row["label"].value for row in merged] == ["actions", "practices"]
-    assert merged[1]["count"].value == "7" and merged[1]["xs"].value == "a, b, d"
+def test_fragments_keep_constants_read_paths_whole_and_reach_into_every_group():
+    query = """SELECT ?r (COUNT(?x) AS ?n) WHERE {
+      ?r a <http://e/P> OPTIONAL { ?r <http://e/in>/^<http://e/up>* ?x }
+      FILTER NOT EXISTS { ?r <http://e/gone> true } { SELECT ?r WHERE { ?r <http://e/sub> ?y } } } GROUP BY ?r"""
+    assert fragments_of(query) == {
+        Fragment(None, "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>", "<http://e/P>"),
+        Fragment(None, "<http://e/in>", None),
+        Fragment(None, "<http://e/up>", None),
+        Fragment(None, "<http://e/gone>", '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>'),
+        Fragment(None, "<http://e/sub>", None),
+    }
+    assert fragments_of("SELECT * WHERE { ?s ?p ?o }") == {EVERYTHING}
+    assert fragments_of("SELECT * WHERE { ?s !<http://e/p> ?o }") == {EVERYTHING}
+    assert fragments_of("SELECT * WHERE { <http://e/a> ?p ?o }") == {Fragment("<http://e/a>", None, None)}
 
 
 def test_a_server_that_is_down_gives_a_partial_answer_that_says_so(federation, tmp_path):
@@ -142,8 +169,16 @@ def test_a_server_that_is_down_gives_a_partial_answer_that_says_so(federation, t
         assert page.status_code == 200
         assert "Partial answer" in page.get_data(as_text=True) and servers[2].query_url in page.get_data(as_text=True)
         assert "Partial answer" not in client.get("/questions/").get_data(as_text=True)  # no query, nothing missing
-        endpoint = client.get("/sparql", query_string={"query": "ASK {}"})
-        assert endpoint.status_code == 501 and servers[0].query_url in endpoint.get_data(as_text=True)
+        endpoint = client.get(
+            "/sparql",
+            query_string={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?p a <" + CIRCE + "Practice> }"},
+            headers={"Accept": "application/sparql-results+json"},
+        )
+        assert endpoint.status_code == 200, endpoint.get_data(as_text=True)
+        counted = int(endpoint.get_json()["results"]["bindings"][0]["n"]["value"])
+        practices = "SELECT (COUNT(*) AS ?n) WHERE { ?p a <" + CIRCE + "Practice> }"
+        assert 0 < counted < int(next(iter(whole.query(practices)))["n"].value)  # server 2's are missing
+        assert servers[2].query_url in endpoint.headers["Warning"]
         cli = subprocess.run(
             [CLI, "query", "transfers", "--federate", ",".join(s.query_url for s in servers)],
             capture_output=True,
@@ -167,3 +202,46 @@ def test_no_server_answering_is_a_503_not_a_500(tmp_path):
         queries.run(store, "partners")
     client = create_app(store=store, config={"TESTING": True, "DUMPS_DIR": tmp_path / "dumps"}).test_client()
     assert client.get("/questions/transfers").status_code == 503
+
+
+class _Bad(http.server.BaseHTTPRequestHandler):
+    """An endpoint that answers every query with a web page, or with a server error."""
+
+    def do_POST(self):  # noqa: N802 (http.server's name)
+        status, body = (500, b"boom") if self.path.startswith("/fails") else (200, b"<html><p>Welcome</p></html>")
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("path", ["/html", "/fails"])
+def test_an_endpoint_answering_html_or_500_is_named_missing_and_the_rest_answers(federation, path):
+    store, whole, servers = federation
+    site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Bad)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    bad = f"http://127.0.0.1:{site.server_address[1]}{path}"
+    try:
+        mixed = FederatedStore.connect([servers[0].query_url, bad], timeout_s=10)
+        mixed.forget_missing()
+        rows = queries.run(mixed, "partners").rows
+        assert rows and mixed.missing_sources() == [bad]
+        mixed.close()
+    finally:
+        site.shutdown()
+        site.server_close()
+
+
+def test_a_query_reading_more_than_the_limit_is_refused_not_cut(federation):
+    store, _, servers = federation
+    small = FederatedStore.connect([s.query_url for s in servers], timeout_s=10)
+    small.max_quads = 50
+    with pytest.raises(ResultTooLarge, match="more than 50 quads"):
+        queries.run(small, "list-practices")
+    small.close()

@@ -88,7 +88,7 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
     # Strangers' queries: a server enforces its own limits, so they are forwarded; the embedded store's
     # cannot be interrupted in-process, so they run in killable workers.
     if isinstance(store, FederatedStore):
-        sandbox: Any = FederationEndpoint(store.endpoints)
+        sandbox: Any = FederationEndpoint(store, limits)
     elif isinstance(store, RemoteStore):
         sandbox = RemoteQueryProxy(store, limits)
     else:

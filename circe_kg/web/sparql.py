@@ -199,6 +199,9 @@ def endpoint() -> Response:
             )
             response = Response(_body(reply), mimetype=reply.mime)
             response.headers["Vary"] = "Accept"
+            missing = getattr(current_app.extensions["circe_store"], "missing_sources", list)()
+            if missing:  # a federation's endpoint that did not answer: the answer is partial, and says so
+                response.headers["Warning"] = f'199 circe-kg "partial answer: no answer from {", ".join(missing)}"'
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
     response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
