@@ -97,9 +97,10 @@ def measure(size: str, runs: int) -> None:
                         started = time.perf_counter()
                         queries.run(store, name, values)
                         times[side].append(time.perf_counter() - started)
-                text = queries.get(name).text
+                query = queries.get(name)
+                fragments = fragments_of(query.text, queries.bind(query, values))
                 shipped_rows = federation.query(
-                    "SELECT (COUNT(*) AS ?n) WHERE { " + shipping_query(fragments_of(text), 10**9) + " }"
+                    "SELECT (COUNT(*) AS ?n) WHERE { " + shipping_query(fragments, 10**9) + " }"
                 )
                 shipped = int(shipped_rows.rows[0]["n"].value)  # type: ignore[union-attr]
                 one, fed = _median_p95(times["one"]), _median_p95(times["fed"])
