@@ -8,7 +8,8 @@ whole N-Quads dump beside a sourced-only one). It downloads the dump streamed to
 and time limits, checks its SHA-256 against the catalogue's `spdx:checksumValue`, parses it, keeps its data graphs
 (not the source's ontology, shapes or history: `rdf_files.kind_of_graph`) and writes those that differ from the
 copy held through the write gate, in one commit, validated against this store's shapes and recorded as operation
-"harvest" with the dump's URL (`circe:uploadFileName`) and checksum (`circe:uploadChecksum`).
+"harvest" with the dump's URL (`circe:uploadFileName`), its checksum (`circe:uploadChecksum`) and the catalogue
+that listed it (`prov:used`, a `dcat:Catalog`), besides the time and agent of every change.
 
 Where a source's graphs go (`target_graph`), all under one prefix per source, so that a harvest replaces exactly
 that source's graphs and drops the ones the source no longer has, in the same commit:
@@ -674,7 +675,7 @@ def harvest(
             new.update(dict.fromkeys(dropped))
             if not new:
                 return Outcome(source, dump, sha256, same=same)
-            change = gate.commit(new, OPERATION, agent, upload_checksum=sha256, upload_name=dump.url)
+            change = gate.commit(new, OPERATION, agent, upload_checksum=sha256, upload_name=dump.url, catalogue=final)
         written = {g: len(t) for g, t in new.items() if t}
         return Outcome(source, dump, sha256, change, graphs=written, dropped=dropped, same=same)
     finally:

@@ -1,7 +1,7 @@
 """Namespaces and the URI scheme of circe-kg, defined once."""
 
 from rdflib import Namespace
-from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS, XSD
+from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, RDFS, SH, SKOS, XSD
 
 BASE = "https://w3id.org/circe-kg/"
 CIRCE = Namespace(BASE + "ontology#")
@@ -99,6 +99,7 @@ __all__ = [
     "BASE",
     "CIRCE",
     "CV",
+    "DCAT",
     "DCTERMS",
     "GRAPH",
     "ID",

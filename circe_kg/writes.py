@@ -29,7 +29,7 @@ from . import queries
 from .binding import remote_call_in
 from .errors import Conflict, NoSuchVersion, UsageError, ValidationFailed, WriteRefused
 from .incremental import validate_change
-from .namespaces import CIRCE, GRAPH, ID, PROV, RDF, RDFS, XSD, compact
+from .namespaces import CIRCE, DCAT, GRAPH, ID, PROV, RDF, RDFS, XSD, compact
 from .ntriples import NTriples, as_ntriples
 from .rdf_files import ParsedFile, kind_of_graph
 from .validation import Report, validate_state
@@ -149,8 +149,11 @@ class WriteGate:
         allow_kinds: tuple[str, ...] = WRITABLE_KINDS,
         upload_name: str | None = None,
         expect: Mapping[str, str] | None = None,
+        catalogue: str | None = None,
     ) -> Change:
         """Write `new_graphs` (graph → its whole new content; None drops it) if the state they make is valid.
+        The history records `upload_checksum` and `upload_name` (a file's, or a harvested dump's URL) and, for a
+        harvest, the `catalogue` that listed the dump.
 
         `expect` (graph → `base(graph)` when the change was made from it): refuse with Conflict, writing nothing,
         if any of those graphs has been written since — so that a change made from an old state cannot undo
@@ -171,7 +174,7 @@ class WriteGate:
                 version = f"{ID}version/{number}/{_slug(graph)}"
                 change.graphs.append(GraphChange(graph, *counted[graph], version))
                 self._keep_version(number, graph, triples or NTriples(b""))
-            record = self._provenance(change, upload_checksum, used_version, upload_name)
+            record = self._provenance(change, upload_checksum, used_version, upload_name, catalogue)
             self.store.replace_graphs(new, append={PROVENANCE_GRAPH: record})
         for listener in self.after_write:
             listener()
@@ -522,7 +525,12 @@ class WriteGate:
         path.write_bytes(triples.data)
 
     def _provenance(
-        self, change: Change, upload_checksum: str | None, used_version: str | None, upload_name: str | None = None
+        self,
+        change: Change,
+        upload_checksum: str | None,
+        used_version: str | None,
+        upload_name: str | None = None,
+        catalogue: str | None = None,
     ) -> list[ox.Triple]:
         activity = _n(f"{ID}change/{change.number}")
         agent = _n(f"{ID}agent/{re.sub(r'[^A-Za-z0-9-]+', '-', change.agent).strip('-') or 'unknown'}")
@@ -545,6 +553,11 @@ class WriteGate:
             triples.append(ox.Triple(activity, _n(str(CIRCE.uploadFileName)), ox.Literal(upload_name)))
         if used_version:
             triples.append(ox.Triple(activity, _n(str(PROV.used)), _n(used_version)))
+        if catalogue:
+            triples += [
+                ox.Triple(activity, _n(str(PROV.used)), _n(catalogue)),
+                ox.Triple(_n(catalogue), a, _n(str(DCAT.Catalog))),
+            ]
         for g in change.graphs:
             version = _n(g.version)
             triples += [

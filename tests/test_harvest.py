@@ -25,6 +25,7 @@ from circe_kg.loader import load_files
 from circe_kg.local_servers import CirceApp
 from circe_kg.namespaces import GRAPH
 from circe_kg.store import EmbeddedStore
+from circe_kg.web import create_app
 from circe_kg.writes import PROVENANCE_GRAPH, WriteGate
 
 SCHEMA = sorted((PROJECT_ROOT / "ontology").glob("*.ttl")) + sorted((PROJECT_ROOT / "shapes").glob("*.ttl"))
@@ -278,6 +279,15 @@ def test_harvesting_two_sources_equals_loading_their_files(runner, hub, sources)
         (row,) = {r["number"]: r for r in rows if r["graph"].startswith(f"{HARVESTED}{name}/")}.values()
         assert row["file"] == app.base_url + "dumps/circe-kg.nq"
         assert row["checksum"] == hashlib.sha256(_get(row["file"])).hexdigest()
+        assert row["catalogue"] == app.base_url + "void"  # the catalogue that listed the dump
+        assert "restoredFrom" not in row  # a catalogue is not a version it was restored from
+    with EmbeddedStore(hub) as store:  # and the history page says where each harvest came from
+        page = create_app(store=store, config={"TESTING": True}).test_client().get("/history")
+        text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    for app in sources.values():
+        assert f'from the catalogue <a href="{app.base_url}void">' in text
+        assert f"{app.base_url}dumps/circe-kg.nq" in text
     assert time.monotonic() - started < 60
 
 
