@@ -276,15 +276,69 @@ def check_address(url: str, allow_private: bool) -> None:
             f"{url}: the host {parts.hostname!r} cannot be found ({error})", "check the address"
         ) from None
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        if not address.is_global or address.is_multicast:
-            named = parts.hostname if parts.hostname == str(address) else f"{parts.hostname} ({address})"
-            raise UsageError(
-                f"{url}: {named} is a private or loopback address; harvesting reads public sources only",
-                "to harvest a source on your own network on purpose, add --allow-private",
-            )
+        _check_public(url, parts.hostname, info[4][0])
+
+
+def _check_public(url: str, host: str, ip: str, connected: bool = False) -> None:
+    address = ipaddress.ip_address(ip.split("%", 1)[0])
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if not address.is_global or address.is_multicast:
+        named = host if host == str(address) else f"{host} ({address})"
+        when = ", reached when connecting (the name gave another address when it was checked)" if connected else ""
+        raise UsageError(
+            f"{url}: {named} is a private or loopback address{when}; harvesting reads public sources only",
+            "to harvest a source on your own network on purpose, add --allow-private",
+        )
+
+
+class _PublicConnection(urllib3.connection.HTTPConnection):
+    """A connection that checks the address it reached before sending anything: a name that resolved to a public
+    address for `check_address` and to a private one a moment later (DNS rebinding) is refused here."""
+
+    def connect(self) -> None:
+        super().connect()
+        _check_connected(self)
+
+
+class _PublicTLSConnection(urllib3.connection.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _check_connected(self)
+
+
+def _check_connected(connection: urllib3.connection.HTTPConnection) -> None:
+    peer = connection.sock.getpeername()[0] if connection.sock is not None else None
+    if peer is not None:
+        try:
+            _check_public(f"{connection.host}:{connection.port}", connection.host, peer, connected=True)
+        except UsageError:
+            connection.close()
+            raise
+
+
+class _PublicPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _PublicConnection
+
+
+class _PublicTLSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _PublicTLSConnection
+
+
+class PublicOnlyAdapter(requests.adapters.HTTPAdapter):
+    """Direct connections only to public addresses, checked when connected (not only when the name was looked up).
+
+    >>> session = requests.Session()
+    >>> session.mount("http://", PublicOnlyAdapter())
+    >>> session.get("http://127.0.0.1:9/", timeout=1)
+    Traceback (most recent call last):
+    ...
+    requests.exceptions.ConnectionError: ...
+    """
+
+    def init_poolmanager(self, *args: object, **kwargs: object) -> None:
+        super().init_poolmanager(*args, **kwargs)  # type: ignore[arg-type]
+        self.poolmanager.pool_classes_by_scheme = {"http": _PublicPool, "https": _PublicTLSPool}
 
 
 class _Fetch:
@@ -293,6 +347,9 @@ class _Fetch:
 
     def __init__(self, session: requests.Session, limits: Limits) -> None:
         self.session, self.limits = session, limits
+        if not limits.allow_private:
+            for scheme in ("http://", "https://"):
+                session.mount(scheme, PublicOnlyAdapter())
 
     @contextmanager
     def open(self, url: str, accept: str, what: str, deadline: float) -> Iterator[requests.Response]:

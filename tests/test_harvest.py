@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -494,6 +495,30 @@ def test_a_private_address_is_refused_unless_allowed(runner, hub, site, url):
     result = run(runner, url.format(site=site.base), "--store", str(hub))
     assert result.exit_code == 2, result.output
     assert "private or loopback address" in result.output and "--allow-private" in result.output
+    assert state(hub) == before
+
+
+def test_a_name_that_turns_private_after_the_check_is_refused_when_connecting(runner, hub, site, monkeypatch):
+    """DNS rebinding: the name resolves to a public address when checked, to the hub's own network a moment later
+    when the connection is made. The connection is checked too, before anything is sent."""
+    publish(site, "/good", GOOD_DUMP)
+    port = int(site.base.rsplit(":", 1)[1])
+    real = socket.getaddrinfo
+    asked = []
+
+    def rebinding(host, *args, **kwargs):
+        if host != "rebind.example":
+            return real(host, *args, **kwargs)
+        asked.append(host)
+        address = "93.184.216.34" if len(asked) == 1 else "127.0.0.1"  # public first, then loopback
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    before = state(hub)
+    result = run(runner, f"http://rebind.example:{port}/good/void", "--store", str(hub))
+    assert len(asked) >= 2, "the name was not looked up again when connecting: the test shows nothing"
+    assert result.exit_code == 2, result.output
+    assert "rebind.example (127.0.0.1) is a private or loopback address, reached when connecting" in result.output
     assert state(hub) == before
 
 
