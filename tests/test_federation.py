@@ -10,6 +10,7 @@ import io
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -205,9 +206,11 @@ def test_no_server_answering_is_a_503_not_a_500(tmp_path):
 
 
 class _Bad(http.server.BaseHTTPRequestHandler):
-    """An endpoint that answers every query with a web page, or with a server error."""
+    """An endpoint that answers every query with a web page, or with a server error, or too late."""
 
     def do_POST(self):  # noqa: N802 (http.server's name)
+        if self.path.startswith("/slow"):
+            time.sleep(3)
         status, body = (500, b"boom") if self.path.startswith("/fails") else (200, b"<html><p>Welcome</p></html>")
         self.send_response(status)
         self.send_header("Content-Type", "text/html")
@@ -221,14 +224,14 @@ class _Bad(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.mark.parametrize("path", ["/html", "/fails"])
+@pytest.mark.parametrize("path", ["/html", "/fails", "/slow"])
 def test_an_endpoint_answering_html_or_500_is_named_missing_and_the_rest_answers(federation, path):
     store, whole, servers = federation
     site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Bad)
     threading.Thread(target=site.serve_forever, daemon=True).start()
     bad = f"http://127.0.0.1:{site.server_address[1]}{path}"
     try:
-        mixed = FederatedStore.connect([servers[0].query_url, bad], timeout_s=10)
+        mixed = FederatedStore.connect([servers[0].query_url, bad], timeout_s=1)
         mixed.forget_missing()
         rows = queries.run(mixed, "partners").rows
         assert rows and mixed.missing_sources() == [bad]
