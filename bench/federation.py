@@ -1,5 +1,5 @@
 """Benchmark the named questions three ways over the same data, in the same run: across three SPARQL endpoints
-(circe_kg.federation: each query ships what its patterns match from every endpoint, and Oxigraph answers it), on
+(circe_kg.store.federated: each query ships what its patterns match from every endpoint, and Oxigraph answers it), on
 a hub that harvested the three (circe_kg.harvest: each part published as an N-Quads dump with a DCAT-AP catalogue
 on 127.0.0.1, checked, validated against the shapes and written through the write gate; the time to harvest is
 printed), and on one store holding all the data (the baseline).
@@ -34,13 +34,13 @@ import pyoxigraph as ox
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from circe_kg import queries, synthetic  # noqa: E402
 from circe_kg.config import DATA_DIR, ONTOLOGY_DIR, SHAPES_DIR, shipped_files  # noqa: E402
-from circe_kg.federation import FederatedStore, fragments_of, shipping_query  # noqa: E402
 from circe_kg.harvest import Limits, harvest, source_of  # noqa: E402
 from circe_kg.loader import load_files  # noqa: E402
 from circe_kg.local_servers import OxigraphServer  # noqa: E402
 from circe_kg.rdf_files import parse_file  # noqa: E402
-from circe_kg.remote_store import RemoteStore  # noqa: E402
 from circe_kg.store import EmbeddedStore  # noqa: E402
+from circe_kg.store.federated import FederatedStore, fragments_of, shipping_query  # noqa: E402
+from circe_kg.store.remote import RemoteStore  # noqa: E402
 from circe_kg.writes import WriteGate  # noqa: E402
 
 REFERENCE = [

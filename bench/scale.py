@@ -61,8 +61,8 @@ from circe_kg.loader import load_files
 from circe_kg.local_servers import OxigraphServer, free_port
 from circe_kg.namespaces import PREFIXES
 from circe_kg.rdf_files import kind_of_graph, parse_file
-from circe_kg.remote_store import RemoteStore
 from circe_kg.store import EmbeddedStore
+from circe_kg.store.remote import RemoteStore
 from circe_kg.validation import validate_state
 from circe_kg.web import create_app
 

@@ -121,7 +121,7 @@ class AnswerCache:
             computing.wait()  # someone else is computing it: take theirs (or, if it was not kept, compute it)
         try:
             value = compute()  # outside the lock: other pages need not wait for this one
-            if self.max_age_s == 0 or getattr(self.store, "missing_sources", list)():
+            if self.max_age_s == 0 or self.store.missing_sources():
                 return value  # no cache; or a partial answer (a federated source did not answer), not to be kept
             size = rows(value)
             with self._lock:

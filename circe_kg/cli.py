@@ -26,7 +26,6 @@ from rich.table import Table
 
 from . import harvest as harvesting
 from . import queries, settings
-from .backends import open_store
 from .config import DATA_DIR, history_path, shipped_files
 from .errors import EXIT_INVALID_DATA, CirceError, UsageError, ValidationFailed
 from .export_graphs import apply_export, plan_export
@@ -40,6 +39,7 @@ from .sheets.layout import KINDS, layout_for
 from .sheets.mapping import load_mapping
 from .sheets.workbook import csv_rows, write_workbook
 from .store import Store
+from .store.open import open_store
 from .writes import WriteGate
 
 out = Console(highlight=False, soft_wrap=True)
@@ -283,7 +283,7 @@ def query(name: str | None, params: tuple[str, ...], fmt: str, list_queries: boo
             sys.stdout.flush()
             return
         answer = queries.run(store, name, values)
-        missing = getattr(store, "missing_sources", list)()
+        missing = store.missing_sources()
     if missing:
         err.print("partial answer: these endpoints did not answer: " + ", ".join(missing))
     if answer.boolean is not None:

@@ -32,7 +32,7 @@ Example (the store must not be open elsewhere, e.g. by `circe-kg serve`):
     circe-kg export-graphs --dry-run    # per file: +added / -removed triples, records folded; writes nothing
     circe-kg export-graphs              # then: git diff data/
 
-    from circe_kg.backends import open_store
+    from circe_kg.store.open import open_store
     from circe_kg.config import DATA_DIR
     from circe_kg.export_graphs import apply_export, plan_export
 

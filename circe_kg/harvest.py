@@ -1,5 +1,5 @@
 """Harvesting: a hub copies other catalogues' published RDF dumps into named graphs of its own, as data.europa.eu
-aggregates national catalogues, instead of asking the sources live (federation.py asks them live).
+aggregates national catalogues, instead of asking the sources live (store/federated.py asks them live).
 
 `harvest(gate, source, limits, agent)` reads one source's DCAT-AP catalogue (a circe-kg's `/void`, or any
 catalogue in an RDF syntax rdflib reads) and picks one RDF dump among its distributions: N-Quads first, then TriG,

@@ -111,7 +111,7 @@ def load_files(
 def loaded_files_path(store: Any) -> Path | None:
     """Where the record of loaded files is kept: in the embedded store's own folder, so that it travels with the
     store it describes; beside a SPARQL server's history otherwise; None for a store in memory."""
-    folder = getattr(store, "path", None) or getattr(store, "local_folder", None)
+    folder = store.path or store.local_folder
     return Path(folder) / LOADED_FILES if folder is not None else None
 
 

@@ -89,7 +89,7 @@ def graph_content(store: Any, history_dir: Path | None, graph: str) -> NTriples:
     kept = [path for path in kept if path.exists()]
     if kept:
         content = NTriples(kept[-1].read_bytes())
-        if not getattr(store, "faithful_literals", True):
+        if not store.faithful_literals:
             return content
         held = store.count(graph)
         if len(content) == held or len(content.lines()) == held:  # a file may repeat a triple; the store holds it once

@@ -23,8 +23,8 @@ from circe_kg.errors import StoreUnavailable, UsageError, WriteRefused
 from circe_kg.loader import load_files
 from circe_kg.local_servers import OxigraphServer, VirtuosoServer, free_port
 from circe_kg.namespaces import PREFIXES
-from circe_kg.remote_store import RemoteStore
 from circe_kg.store import EmbeddedStore, replace_graphs_update
+from circe_kg.store.remote import RemoteStore
 from circe_kg.web import create_app
 from tests.conftest import remote_store_for, start_server
 
@@ -212,7 +212,7 @@ def test_an_update_that_fails_part_way_leaves_the_old_graphs(fresh_server, monke
     before = content()
     graph = store.named_graphs()[0]
     failing = f"CREATE GRAPH <{store.named_graphs()[1]}>"  # it exists: the operation fails at run time
-    import circe_kg.remote_store as remote_store
+    import circe_kg.store.remote as remote_store
 
     def emptied(graphs) -> bool:  # the write under test: the graph emptied (not the one putting it back)
         return graphs.get(graph) is not None and not graphs[graph]

@@ -38,8 +38,8 @@ from circe_kg.errors import EXIT_USAGE, NoSuchVersion
 from circe_kg.local_servers import OxigraphServer
 from circe_kg.namespaces import CIRCE, ID, PROV
 from circe_kg.rdf_files import graph_iri_for, kind_of_graph
-from circe_kg.remote_store import RemoteStore, local_folder_for
 from circe_kg.store import EmbeddedStore
+from circe_kg.store.remote import RemoteStore, local_folder_for
 from circe_kg.writes import (  # _version_file: the history's own file naming
     PROVENANCE_GRAPH,
     WriteGate,

@@ -24,8 +24,8 @@ from rdflib.compare import isomorphic
 from werkzeug.serving import make_server
 
 from circe_kg.dumps import BY_NAME, human_size
+from circe_kg.endpoint.sandbox import READ_ONLY, undeclared_prefixes, update_keyword
 from circe_kg.namespaces import PREFIXES
-from circe_kg.sandbox import READ_ONLY, undeclared_prefixes, update_keyword
 from circe_kg.serialization import JSONLD_CONTEXT, JSONLD_TERMS, jsonld_document
 from circe_kg.web.query_page import javascript_string, python_string, r_string
 from tests.test_query_page import parse as parse_page

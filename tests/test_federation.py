@@ -19,10 +19,10 @@ import pytest
 from circe_kg import queries, synthetic
 from circe_kg.config import DATA_DIR, ONTOLOGY_DIR, SHAPES_DIR, shipped_files
 from circe_kg.errors import ResultTooLarge, StoreUnavailable
-from circe_kg.federation import EVERYTHING, FederatedStore, Fragment, fragments_of
 from circe_kg.local_servers import OxigraphServer
 from circe_kg.rdf_files import parse_file
 from circe_kg.store import EmbeddedStore
+from circe_kg.store.federated import EVERYTHING, FederatedStore, Fragment, fragments_of
 from circe_kg.web import create_app
 from tests.conftest import remote_store_for
 from tests.test_backends import _comparable

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from circe_kg.sandbox import Limits, QuerySandbox
+from circe_kg.endpoint.sandbox import Limits, QuerySandbox
 
 GRAPH = "https://w3id.org/circe-kg/graph/data/sandbox-test"
 ASK_LABEL = 'ASK { <https://w3id.org/circe-kg/id/x> <http://www.w3.org/2004/02/skos/core#prefLabel> "%s"@en }'

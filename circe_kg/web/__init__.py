@@ -5,7 +5,7 @@ them; docs/operators.md is the table). `create_app(config=...)` wins over the en
 settings of scope "app" (PERSISTENT_BASE, SPARQL_TIMEOUT_S, SPARQL_MAX_RESULT_BYTES, SPARQL_STREAM_AFTER_BYTES,
 SPARQL_WORKERS, MAX_CONTENT_LENGTH, ANSWER_CACHE_MAX_AGE_S, ANSWER_CACHE_WARM), each overridden by CIRCE_KG_<NAME>
 when the app is made, then by `config`. `config` may also give STORE_PATH or ENDPOINT (else CIRCE_KG_STORE /
-CIRCE_KG_ENDPOINT; see backends.py), HISTORY_DIR (else CIRCE_KG_HISTORY), ISSUES_URL, SECRET_KEY, WRITE_TOKENS
+CIRCE_KG_ENDPOINT; see store/open.py), HISTORY_DIR (else CIRCE_KG_HISTORY), ISSUES_URL, SECRET_KEY, WRITE_TOKENS
 ({token: agent name}; in production the tokens come from CIRCE_KG_WRITE_TOKEN / CIRCE_KG_TOKENS_FILE, see
 web/writes.py), and DUMPS_DIR, DUMPS_WAIT_S and LIST_PAGE_SIZE, which only `config` sets.
 """
@@ -20,14 +20,13 @@ from flask import Flask
 
 from .. import settings
 from ..answer_cache import AnswerCache
-from ..backends import open_store
 from ..config import default_store_path, history_path
 from ..dumps import Dumps
-from ..federation import FederatedStore, FederationEndpoint
-from ..remote_store import RemoteQueryProxy, RemoteStore
-from ..sandbox import Limits, QuerySandbox
+from ..endpoint import for_store
+from ..endpoint.sandbox import Limits
 from ..search import SearchIndex
-from ..store import EmbeddedStore, Store
+from ..store import Store
+from ..store.open import open_store
 from ..writes import WriteGate
 from . import (
     accessibility,
@@ -64,10 +63,8 @@ def _from_environment() -> dict[str, Any]:
 
 def _report_missing_sources(app: Flask, store: Store) -> None:
     """Over a federation, each page says which endpoints did not answer while it was made."""
-    missing = getattr(store, "missing_sources", lambda: [])
-    forget = getattr(store, "forget_missing", lambda: None)
-    app.before_request(forget)
-    app.context_processor(lambda: {"partial_sources": missing})
+    app.before_request(store.forget_missing)
+    app.context_processor(lambda: {"partial_sources": store.missing_sources})
 
 
 def create_app(store: Store | None = None, config: dict[str, Any] | None = None) -> Flask:
@@ -87,12 +84,7 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
     )
     # Strangers' queries: a server enforces its own limits, so they are forwarded; the embedded store's
     # cannot be interrupted in-process, so they run in killable workers.
-    if isinstance(store, FederatedStore):
-        sandbox: Any = FederationEndpoint(store, limits)
-    elif isinstance(store, RemoteStore):
-        sandbox = RemoteQueryProxy(store, limits)
-    else:
-        sandbox = QuerySandbox(store, limits)
+    sandbox = for_store(store, limits)
     atexit.register(sandbox.close)
     app.extensions["circe_sandbox"] = sandbox
     dumps_dir = app.config.get("DUMPS_DIR") or (store.local_folder or default_store_path().parent) / "dumps"
@@ -104,13 +96,7 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
     app.extensions["circe_search"] = SearchIndex(store)
     # Only this process writes the embedded store, so its generation says when answers are stale; a server's
     # other writers are invisible here, so its answers also expire.
-    max_age = (
-        None
-        if isinstance(store, EmbeddedStore)
-        else 0.0
-        if isinstance(store, FederatedStore)
-        else float(app.config["ANSWER_CACHE_MAX_AGE_S"])
-    )
+    max_age = store.answers_max_age(float(app.config["ANSWER_CACHE_MAX_AGE_S"]))
     answers = AnswerCache(store, max_age_s=max_age, warm=bool(int(app.config["ANSWER_CACHE_WARM"])))
     app.extensions["circe_answers"] = answers
     app.extensions["circe_gate"].after_write.append(answers.notice_write)

@@ -35,9 +35,9 @@ from flask_babel import gettext as _
 
 from .. import queries
 from ..binding import query_form
+from ..endpoint.sandbox import GRAPH_FORMATS, SOLUTION_FORMATS
 from ..errors import CirceError, NotAcceptable, ResultTooLarge
 from ..namespaces import RDF, XSD, compact
-from ..sandbox import GRAPH_FORMATS, SOLUTION_FORMATS
 from . import vendor
 from .linked_data import local_href
 from .sparql import check_query

@@ -24,8 +24,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wsgi import ClosingIterator
 
 from ..binding import remote_call_in
-from ..errors import NotAcceptable, UpdateSentAsQuery, UriTooLong, UsageError, WriteRefused
-from ..sandbox import (
+from ..endpoint.sandbox import (
     GRAPH_FORMATS,
     READ_ONLY,
     READ_ONLY_HINT,
@@ -34,6 +33,7 @@ from ..sandbox import (
     QuerySandbox,
     update_keyword,
 )
+from ..errors import NotAcceptable, UpdateSentAsQuery, UriTooLong, UsageError, WriteRefused
 
 bp = Blueprint("sparql", __name__)
 
@@ -199,7 +199,7 @@ def endpoint() -> Response:
             )
             response = Response(_body(reply), mimetype=reply.mime)
             response.headers["Vary"] = "Accept"
-            missing = getattr(current_app.extensions["circe_store"], "missing_sources", list)()
+            missing = current_app.extensions["circe_store"].missing_sources()
             if missing:  # a federation's endpoint that did not answer: the answer is partial, and says so
                 response.headers["Warning"] = f'199 circe-kg "partial answer: no answer from {", ".join(missing)}"'
     response.headers["Access-Control-Allow-Origin"] = "*"

@@ -40,7 +40,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .errors import (
+from ..errors import (
     CirceError,
     EndpointBusy,
     NotAcceptable,
@@ -51,8 +51,7 @@ from .errors import (
     UpdateSentAsQuery,
     UsageError,
 )
-from .namespaces import PREFIXES
-from .store import EmbeddedStore
+from ..namespaces import PREFIXES
 
 SOLUTION_FORMATS = {
     "application/sparql-results+json": ox.QueryResultsFormat.JSON,
@@ -370,7 +369,7 @@ class QuerySandbox:
             return self._copy
 
     def _make_copy(self) -> tuple[str, str | bytes]:
-        if not isinstance(self.store, EmbeddedStore) or self.store.path is None:
+        if self.store.path is None:  # in memory, or not an embedded store: a copy of its quads
             return ("load", self.store.dump(ox.RdfFormat.N_QUADS))
         root = self.store.path.parent / f".{self.store.path.name}-query-snapshots"
         if not self._snapshots:  # left by a process that was killed: only this one serves this store (its lock)

@@ -43,13 +43,12 @@ from rdflib.paths import AlternativePath, InvPath, MulPath, NegatedPath, Path, S
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from . import reach
-from .binding import Term, with_values
-from .errors import CirceError, ResultTooLarge, StoreUnavailable, WriteRefused
-from .namespaces import GRAPH, PREFIXES
-from .remote_store import RemoteStore
-from .sandbox import Limits, QueryReply, QuerySandbox, explain_syntax_error
-from .store import QueryResult
+from .. import reach
+from ..binding import Term, with_values
+from ..errors import CirceError, ResultTooLarge, StoreUnavailable, WriteRefused
+from ..namespaces import GRAPH, PREFIXES
+from .base import QueryResult
+from .remote import RemoteStore
 
 MAX_QUADS = 2_000_000  # quads one endpoint may ship for one query
 
@@ -229,6 +228,12 @@ class FederatedStore:
         """Connect to each endpoint; one that cannot be reached now is retried on every query."""
         return cls([_try_connect(url, timeout_s) for url in endpoints], endpoints, timeout_s)
 
+    faithful_literals = True  # as it reads them: never written through here, so never compared with a record
+    query_engine = "federation"  # strangers' queries are answered across the endpoints (endpoint.federated)
+
+    def answers_max_age(self, configured: float) -> float:
+        return 0.0  # not kept: whether an answer is whole depends on which endpoints answered it
+
     def missing_sources(self) -> list[str]:
         """The endpoints left out of the answers given to this thread since `forget_missing()`."""
         return sorted(getattr(self._missing, "sources", set()))
@@ -373,55 +378,3 @@ def _try_connect(url: str, timeout_s: float) -> RemoteStore | None:
         return RemoteStore(url, timeout_s=timeout_s)
     except CirceError:
         return None
-
-
-class FederationEndpoint:
-    """The public /sparql of a federation: a stranger's query is answered like a page's (over what it can read
-    at every endpoint), in the killable workers and under the limits of the embedded store's endpoint. Queries
-    run one at a time: each loads its own shipped data into the workers."""
-
-    def __init__(self, store: FederatedStore, limits: Limits) -> None:
-        self.federation = store
-        self._shipped = _Shipped()
-        self._sandbox = QuerySandbox(self._shipped, limits)
-        self._one_at_a_time = threading.Lock()
-
-    @property
-    def endpoints(self) -> list[str]:
-        return self.federation.endpoints
-
-    def run(
-        self,
-        text: str,
-        solution_mime: str | None,
-        graph_mime: str | None,
-        default_graphs: Sequence[str] = (),
-        named_graphs: Sequence[str] = (),
-    ) -> QueryReply:
-        """Answer `text` as the embedded store's endpoint would (same errors, same limits, same formats)."""
-        try:  # a syntax error is told before anything is shipped
-            ox.Store().query(text)
-        except SyntaxError as error:
-            raise explain_syntax_error(text, str(error)) from None
-        with self._one_at_a_time:
-            self._shipped.hold(self.federation.shipped(text))
-            return self._sandbox.run(text, solution_mime, graph_mime, default_graphs, named_graphs)
-
-    def close(self) -> None:
-        self._sandbox.close()
-
-
-class _Shipped:
-    """What the sandbox's workers load for the query in hand: one generation per shipped store."""
-
-    def __init__(self) -> None:
-        self.generation = 0
-        self.path = None
-        self._store = ox.Store()
-
-    def hold(self, store: ox.Store) -> None:
-        self._store = store
-        self.generation += 1
-
-    def dump(self, rdf_format: ox.RdfFormat, graph_iri: str | None = None) -> bytes:
-        return self._store.dump(format=rdf_format) or b""

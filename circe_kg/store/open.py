@@ -3,7 +3,7 @@
 Options win over environment variables: `--endpoint` / CIRCE_KG_ENDPOINT (the query URL) selects a server,
 `--update-endpoint` / CIRCE_KG_UPDATE_ENDPOINT (default: the query URL) is where writes go, and
 CIRCE_KG_ENDPOINT_USER / CIRCE_KG_ENDPOINT_PASSWORD are the account for writes (kept out of command lines).
-`--federate URL,URL,…` / CIRCE_KG_FEDERATE answers across several servers at once, read-only (federation.py).
+`--federate URL,URL,…` / CIRCE_KG_FEDERATE answers across several servers at once, read-only (federated.py).
 Otherwise `--store` / CIRCE_KG_STORE (default var/store) is the embedded store's folder. CIRCE_KG_ENDPOINT_TIMEOUT_S
 is a server's time to answer (60 s when unset) and, over a federation, each endpoint's (30 s when unset). All of
 them: settings.py.
@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import settings
-from .config import default_store_path
-from .federation import FederatedStore
-from .remote_store import RemoteStore, local_folder_for
-from .store import EmbeddedStore, Store
+from .. import settings
+from ..config import default_store_path
+from .base import Store
+from .embedded import EmbeddedStore
+from .federated import FederatedStore
+from .remote import RemoteStore, local_folder_for
 
 
 def configured_endpoint(endpoint: str | None = None) -> str | None:
