@@ -91,9 +91,10 @@ def _published(folder: Path, parts: list[dict[str, list[ox.Triple]]]) -> tuple[h
 
 
 def _harvested(folder: Path, catalogues: list[str]) -> tuple[EmbeddedStore, float]:
-    """A hub (on disk, with the shipped ontology and shapes) that harvested every catalogue; the seconds it took."""
+    """A hub (on disk, holding the shipped ontology, shapes and reference data, as `circe-kg load` leaves it) that
+    harvested every catalogue; the seconds it took."""
     hub = EmbeddedStore(folder / "hub")
-    load_files(hub, [f for f in REFERENCE if f.parent in (ONTOLOGY_DIR, SHAPES_DIR)])
+    load_files(hub, REFERENCE)
     gate = WriteGate(hub, folder / "hub-history")
     started = time.perf_counter()
     for text in catalogues:

@@ -177,12 +177,14 @@ class Outcome:
     graphs: dict[str, int] = field(default_factory=dict)  # target graph → triples written
     dropped: list[str] = field(default_factory=list)
     same: list[str] = field(default_factory=list)  # graphs the dump holds as they are held here: not written
+    shared: list[str] = field(default_factory=list)  # the hub's own reference graphs, held alike: not copied
 
     def to_text(self) -> str:
         if self.change is None and self.unchanged_since is None:
             return (
                 f"unchanged: {self.source.name} ({self.source.catalogue_url}): its new dump {self.dump.url} "
-                f"(sha256 {self.sha256[:12]}…) holds the {len(self.same)} data graph(s) held here as they are; "
+                f"(sha256 {self.sha256[:12]}…) holds the {len(self.same) + len(self.shared)} data graph(s) held here "
+                "as they are; "
                 "nothing was written"
             )
         if self.change is None:
@@ -201,6 +203,8 @@ class Outcome:
         lines += [f"  dropped <{graph}> (the source no longer has it)" for graph in self.dropped]
         if self.same:
             lines.append(f"  {len(self.same)} graph(s) unchanged")
+        if self.shared:
+            lines.append(f"  {len(self.shared)} graph(s) not copied: held here already, alike (shared reference data)")
         return "\n".join(lines)
 
 
@@ -726,15 +730,23 @@ def harvest(
             )
         with gate.exclusive():  # no other write (a steward's, in `serve`) between comparing and writing
             present = set(gate.store.named_graphs())
+            # The reference data every circe-kg ships (taxonomies, regions, sectors…): a graph the dump holds exactly
+            # as this hub holds its own graph of that name is not copied again — a copy per source would make every
+            # join over the union of graphs meet each of its triples once per source.
+            shared = sorted(
+                target_graph(source, g)
+                for g, t in graphs.items()
+                if g in present and t and kind_of_graph(g) == "data" and gate.content(g).lines() == t.lines()
+            )
             same = sorted(g for g, t in kept.items() if t and g in present and gate.content(g).lines() == t.lines())
-            new: dict[str, NTriples | None] = {g: t for g, t in kept.items() if t and g not in same}
+            new: dict[str, NTriples | None] = {g: t for g, t in kept.items() if t and g not in same + shared}
             dropped = sorted(g for g in present if g.startswith(source.prefix) and g not in new and g not in same)
             new.update(dict.fromkeys(dropped))
             if not new:
-                return Outcome(source, dump, sha256, same=same)
+                return Outcome(source, dump, sha256, same=same, shared=shared)
             change = gate.commit(new, OPERATION, agent, upload_checksum=sha256, upload_name=dump.url, catalogue=final)
         written = {g: len(t) for g, t in new.items() if t}
-        return Outcome(source, dump, sha256, change, graphs=written, dropped=dropped, same=same)
+        return Outcome(source, dump, sha256, change, graphs=written, dropped=dropped, same=same, shared=shared)
     finally:
         if own:
             session.close()

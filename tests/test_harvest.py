@@ -81,6 +81,28 @@ def run(runner, *args: str):
     return runner.invoke(main, ["harvest", *args])
 
 
+def test_reference_data_the_hub_holds_alike_is_not_copied_again(runner, hub, site):
+    """Every circe-kg ships the same taxonomies: a hub that holds them does not keep one more copy per source (each
+    would meet every join over the union of graphs once more), and says so."""
+    with EmbeddedStore(hub) as store:
+        load_files(store, data_files(["taxonomies"]), gate=WriteGate(store, history_path(store)))
+    taxonomies = f"{GRAPH}data/taxonomies"
+    dump = nquads({taxonomies: file_graph(DATA_DIR / "taxonomies.ttl"), SECTORS: file_graph(DATA_DIR / "sectors.ttl")})
+    url = publish(site, "/shared", dump)
+    result = run(runner, f"local={url}", "--allow-private", "--store", str(hub))
+    assert result.exit_code == 0, result.output
+    assert "1 graph(s) not copied: held here already, alike" in result.output
+    assert sorted(graphs_of(hub)) == [f"{HARVESTED}local/sectors"]
+    with EmbeddedStore(hub) as store:
+        assert taxonomies in store.named_graphs()  # the hub's own copy, untouched
+    # A source whose copy differs (an edited taxonomy) is kept apart, as any other data of its own.
+    edited = dump + f'<{TEXTILE}> <{ALT_LABEL}> "Fashion"@en <{taxonomies}> .\n'.encode()
+    publish(site, "/shared", edited)
+    again = run(runner, f"local={url}", "--allow-private", "--store", str(hub))
+    assert again.exit_code == 0, again.output
+    assert f"{HARVESTED}local/taxonomies" in graphs_of(hub)
+
+
 # -- a source that can be tampered with -----------------------------------------------------------------------
 class Site:
     """A small HTTP server on 127.0.0.1 in a thread: `routes` maps a path to what it answers."""

@@ -15,7 +15,6 @@ import requests
 
 from ..errors import (
     CirceError,
-    EndpointBusy,
     NotAcceptable,
     QueryTimeout,
     ResultTooLarge,
@@ -24,7 +23,7 @@ from ..errors import (
     UsageError,
 )
 from ..store.remote import RemoteStore, server_error
-from .sandbox import GRAPH_FORMATS, SOLUTION_FORMATS, Limits, QueryReply, explain_syntax_error
+from .sandbox import GRAPH_FORMATS, SOLUTION_FORMATS, Admission, Limits, QueryReply, explain_syntax_error
 
 
 class _ForwardedAnswer:
@@ -98,8 +97,8 @@ class RemoteQueryProxy:
         # once, so heavy queries cannot take every thread and stall the pages; and, as in the embedded store's
         # sandbox, at most `workers - 1` under the full time limit, so a short query always finds a way through.
         self._slots = threading.BoundedSemaphore(max(1, limits.workers))
+        self._admission = Admission(limits)
         self._lock = threading.Lock()
-        self._long_running = 0
 
     def run(
         self,
@@ -110,14 +109,8 @@ class RemoteQueryProxy:
         named_graphs: Sequence[str] = (),
     ) -> QueryReply:
         if not self._slots.acquire(timeout=min(self.limits.queue_wait_s, self.limits.timeout_s)):
-            raise EndpointBusy(
-                "every query slot is busy",
-                f"try again in {self.limits.retry_after_s} s",
-                retry_after=self.limits.retry_after_s,
-            )
-        with self._lock:
-            long_allowed = self._long_running < max(1, self.limits.workers - 1)
-            self._long_running += long_allowed
+            raise self._admission.busy("slot")
+        long_allowed, limit = self._admission.admit()
         released = False
 
         def release() -> None:  # once: when the answer is read whole, or when its stream ends
@@ -126,12 +119,11 @@ class RemoteQueryProxy:
                 if released:
                     return
                 released = True
-                self._long_running -= long_allowed
+            self._admission.done(long_allowed)
             self._slots.release()
 
         reply: QueryReply | None = None
         try:
-            limit = self.limits.timeout_s if long_allowed else min(self.limits.timeout_s, self.limits.busy_timeout_s)
             reply = self._forward(text, solution_mime, graph_mime, default_graphs, named_graphs, limit, release)
             return reply
         finally:

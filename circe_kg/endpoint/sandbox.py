@@ -187,6 +187,45 @@ class Limits:
         return math.ceil(min(self.timeout_s, self.busy_timeout_s)) + 1
 
 
+class Admission:
+    """How long a stranger's query may run, for an engine with `limits.workers` slots: the full time limit while
+    fewer than `workers - 1` others run under it, else the short `busy_timeout_s`, so a short query always finds a
+    way through. Shared by the sandbox and the forwarder (forwarder.py).
+
+    >>> admission = Admission(Limits(timeout_s=30, workers=2, busy_timeout_s=1))
+    >>> admission.admit(), admission.admit()
+    ((True, 30), (False, 1))
+    >>> admission.done(True); admission.admit()
+    (True, 30)
+    """
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self._lock = threading.Lock()
+        self._long_running = 0  # queries running under the full time limit
+
+    def admit(self) -> tuple[bool, float]:
+        """(whether this query runs under the full limit, its limit in seconds); `done` gives it back."""
+        with self._lock:
+            long_allowed = self._long_running < max(1, self.limits.workers - 1)
+            self._long_running += long_allowed
+        return long_allowed, self.limits.timeout_s if long_allowed else min(
+            self.limits.timeout_s, self.limits.busy_timeout_s
+        )
+
+    def done(self, long_allowed: bool) -> None:
+        with self._lock:
+            self._long_running -= long_allowed
+
+    def busy(self, what: str) -> EndpointBusy:
+        """The answer when no slot frees up in `queue_wait_s`: come back later, and when."""
+        return EndpointBusy(
+            f"every query {what} is busy",
+            f"try again in {self.limits.retry_after_s} s",
+            retry_after=self.limits.retry_after_s,
+        )
+
+
 @dataclass
 class QueryReply:
     kind: str  # "solutions" (SELECT, ASK) or "graph" (CONSTRUCT, DESCRIBE)
@@ -357,8 +396,7 @@ class QuerySandbox:
         self._copy_lock = threading.Lock()
         self._copy: tuple[int, tuple[str, str | bytes]] | None = None  # (generation, message that loads it)
         self._snapshots: list[Path] = []  # newest last
-        self._lock = threading.Lock()
-        self._long_running = 0  # queries running under the full time limit
+        self._admission = Admission(self.limits)
         self._closed = False
 
     def _current_copy(self) -> tuple[int, tuple[str, str | bytes]]:
@@ -406,13 +444,8 @@ class QuerySandbox:
         try:
             slot = self._idle.get(timeout=min(limits.queue_wait_s, limits.timeout_s))
         except queue.Empty:
-            raise EndpointBusy(
-                "every query worker is busy", f"try again in {limits.retry_after_s} s", retry_after=limits.retry_after_s
-            ) from None
-        with self._lock:  # a worker is kept for short queries: long ones get at most workers - 1 of them
-            long_allowed = self._long_running < max(1, limits.workers - 1)
-            self._long_running += long_allowed
-        limit = limits.timeout_s if long_allowed else min(limits.timeout_s, limits.busy_timeout_s)
+            raise self._admission.busy("worker") from None
+        long_allowed, limit = self._admission.admit()  # a worker is kept for short queries
         deadline = time.monotonic() + limit
         worker: _Worker | None = None
         streaming = False
@@ -475,8 +508,7 @@ class QuerySandbox:
 
     def _release(self, worker: _Worker | None, long_allowed: bool) -> None:
         """A query is done with its worker: back to the idle ones, or (None: killed) replaced."""
-        with self._lock:
-            self._long_running -= long_allowed
+        self._admission.done(long_allowed)
         if worker is None:
             self._replace()
         else:
