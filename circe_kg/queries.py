@@ -251,7 +251,7 @@ def stream(store: Store, name: str, values: Values | None = None) -> Iterator[Ro
     return _rows_of(result)
 
 
-def _rows_of(result: ox.QuerySolutions) -> Iterator[Row]:  # or a federation's Solutions, alike
+def _rows_of(result: ox.QuerySolutions) -> Iterator[Row]:
     variables = [v.value for v in result.variables]
     for solution in result:
         yield {v: _canonical(solution[v]) for v in variables if _recorded(solution[v])}

@@ -140,6 +140,29 @@ def test_synthetic_rows_come_from_every_server(federation):
         assert any(f"/synthetic/practice/s{seed}-" in iri for iri in practices), seed
 
 
+def test_the_command_line_writes_a_federated_answer_in_each_results_format(federation):
+    """`circe-kg query … --format csv|json --federate …`: the answer written as one store's would be."""
+    store, whole, servers = federation
+    endpoints = ",".join(s.query_url for s in servers)
+    for fmt, results_format in (("csv", ox.QueryResultsFormat.CSV), ("json", ox.QueryResultsFormat.JSON)):
+        cli = subprocess.run(
+            [CLI, "query", "partners", "--format", fmt, "--federate", endpoints],
+            capture_output=True,
+            timeout=120,
+            env={"PATH": "/usr/bin:/bin"},
+        )
+        assert cli.returncode == 0, cli.stderr.decode()
+        expected = queries.serialized(whole, "partners", {}, results_format)
+        if fmt == "csv":
+            header, *rows = cli.stdout.decode().splitlines()
+            assert header == expected.decode().splitlines()[0] and sorted(rows) == sorted(
+                expected.decode().splitlines()[1:]
+            )
+        else:
+            got = ox.parse_query_results(cli.stdout, ox.QueryResultsFormat.JSON)
+            assert len(list(got)) == len(list(ox.parse_query_results(expected, ox.QueryResultsFormat.JSON))) > 0
+
+
 def test_fragments_keep_constants_read_paths_whole_and_reach_into_every_group():
     query = """SELECT ?r (COUNT(?x) AS ?n) WHERE {
       ?r a <http://e/P> OPTIONAL { ?r <http://e/in>/^<http://e/up>* ?x }

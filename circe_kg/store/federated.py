@@ -184,24 +184,6 @@ def shipping_query(fragments: Iterable[Fragment], limit: int) -> str:
     )
 
 
-class Solution(dict):
-    """One row: a variable's term by name, None when unbound (as a pyoxigraph solution)."""
-
-    def __missing__(self, key: str) -> None:
-        return None
-
-
-class Solutions:
-    """Rows shaped like pyoxigraph's QuerySolutions: `.variables`, and iteration over solutions."""
-
-    def __init__(self, variables: list[ox.Variable], rows: list[Solution]) -> None:
-        self.variables = variables
-        self.rows = rows
-
-    def __iter__(self) -> Iterator[Solution]:
-        return iter(self.rows)
-
-
 class FederatedStore:
     """Read-only: the union of several SPARQL endpoints' graphs, each query answered by Oxigraph over what its
     patterns match at every endpoint."""
@@ -296,17 +278,12 @@ class FederatedStore:
 
     # -- the Store interface (reads) ---------------------------------------------------------------
     def query(self, sparql: str, substitutions: Mapping[str, Term | Sequence[Term]] | None = None) -> QueryResult:
-        """Oxigraph's answer over what `sparql` reads at every endpoint. Rows come read whole, as plain Python
-        objects: pyoxigraph's solutions may not be dropped by another thread, and the caller's may be any."""
+        """Oxigraph's answer over what `sparql` reads at every endpoint, to be read in this thread (as any
+        pyoxigraph answer: its solutions may not be dropped by another thread)."""
         result = self.shipped(sparql, substitutions).query(
             with_values(sparql, substitutions), prefixes=PREFIXES, use_default_graph_as_union=True
         )
-        if isinstance(result, ox.QueryTriples):
-            return list(result)
-        if isinstance(result, ox.QueryBoolean):
-            return result
-        variables = list(result.variables)
-        return Solutions(variables, [Solution({v.value: s[v] for v in variables if s[v] is not None}) for s in result])
+        return list(result) if isinstance(result, ox.QueryTriples) else result
 
     def changed_subjects(self, since: int) -> set[str] | None:
         return None  # read-only here: its sources change on their own, unseen
@@ -320,7 +297,7 @@ class FederatedStore:
     def named_graphs(self) -> list[str]:
         ours = f'FILTER(STRSTARTS(STR(?g), "{GRAPH}"))'
         rows = self.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {ours} }}")
-        assert isinstance(rows, Solutions)
+        assert isinstance(rows, ox.QuerySolutions)
         return sorted(row["g"].value for row in rows)
 
     def count(self, graph_iri: str | None = None) -> int:
@@ -329,8 +306,8 @@ class FederatedStore:
         if graph_iri is not None:
             return sum(1 for _ in self.triples(graph_iri))
         rows = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
-        assert isinstance(rows, Solutions)
-        return int(rows.rows[0]["n"].value)
+        assert isinstance(rows, ox.QuerySolutions)
+        return int(next(iter(rows))["n"].value)
 
     def triples(self, graph_iri: str) -> Iterator[ox.Triple]:
         triples = self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {ox.NamedNode(graph_iri)} {{ ?s ?p ?o }} }}")
