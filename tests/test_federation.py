@@ -174,6 +174,14 @@ def test_fragments_keep_constants_read_paths_whole_and_reach_into_every_group():
         Fragment(None, "<http://e/gone>", '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>'),
         Fragment(None, "<http://e/sub>", None),
     }
+    # A parameter is a constant where VALUES binds it, not inside a sub-query, whose variables are its own.
+    counted = "{ ?r <http://e/p> ?x { SELECT (COUNT(?r) AS ?n) WHERE { ?r <http://e/q> ?z } } }"
+    bound = {"r": ox.NamedNode("http://e/a")}
+    for form in (f"SELECT ?n WHERE {counted}", f"CONSTRUCT {{ ?r <http://e/n> ?n }} WHERE {counted}"):
+        assert fragments_of(form, bound) == {
+            Fragment("<http://e/a>", "<http://e/p>", None),
+            Fragment(None, "<http://e/q>", None),
+        }, form
     assert fragments_of("SELECT * WHERE { ?s ?p ?o }") == {EVERYTHING}
     assert fragments_of("SELECT * WHERE { ?s !<http://e/p> ?o }") == {EVERYTHING}
     assert fragments_of("SELECT * WHERE { <http://e/a> ?p ?o }") == {Fragment("<http://e/a>", None, None)}

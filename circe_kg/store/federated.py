@@ -94,10 +94,9 @@ def _algebra(sparql: str) -> CompValue | None:
 
 def _collect(node: object, found: set[Fragment], values: dict[str, tuple[str, ...]], top: bool = False) -> None:
     if isinstance(node, CompValue):
-        if node.name == "Project" and not top:
-            values = {}  # a sub-query: its variables are its own
-            top = False
-        elif node.name == "Project":
+        if node.name == "Project":  # rdflib projects every query form once at the top: any other is a sub-query's
+            if not top:
+                values = {}  # a sub-query: its variables are its own
             top = False
         if node.name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
             _collect(node.graph, found, values)  # as an attribute: by key, an EXISTS in a BIND is left as parsed
