@@ -39,7 +39,7 @@ from circe_kg.loader import load_files  # noqa: E402
 from circe_kg.local_servers import OxigraphServer  # noqa: E402
 from circe_kg.rdf_files import parse_file  # noqa: E402
 from circe_kg.store import EmbeddedStore  # noqa: E402
-from circe_kg.store.federated import FederatedStore, fragments_of, shipping_query  # noqa: E402
+from circe_kg.store.federated import FederatedStore  # noqa: E402
 from circe_kg.store.remote import RemoteStore  # noqa: E402
 from circe_kg.writes import WriteGate  # noqa: E402
 
@@ -158,11 +158,7 @@ def measure(size: str, runs: int) -> None:
                         queries.run(store, name, values)
                         times[side].append(time.perf_counter() - started)
                 query = queries.get(name)
-                fragments = fragments_of(query.text, queries.bind(query, values))
-                shipped_rows = federation.query(
-                    "SELECT (COUNT(*) AS ?n) WHERE { " + shipping_query(fragments, 10**9) + " }"
-                )
-                shipped = int(next(iter(shipped_rows))["n"].value)  # type: ignore[call-overload]
+                shipped = len(federation.shipped(query.text, queries.bind(query, values)))
                 one, on_hub, fed = (_median_p95(times[side]) for side in ("one", "hub", "fed"))
                 ratios.append(fed[0] / one[0])
                 fed_medians.append(fed[0])

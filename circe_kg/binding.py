@@ -95,12 +95,22 @@ def with_values(sparql: str, substitutions: Mapping[str, Term | Sequence[Term]] 
     bound to several terms (an iri-list) gives one row per term, so the query answers for each of them."""
     if not substitutions:
         return sparql
-    names = " ".join(f"?{name}" for name in substitutions)
     columns = [list(terms) if isinstance(terms, (list, tuple)) else [terms] for terms in substitutions.values()]
     # N-Triples syntax, escaped by Oxigraph
-    rows = " ".join("(" + " ".join(str(term) for term in row) + ")" for row in itertools.product(*columns))
+    return with_rows(sparql, list(substitutions), [[str(t) for t in row] for row in itertools.product(*columns)])
+
+
+def with_rows(sparql: str, names: Sequence[str], rows: Sequence[Sequence[str | None]]) -> str:
+    r"""`sparql` with `names` bound by a VALUES block of `rows` (terms in N-Triples syntax, None: UNDEF) at the top
+    of its outermost WHERE group — for rows that are not every combination of their columns' values.
+
+    >>> with_rows("SELECT * WHERE { ?s ?p ?o }", ["s", "p"], [["<http://e/a>", None]])
+    'SELECT * WHERE {\n  VALUES (?s ?p) { (<http://e/a> UNDEF) }\n ?s ?p ?o }'
+    """
+    variables = " ".join(f"?{name}" for name in names)
+    block = " ".join("(" + " ".join("UNDEF" if term is None else term for term in row) + ")" for row in rows)
     at = _outermost_where_group(sparql)
-    return f"{sparql[:at]}\n  VALUES ({names}) {{ {rows} }}\n{sparql[at:]}"
+    return f"{sparql[:at]}\n  VALUES ({variables}) {{ {block} }}\n{sparql[at:]}"
 
 
 def with_values_in_subqueries(sparql: str, name: str, terms: Sequence[Term]) -> str:

@@ -72,9 +72,13 @@ def _comparable(answer: queries.Answer) -> object:
 
 
 SKIP_TIME_DEPENDENT = {"history", "resource-last-change"}  # they read the load's own timestamps
+# Every quad as the server keeps it: Virtuoso's typed numbers come back changed (RemoteStore.faithful_literals).
+SKIP_RAW_QUADS = {"federation-fragments"}
 
 
-@pytest.mark.parametrize("name", [q.name for q in queries.available() if q.name not in SKIP_TIME_DEPENDENT])
+@pytest.mark.parametrize(
+    "name", [q.name for q in queries.available() if q.name not in SKIP_TIME_DEPENDENT | SKIP_RAW_QUADS]
+)
 def test_every_named_query_answers_the_same_on_virtuoso(name, embedded_reference, virtuoso_store):
     """Virtuoso 7.2.5 is the stricter reader of SPARQL (and has bugs of its own): the queries are written so
     that both engines give one answer — see the comments in form-fields, ontology-terms, instruments-by-partner

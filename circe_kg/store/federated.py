@@ -43,14 +43,14 @@ from rdflib.paths import AlternativePath, InvPath, MulPath, NegatedPath, Path, S
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from .. import reach
-from ..binding import Term, with_values
+from .. import queries, reach
+from ..binding import Term, with_rows, with_values
 from ..errors import CirceError, ResultTooLarge, StoreUnavailable, WriteRefused
-from ..namespaces import GRAPH, PREFIXES
+from ..namespaces import PREFIXES
 from .base import QueryResult
 from .remote import RemoteStore
 
-MAX_QUADS = 2_000_000  # quads one endpoint may ship for one query
+MAX_QUADS = 2_000_000  # quads one endpoint may ship for one query: federation-fragments.rq asks for one more
 
 
 class Fragment(NamedTuple):
@@ -163,26 +163,6 @@ def _simplest(found: set[Fragment]) -> frozenset[Fragment]:
     return frozenset(f for f in found if f.predicate not in whole or (f.subject is None and f.object is None))
 
 
-def shipping_query(fragments: Iterable[Fragment], limit: int) -> str:
-    """One SELECT of ?s ?p ?o ?g over every fragment: one request per endpoint (so its blank nodes keep their
-    labels across patterns), at most `limit` rows.
-
-    >>> print(shipping_query([Fragment(None, "<http://e/p>", '"x"')], 10))  # doctest: +NORMALIZE_WHITESPACE
-    SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { { ?s <http://e/p> "x" BIND(<http://e/p> AS ?p) BIND("x" AS ?o) } }
-      FILTER(STRSTARTS(STR(?g), "https://w3id.org/circe-kg/graph/")) } LIMIT 10
-    """
-    branches = []
-    for fragment in sorted(fragments, key=lambda f: tuple(part or "" for part in f)):
-        parts = list(zip(("s", "p", "o"), fragment, strict=True))
-        pattern = " ".join(term or f"?{name}" for name, term in parts)
-        binds = "".join(f" BIND({term} AS ?{name})" for name, term in parts if term is not None)
-        branches.append(f"{{ {pattern}{binds} }}")
-    return (
-        f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ {' UNION '.join(branches)} }}\n"
-        f'  FILTER(STRSTARTS(STR(?g), "{GRAPH}")) }} LIMIT {limit}'
-    )
-
-
 class FederatedStore:
     """Read-only: the union of several SPARQL endpoints' graphs, each query answered by Oxigraph over what its
     patterns match at every endpoint."""
@@ -256,8 +236,12 @@ class FederatedStore:
     def shipped(self, sparql: str, substitutions: Mapping[str, Term | Sequence[Term]] | None = None) -> ox.Store:
         """An in-memory store holding every quad `sparql` (with these parameters) can read at the endpoints that
         answer."""
-        text = shipping_query(fragments_of(sparql, substitutions), self.max_quads + 1)
+        return self._ship(fragments_of(sparql, substitutions))
 
+    def _ship(self, fragments: Iterable[Fragment]) -> ox.Store:
+        """Each endpoint asked once (queries/app/federation-fragments.rq, the fragments bound as VALUES rows: one
+        request, so an endpoint's blank nodes keep their labels across fragments) for the quads of `fragments`."""
+        text = with_rows(queries.get("federation-fragments").text, ["s", "p", "o"], [list(f) for f in fragments])
         # The endpoints are asked in parallel; their answers are read here, in the caller's thread (pyoxigraph's
         # solutions may not be dropped by another thread).
         answers = self._fan_out(lambda index, store: (index, store, store.answer_bytes(text)))
@@ -294,24 +278,18 @@ class FederatedStore:
         return None  # the sources are SPARQL endpoints: see RemoteStore.quads_matching
 
     def named_graphs(self) -> list[str]:
-        ours = f'FILTER(STRSTARTS(STR(?g), "{GRAPH}"))'
-        rows = self.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {ours} }}")
-        assert isinstance(rows, ox.QuerySolutions)
-        return sorted(row["g"].value for row in rows)
+        return sorted(g.value for g in self._ship([EVERYTHING]).named_graphs())
 
     def count(self, graph_iri: str | None = None) -> int:
         """The quads one store holding every endpoint's graphs would hold (shared graphs once): exact, so it
         ships what it counts."""
         if graph_iri is not None:
             return sum(1 for _ in self.triples(graph_iri))
-        rows = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
-        assert isinstance(rows, ox.QuerySolutions)
-        return int(next(iter(rows))["n"].value)
+        return len(self._ship([EVERYTHING]))
 
     def triples(self, graph_iri: str) -> Iterator[ox.Triple]:
-        triples = self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {ox.NamedNode(graph_iri)} {{ ?s ?p ?o }} }}")
-        assert isinstance(triples, list)
-        return iter(triples)
+        shipped = self._ship([EVERYTHING])
+        return iter([q.triple for q in shipped.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri))])
 
     def dump(self, rdf_format: ox.RdfFormat, graph_iri: str | None = None, output: BinaryIO | None = None) -> bytes:
         raise WriteRefused("a federation has no dump of its own", "download each endpoint's dump")
