@@ -22,7 +22,6 @@ def test_mixed_traffic_for_a_fixed_time_has_no_errors(served, tmp_path):
         f"\nload: {total.requests} requests in {SECONDS} s from {USERS} users, {total.failures} failed, "
         f"p50 {total.p50_ms:.0f} ms, p99 {total.p99_ms:.0f} ms"
     )
-    assert total.name == "all requests" and total.requests > 50, output
-    assert total.failures == 0, output
-    kinds = {s.name for s in stats}
-    assert {"page", "/search", "/page/…", "/id/… as Turtle", "/sparql"} <= kinds, kinds
+    assert total.name == "all requests" and total.failures == 0, output
+    kinds = {s.name for s in stats if s.requests}  # every kind of request was made, and none failed
+    assert {"page", "/search", "/page/…", "/id/… as Turtle", "/sparql"} <= kinds, output

@@ -106,3 +106,30 @@ def test_a_stream_past_the_cap_is_cut_and_the_worker_comes_back(loaded_disk_stor
         assert b"true" in sandbox.run("ASK {}", "application/sparql-results+json", None).body
     finally:
         sandbox.close()
+
+
+def test_a_query_waits_for_a_restarting_worker_instead_of_being_told_busy(loaded_disk_store):
+    """The only worker's stream was cut, so it is being replaced: no query runs, so the next one waits for the
+    fresh worker (however slow the machine starts it) rather than hearing 503 after the short queue wait."""
+    sandbox = QuerySandbox(loaded_disk_store, Limits(workers=1, stream_after_bytes=4096, queue_wait_s=0.001))
+    try:
+        sandbox.run(ALL, CSV, None).rest.close()  # the client goes away: the worker is killed and started again
+        assert b"true" in sandbox.run("ASK {}", "application/sparql-results+json", None).body
+    finally:
+        sandbox.close()
+
+
+def test_a_query_that_finds_every_worker_running_one_is_told_to_come_back(loaded_disk_store):
+    import pytest
+
+    from circe_kg.errors import EndpointBusy
+
+    sandbox = QuerySandbox(loaded_disk_store, Limits(workers=1, stream_after_bytes=4096, queue_wait_s=0.05))
+    try:
+        running = sandbox.run(ALL, CSV, None)  # its stream holds the only worker until it is read or closed
+        with pytest.raises(EndpointBusy, match="busy") as busy:
+            sandbox.run("ASK {}", "application/sparql-results+json", None)
+        assert busy.value.retry_after == sandbox.limits.retry_after_s
+        running.rest.close()
+    finally:
+        sandbox.close()

@@ -398,6 +398,8 @@ class QuerySandbox:
         self._snapshots: list[Path] = []  # newest last
         self._admission = Admission(self.limits)
         self._closed = False
+        self._restarting = 0  # slots being given a fresh worker after a stopped query
+        self._restart_lock = threading.Lock()
 
     def _current_copy(self) -> tuple[int, tuple[str, str | bytes]]:
         with self._copy_lock:
@@ -441,10 +443,7 @@ class QuerySandbox:
     ) -> QueryReply:
         """Run `text`; the result is serialised in `solution_mime` or `graph_mime` depending on its kind."""
         limits = self.limits
-        try:
-            slot = self._idle.get(timeout=min(limits.queue_wait_s, limits.timeout_s))
-        except queue.Empty:
-            raise self._admission.busy("worker") from None
+        slot = self._take_slot()
         long_allowed, limit = self._admission.admit()  # a worker is kept for short queries
         deadline = time.monotonic() + limit
         worker: _Worker | None = None
@@ -506,6 +505,21 @@ class QuerySandbox:
             )
         raise UsageError(f"the query could not be evaluated: {reply[1]}")
 
+    def _take_slot(self) -> _Worker | None:
+        """A free worker (None: start one), within `queue_wait_s` — or, when every slot is only being given a
+        fresh worker (their queries were stopped), as soon as one is ready: no query runs, so the endpoint is
+        not busy, only restarting. Raises EndpointBusy when queries hold every slot."""
+        limits = self.limits
+        try:
+            return self._idle.get(timeout=min(limits.queue_wait_s, limits.timeout_s))
+        except queue.Empty:
+            if not self._restarting:
+                raise self._admission.busy("worker") from None
+        try:
+            return self._idle.get(timeout=limits.timeout_s)
+        except queue.Empty:
+            raise self._admission.busy("worker") from None
+
     def _release(self, worker: _Worker | None, long_allowed: bool) -> None:
         """A query is done with its worker: back to the idle ones, or (None: killed) replaced."""
         self._admission.done(long_allowed)
@@ -530,7 +544,11 @@ class QuerySandbox:
                 worker.kill()
                 worker = None
             self._idle.put(worker)
+            with self._restart_lock:
+                self._restarting -= 1
 
+        with self._restart_lock:
+            self._restarting += 1
         threading.Thread(target=start, daemon=True, name="circe-kg-query-restart").start()
 
     def close(self) -> None:
