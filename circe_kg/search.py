@@ -42,10 +42,11 @@ METHODS = frozenset({"words", "lemmas", "concepts", "meaning"})
 # related concept 5); some of the words of a long query; only by meaning.
 TIERS = {"words": 0, "lemmas": 1, "concepts": 2, "some-words": 6, "meaning": 7}
 CANDIDATES = 100  # hits the meaning step orders, whatever the page shows
-LONG_QUESTION = 4  # words of four letters or more: a question ranked by meaning past its exact matches
+LONG_QUESTION = 4  # words of four letters or more: a question whose partial matches are ranked by meaning alone
 NEAR_ENOUGH = 0.80  # similarity from which a text no other method reached is shown, by meaning alone
-STANDS_OUT = 4.0  # …and only those this many standard deviations nearer than the average resource
 MEANING_HITS = 10  # at most this many of those
+STANDS_OUT = 4.0  # standard deviations nearer than the average resource, for those when no other method found any
+RRF_K = 60  # reciprocal rank fusion's constant, as its authors set it
 SNIPPET_WORDS = 24
 # The kinds of things the graph holds, as the index names them (the classes' English labels): marked so that the
 # search page shows each group's heading in the reader's language. A class added later is shown by its own label.
@@ -330,10 +331,11 @@ class SearchIndex:
     def search(
         self, text: str, limit: int = 100, any_word: bool = False, lang: str = "en", methods: frozenset[str] = METHODS
     ) -> Results:
-        """Resources that match `text` by the `methods` asked for (METHODS: words, lemmas, concepts), best first:
-        a name before a description, then by how they matched (every word, every word in some form, through a
-        concept, some of the words), then the project's sourced records, another dataset's, illustrative ones,
-        then a text in `lang` (the reader's language) before others. A word the index does not know is searched
+        """Resources that match `text` by the `methods` asked for (METHODS: words, lemmas, concepts, meaning), best
+        first: a name before a description, then by how they matched (every word, every word in some form, through
+        a concept, some of the words), then the project's sourced records, another dataset's, illustrative ones,
+        then a text in `lang` (the reader's language) before others. With meaning, the records' standing first,
+        then that order fused with closeness in meaning (_by_meaning). A word the index does not know is searched
         as the known word one letter away, and the results say so (notes). With any_word, a text needs only one
         of the words."""
         results = Results(text)
@@ -437,9 +439,11 @@ class SearchIndex:
         for hit in found.values():
             hit.order = (*hit.order[:3], -reached.get(hit.resource, 0), *hit.order[3:])
         if near is not None:
-            self._by_meaning(db, near, found, unmarked, len(content), prefixes, every_lemma)
+            self._by_meaning(db, near, found, unmarked, prefixes, every_lemma, len(content))
             if len(content) >= LONG_QUESTION and found:
-                results.notes.append((N_("past the texts with all your words, results are in order of meaning"), {}))
+                results.notes.append(
+                    (N_("in a question this long, texts with only some of its words are ordered by meaning"), {})
+                )
         hits = sorted(found.values(), key=lambda h: h.order)[:limit]
         if len(found) > limit:
             results.notes.append(
@@ -460,31 +464,32 @@ class SearchIndex:
         near: Nearness,
         found: dict[str, Hit],
         unmarked: dict[str, tuple[str, str, frozenset[str], frozenset[str]]],
-        content_words: int,
         prefixes: frozenset[str],
         every_lemma: frozenset[str],
+        content_words: int,
     ) -> None:
-        """Order `found` with meaning: by how they matched, then standing, then closeness in meaning — for a long
-        question, every match but all its words (in some form) as one kind; and add the nearest resources no other
-        method reached (at most MEANING_HITS, from NEAR_ENOUGH and nearer than any hit the other methods found but
-        some of the words): below all the others, or for a long question among those ordered by meaning."""
-        long = content_words >= LONG_QUESTION
-        for hit in found.values():
+        """Order `found` by reciprocal rank fusion of two rankings — the words', lemmas' and concepts' order, and
+        closeness in meaning — after the records' standing (the project's sourced ones, another dataset's,
+        illustrative ones): each hit scores 1 / (RRF_K + its rank) in each ranking it is in. For a long question
+        (LONG_QUESTION words that say something) the first ranking holds only the texts with all its words (in some
+        form): a concept named by one of its words, or some of its words, is weak evidence, ranked by meaning
+        alone. The nearest passages no other method reached (at most MEANING_HITS, from NEAR_ENOUGH and nearer
+        than any text with all the words) join with their rank in meaning alone — when the other methods found
+        nothing, only those that stand out (STANDS_OUT), so that a string of letters finds nothing. Ranks, not
+        scores, are fused because a similarity and a word match have no common scale, and neither kind of
+        evidence may bury the other (Cormack, Clarke & Büttcher 2009)."""
+        by_words = sorted(found.values(), key=lambda h: h.order)
+        for hit in by_words:
             hit.similarity = near.similarity(hit.resource)
-            if content_words:
-                tier = hit.order[1]
-                hit.order = (min(tier, 2) if long else tier, hit.order[2], -(hit.similarity or 0.0), *hit.order)
-        # Where the question's words or concepts found texts, only passages nearer than the nearest of them are worth
-        # adding (a name found by its words brings no vaguely similar texts along).
-        floor = max(
-            [NEAR_ENOUGH]
-            + [h.similarity for h in found.values() if h.match in ("words", "lemmas", "concepts") and h.similarity]
-        )
+        gate = STANDS_OUT if not found else float("-inf")
+        # A text with all the words sets the bar: a name found by its words brings no vaguely similar texts along.
+        floor = max([NEAR_ENOUGH] + [h.similarity or 0.0 for h in by_words if h.match in ("words", "lemmas")])
+        added: list[Hit] = []
         for nearness in near.top(MEANING_HITS):
             if (
                 nearness.resource in found
                 or nearness.similarity < floor
-                or near.standing_out(nearness.similarity) < STANDS_OUT
+                or near.standing_out(nearness.similarity) < gate
             ):
                 continue
             row = db.execute(
@@ -494,19 +499,31 @@ class SearchIndex:
                 continue
             kind, kind_label, label, standing = row
             unmarked[nearness.resource] = (nearness.passage, nearness.language, prefixes, every_lemma)
-            found[nearness.resource] = Hit(
-                nearness.resource,
-                kind,
-                kind_label or "other",
-                label or nearness.passage,
-                nearness.passage,
-                standing == ILLUSTRATIVE,
-                "meaning",
-                nearness.language,
-                None,
-                (TIERS["concepts"] if long else TIERS["meaning"], standing, -nearness.similarity),
-                nearness.similarity,
+            added.append(
+                Hit(
+                    nearness.resource,
+                    kind,
+                    kind_label or "other",
+                    label or nearness.passage,
+                    nearness.passage,
+                    standing == ILLUSTRATIVE,
+                    "meaning",
+                    nearness.language,
+                    None,
+                    (TIERS["meaning"], standing),
+                    nearness.similarity,
+                )
             )
+        by_meaning = sorted([*by_words, *added], key=lambda h: -(h.similarity or 0.0))
+        fused = {hit.resource: 1 / (RRF_K + rank) for rank, hit in enumerate(by_meaning)}
+        whole = content_words < LONG_QUESTION
+        for rank, hit in enumerate(h for h in by_words if whole or h.match in ("words", "lemmas")):
+            fused[hit.resource] += 1 / (RRF_K + rank)
+        for hit in by_words:
+            hit.order = (hit.order[2], -fused[hit.resource], *hit.order)  # order[2]: its standing
+        for hit in added:
+            hit.order = (hit.order[1], -fused[hit.resource], *hit.order)
+            found[hit.resource] = hit
 
     @staticmethod
     def _corrected(query_words: list[str], vocabulary: Vocabulary, results: Results) -> list[str]:
