@@ -12,7 +12,7 @@ import pytest
 from circe_kg.cli import main
 from circe_kg.config import DATA_DIR, ONTOLOGY_DIR, SHAPES_DIR, history_path
 from circe_kg.errors import Conflict, UsageError
-from circe_kg.export_graphs import _Graph, apply_export, plan_export, render
+from circe_kg.export_graphs import apply_export, isomorphic, plan_export, render
 from circe_kg.loader import LOADED_FILES, load_files
 from circe_kg.store import EmbeddedStore
 from circe_kg.writes import EDITS_GRAPH, PROVENANCE_GRAPH, WriteGate
@@ -46,10 +46,6 @@ def _turtle(text: str) -> list[ox.Triple]:
 def _files(folder: Path) -> dict[str, tuple[bytes, int]]:
     """Every file's bytes and modification time: an untouched file keeps both."""
     return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
-
-
-def _isomorphic(one: object, other: object) -> bool:
-    return _Graph.of(one).same_as(_Graph.of(other))  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -115,7 +111,7 @@ def test_browser_edits_go_to_their_files_and_load_back_as_the_store_held_them(
         data = [g for g in store.named_graphs() if g.startswith(GRAPH)]
         assert [g for g in fresh.named_graphs() if g.startswith(GRAPH)] == data
         for graph in data:
-            assert _isomorphic(fresh.triples(graph), store.triples(graph)), graph
+            assert isomorphic(fresh.triples(graph), store.triples(graph)), graph
 
     again = plan_export(store, data_copy)  # stable: the files now hold the store
     assert not again.changed and not again.fold
@@ -283,12 +279,12 @@ def test_blank_nodes_survive_and_the_same_triples_give_the_same_text():
     old = HEADER + "ex:c ex:p [ ex:q [ ex:r 'deep' ] ] .\n[] ex:about ex:c ; ex:note 'loose' .\n"
     triples = [*_turtle(old), ox.Triple(ox.NamedNode("https://example.org/c"), PREF_LABEL, ox.Literal("C"))]
     text = render(old, triples)
-    assert _isomorphic(_turtle(text), triples)
+    assert isomorphic(_turtle(text), triples)
     assert "[] ex:about ex:c ; ex:note 'loose' .\n" in text  # unchanged: kept as it was written
     assert render(old, list(reversed(triples))) == text
     shared = "ex:d ex:p _:x . ex:e ex:p _:x . _:x ex:q ex:o ."  # a blank node two records point to: labelled
     labelled = render(HEADER + shared, _turtle(HEADER + shared))
-    assert labelled.startswith(HEADER.rstrip("\n")) and _isomorphic(_turtle(labelled), _turtle(HEADER + shared))
+    assert labelled.startswith(HEADER.rstrip("\n")) and isomorphic(_turtle(labelled), _turtle(HEADER + shared))
 
 
 def test_a_removed_record_takes_its_place_with_it():
