@@ -32,7 +32,7 @@ from .export_graphs import apply_export, plan_export
 from .loader import load_files, validate_files
 from .namespaces import compact, expand
 from .search import SearchIndex
-from .serialization import serialize
+from .serialization import DATASET_TYPES, RDF_TYPES, RESULTS_TYPES, serialize
 from .sheets.export import records as sheet_records
 from .sheets.importing import apply, plan_import, plan_mapped
 from .sheets.layout import KINDS, layout_for
@@ -45,20 +45,8 @@ from .writes import WriteGate
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-DUMP_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "nquads": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
-RESULT_FORMATS = {
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-}
+DUMP_FORMATS = {t.name: t.format for t in [*RDF_TYPES, *DATASET_TYPES]}
+RESULT_FORMATS = {t.name: t.format for t in RESULTS_TYPES}
 
 
 def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -29,16 +29,40 @@ class RdfType:
     extension: str
     format: ox.RdfFormat
     rdflib_name: str  # what rdflib calls it, for clients and tests
+    name: str  # what `?format=` (the SPARQL endpoint) and `--format` (the CLI) call it
 
 
+# Graphs (a resource's description, CONSTRUCT and DESCRIBE answers, uploads), in the order content negotiation
+# prefers them.
 RDF_TYPES = [
-    RdfType("text/turtle", "ttl", ox.RdfFormat.TURTLE, "turtle"),
-    RdfType("application/n-triples", "nt", ox.RdfFormat.N_TRIPLES, "nt"),
-    RdfType("application/rdf+xml", "rdf", ox.RdfFormat.RDF_XML, "xml"),
-    RdfType("application/ld+json", "jsonld", ox.RdfFormat.JSON_LD, "json-ld"),
+    RdfType("text/turtle", "ttl", ox.RdfFormat.TURTLE, "turtle", "turtle"),
+    RdfType("application/n-triples", "nt", ox.RdfFormat.N_TRIPLES, "nt", "ntriples"),
+    RdfType("application/rdf+xml", "rdf", ox.RdfFormat.RDF_XML, "xml", "rdfxml"),
+    RdfType("application/ld+json", "jsonld", ox.RdfFormat.JSON_LD, "json-ld", "jsonld"),
 ]
 BY_MIME = {t.mime: t for t in RDF_TYPES}
 BY_EXTENSION = {t.extension: t for t in RDF_TYPES}
+# Datasets (named graphs kept): the dumps.
+DATASET_TYPES = [
+    RdfType("application/n-quads", "nq", ox.RdfFormat.N_QUADS, "nquads", "nquads"),
+    RdfType("application/trig", "trig", ox.RdfFormat.TRIG, "trig", "trig"),
+]
+
+
+@dataclass(frozen=True)
+class ResultsType:
+    mime: str
+    format: ox.QueryResultsFormat
+    name: str  # what `?format=` and `--format` call it
+
+
+# The answers of SELECT and ASK, in the order content negotiation prefers them.
+RESULTS_TYPES = [
+    ResultsType("application/sparql-results+json", ox.QueryResultsFormat.JSON, "json"),
+    ResultsType("application/sparql-results+xml", ox.QueryResultsFormat.XML, "xml"),
+    ResultsType("text/csv", ox.QueryResultsFormat.CSV, "csv"),
+    ResultsType("text/tab-separated-values", ox.QueryResultsFormat.TSV, "tsv"),
+]
 
 
 def used_prefixes(triples: list[ox.Triple]) -> dict[str, str]:

@@ -185,7 +185,8 @@ def pytest_collection_modifyitems(config, items):
     """Marks each test by what it needs — `server` (a real Oxigraph or Virtuoso server), `browser` (Chromium) — so
     that `-m "not browser and not server"` leaves the fast ones; keeps only one backend's tests with --backend; and
     runs a module marked embedded_only on the embedded store only (what people see of a page does not depend on the
-    backend, and the queries under it run on all three in test_queries.py)."""
+    backend, and the queries under it run on all three in test_queries.py), and one marked embedded_and_virtuoso on
+    those two (between them they cover both engines and both store paths a served app can take)."""
     only = BACKEND_NAMES.get(config.getoption("--backend") or "")
     kept, dropped = [], []
     for item in items:
@@ -199,6 +200,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.fuzz)
         elsewhere = bool(backends - {"embedded"})
         unwanted = item.get_closest_marker("embedded_only") and elsewhere
+        unwanted = unwanted or (item.get_closest_marker("embedded_and_virtuoso") and "oxigraph-server" in backends)
         unwanted = unwanted or (only and backends and only not in backends)
         (dropped if unwanted else kept).append(item)
     if dropped:

@@ -7,6 +7,10 @@ import secrets
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+# A served app's journey on the embedded store (Oxigraph's engine) and on Virtuoso (the remote store's path, another
+# engine): an Oxigraph server would add neither (tests/conftest.py).
+pytestmark = pytest.mark.embedded_and_virtuoso
+
 STEWARD_BEARER = secrets.token_urlsafe(24)
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -11,6 +11,10 @@ from playwright.sync_api import expect, sync_playwright
 
 from tests.test_browser_edit import CHROMIUM_ARGS
 
+# A served app's journey on the embedded store (Oxigraph's engine) and on Virtuoso (the remote store's path, another
+# engine): an Oxigraph server would add neither (tests/conftest.py).
+pytestmark = pytest.mark.embedded_and_virtuoso
+
 TEST_BEARER = secrets.token_urlsafe(24)
 SCRIPT = "<script>window.pwned = 1</script>"
 MARKUP = '"><img src=x onerror="window.pwned = 2"><b>bold</b>'

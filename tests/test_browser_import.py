@@ -14,6 +14,10 @@ from playwright.sync_api import expect, sync_playwright
 
 from tests.test_browser_edit import CHROMIUM_ARGS
 
+# A served app's journey on the embedded store (Oxigraph's engine) and on Virtuoso (the remote store's path, another
+# engine): an Oxigraph server would add neither (tests/conftest.py).
+pytestmark = pytest.mark.embedded_and_virtuoso
+
 # Made for each run: write tokens are never written into the repository, not even a test's.
 EDITOR_TOKEN = secrets.token_urlsafe(24)
 REVIEWER_TOKEN = secrets.token_urlsafe(24)

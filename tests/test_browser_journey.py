@@ -8,6 +8,10 @@ from playwright.sync_api import expect, sync_playwright
 
 from tests.test_browser_edit import CHROMIUM_ARGS
 
+# A served app's journey on the embedded store (Oxigraph's engine) and on Virtuoso (the remote store's path, another
+# engine): an Oxigraph server would add neither (tests/conftest.py).
+pytestmark = pytest.mark.embedded_and_virtuoso
+
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-output"
 
 

@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 
 from circe_kg.config import shipped_files
+from circe_kg.diffs import SHOWN_RESOURCES
 from circe_kg.loader import load_files
 from circe_kg.store import EmbeddedStore
 from circe_kg.web import create_app
+from circe_kg.web.changes import FEWEST_SHOWN
 from circe_kg.writes import WriteGate
 
 STEWARD = secrets.token_urlsafe(24)
@@ -270,7 +272,28 @@ def test_the_diff_of_a_big_load_is_bounded_and_summarised(site):
     biggest = max(pages, key=len)
     assert "more records changed" in biggest
     sections = biggest.split('<section aria-labelledby="graph-')[1:]
-    assert sections and all(section.count('class="record-diff"') <= 40 for section in sections)
+    described = [section.count('class="record-diff"') for section in sections]
+    assert len(sections) > 8 and max(described) == FEWEST_SHOWN, "a load of many graphs: a few records of each"
+    assert sum(described) <= max(SHOWN_RESOURCES, FEWEST_SHOWN * len(sections))
+
+
+def test_a_change_of_one_graph_describes_up_to_the_full_number_of_records(site):
+    app, _ = site
+    client = app.test_client()
+    turtle = "".join(
+        f"<https://w3id.org/circe-kg/id/practice/many-{n}> a <https://w3id.org/circe-kg/ontology#Practice> ; "
+        f'<http://www.w3.org/2004/02/skos/core#prefLabel> "Practice {n}"@en ; '
+        f"<https://w3id.org/circe-kg/ontology#illustrative> true .\n"
+        for n in range(FEWEST_SHOWN * 3)
+    )
+    headers = {"Authorization": f"Bearer {STEWARD}"}
+    graph = "https://w3id.org/circe-kg/graph/data/many"
+    put = client.put(f"/graphs?graph={graph}", data=turtle, content_type="text/turtle", headers=headers)
+    assert put.status_code in (200, 201, 204), put.get_data(as_text=True)
+    history = client.get("/history").get_data(as_text=True)
+    newest = max(int(n) for n in re.findall(r'<a href="/history/(\d+)">', history))
+    page = client.get(f"/history/{newest}").get_data(as_text=True)
+    assert page.count('class="record-diff"') == FEWEST_SHOWN * 3 <= SHOWN_RESOURCES
 
 
 # -- review ---------------------------------------------------------------------------------------------------

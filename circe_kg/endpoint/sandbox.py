@@ -52,19 +52,10 @@ from ..errors import (
     UsageError,
 )
 from ..namespaces import PREFIXES
+from ..serialization import RDF_TYPES, RESULTS_TYPES
 
-SOLUTION_FORMATS = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
-GRAPH_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-}
+SOLUTION_FORMATS = {t.mime: t.format for t in RESULTS_TYPES}
+GRAPH_FORMATS = {t.mime: t.format for t in RDF_TYPES}
 
 # -- Syntax errors in plain words ------------------------------------------------------------------------------
 # Oxigraph's parser reports what its grammar expected at a position ("expected CONSTRUCT", "expected one of
@@ -234,6 +225,63 @@ class QueryReply:
     rest: Iterable[bytes] | None = None  # a streamed answer: what follows `body`, as it comes
 
 
+# -- What the server and a worker say to each other over their pipe (pickled) ----------------------------------
+@dataclass(frozen=True)
+class _Open:
+    """Read the store snapshot in `folder` (read-only)."""
+
+    folder: str
+
+
+@dataclass(frozen=True)
+class _Load:
+    """Hold these N-Quads in memory (a store with no folder)."""
+
+    nquads: bytes
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """The worker's answer to _Open and _Load."""
+
+
+@dataclass(frozen=True)
+class _Query:
+    text: str
+    solution_mime: str | None
+    graph_mime: str | None
+    default_graphs: list[str]
+    named_graphs: list[str]
+    stream_after: int  # bytes kept whole before the answer streams
+    cap: int  # bytes past which the answer is refused (or, streaming, cut)
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """An answer whole, or (`streaming`) its first part: _Chunk messages follow, then _End or _Failed."""
+
+    kind: str  # "solutions" (SELECT, ASK) or "graph" (CONSTRUCT, DESCRIBE)
+    mime: str
+    body: bytes
+    streaming: bool = False
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    data: bytes
+
+
+@dataclass(frozen=True)
+class _End:
+    """A streamed answer is complete."""
+
+
+@dataclass(frozen=True)
+class _Failed:
+    why: str  # syntax, too-large, not-acceptable (detail: the kind of result), error; cut: a stream stopped
+    detail: str
+
+
 class _ResultWriter:
     """Where a worker's serialiser writes. An answer of up to `stream_after` bytes is kept and sent whole in one
     message (so every error still gets its own status); past that, what was kept goes out at once and the rest
@@ -261,62 +309,61 @@ class _ResultWriter:
 
     def _send_kept(self) -> None:
         body, self.parts, self.pending = b"".join(self.parts), [], 0
-        self.conn.send(("chunk", body) if self.streaming else ("stream", self.kind, self.mime, body))
+        self.conn.send(_Chunk(body) if self.streaming else _Answer(self.kind, self.mime, body, streaming=True))
         self.streaming = True
 
     def finish(self) -> None:
         if not self.streaming:
-            self.conn.send(("ok", self.kind, self.mime, b"".join(self.parts)))
+            self.conn.send(_Answer(self.kind, self.mime, b"".join(self.parts)))
             return
         if self.parts:
             self._send_kept()
-        self.conn.send(("end",))
+        self.conn.send(_End())
 
 
 def _worker_main(conn: Connection) -> None:
-    """Serve queries over `conn` until the parent goes away: ('open', snapshot folder) or ('load', nquads),
-    then ('query', …)."""
+    """Serve queries over `conn` until the parent goes away: _Open or _Load, then _Query after _Query."""
     store: ox.Store | None = ox.Store()
     while True:
         try:
             message = conn.recv()
         except EOFError:
             return
-        if message[0] in ("open", "load"):
+        if isinstance(message, (_Open, _Load)):
             store = None  # let go of the previous snapshot's files before opening the next
-            store = ox.Store.read_only(message[1]) if message[0] == "open" else ox.Store()
-            if message[0] == "load" and message[1]:
-                store.load(input=message[1], format=ox.RdfFormat.N_QUADS)
-            conn.send(("loaded",))
+            store = ox.Store.read_only(message.folder) if isinstance(message, _Open) else ox.Store()
+            if isinstance(message, _Load) and message.nquads:
+                store.load(input=message.nquads, format=ox.RdfFormat.N_QUADS)
+            conn.send(_Loaded())
             continue
-        _, text, solution_mime, graph_mime, default_graphs, named_graphs, stream_after, cap = message
+        assert isinstance(message, _Query)
         writer: _ResultWriter | None = None
         try:
             options: dict[str, Any] = {}
-            if default_graphs:
-                options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+            if message.default_graphs:
+                options["default_graph"] = [ox.NamedNode(g) for g in message.default_graphs]
             else:
                 options["use_default_graph_as_union"] = True
-            if named_graphs:
-                options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
-            result = store.query(text, **options)
+            if message.named_graphs:
+                options["named_graphs"] = [ox.NamedNode(g) for g in message.named_graphs]
+            result = store.query(message.text, **options)
             if isinstance(result, ox.QueryTriples):
-                kind, mime, fmt = "graph", graph_mime, GRAPH_FORMATS.get(graph_mime or "")
+                kind, mime, fmt = "graph", message.graph_mime, GRAPH_FORMATS.get(message.graph_mime or "")
             else:
-                kind, mime, fmt = "solutions", solution_mime, SOLUTION_FORMATS.get(solution_mime or "")
+                kind, mime, fmt = "solutions", message.solution_mime, SOLUTION_FORMATS.get(message.solution_mime or "")
             if fmt is None:
-                conn.send(("not-acceptable", kind))
+                conn.send(_Failed("not-acceptable", kind))
                 continue
-            writer = _ResultWriter(conn, kind, mime or "", stream_after, cap)
+            writer = _ResultWriter(conn, kind, mime or "", message.stream_after, message.cap)
             result.serialize(output=writer, format=fmt)
             writer.finish()
         except SyntaxError as error:
-            conn.send(("syntax", str(error)))
+            conn.send(_Failed("syntax", str(error)))
         except BufferError as error:
-            conn.send(("cut" if writer is not None and writer.streaming else "too-large", str(error)))
+            conn.send(_Failed("cut" if writer is not None and writer.streaming else "too-large", str(error)))
         except Exception as error:  # an evaluation error is the query's fault, reported, never fatal
             status = "cut" if writer is not None and writer.streaming else "error"
-            conn.send((status, f"{type(error).__name__}: {error}"))
+            conn.send(_Failed(status, f"{type(error).__name__}: {error}"))
 
 
 class _Worker:
@@ -352,15 +399,15 @@ class _Stream:
                         "add LIMIT / OFFSET to page through it, or download a dump from /dumps/",
                     )
                 message = worker.conn.recv()
-                if message[0] == "end":
+                if isinstance(message, _End):
                     ended = True
                     return
-                if message[0] != "chunk":
+                if not isinstance(message, _Chunk):
                     raise StreamCut(
-                        f"the answer was cut part-way: {message[1]}",
+                        f"the answer was cut part-way: {message.detail if isinstance(message, _Failed) else message}",
                         "add LIMIT / OFFSET to page through it, or download a dump from /dumps/",
                     )
-                yield message[1]
+                yield message.data
         except (EOFError, OSError):
             raise StreamCut("the answer was cut: the query worker stopped", "try again") from None
         finally:
@@ -394,23 +441,23 @@ class QuerySandbox:
         for _ in range(self.limits.workers):
             self._idle.put(None)  # workers start on first use
         self._copy_lock = threading.Lock()
-        self._copy: tuple[int, tuple[str, str | bytes]] | None = None  # (generation, message that loads it)
+        self._copy: tuple[int, _Open | _Load] | None = None  # (generation, message that loads it)
         self._snapshots: list[Path] = []  # newest last
         self._admission = Admission(self.limits)
         self._closed = False
         self._restarting = 0  # slots being given a fresh worker after a stopped query
         self._restart_lock = threading.Lock()
 
-    def _current_copy(self) -> tuple[int, tuple[str, str | bytes]]:
+    def _current_copy(self) -> tuple[int, _Open | _Load]:
         with self._copy_lock:
             generation = self.store.generation
             if self._copy is None or self._copy[0] != generation:
                 self._copy = (generation, self._make_copy())
             return self._copy
 
-    def _make_copy(self) -> tuple[str, str | bytes]:
+    def _make_copy(self) -> _Open | _Load:
         if self.store.path is None:  # in memory, or not an embedded store: a copy of its quads
-            return ("load", self.store.dump(ox.RdfFormat.N_QUADS))
+            return _Load(self.store.dump(ox.RdfFormat.N_QUADS))
         root = self.store.path.parent / f".{self.store.path.name}-query-snapshots"
         if not self._snapshots:  # left by a process that was killed: only this one serves this store (its lock)
             shutil.rmtree(root, ignore_errors=True)
@@ -421,7 +468,7 @@ class QuerySandbox:
         # The one before stays: a query that started on it may still read its files.
         while len(self._snapshots) > 2:
             shutil.rmtree(self._snapshots.pop(0), ignore_errors=True)
-        return ("open", str(folder / "store"))
+        return _Open(str(folder / "store"))
 
     def _ready(self, worker: _Worker | None) -> _Worker:
         if worker is None or not worker.process.is_alive():
@@ -451,8 +498,7 @@ class QuerySandbox:
         try:
             worker = self._ready(slot)
             worker.conn.send(
-                (
-                    "query",
+                _Query(
                     text,
                     solution_mime,
                     graph_mime,
@@ -477,9 +523,9 @@ class QuerySandbox:
                     retry_after=limits.retry_after_s,
                 )
             reply = worker.conn.recv()
-            if reply[0] == "stream":
+            if isinstance(reply, _Answer) and reply.streaming:
                 streaming = True  # the worker and its slot go back when the stream ends
-                return QueryReply(reply[1], reply[2], reply[3], _Stream(self, worker, deadline, long_allowed))
+                return QueryReply(reply.kind, reply.mime, reply.body, _Stream(self, worker, deadline, long_allowed))
         except (EOFError, BrokenPipeError, OSError):
             if worker is not None:
                 worker.kill()
@@ -488,22 +534,22 @@ class QuerySandbox:
         finally:
             if not streaming:
                 self._release(worker, long_allowed)
-        status = reply[0]
-        if status == "ok":
-            return QueryReply(reply[1], reply[2], reply[3])
-        if status == "syntax":
-            raise explain_syntax_error(text, reply[1])
-        if status == "too-large":
+        if isinstance(reply, _Answer):
+            return QueryReply(reply.kind, reply.mime, reply.body)
+        assert isinstance(reply, _Failed), reply
+        if reply.why == "syntax":
+            raise explain_syntax_error(text, reply.detail)
+        if reply.why == "too-large":
             raise ResultTooLarge(
                 f"the result is larger than the {self.limits.max_result_bytes} byte limit",
                 "add LIMIT / OFFSET to page through it, or download a dump from /dumps/",
             )
-        if status == "not-acceptable":
-            offered = SOLUTION_FORMATS if reply[1] == "solutions" else GRAPH_FORMATS
+        if reply.why == "not-acceptable":
+            offered = SOLUTION_FORMATS if reply.detail == "solutions" else GRAPH_FORMATS
             raise NotAcceptable(
                 "none of the media types in Accept can express this result", "accept one of: " + ", ".join(offered)
             )
-        raise UsageError(f"the query could not be evaluated: {reply[1]}")
+        raise UsageError(f"the query could not be evaluated: {reply.detail}")
 
     def _take_slot(self) -> _Worker | None:
         """A free worker (None: start one), within `queue_wait_s` — or, when every slot is only being given a

@@ -20,7 +20,7 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
 
 from .. import queries
-from ..diffs import Diff, diff
+from ..diffs import SHOWN_RESOURCES, Diff, diff
 from ..errors import CirceError, NoSuchVersion, UsageError, ValidationFailed, WriteRefused
 from ..ntriples import NTriples
 from .i18n import answer
@@ -30,6 +30,9 @@ from .writes import gate
 
 bp = Blueprint("changes", __name__)
 SUMMARY_NAMES = 3  # resources named on a history row; the others are counted
+# A change of many graphs (a load) describes fewer records of each, so that its page stays readable: SHOWN_RESOURCES
+# shared among its graphs, at least FEWEST_SHOWN of each; the others are counted.
+FEWEST_SHOWN = 5
 
 
 def names(iris: list[str]) -> dict[str, str]:
@@ -86,14 +89,15 @@ def _change_page(number: int, message: CirceError | None = None, status: int = 2
     rows = [row for row in _history_rows() if int(row["number"]) == number]
     if not rows:
         raise NoSuchVersion(f"no change number {number} is recorded", "the history lists them: /history")
+    changed = [r["graph"] for r in rows if r.get("graph")]
+    each = max(FEWEST_SHOWN, SHOWN_RESOURCES // max(1, len(changed)))
     graphs = [
         {
-            "graph": r["graph"],
-            "diff": version_diff(r["graph"], number),
-            "before": gate().version_before(r["graph"], number),
+            "graph": graph,
+            "diff": version_diff(graph, number, limit=each),
+            "before": gate().version_before(graph, number),
         }
-        for r in rows
-        if r.get("graph")
+        for graph in changed
     ]
     return render_template("change.html", change=rows[0], graphs=graphs, message=message), status
 

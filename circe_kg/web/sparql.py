@@ -34,6 +34,7 @@ from ..endpoint.sandbox import (
     update_keyword,
 )
 from ..errors import NotAcceptable, UpdateSentAsQuery, UriTooLong, UsageError, WriteRefused
+from ..serialization import BY_MIME, RDF_TYPES, RESULTS_TYPES
 
 bp = Blueprint("sparql", __name__)
 
@@ -44,18 +45,7 @@ MAX_QUERY_STRING = 64 * 1024
 MAX_QUERY_BODY = 1024 * 1024  # queries are text; uploads (16 MiB) go to the steward paths
 
 ALIASES = {"application/json": "application/sparql-results+json"}
-FORMAT_PARAMETER = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "turtle": "text/turtle",
-    "ttl": "text/turtle",
-    "ntriples": "application/n-triples",
-    "nt": "application/n-triples",
-    "rdfxml": "application/rdf+xml",
-    "jsonld": "application/ld+json",
-}
+FORMAT_PARAMETER = {t.name: t.mime for t in [*RESULTS_TYPES, *RDF_TYPES]} | {t.extension: t.mime for t in RDF_TYPES}
 
 
 def sandbox() -> QuerySandbox:
@@ -164,13 +154,7 @@ def _service_description() -> Response:
         )
     )
     mime = request.accept_mimetypes.best_match(list(GRAPH_FORMATS)) or "text/turtle"
-    fmt = {
-        "text/turtle": "turtle",
-        "application/n-triples": "nt",
-        "application/rdf+xml": "xml",
-        "application/ld+json": "json-ld",
-    }[mime]
-    response = Response(graph.serialize(format=fmt), mimetype=mime)
+    response = Response(graph.serialize(format=BY_MIME[mime].rdflib_name), mimetype=mime)
     response.headers["Vary"] = "Accept"
     return response
 
