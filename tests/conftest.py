@@ -161,6 +161,28 @@ def chromium():
         browser.close()
 
 
+# The modules that take longest, longest first (as pytest --durations=0 measures them); the rest follow in their
+# usual order.
+LONGEST_FIRST = {
+    name: rank
+    for rank, name in enumerate(
+        [
+            "test_validation_incremental.py",
+            "test_writes.py",
+            "test_maintained_lists.py",
+            "test_shapes.py",
+            "test_backends.py",
+            "test_accessibility.py",
+            "test_federation.py",
+            "test_steward_pages.py",
+            "test_fuzz.py",
+            "test_timeline.py",
+            "test_browser_edit.py",
+            "test_browser_hostile.py",
+            "test_browser_journey.py",
+        ]
+    )
+}
 BACKEND_NAMES = {"embedded": "embedded", "oxigraph": "oxigraph-server", "virtuoso": "virtuoso"}
 SERVER_FIXTURES = {"oxigraph_server": "oxigraph-server", "virtuoso_server": "virtuoso"}
 
@@ -205,4 +227,7 @@ def pytest_collection_modifyitems(config, items):
         (dropped if unwanted else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
+    # The longest modules first: the two workers take whole files in this order (--dist loadfile), so a long file
+    # started last would leave one worker waiting alone for it at the end.
+    kept.sort(key=lambda item: LONGEST_FIRST.get(Path(str(item.fspath)).name, len(LONGEST_FIRST)))
+    items[:] = kept

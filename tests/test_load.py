@@ -12,7 +12,9 @@ from load import run_locust  # noqa: E402
 
 SECONDS = 10
 USERS = 6
-pytestmark = pytest.mark.serial  # measures how the server holds up under load: runs alone (scripts/test.sh)
+# Measures how the server holds up under load: runs alone (scripts/test.sh), on the embedded store and Virtuoso (both
+# engines, both store paths: an Oxigraph server adds neither, tests/conftest.py).
+pytestmark = [pytest.mark.serial, pytest.mark.embedded_and_virtuoso]
 
 
 def test_mixed_traffic_for_a_fixed_time_has_no_errors(served, tmp_path):

@@ -187,5 +187,6 @@ def test_a_stream_cut_at_the_cap_is_an_error_for_the_client_not_a_short_answer(s
     assert answer.status_code == 200 and answer.json()["boolean"] is True
 
 
-# Measures how the server holds up under load: runs alone, after the parallel part (scripts/test.sh).
-pytestmark = pytest.mark.serial
+# Measures how the server holds up under load: runs alone, after the parallel part (scripts/test.sh); on the embedded
+# store and Virtuoso (both engines, both store paths: an Oxigraph server adds neither, tests/conftest.py).
+pytestmark = [pytest.mark.serial, pytest.mark.embedded_and_virtuoso]

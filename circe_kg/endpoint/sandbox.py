@@ -446,6 +446,7 @@ class QuerySandbox:
         self._admission = Admission(self.limits)
         self._closed = False
         self._restarting = 0  # slots being given a fresh worker after a stopped query
+        self._running = 0  # slots a query holds
         self._restart_lock = threading.Lock()
 
     def _current_copy(self) -> tuple[int, _Open | _Load]:
@@ -552,27 +553,34 @@ class QuerySandbox:
         raise UsageError(f"the query could not be evaluated: {reply.detail}")
 
     def _take_slot(self) -> _Worker | None:
-        """A free worker (None: start one), within `queue_wait_s` — or, when every slot is only being given a
-        fresh worker (their queries were stopped), as soon as one is ready: no query runs, so the endpoint is
-        not busy, only restarting. Raises EndpointBusy when queries hold every slot."""
+        """A free worker (None: start one), within `queue_wait_s` — or, when no query runs and slots are only being
+        given fresh workers (their queries were stopped), as soon as one is ready: the endpoint is not busy then,
+        only restarting. Raises EndpointBusy when queries hold the slots."""
         limits = self.limits
         try:
-            return self._idle.get(timeout=min(limits.queue_wait_s, limits.timeout_s))
+            slot = self._idle.get(timeout=min(limits.queue_wait_s, limits.timeout_s))
         except queue.Empty:
-            if not self._restarting:
+            with self._restart_lock:
+                restarting_only = self._restarting and not self._running
+            if not restarting_only:
                 raise self._admission.busy("worker") from None
-        try:
-            return self._idle.get(timeout=limits.timeout_s)
-        except queue.Empty:
-            raise self._admission.busy("worker") from None
+            try:
+                slot = self._idle.get(timeout=limits.timeout_s)
+            except queue.Empty:
+                raise self._admission.busy("worker") from None
+        with self._restart_lock:
+            self._running += 1
+        return slot
 
     def _release(self, worker: _Worker | None, long_allowed: bool) -> None:
         """A query is done with its worker: back to the idle ones, or (None: killed) replaced."""
         self._admission.done(long_allowed)
         if worker is None:
-            self._replace()
+            self._replace()  # counted as restarting before the query stops counting as running
         else:
             self._idle.put(worker)
+        with self._restart_lock:
+            self._running -= 1
 
     def _replace(self) -> None:
         """Give a killed worker's slot back with a fresh worker, started and loaded in the background."""
