@@ -447,7 +447,7 @@ class QuerySandbox:
         self._closed = False
         self._restarting = 0  # slots being given a fresh worker after a stopped query
         self._running = 0  # slots a query holds
-        self._restart_lock = threading.Lock()
+        self._slots_lock = threading.Lock()  # guards the two counts above
 
     def _current_copy(self) -> tuple[int, _Open | _Load]:
         with self._copy_lock:
@@ -560,7 +560,7 @@ class QuerySandbox:
         try:
             slot = self._idle.get(timeout=min(limits.queue_wait_s, limits.timeout_s))
         except queue.Empty:
-            with self._restart_lock:
+            with self._slots_lock:
                 restarting_only = self._restarting and not self._running
             if not restarting_only:
                 raise self._admission.busy("worker") from None
@@ -568,7 +568,7 @@ class QuerySandbox:
                 slot = self._idle.get(timeout=limits.timeout_s)
             except queue.Empty:
                 raise self._admission.busy("worker") from None
-        with self._restart_lock:
+        with self._slots_lock:
             self._running += 1
         return slot
 
@@ -579,7 +579,7 @@ class QuerySandbox:
             self._replace()  # counted as restarting before the query stops counting as running
         else:
             self._idle.put(worker)
-        with self._restart_lock:
+        with self._slots_lock:
             self._running -= 1
 
     def _replace(self) -> None:
@@ -598,10 +598,10 @@ class QuerySandbox:
                 worker.kill()
                 worker = None
             self._idle.put(worker)
-            with self._restart_lock:
+            with self._slots_lock:
                 self._restarting -= 1
 
-        with self._restart_lock:
+        with self._slots_lock:
             self._restarting += 1
         threading.Thread(target=start, daemon=True, name="circe-kg-query-restart").start()
 
