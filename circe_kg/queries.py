@@ -254,24 +254,13 @@ def stream(store: Store, name: str, values: Values | None = None) -> Iterator[Ro
 def _rows_of(result: ox.QuerySolutions) -> Iterator[Row]:
     variables = [v.value for v in result.variables]
     for solution in result:
-        yield {v: _canonical(solution[v]) for v in variables if _recorded(solution[v])}
+        yield {v: solution[v] for v in variables if _recorded(solution[v])}
 
 
 def _recorded(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> bool:
     """GROUP_CONCAT over nothing is "" on some engines (Virtuoso) and unbound on others (Oxigraph): both
     mean "not recorded", and the data never states an empty string."""
     return term is not None and not (isinstance(term, ox.Literal) and term.value == "" and not term.language)
-
-
-_BOOLEAN = ox.NamedNode(str(XSD.boolean))
-_CANONICAL_BOOLEANS = {"1": ox.Literal("true", datatype=_BOOLEAN), "0": ox.Literal("false", datatype=_BOOLEAN)}
-
-
-def _canonical(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> ox.NamedNode | ox.Literal | ox.BlankNode:
-    """Booleans in their canonical form: "1"^^xsd:boolean (Virtuoso's way of writing true) is "true"."""
-    if isinstance(term, ox.Literal) and term.datatype == _BOOLEAN and term.value in _CANONICAL_BOOLEANS:
-        return _CANONICAL_BOOLEANS[term.value]
-    return term
 
 
 def serialized(store: Store, name: str, values: dict[str, str] | None, results_format: ox.QueryResultsFormat) -> bytes:

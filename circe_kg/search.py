@@ -246,14 +246,7 @@ class SearchIndex:
     def _catch_up(self, parts: Parts, resources: list[str]) -> None:
         """Index `resources` again from the store: their old rows out, their current ones in, in one transaction;
         their tags in the concept graph likewise."""
-        wanted = set(resources)
-        # Virtuoso 7 answers a VALUES list holding an IRI that matches nothing (a resource the write removed) with
-        # the rows of every resource (tests/test_backends.py): only the rows of the resources asked for are kept.
-        rows = (
-            row
-            for row in queries.stream(self.store, "search-documents", {"resource": resources})
-            if row["resource"].value in wanted
-        )
+        rows = queries.stream(self.store, "search-documents", {"resource": resources})
         db = parts.db
         with db:
             for resource in resources:
@@ -261,11 +254,7 @@ class SearchIndex:
                 db.execute("DELETE FROM doc_rows WHERE resource = ?", (resource,))
                 db.execute("DELETE FROM resources WHERE resource = ?", (resource,))
             self._insert(db, rows, parts.vocabulary)
-        links = [
-            row
-            for row in _as_text(queries.stream(self.store, "search-concept-links", {"resource": resources}))
-            if row["resource"] in wanted
-        ]
+        links = list(_as_text(queries.stream(self.store, "search-concept-links", {"resource": resources})))
         parts.concepts.forget(resources)
         parts.concepts.add_links(row for row in links if row["property"] not in RELATIONS)
         if parts.meaning is not None:

@@ -13,6 +13,9 @@ What a remote server cannot do the way the embedded store does, and what this mo
   request, and every graph is put back if one request fails.
   What this does not cover on such a server: a crash of the server in the middle of an update. Then
   `circe-kg restore` brings a graph back from the history. tests/test_backends.py proves both paths.
+- **Answers as SPARQL writes them.** Virtuoso names blank nodes `nodeID://b1`, writes true as
+  "1"^^xsd:boolean, and answers a VALUES list holding an IRI that matches nothing with the rows of every
+  resource; its answers are put right here (`virtuoso_answer`), so no caller knows which server it asked.
 
 Errors are typed: an unreachable server is `StoreUnavailable` (HTTP 503, exit code 3) naming the URL; a
 refused update is `WriteRefused`; a server that does not answer in time is `QueryTimeout`.
@@ -20,6 +23,7 @@ refused update is `WriteRefused`; a server that does not answer in time is `Quer
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -32,7 +36,7 @@ import requests
 
 from ..binding import Term, query_form, with_values
 from ..errors import CirceError, QueryTimeout, StoreUnavailable, UsageError, WriteRefused
-from ..namespaces import GRAPH, PREFIXES
+from ..namespaces import GRAPH, PREFIXES, XSD
 from ..ntriples import NTriples
 from ..serialization import serialize
 from .base import (
@@ -50,6 +54,8 @@ SOLUTIONS_ACCEPT = "application/sparql-results+json"  # (Oxigraph's XML results 
 TRIPLES_ACCEPT = "application/n-triples"
 PART_TRIPLES = 500  # triples a request adds on a server that does not run a request as one transaction
 _VIRTUOSO_BNODE = re.compile(rb'("type": ?"bnode", ?"value": ?")nodeID://')
+_BOOLEAN = str(XSD.boolean)
+_CANONICAL_BOOLEANS = {"1": "true", "0": "false"}
 
 
 class RemoteStore(OneWriteAtATime):
@@ -148,7 +154,8 @@ class RemoteStore(OneWriteAtATime):
         # Virtuoso 7 keeps typed numbers as SQL values: "18000.00"^^xsd:decimal comes back as
         # "18000"^^xsd:integer, "1"^^xsd:positiveInteger as true. The write gate then validates against its
         # own record of what it wrote (the history) instead of what the server hands back.
-        self.faithful_literals = not response.headers.get("Server", "").startswith("Virtuoso/")
+        self.virtuoso = response.headers.get("Server", "").startswith("Virtuoso/")
+        self.faithful_literals = not self.virtuoso
         if response.status_code != 200:
             raise StoreUnavailable(
                 f"{self.query_url} is not a SPARQL endpoint: it answered HTTP "
@@ -228,8 +235,9 @@ class RemoteStore(OneWriteAtATime):
                 "not SPARQL JSON results",
                 "check that the URL is the server's SPARQL query endpoint",
             )
-        # Virtuoso names blank nodes nodeID://b123, which is not a blank node label.
-        return response.content if graph_result else _VIRTUOSO_BNODE.sub(rb"\1b", response.content)
+        if graph_result:
+            return response.content
+        return virtuoso_answer(response.content, substitutions) if self.virtuoso else response.content
 
     def read_answer(self, sparql: str, content: bytes) -> QueryResult:
         """Read what `answer_bytes` fetched: triples, a boolean, or solutions."""
@@ -381,3 +389,39 @@ def local_folder_for(query_url: str, root: Path) -> Path:
     """A folder under `root` for what circe-kg keeps beside a remote store (history, dumps, search index)."""
     parts = urlsplit(query_url)
     return root / "remote" / re.sub(r"[^A-Za-z0-9.-]+", "-", f"{parts.hostname}-{parts.port or 80}{parts.path}")
+
+
+def virtuoso_answer(content: bytes, substitutions: Mapping[str, Term | Sequence[Term]] | None = None) -> bytes:
+    """Virtuoso's SPARQL JSON results as the specification writes them: blank nodes `nodeID://b1` → `b1`, booleans
+    "1"/"0" → "true"/"false", and only the rows whose IRI parameters have the IRIs they were bound to (VALUES joins
+    the query's outermost group, so a row with another IRI there is Virtuoso's mistake, not an answer).
+
+    >>> answer = b'{"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "typed-literal", '
+    >>> answer += b'"datatype": "http://www.w3.org/2001/XMLSchema#boolean", "value": "1"}}]}}'
+    >>> b'"true"' in virtuoso_answer(answer)
+    True
+    """
+    content = _VIRTUOSO_BNODE.sub(rb"\1b", content)
+    bound = {}
+    for name, terms in (substitutions or {}).items():
+        listed = terms if isinstance(terms, (list, tuple)) else [terms]
+        if all(isinstance(term, ox.NamedNode) for term in listed):
+            bound[name] = {term.value for term in listed}
+    if b"XMLSchema#boolean" not in content and not bound:
+        return content
+    answer = json.loads(content)
+    if "results" not in answer:  # ASK
+        return content
+    rows = []
+    for row in answer["results"]["bindings"]:
+        if any(
+            row.get(name, {}).get("type") == "uri" and row[name]["value"] not in values
+            for name, values in bound.items()
+        ):
+            continue
+        for term in row.values():
+            if term.get("datatype") == _BOOLEAN and term.get("value") in _CANONICAL_BOOLEANS:
+                term["value"] = _CANONICAL_BOOLEANS[term["value"]]
+        rows.append(row)
+    answer["results"]["bindings"] = rows
+    return json.dumps(answer).encode()
