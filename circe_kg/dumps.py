@@ -37,7 +37,7 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 from .namespaces import PREFIXES
-from .serialization import JSONLD_CONTEXT, write_jsonld
+from .serialization import ANY_RDF, JSONLD_CONTEXT, RdfType, write_jsonld
 from .store import Store
 
 # The dataset's licence, as /void states it (dct:license, the EU's licence authority); the ECESP records keep
@@ -53,38 +53,42 @@ LICENCE = {
 class DumpFormat:
     name: str
     title: str
-    mime: str  # of the content (before compression)
-    rdf_format: ox.RdfFormat
+    kind: RdfType  # of the content (before compression)
     gzip: bool = False
-    file_type: str = ""  # EU file-type authority code (for DCAT-AP)
     made_from: str | None = None  # written from this (N-Triples, gzip) dump of the same version, not the store
     sourced_only: bool = False  # only sourced and editorial statements: no illustrative resource (see SOURCED)
     filtered_from: str | None = None  # the full dump of the same version whose statements it keeps
 
+    @property
+    def mime(self) -> str:
+        return self.kind.mime
+
+    @property
+    def rdf_format(self) -> ox.RdfFormat:
+        return self.kind.format
+
+    @property
+    def file_type(self) -> str:
+        return self.kind.file_type
+
 
 FORMATS = [
-    DumpFormat("circe-kg.ttl", "Turtle, all graphs merged", "text/turtle", ox.RdfFormat.TURTLE, file_type="RDF_TURTLE"),
+    DumpFormat("circe-kg.ttl", "Turtle, all graphs merged", ANY_RDF["text/turtle"]),
     DumpFormat(
         "circe-kg.nt.gz",
         "N-Triples (gzip), all graphs merged",
-        "application/n-triples",
-        ox.RdfFormat.N_TRIPLES,
+        ANY_RDF["application/n-triples"],
         gzip=True,
-        file_type="RDF_N_TRIPLES",
     ),
     DumpFormat(
         "circe-kg.nq",
         "N-Quads, one named graph per source file",
-        "application/n-quads",
-        ox.RdfFormat.N_QUADS,
-        file_type="RDF_N_QUADS",
+        ANY_RDF["application/n-quads"],
     ),
     DumpFormat(
         "circe-kg.jsonld",
         "JSON-LD, all graphs merged",
-        "application/ld+json",
-        ox.RdfFormat.JSON_LD,
-        file_type="JSON_LD",
+        ANY_RDF["application/ld+json"],
         made_from="circe-kg.nt.gz",
     ),
     # The same four formats with the sourced and editorial statements only (see SOURCED): the full dumps are
@@ -92,37 +96,29 @@ FORMATS = [
     DumpFormat(
         "circe-kg-sourced.nt.gz",
         "N-Triples (gzip), sourced and editorial statements only (no illustrative examples)",
-        "application/n-triples",
-        ox.RdfFormat.N_TRIPLES,
+        ANY_RDF["application/n-triples"],
         gzip=True,
-        file_type="RDF_N_TRIPLES",
         sourced_only=True,
         filtered_from="circe-kg.nt.gz",
     ),
     DumpFormat(
         "circe-kg-sourced.nq",
         "N-Quads, one named graph per source file, sourced and editorial statements only (no illustrative examples)",
-        "application/n-quads",
-        ox.RdfFormat.N_QUADS,
-        file_type="RDF_N_QUADS",
+        ANY_RDF["application/n-quads"],
         sourced_only=True,
         filtered_from="circe-kg.nq",
     ),
     DumpFormat(
         "circe-kg-sourced.ttl",
         "Turtle, sourced and editorial statements only (no illustrative examples)",
-        "text/turtle",
-        ox.RdfFormat.TURTLE,
-        file_type="RDF_TURTLE",
+        ANY_RDF["text/turtle"],
         sourced_only=True,
         made_from="circe-kg-sourced.nt.gz",
     ),
     DumpFormat(
         "circe-kg-sourced.jsonld",
         "JSON-LD, sourced and editorial statements only (no illustrative examples)",
-        "application/ld+json",
-        ox.RdfFormat.JSON_LD,
-        file_type="JSON_LD",
+        ANY_RDF["application/ld+json"],
         sourced_only=True,
         made_from="circe-kg-sourced.nt.gz",
     ),

@@ -61,6 +61,7 @@ from .errors import EXIT_INVALID_DATA, EXIT_STORE, CirceError, UsageError
 from .namespaces import GRAPH
 from .ntriples import NTriples
 from .rdf_files import kind_of_graph
+from .serialization import ANY_RDF
 from .writes import Change, WriteGate
 
 HARVESTED = f"{GRAPH}data/harvested/"
@@ -78,16 +79,10 @@ IANA = "https://www.iana.org/assignments/media-types/"
 
 # Catalogue media types: each parsed by Oxigraph, which fetches nothing (a JSON-LD remote @context is refused, an
 # RDF/XML external entity not read), then read with rdflib from the N-Triples it makes.
-CATALOGUE_TYPES = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/x-turtle": ox.RdfFormat.TURTLE,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+CATALOGUE_TYPES = {t.mime: t.format for t in ANY_RDF.values()} | {
+    "application/x-turtle": ox.RdfFormat.TURTLE,  # the older names some servers still send
     "application/xml": ox.RdfFormat.RDF_XML,
     "text/xml": ox.RdfFormat.RDF_XML,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-    "application/trig": ox.RdfFormat.TRIG,
     "text/n3": ox.RdfFormat.N3,
 }
 CATALOGUE_ACCEPT = (
@@ -96,17 +91,10 @@ CATALOGUE_ACCEPT = (
 )
 # Dump media types, most preferred first: those that keep named graphs before those that merge them.
 DUMP_TYPES = {
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-    "application/trig": ox.RdfFormat.TRIG,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "text/turtle": ox.RdfFormat.TURTLE,
+    m: ANY_RDF[m].format for m in ("application/n-quads", "application/trig", "application/n-triples", "text/turtle")
 }
-DUMP_SUFFIXES = {  # for a void:dataDump no distribution describes
-    ".nq": "application/n-quads",
-    ".trig": "application/trig",
-    ".nt": "application/n-triples",
-    ".ttl": "text/turtle",
-}
+# For a void:dataDump no distribution describes.
+DUMP_SUFFIXES = {f".{ANY_RDF[mime].extension}": mime for mime in DUMP_TYPES}
 GZIP_TYPES = {"application/gzip", "application/x-gzip"}
 BINARY_TYPES = {"application/octet-stream", "binary/octet-stream"}
 

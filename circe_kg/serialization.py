@@ -30,23 +30,26 @@ class RdfType:
     format: ox.RdfFormat
     rdflib_name: str  # what rdflib calls it, for clients and tests
     name: str  # what `?format=` (the SPARQL endpoint) and `--format` (the CLI) call it
+    file_type: str  # the EU file-type authority's code, for DCAT-AP distributions
 
 
 # Graphs (a resource's description, CONSTRUCT and DESCRIBE answers, uploads), in the order content negotiation
 # prefers them.
 RDF_TYPES = [
-    RdfType("text/turtle", "ttl", ox.RdfFormat.TURTLE, "turtle", "turtle"),
-    RdfType("application/n-triples", "nt", ox.RdfFormat.N_TRIPLES, "nt", "ntriples"),
-    RdfType("application/rdf+xml", "rdf", ox.RdfFormat.RDF_XML, "xml", "rdfxml"),
-    RdfType("application/ld+json", "jsonld", ox.RdfFormat.JSON_LD, "json-ld", "jsonld"),
+    RdfType("text/turtle", "ttl", ox.RdfFormat.TURTLE, "turtle", "turtle", "RDF_TURTLE"),
+    RdfType("application/n-triples", "nt", ox.RdfFormat.N_TRIPLES, "nt", "ntriples", "RDF_N_TRIPLES"),
+    RdfType("application/rdf+xml", "rdf", ox.RdfFormat.RDF_XML, "xml", "rdfxml", "RDF_XML"),
+    RdfType("application/ld+json", "jsonld", ox.RdfFormat.JSON_LD, "json-ld", "jsonld", "JSON_LD"),
 ]
 BY_MIME = {t.mime: t for t in RDF_TYPES}
 BY_EXTENSION = {t.extension: t for t in RDF_TYPES}
 # Datasets (named graphs kept): the dumps.
 DATASET_TYPES = [
-    RdfType("application/n-quads", "nq", ox.RdfFormat.N_QUADS, "nquads", "nquads"),
-    RdfType("application/trig", "trig", ox.RdfFormat.TRIG, "trig", "trig"),
+    RdfType("application/n-quads", "nq", ox.RdfFormat.N_QUADS, "nquads", "nquads", "RDF_N_QUADS"),
+    RdfType("application/trig", "trig", ox.RdfFormat.TRIG, "trig", "trig", "RDF_TRIG"),
 ]
+# Every RDF type by media type: graphs and datasets.
+ANY_RDF = {t.mime: t for t in [*RDF_TYPES, *DATASET_TYPES]}
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+import requests
 
 from circe_kg.cli import main
 from circe_kg.config import DATA_DIR, PROJECT_ROOT, history_path
@@ -45,6 +46,15 @@ def fill(folder: Path, files: list[Path]) -> Path:
     with EmbeddedStore(folder) as store:
         load_files(store, files, gate=WriteGate(store, history_path(store)))
     return folder
+
+
+def _wait_for_dumps(app: CirceApp, timeout_s: float = 120) -> None:
+    """Until the source's dumps are written: its catalogue lists them only then (a busy machine takes longer than the
+    catalogue's own few seconds of waiting, and a harvest that finds no dump is a refusal tested on its own)."""
+    deadline = time.monotonic() + timeout_s
+    while "circe-kg.nq" not in requests.get(app.base_url + "dumps/", timeout=60).text:
+        assert time.monotonic() < deadline, f"{app.base_url} wrote no dumps in {timeout_s} s"
+        time.sleep(0.5)
 
 
 def canonical(triples: list[ox.Triple]) -> list[str]:
@@ -245,6 +255,8 @@ def sources(tmp_path_factory):
             folder = tmp_path_factory.mktemp(name)
             fill(folder / "store", SCHEMA + data_files(files))
             started[name] = CirceApp(folder, load=False, CIRCE_KG_MEANING="off")
+        for app in started.values():
+            _wait_for_dumps(app)
         yield started
     finally:
         for app in started.values():
