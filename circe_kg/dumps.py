@@ -149,7 +149,11 @@ class DumpInfo:
 
 
 def human_size(size: int) -> str:
-    """`size` bytes in words, in decimal units as file managers show them: "512 bytes", "2.1 MB"."""
+    """`size` bytes in words, in decimal units as file managers show them.
+
+    >>> human_size(512), human_size(2_100_000), human_size(999_999)
+    ('512 bytes', '2.1 MB', '1.0 MB')
+    """
     units = ["bytes", "kB", "MB", "GB", "TB"]
     value, index = float(size), 0
     while value >= 999.95 and index < len(units) - 1:

@@ -88,7 +88,11 @@ def _hint_for(detail: str) -> str | None:
 def without_bom(data: bytes) -> bytes:
     """`data` without the UTF-8 byte-order mark that some editors (Notepad, Excel) write at the start of a file:
     it is no part of the RDF, and the parsers would take it for a stray character before the first statement.
-    Removing it keeps every line number (and every column after the first line's)."""
+    Removing it keeps every line number (and every column after the first line's).
+
+    >>> without_bom(b"\\xef\\xbb\\xbf@prefix ex: <http://e/> .")
+    b'@prefix ex: <http://e/> .'
+    """
     return data[len(_BOM) :] if data.startswith(_BOM) else data
 
 
