@@ -14,8 +14,8 @@ The JSON-LD dump is compact, with the project's context embedded (serialization.
 /context.jsonld serves), so that it reads offline. It is made from the N-Triples dump just written (parsed back
 as it is read), streamed node by node: never the whole graph in memory.
 
-The dumps are written in the background: writing them takes seconds at 10^6 triples and minutes at 10^7, and
-neither /void nor /dumps/ may wait that long. Visits wait for them until `wait_s` (5 s) after the writing
+The dumps are written in the background: writing them takes time in proportion to the store, and neither /void
+nor /dumps/ may wait that long. Visits wait for them until `wait_s` (5 s) after the writing
 started; until they are done, the files of the previous version stay listed and downloadable, and the page
 says that new ones are being written.
 """

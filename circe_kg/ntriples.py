@@ -1,7 +1,7 @@
 """A graph's content as N-Triples text, the form every step of a write reads: the validator parses N-Triples,
 the history keeps N-Triples files, Oxigraph's bulk loader and SPARQL `INSERT DATA` take N-Triples. Kept as
-bytes, a file's 10^6 triples cost 0.18 GB and 1.5 s to make (parsed and re-written by Oxigraph, in Rust)
-instead of 1 GB and 2.1 s as Python objects that would only be serialised again.
+bytes (parsed and re-written by Oxigraph, in Rust), a graph costs a fraction of the memory and time it would as
+Python objects that would only be serialised again.
 
 The text is Oxigraph's own serialisation: one triple per line, written the one canonical way, so two graphs'
 lines can be compared as they are and a pattern can be searched for in the text.
