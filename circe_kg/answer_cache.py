@@ -1,6 +1,6 @@
 """Answers of named queries kept in memory until the store changes, so the pages that aggregate over the whole
 graph (the transfer questions, the faceted lists, the home page) are computed once per version of the data,
-not once per visitor. At 10^6 triples some of those answers take seconds (bench/scale.py).
+not once per visitor: on a large store some of those answers take seconds (bench/scale.py measures them).
 
 Invalidation: every write through this process bumps the store's generation, which empties the cache. A server
 backend can also be written by others, whose writes this process cannot see: there, answers also expire after
@@ -9,11 +9,11 @@ no other process can open while the app holds it). A federation is not cached: w
 partial (a source down) must be found out on each visit.
 
 A list whose rows are each about one resource (`# rows: one per ?resource`) is not asked again after a write but
-updated for the resources the write can change (maintained.py): milliseconds instead of seconds at 10^6 triples.
+updated for the resources the write can change (maintained.py), which costs far less than asking it whole.
 
 After a write, the questions that were asked of the previous version are asked again in the background, most
-recent first (`warm`), so that the next visitors find them answered: at 10^6 triples a transfer question takes
-1-5 s to compute and 10-200 ms from memory. A visitor who asks for an answer being computed (by the warmer or
+recent first (`warm`), so that the next visitors find them answered instead of
+waiting for them to be computed. A visitor who asks for an answer being computed (by the warmer or
 another visitor) waits for it rather than computing it a second time on the same two cores.
 
 The cached answers, and what pages make of them (browse._kept_for_reader), are shared between requests:

@@ -42,7 +42,13 @@ _TOKEN = re.compile(
 def remote_call_in(sparql: str, keywords: tuple[str, ...] = ("SERVICE",)) -> str | None:
     """The first of `keywords` (upper case) that `sparql` uses as a keyword, or None: a word outside comments,
     strings and IRIs that is not a variable (?service) nor part of a prefixed name (service:x, x:service).
-    Refusing a query that only looks like it calls out is fine."""
+    Refusing a query that only looks like it calls out is fine.
+
+    >>> remote_call_in("SELECT * WHERE { SERVICE <http://e/sparql> { ?s ?p ?o } }")
+    'SERVICE'
+    >>> remote_call_in("SELECT ?service WHERE { ?service a <http://e/Service> }  # no SERVICE call") is None
+    True
+    """
     for token in _TOKEN.finditer(sparql):
         if token.lastgroup == "word" and token.group().upper() in keywords:
             start, end = token.span()
@@ -52,7 +58,11 @@ def remote_call_in(sparql: str, keywords: tuple[str, ...] = ("SERVICE",)) -> str
 
 
 def query_form(sparql: str) -> str:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first of them outside comments, strings and IRIs."""
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first of them outside comments, strings and IRIs ("" if none).
+
+    >>> query_form("# ASK is only a word here\\nPREFIX ex: <http://e/ask#> CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    'CONSTRUCT'
+    """
     for token in _TOKEN.finditer(sparql):
         if token.lastgroup == "word" and token.group().upper() in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
             return token.group().upper()
@@ -92,7 +102,14 @@ def _outermost_where_group(sparql: str) -> int:
 
 def with_values(sparql: str, substitutions: Mapping[str, Term | Sequence[Term]] | None) -> str:
     """`sparql` with each parameter bound by a VALUES block at the top of its outermost WHERE group. A parameter
-    bound to several terms (an iri-list) gives one row per term, so the query answers for each of them."""
+    bound to several terms (an iri-list) gives one row per term, so the query answers for each of them.
+
+    >>> import pyoxigraph as ox
+    >>> print(with_values("SELECT ?p WHERE { ?s ?p ?o }", {"s": [ox.NamedNode("http://e/a"), ox.NamedNode("http://e/b")]}))
+    SELECT ?p WHERE {
+      VALUES (?s) { (<http://e/a>) (<http://e/b>) }
+     ?s ?p ?o }
+    """
     if not substitutions:
         return sparql
     columns = [list(terms) if isinstance(terms, (list, tuple)) else [terms] for terms in substitutions.values()]

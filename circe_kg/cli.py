@@ -663,8 +663,8 @@ def _say(text: str) -> None:
 
 
 def _prepare_search(index: SearchIndex) -> None:
-    """Build the search index as the server starts, not when the first person searches: at 10^6 triples that
-    person would wait 11 s, at 10^7 2.6 min. A search that comes sooner waits for this build, never starts another."""
+    """Build the search index as the server starts, not when the first person searches: on a large store that
+    person would wait as long as the build. A search that comes sooner waits for this build, never starts another."""
     started = time.perf_counter()
     try:
         texts = index.prepare()

@@ -14,8 +14,8 @@ The JSON-LD dump is compact, with the project's context embedded (serialization.
 /context.jsonld serves), so that it reads offline. It is made from the N-Triples dump just written (parsed back
 as it is read), streamed node by node: never the whole graph in memory.
 
-The dumps are written in the background: writing them takes seconds at 10^6 triples and minutes at 10^7, and
-neither /void nor /dumps/ may wait that long. Visits wait for them until `wait_s` (5 s) after the writing
+The dumps are written in the background: writing them takes time in proportion to the store, and neither /void
+nor /dumps/ may wait that long. Visits wait for them until `wait_s` (5 s) after the writing
 started; until they are done, the files of the previous version stay listed and downloadable, and the page
 says that new ones are being written.
 """
@@ -145,7 +145,11 @@ class DumpInfo:
 
 
 def human_size(size: int) -> str:
-    """`size` bytes in words, in decimal units as file managers show them: "512 bytes", "2.1 MB"."""
+    """`size` bytes in words, in decimal units as file managers show them.
+
+    >>> human_size(512), human_size(2_100_000), human_size(999_999)
+    ('512 bytes', '2.1 MB', '1.0 MB')
+    """
     units = ["bytes", "kB", "MB", "GB", "TB"]
     value, index = float(size), 0
     while value >= 999.95 and index < len(units) - 1:

@@ -33,6 +33,12 @@ class CirceError(Exception):
         return out
 
     def to_text(self) -> str:
+        """The message, and the hint on a line of its own: what the command line prints.
+
+        >>> print(UnknownQuery("no query named 'tranfsers'", "did you mean transfers?").to_text())
+        no query named 'tranfsers'
+        hint: did you mean transfers?
+        """
         return self.message + (f"\nhint: {self.hint}" if self.hint else "")
 
 

@@ -180,8 +180,8 @@ def facet(rows: list[Mapping[str, str]], chosen: Mapping[str, list[str]]) -> tup
             continue
         # Counts within the other filters, so choosing a second value of the same facet stays possible.
         pool = [item for item in items.values() if keeps(item, skip=name)]
-        # One pass over the items, not one per value: with 6,000 partners and 140,000 practices (10^7 triples)
-        # counting value by value took minutes; this way 6.1 s -> 0.1 s at 10^6 (bench/scale.py).
+        # One pass over the items, not one per value: a list of many items with thousands of values per facet
+        # would otherwise be read once per value.
         counts = Counter(value for item in pool for value in item.dimensions.get(name, {}))
         values = [
             FacetValue(v, known[name][v], counts[v], v in chosen.get(name, []))
@@ -228,7 +228,7 @@ def to_csv(
     and `source_url` its dct:source URLs (empty for an illustrative example). `translate` translates this
     module's words ("not recorded"…): the names in the items are already in the reader's language. Text that a
     spreadsheet would run as a formula is prefixed with ' (sheets.workbook.safe_csv_text)."""
-    from .sheets.workbook import safe_csv_text  # here: openpyxl takes 0.2 s to import, search has no need of it
+    from .sheets.workbook import safe_csv_text  # here: openpyxl is slow to import, and search has no need of it
 
     if dimensions is None:
         dimensions = [n for n in DIMENSIONS if any(n in i.dimensions for i in items)]

@@ -26,7 +26,15 @@ def _ring_moments(ring: Ring) -> tuple[float, float, float]:
 
 
 def centroid(polygons: Iterable[Polygon]) -> Point:
-    """The area-weighted centroid of several polygons (holes subtracted), whatever their rings' orientation."""
+    """The area-weighted centroid of several polygons (holes subtracted), whatever their rings' orientation.
+    Raises ValueError when they have no area.
+
+    >>> square = [(0, 0), (2, 0), (2, 2), (0, 2)]
+    >>> centroid([[square]])
+    (1.0, 1.0)
+    >>> centroid([[square], [[(4, 0), (6, 0), (6, 2), (4, 2)]]])  # two equal squares: between them
+    (3.0, 1.0)
+    """
     total = sx = sy = 0.0
     for polygon in polygons:
         for index, ring in enumerate(polygon):
@@ -41,7 +49,12 @@ def centroid(polygons: Iterable[Polygon]) -> Point:
 
 
 def contains(polygon: Polygon, point: Point) -> bool:
-    """Whether `point` lies inside the polygon's outer ring and outside its holes (even-odd rule)."""
+    """Whether `point` lies inside the polygon's outer ring and outside its holes (even-odd rule).
+
+    >>> frame = [[(0, 0), (4, 0), (4, 4), (0, 4)], [(1, 1), (3, 1), (3, 3), (1, 3)]]  # a square with a hole
+    >>> contains(frame, (0.5, 0.5)), contains(frame, (2, 2)), contains(frame, (5, 5))
+    (True, False, False)
+    """
     x, y = point
     inside = False
     for ring in polygon:

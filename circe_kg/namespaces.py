@@ -69,7 +69,16 @@ _LONGEST_FIRST = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))
 
 
 def compact(iri: str, extra: dict[str, str] | None = None) -> str:
-    """practice:albergo-diffuso for https://w3id.org/circe-kg/id/practice/albergo-diffuso; <iri> otherwise."""
+    """The shortest prefixed name for `iri` (the longest namespace of PREFIXES, or of `extra`, that it starts with,
+    when the rest is a valid local name); `<iri>` otherwise. Pages and error messages show IRIs this way.
+
+    >>> compact("https://w3id.org/circe-kg/id/practice/albergo-diffuso")
+    'practice:albergo-diffuso'
+    >>> compact("https://example.org/x/y")
+    '<https://example.org/x/y>'
+    >>> compact("https://example.org/x/y", {"ex": "https://example.org/x/"})
+    'ex:y'
+    """
     candidates = sorted({**PREFIXES, **extra}.items(), key=lambda i: -len(i[1])) if extra else _LONGEST_FIRST
     for prefix, namespace in candidates:
         if prefix and namespace and iri.startswith(namespace):
@@ -80,7 +89,16 @@ def compact(iri: str, extra: dict[str, str] | None = None) -> str:
 
 
 def expand(text: str) -> str | None:
-    """The full IRI for `prefix:local`, `<iri>` or an absolute http(s) IRI; None if it is none of those."""
+    """The full IRI for `prefix:local`, `<iri>` or an absolute http(s) IRI; None if it is none of those, so that
+    a caller can say what it expected instead of guessing.
+
+    >>> expand("nuts:ITC4")
+    'http://data.europa.eu/nuts/code/ITC4'
+    >>> expand("<https://example.org/a>")
+    'https://example.org/a'
+    >>> expand("nowhere:ITC4") is None
+    True
+    """
     text = text.strip()
     if text.startswith("<") and text.endswith(">"):
         text = text[1:-1]

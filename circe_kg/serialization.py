@@ -69,7 +69,13 @@ RESULTS_TYPES = [
 
 
 def used_prefixes(triples: list[ox.Triple]) -> dict[str, str]:
-    """Only the prefixes some IRI of `triples` starts with, so output stays short."""
+    """Only the prefixes some IRI of `triples` starts with (a literal's datatype included), so output stays short.
+
+    >>> from circe_kg.namespaces import SKOS
+    >>> practice = ox.NamedNode("https://w3id.org/circe-kg/id/practice/albergo-diffuso")
+    >>> sorted(used_prefixes([ox.Triple(practice, ox.NamedNode(SKOS.prefLabel), ox.Literal("Albergo diffuso"))]))
+    ['practice', 'skos', 'xsd']
+    """
     iris = {
         term.value for t in triples for term in (t.subject, t.predicate, t.object) if isinstance(term, ox.NamedNode)
     }

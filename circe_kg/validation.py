@@ -302,10 +302,9 @@ def label_slug(label: str) -> str:
 
 
 # From this many data triples, the shapes are split over the cores: the engine reads the data once into one native
-# dataset, and one thread per core checks part of the shapes against it (the engine releases the GIL and the
-# threads share the dataset): 10^6 triples on 2 cores, 6 s to read and 8.2 s -> 4.9 s to check. Below it one
-# thread is as quick. None: the setting PARALLEL_VALIDATION_TRIPLES (CIRCE_KG_PARALLEL_VALIDATION_TRIPLES), read at
-# each validation; a test may set a number here instead.
+# dataset, and one thread per core checks part of the shapes against it (the engine releases the GIL and the threads
+# share the dataset). Below it one thread is as quick. None: the setting PARALLEL_VALIDATION_TRIPLES
+# (CIRCE_KG_PARALLEL_VALIDATION_TRIPLES), read at each validation; a test may set a number here instead.
 PARALLEL_FROM_TRIPLES: int | None = None
 
 
@@ -321,7 +320,7 @@ _TARGETS = ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf", 
 def _engine_validation(graphs: list[NTriples], shapes: rdflib.Graph, parallel: bool) -> tuple[bool, rdflib.Graph]:
     """Check the union of `graphs` against `shapes`: all of them in one call, or (`parallel`) one batch of them per
     core, each batch in its own thread over the same dataset, and their reports merged. Each graph is read into
-    the dataset as it is, not joined to the others first (a copy of all the data: 1.8 GB at 10^7 triples); the
+    the dataset as it is, not joined to the others first (that would be a copy of all the data); the
     reader gives each text fresh blank nodes, as a load gives each file."""
     dataset = NativeDataset()
     for graph in graphs:
@@ -408,11 +407,11 @@ def _merged_reports(reports: list[tuple[bool, rdflib.Graph]], shapes: rdflib.Gra
 
 
 # -- terms of the project's own vocabularies ------------------------------------------------------------------
-# A property or class under BASE that the ontology does not define (circe:sectr, circe:Practise) is a typo that
-# no shape, query or page ever reads: the statement would be stored and vanish from every list. The shapes cannot
-# see it (they select by the terms they know), so the validator looks for it itself, in the N-Triples text: one
-# scan for the predicates and classes under BASE, then a set lookup (0.4 s at 10^6 triples, 3 % of validating them);
-# only a term that is not defined costs more, to find who uses it where.
+# A property or class under BASE that the ontology does not define (circe:sectr, circe:Practise) is a typo that no
+# shape, query or page ever reads: the statement would be stored and vanish from every list. The shapes cannot see it
+# (they select by the terms they know), so the validator looks for it itself, in the N-Triples text: one scan for the
+# predicates and classes under BASE, then a set lookup (a small part of validating them); only a term that is not
+# defined costs more, to find who uses it where.
 _OWN = re.escape(BASE.encode())
 _OWN_PREDICATE = re.compile(rb" <(" + _OWN + rb"[^>]*)> [<\"_]")  # " <p> " then the object; an object IRI ends " ."
 _OWN_CLASS = re.compile(rb" <" + re.escape(str(RDF.type).encode()) + rb"> <(" + _OWN + rb"[^>]*)> \.\n")
@@ -575,10 +574,9 @@ def validate(
 
     pyshacl-turbo runs pySHACL's validation in Rust; every shape fixture in tests/test_shapes.py gives the same
     results with both. The data goes to it as the N-Triples text that every step of a write reads (ntriples.py),
-    parsed natively into rdflib-turbo's dataset, which pyshacl-turbo's compiled shapes check in place: an rdflib
-    graph in between cost 85 % of the time (154 s -> 16 s at 10^6 triples, measured by bench/scale.py), and
-    reading the text once for all threads instead of once per thread brought 15.3 s down to 11 s. The two
-    packages must share one engine build: they are pinned together (constraints.txt).
+    parsed natively into rdflib-turbo's dataset, which pyshacl-turbo's compiled shapes check in place (an rdflib
+    graph in between would cost most of the time), read once for all threads. The two packages must share one
+    engine build: they are pinned together (constraints.txt).
     """
     graphs = [NTriples.of(triples) for triples in data]
     hierarchy = NTriples.of(ontology)

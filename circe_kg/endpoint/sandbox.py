@@ -7,18 +7,18 @@ holds an in-memory copy of the graph; the worker writes the result through a siz
 time limit it is killed and replaced. The web server itself never runs a
 stranger's query, and keeps answering while a worker is busy or being replaced.
 
-The copy is refreshed when the store's generation (bumped on every write) changes. Of an on-disk store it is a
-snapshot (a RocksDB checkpoint: hard links, made in milliseconds) that the workers open read-only, so they share
-the operating system's page cache and hold no copy of their own; the first version sent each worker an N-Quads
-dump to load into memory, which at 10^7 triples meant 1.9 GB per worker and minutes before the first answer.
-An in-memory store (tests) still goes to the workers as an N-Quads dump.
+The copy is refreshed when the store's generation (bumped on every write) changes. Of an on-disk store it is a snapshot
+(a RocksDB checkpoint: hard links, made in milliseconds) that the workers open read-only, so they share the operating
+system's page cache and hold no copy of their own (a copy per worker would cost each of them the store's size in memory,
+and the time to load it before the first answer). An in-memory store (tests) still goes to the workers as an N-Quads
+dump.
 
 Under load, long queries cannot starve short ones: at most `workers - 1` queries run under the full time limit
 at once; a query that starts while they do gets the short `busy_timeout_s` limit (an `ASK {}` still answers,
 another heavy query is stopped early); and a query that finds no free worker within `queue_wait_s` is answered
 503 with Retry-After at once instead of holding a server thread until one frees up. A killed worker is replaced
 in the background, so the next query does not wait for a process to start. tests/test_service_protection.py
-measured the need: before, an `ASK {}` waited up to the full time limit behind three heavy queries.
+checks that an `ASK {}` answers while heavy queries hold the other workers.
 """
 
 from __future__ import annotations

@@ -99,7 +99,7 @@ def replace_graphs_update(
 
 class ChangeJournal:
     """Which subjects each write changed, so that an index can catch up with a write instead of being rebuilt
-    (search.py: 11 s to rebuild at 10^6 triples), and which triples, so that a list can be updated for what they
+    (search.py: a rebuild reads every text of the store), and which triples, so that a list can be updated for what they
     change (answer_cache.py). A write touching more than MAX_TRIPLES triples (MAX_KEPT_TRIPLES for the triples),
     and one older than the journal remembers, is "not known" (None)."""
 
@@ -140,7 +140,7 @@ class ChangeJournal:
     def of_change(cls, before: Iterable[ox.Triple], after: Iterable[ox.Triple]) -> Change | None:
         """The triples in one of `before` and `after` but not both, and their IRI subjects (None: too many)."""
         if isinstance(after, Sized) and len(after) > cls.MAX_TRIPLES:
-            return None  # known at once: not a set of 10^6 triples built to be thrown away (1 s)
+            return None  # known at once: not a set of too many triples built to be thrown away
         old: set[ox.Triple] = set()
         for triple in before:
             old.add(triple)

@@ -7,8 +7,8 @@ interface (base.py). `RemoteStore` (remote.py) is any SPARQL 1.1 server behind t
 Atomicity: `replace_graphs` sends one SPARQL Update (DROP + INSERT DATA per graph). Oxigraph applies an
 update in one transaction, so readers see the old graphs or the new ones, never a mix, and a crash in the
 middle leaves the old state. A big write (BULK_WRITE_TRIPLES) is made by the bulk loader in a new generation of
-the store's folder instead, published by one rename (folder.py): the same guarantee, 14× faster at 10^6
-triples (74 s -> 5.4 s).
+the store's folder instead, published by one rename (folder.py): the same guarantee, many times faster (the
+figures: bench/README.md, "The bulk loader").
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ class EmbeddedStore(OneWriteAtATime):
     """Oxigraph on disk (or in memory when `path` is None, for tests and benchmarks)."""
 
     # A write adding at least this many triples goes through the bulk loader into a new generation of the
-    # folder (folder.py) instead of one transaction: 14× faster at 10^6 triples, as atomic. Below it a
+    # folder (folder.py) instead of one transaction: much faster for a big write, as atomic. Below it a
     # transaction is quicker (no new files); CIRCE_KG_BULK_WRITE_TRIPLES changes it, read at each write (a test
     # may set this attribute to a number instead).
     @property
@@ -81,11 +81,11 @@ class EmbeddedStore(OneWriteAtATime):
 
     def count(self, graph_iri: str | None = None) -> int:
         if graph_iri is None:
-            return len(self._store)  # counted by Oxigraph, not by a walk in Python (10 s at 10^7 triples)
+            return len(self._store)  # counted by Oxigraph, not by a walk in Python
         graph = ox.NamedNode(graph_iri)
         if not self._store.contains_named_graph(graph):
             return 0
-        counted = self.query(_GRAPH_SIZE, {"g": graph})  # in Rust: 0.3 s at 10^6 triples, 6 s as a walk in Python
+        counted = self.query(_GRAPH_SIZE, {"g": graph})  # counted in Rust, not by a walk in Python
         assert isinstance(counted, ox.QuerySolutions)
         return int(next(iter(counted))[0].value)  # type: ignore[union-attr]
 
@@ -104,7 +104,7 @@ class EmbeddedStore(OneWriteAtATime):
         touched = change_of_write(self.triples, write)  # before the write: it reads the graphs' old content
         replaced = [ox.NamedNode(iri) for iri in graphs if self._store.contains_named_graph(ox.NamedNode(iri))]
         removing = sum(self.count(g.value) for g in replaced) if self._folder is not None else 0
-        # A transaction removes ~25k triples/s (40 s for a 10^6-triple graph), the bulk loader adds ~200k/s: a write
+        # A transaction removes triples several times slower than the bulk loader adds them: a write
         # that removes most of the store copies what stays into a new generation instead (len() walks the store,
         # so only a big removal asks it).
         bulk = self.BULK_WRITE_TRIPLES
@@ -155,9 +155,9 @@ class EmbeddedStore(OneWriteAtATime):
         for iri, triples in graphs.items():
             if triples is not None:
                 staged.add_graph(ox.NamedNode(iri))
-        # One part per core: the bulk loader parses and sorts one input on one core (10^6 triples: 9.8 s in one
-        # part, 4.5 s in two on two cores). Lenient: the parts are Oxigraph's own serialisation of terms it has
-        # already checked, so checking every IRI again would only cost time (0.5 s at 10^6 triples).
+        # One part per core: the bulk loader parses and sorts one input on one core. Lenient: the parts are
+        # Oxigraph's own serialisation of terms it has already checked, so checking every IRI again would only
+        # cost time.
         with ThreadPoolExecutor(_CORES) as pool:
             for loaded in [
                 pool.submit(
@@ -183,8 +183,8 @@ class EmbeddedStore(OneWriteAtATime):
 
     def query(self, sparql: str, substitutions: Mapping[str, Term | Sequence[Term]] | None = None) -> QueryResult:
         """Run a SPARQL query over the union of all graphs, with parameters bound (never pasted) the way every
-        backend binds them: a VALUES block at the top of the WHERE group. Oxigraph plans that better than its
-        own pre-bound variables (transfers 11 ms -> 0.5 ms at 10^5 triples; bench/scale.py)."""
+        backend binds them: a VALUES block at the top of the WHERE group, which Oxigraph plans better than its own
+        pre-bound variables."""
         result = self._store.query(
             with_values(sparql, substitutions), prefixes=PREFIXES, use_default_graph_as_union=True
         )

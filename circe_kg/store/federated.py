@@ -9,10 +9,9 @@ endpoints (a barrier here, a practice of its category there), aggregates, ORDER 
 negation are exact — the answer is Oxigraph's over the union of the endpoints' graphs — and the reference data
 every endpoint holds (ontology, taxonomies, regions, sectors) counts once, as in one store.
 
-Why not a federated engine that splits the query: Comunica 5.4.1 over two local Oxigraph servers took 271 s for
-`list-practices` and failed on `skos:broader*` ("Unknown Operation type nodes"); 4.5.0 sent malformed literals
-(see bench/README.md). Oxigraph's own `SERVICE` joins across endpoints but `SERVICE SILENT` cannot say which
-endpoint failed, which every partial answer must.
+Why not a federated engine that splits the query: Comunica, tried over two local Oxigraph servers, was minutes slow,
+failed on `skos:broader*` and, in another version, sent malformed literals (bench/README.md, federation). Oxigraph's own
+`SERVICE` joins across endpoints but `SERVICE SILENT` cannot say which endpoint failed, which every partial answer must.
 
 What it costs: each query ships what its patterns match, so a question reading every label ships every label.
 `bench/federation.py` measures it; past about 10⁵ triples per endpoint, harvest (harvest.py) instead.

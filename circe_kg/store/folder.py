@@ -1,11 +1,10 @@
 """The embedded store's folder: generations of the Oxigraph (RocksDB) database and a `current` link to one.
 
-Why generations: Oxigraph writes a big graph about 3.5× faster with its bulk loader than in a transaction
-(10^6 triples into a named graph: 10 s against 34 s with `Store.extend`, 68 s as SPARQL `INSERT DATA`), but
-its bulk loader is not atomic. So a big write is made in a *new generation* — a RocksDB checkpoint of the
-current one (hard links, milliseconds) or a fresh database — that nobody reads, and becomes visible by one
-`rename(2)` of the `current` link. A process killed before that rename leaves the old generation current (the
-unfinished one is removed at the next open); after it, the new one. Never a mix.
+Why generations: Oxigraph writes a big graph several times faster with its bulk loader than in a transaction
+(bench/README.md, "The bulk loader"), but its bulk loader is not atomic. So a big write is made in a *new generation* —
+a RocksDB checkpoint of the current one (hard links, milliseconds) or a fresh database — that nobody reads, and becomes
+visible by one `rename(2)` of the `current` link. A process killed before that rename leaves the old generation current
+(the unfinished one is removed at the next open); after it, the new one. Never a mix.
 
     var/store/            the folder a user names (--store, CIRCE_KG_STORE)
       current -> g000003  the live database

@@ -14,8 +14,8 @@ from .store_access import answer
 
 bp = Blueprint("home", __name__)
 
-# Partners on the map and in the list: CircE has 8, a graph of many Interreg projects thousands (3,250 at 10^6
-# triples made a 1.7 MB home page); the rest are in the list of partners (/list/partners).
+# Partners on the map and in the list: CircE has 8, a graph of many Interreg projects thousands, which would make
+# a home page of megabytes; the rest are in the list of partners (/list/partners).
 PARTNERS_SHOWN = 100
 MARKER_RADIUS = 11  # of a partner's marker on the map, in the map's units
 
