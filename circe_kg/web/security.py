@@ -18,8 +18,11 @@ Access-Control-Allow-Origin: * (flask-cors), and nothing else: no credentials ar
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, request
 from flask_cors import CORS
+from flask_cors.core import ResourcePattern
 
 # sha256 of the text of the <style> elements @zazuko/yasgui's column resizer creates (yasgui.min.js, createStyle):
 # its table rules, and the cursor while a column is dragged.
@@ -54,7 +57,7 @@ HEADERS = {
 }
 
 # Paths (regular expressions matched from the start when they hold one) -> their flask-cors options.
-CROSS_ORIGIN: dict[str, dict[str, list[str]]] = {
+CROSS_ORIGIN: dict[ResourcePattern, dict[str, Any]] = {
     "/sparql": {"methods": ["GET", "POST", "OPTIONS"], "allow_headers": ["Content-Type", "Accept"]},
     r"/reconcile(/.*)?$": {"methods": ["GET", "POST"]},  # OpenRefine calls from the browser too
     r"/data/.+": {},
