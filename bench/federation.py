@@ -36,12 +36,12 @@ from circe_kg import queries, synthetic  # noqa: E402
 from circe_kg.config import DATA_DIR, ONTOLOGY_DIR, SHAPES_DIR, shipped_files  # noqa: E402
 from circe_kg.harvest import Limits, harvest, source_of  # noqa: E402
 from circe_kg.loader import load_files  # noqa: E402
-from circe_kg.local_servers import OxigraphServer  # noqa: E402
 from circe_kg.rdf_files import parse_file  # noqa: E402
 from circe_kg.store import EmbeddedStore  # noqa: E402
 from circe_kg.store.federated import FederatedStore  # noqa: E402
 from circe_kg.store.remote import RemoteStore  # noqa: E402
 from circe_kg.writes import WriteGate  # noqa: E402
+from devtools.local_servers import OxigraphServer  # noqa: E402
 
 REFERENCE = [
     *sorted(ONTOLOGY_DIR.glob("*.ttl")),

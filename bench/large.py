@@ -29,8 +29,8 @@ from pages import BASELINE, PAGES
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from circe_kg import synthetic  # noqa: E402
-from circe_kg.local_servers import CirceApp  # noqa: E402
 from circe_kg.store import EmbeddedStore  # noqa: E402
+from devtools.local_servers import CirceApp  # noqa: E402
 
 SYNTHETIC_GRAPH = "https://w3id.org/circe-kg/graph/data/synthetic"
 LISTS = ("practices", "barriers", "opportunities", "instruments", "actions")

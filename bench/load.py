@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from circe_kg.local_servers import CirceApp, LocalServer, OxigraphServer  # noqa: E402
+from devtools.local_servers import CirceApp, LocalServer, OxigraphServer  # noqa: E402
 
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 

@@ -51,20 +51,22 @@ from typing import Any
 import pyoxigraph as ox
 import rdflib
 import requests
-from load import run_locust
-from pages import PAGES
-from timing import timed
 
-from circe_kg import queries, synthetic
-from circe_kg.config import shipped_files
-from circe_kg.loader import load_files
-from circe_kg.local_servers import OxigraphServer, free_port
-from circe_kg.namespaces import PREFIXES
-from circe_kg.rdf_files import kind_of_graph, parse_file
-from circe_kg.store import EmbeddedStore
-from circe_kg.store.remote import RemoteStore
-from circe_kg.validation import validate_state
-from circe_kg.web import create_app
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # circe_kg and devtools of this checkout
+from load import run_locust  # noqa: E402
+from pages import PAGES  # noqa: E402
+from timing import timed  # noqa: E402
+
+from circe_kg import queries, synthetic  # noqa: E402
+from circe_kg.config import shipped_files  # noqa: E402
+from circe_kg.loader import load_files  # noqa: E402
+from circe_kg.namespaces import PREFIXES  # noqa: E402
+from circe_kg.rdf_files import kind_of_graph, parse_file  # noqa: E402
+from circe_kg.store import EmbeddedStore  # noqa: E402
+from circe_kg.store.remote import RemoteStore  # noqa: E402
+from circe_kg.validation import validate_state  # noqa: E402
+from circe_kg.web import create_app  # noqa: E402
+from devtools.local_servers import OxigraphServer, free_port  # noqa: E402
 
 SEED = 1
 SYNTHETIC_GRAPH = "https://w3id.org/circe-kg/graph/data/synthetic"

@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from circe_kg import synthetic  # noqa: E402
 from circe_kg.config import shipped_files  # noqa: E402
 from circe_kg.loader import load_files  # noqa: E402
-from circe_kg.local_servers import CirceApp  # noqa: E402
 from circe_kg.store import EmbeddedStore  # noqa: E402
+from devtools.local_servers import CirceApp  # noqa: E402
 
 QUERY = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
 CAP = str(1024 * 1024 * 1024)

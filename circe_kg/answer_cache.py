@@ -16,17 +16,22 @@ recent first (`warm`), so that the next visitors find them answered instead of
 waiting for them to be computed. A visitor who asks for an answer being computed (by the warmer or
 another visitor) waits for it rather than computing it a second time on the same two cores.
 
+Storage, eviction (least recently used first, by rows), expiry and that waiting are cachetools' (TTLCache and
+`cached` with a condition); this module adds what is particular to answers: the version of the data they belong to,
+the partial answers not kept, and the warmer.
+
 The cached answers, and what pages make of them (browse._kept_for_reader), are shared between requests:
 callers copy what they change.
 """
 
 from __future__ import annotations
 
+import math
 import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
+
+import cachetools
 
 from . import maintained, queries, settings
 from .store import Store
@@ -39,19 +44,60 @@ def _key(name: str, values: Mapping[str, str | Sequence[str]] | None) -> Key:
     return name, tuple(sorted((k, v if isinstance(v, str) else tuple(v)) for k, v in (values or {}).items()))
 
 
+class _Entry(NamedTuple):
+    value: Any
+    size: int  # rows, which the cache's cap counts
+    generation: int  # the version of the data it was computed from
+    whole: bool  # False: a federated source did not answer, so not to be kept
+
+
+class _Kept(cachetools.TTLCache[Hashable, _Entry]):
+    """The answers of one version of the data (`generation`): the least recently used dropped first past
+    `maxsize` rows, each dropped after `ttl` seconds. Refuses, silently, an answer of another version, a partial
+    one, and one over a quarter of `maxsize` (one answer never fills it)."""
+
+    def __init__(self, max_rows: int, max_age_s: float | None) -> None:
+        super().__init__(max_rows, math.inf if max_age_s is None else max_age_s, getsizeof=lambda e: e.size)
+        self.generation: int | None = None
+
+    def __setitem__(self, key: Hashable, entry: _Entry) -> None:
+        if entry.whole and entry.generation == self.generation and entry.size <= self.maxsize // 4:
+            super().__setitem__(key, entry)
+
+    def drain(self) -> list[tuple[Hashable, _Entry]]:
+        """Every answer, expired ones too, least recently used first; the cache left empty."""
+        drained = list(self.expire())
+        while self:
+            drained.append(self.popitem())
+        return drained
+
+
 class AnswerCache:
     def __init__(
         self, store: Store, max_rows: int = 2_000_000, max_age_s: float | None = None, warm: bool = False
     ) -> None:
         self.store, self.max_rows, self.max_age_s, self.warm = store, max_rows, max_age_s, warm
-        self._kept: OrderedDict[Hashable, tuple[float, int, Any]] = OrderedDict()  # key -> (when, rows, value)
-        self._rows = 0
-        self._generation: int | None = None
-        self._lock = threading.Lock()
-        self._computing: dict[Hashable, threading.Event] = {}
+        self._kept = _Kept(max_rows, max_age_s)
+        self._lock = threading.Lock()  # the cache's, which cachetools takes too: every access holds it
+        self._kept_or_computed = cachetools.cached(
+            self._kept,
+            key=lambda key, compute, rows, generation: key,
+            lock=self._lock,
+            condition=threading.Condition(self._lock),  # a visitor waits for the answer being computed
+            info=True,
+        )(self._computed)
         self._previous: dict[Key, tuple[int, queries.Answer]] = {}  # lists to update: key -> (generation, answer)
         self.warmer: threading.Thread | None = None
-        self.hits = self.misses = 0
+
+    @property
+    def hits(self) -> int:
+        """Answers given from memory (also to a visitor who waited for one being computed)."""
+        return self._kept_or_computed.cache_info().hits
+
+    @property
+    def misses(self) -> int:
+        """Answers computed (not counting those of a cache that keeps nothing, max_age_s=0)."""
+        return self._kept_or_computed.cache_info().misses
 
     def notice_write(self) -> None:
         """Let go of the answers of the previous version now (and warm), rather than at the next visit."""
@@ -60,14 +106,15 @@ class AnswerCache:
 
     def _follow_store(self) -> int:
         """Under the lock: the store's generation, the cache emptied (and the warmer started) if it moved on."""
-        generation = self.store.generation
-        if generation != self._generation:
-            asked = [key[1] for key in reversed(self._kept) if isinstance(key, tuple) and key[0] == "query"]
-            for key, (_, _, value) in self._kept.items():
-                if isinstance(value, queries.Answer) and value.query.row_variable and self._generation is not None:
-                    self._previous[key[1]] = (self._generation, value)  # updated, not asked again, when next asked
-            self._kept.clear()
-            self._rows, self._generation = 0, generation
+        generation, previous = self.store.generation, self._kept.generation
+        if generation != previous:
+            answers = [
+                (k[1], e.value) for k, e in reversed(self._kept.drain()) if isinstance(k, tuple) and k[0] == "query"
+            ]
+            self._kept.generation = generation
+            if previous is not None:  # lists updated, not asked again, when next asked
+                self._previous.update({k: (previous, a) for k, a in answers if a.query.row_variable})
+            asked = [key for key, _ in answers]  # most recently used first
             if self.warm and asked:
                 self.warmer = threading.Thread(
                     target=self._warm, args=(generation, asked), daemon=True, name="circe-kg-warm-answers"
@@ -105,36 +152,15 @@ class AnswerCache:
     def derived(self, key: Hashable, compute: Callable[[], T], rows: Callable[[T], int]) -> T:
         """`compute()`, kept under `key` for this version of the data like an answer (a page's facet counts
         over a list of 10^5 items, say); `rows(value)` is its size, which the cache's cap counts."""
-        while True:
-            with self._lock:
-                generation = self._follow_store()
-                kept = self._kept.get(key)
-                if kept and (self.max_age_s is None or time.monotonic() - kept[0] < self.max_age_s):
-                    self._kept.move_to_end(key)
-                    self.hits += 1
-                    return kept[2]  # type: ignore[no-any-return]
-                computing = self._computing.get(key)
-                if computing is None or self.max_age_s == 0:
-                    self.misses += 1
-                    done = self._computing[key] = threading.Event()
-                    break
-            computing.wait()  # someone else is computing it: take theirs (or, if it was not kept, compute it)
-        try:
-            value = compute()  # outside the lock: other pages need not wait for this one
-            if self.max_age_s == 0 or self.store.missing_sources():
-                return value  # no cache; or a partial answer (a federated source did not answer), not to be kept
-            size = rows(value)
-            with self._lock:
-                if generation == self._generation and size <= self.max_rows // 4:  # one value never fills it
-                    previous = self._kept.pop(key, None)
-                    self._rows += size - (previous[1] if previous else 0)
-                    self._kept[key] = (time.monotonic(), size, value)
-                    while self._rows > self.max_rows:
-                        _, (_, oldest, _) = self._kept.popitem(last=False)
-                        self._rows -= oldest
-            return value
-        finally:
-            with self._lock:
-                if self._computing.get(key) is done:
-                    del self._computing[key]
-            done.set()
+        if self.max_age_s == 0:
+            return compute()  # nothing kept: every visitor asks
+        with self._lock:
+            generation = self._follow_store()
+        return self._kept_or_computed(key, compute, rows, generation).value
+
+    def _computed(
+        self, key: Hashable, compute: Callable[[], Any], rows: Callable[[Any], int], generation: int
+    ) -> _Entry:
+        value = compute()  # outside the lock: other pages need not wait for this one
+        whole = not self.store.missing_sources()
+        return _Entry(value, rows(value) if whole else 0, generation, whole)

@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
-.venv/bin/ruff check circe_kg tests bench
-.venv/bin/ruff format --check circe_kg tests
+.venv/bin/ruff check circe_kg devtools tests bench
+.venv/bin/ruff format --check circe_kg devtools tests
 workers="${CIRCE_KG_TEST_WORKERS:-2}"
 if [ "$#" -gt 0 ]; then
   exec .venv/bin/python -m pytest -n "$workers" --dist loadfile "$@"

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 from circe_kg.config import shipped_files
 from circe_kg.loader import load_files
-from circe_kg.local_servers import CirceApp, LocalServer, OxigraphServer, VirtuosoServer
 from circe_kg.store import EmbeddedStore
 from circe_kg.store.remote import RemoteStore
+from devtools.local_servers import CirceApp, LocalServer, OxigraphServer, VirtuosoServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

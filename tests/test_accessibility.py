@@ -214,6 +214,25 @@ def test_no_wcag_21_aa_violation(browsers, path, who):
         expect(statement).to_have_count(1)  # the statement, linked from every page
 
 
+def test_a_printed_page_has_the_contrast_of_print(browsers):
+    """On paper (print.css) every text has at least WCAG's enhanced contrast, 7:1 (AAA): axe-core's rule, run
+    with the print stylesheet applied."""
+    base, pages = browsers
+    page = pages["reader"]
+    page.emulate_media(media="print")
+    try:
+        page.goto(base + "partner/sos")
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate(
+            "() => axe.run(document, {runOnly: {type: 'rule', values: ['color-contrast-enhanced']},"
+            " resultTypes: ['violations', 'passes']})"
+        )
+    finally:
+        page.emulate_media(media="screen")
+    assert result["violations"] == [], [n["target"] for v in result["violations"] for n in v["nodes"]][:8]
+    assert result["passes"], "axe found text to check"
+
+
 @pytest.mark.parametrize("lang", ["en", "it"])
 def test_the_accessibility_statement_follows_the_model(served, lang):  # the module pins `served`; unused here
     from circe_kg.web import create_app

@@ -21,11 +21,11 @@ from circe_kg.binding import with_values
 from circe_kg.config import DATA_DIR, shipped_files
 from circe_kg.errors import StoreUnavailable, UsageError, WriteRefused
 from circe_kg.loader import load_files
-from circe_kg.local_servers import OxigraphServer, VirtuosoServer, free_port
 from circe_kg.namespaces import PREFIXES
 from circe_kg.store import EmbeddedStore, replace_graphs_update
 from circe_kg.store.remote import RemoteStore
 from circe_kg.web import create_app
+from devtools.local_servers import OxigraphServer, VirtuosoServer, free_port
 from tests.conftest import remote_store_for, start_server
 
 CLI = Path(sys.executable).parent / "circe-kg"

@@ -35,7 +35,6 @@ import pytest
 
 from circe_kg import synthetic
 from circe_kg.errors import EXIT_USAGE, NoSuchVersion
-from circe_kg.local_servers import OxigraphServer
 from circe_kg.namespaces import CIRCE, ID, PROV
 from circe_kg.rdf_files import graph_iri_for, kind_of_graph
 from circe_kg.store import EmbeddedStore
@@ -46,6 +45,7 @@ from circe_kg.writes import (  # _version_file: the history's own file naming
     _version_file,
     graph_content,
 )
+from devtools.local_servers import OxigraphServer
 
 CLI = Path(sys.executable).parent / "circe-kg"
 BIG = 20_000  # triples in the big graph of each state: replacing it takes ~2 s on a 2-core machine

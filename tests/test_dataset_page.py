@@ -44,6 +44,8 @@ def test_the_page_speaks_the_reader_s_language(page_client):
 def test_machines_get_rdf(page_client, accept, mime):
     response = page_client.get("/void", headers={"Accept": accept} if accept else {})
     assert response.status_code == 200 and response.mimetype == mime
+    graph = rdflib.Graph().parse(data=response.data, format="json-ld" if mime == "application/ld+json" else "turtle")
+    assert (DATASET, rdflib.RDF.type, rdflib.URIRef("http://rdfs.org/ns/void#Dataset")) in graph
 
 
 @pytest.mark.parametrize(

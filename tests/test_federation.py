@@ -19,11 +19,11 @@ import pytest
 from circe_kg import queries, synthetic
 from circe_kg.config import DATA_DIR, ONTOLOGY_DIR, SHAPES_DIR, shipped_files
 from circe_kg.errors import ResultTooLarge, StoreUnavailable
-from circe_kg.local_servers import OxigraphServer
 from circe_kg.rdf_files import parse_file
 from circe_kg.store import EmbeddedStore
 from circe_kg.store.federated import EVERYTHING, MAX_QUADS, FederatedStore, Fragment, fragments_of
 from circe_kg.web import create_app
+from devtools.local_servers import OxigraphServer
 from tests.conftest import remote_store_for
 from tests.test_backends import _comparable
 
@@ -228,7 +228,7 @@ def test_a_server_that_is_down_gives_a_partial_answer_that_says_so(federation, t
 
 
 def test_no_server_answering_is_a_503_not_a_500(tmp_path):
-    from circe_kg.local_servers import free_port
+    from devtools.local_servers import free_port
 
     store = FederatedStore.connect([f"http://127.0.0.1:{free_port()}/query" for _ in range(2)], timeout_s=2)
     with pytest.raises(StoreUnavailable, match="none of the federated"):

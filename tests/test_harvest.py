@@ -24,11 +24,11 @@ from circe_kg.cli import main
 from circe_kg.config import DATA_DIR, PROJECT_ROOT, history_path
 from circe_kg.harvest import HARVESTED, Source, source_name, source_of, target_graph
 from circe_kg.loader import load_files
-from circe_kg.local_servers import CirceApp
 from circe_kg.namespaces import GRAPH
 from circe_kg.store import EmbeddedStore
 from circe_kg.web import create_app
 from circe_kg.writes import PROVENANCE_GRAPH, WriteGate
+from devtools.local_servers import CirceApp
 
 SCHEMA = sorted((PROJECT_ROOT / "ontology").glob("*.ttl")) + sorted((PROJECT_ROOT / "shapes").glob("*.ttl"))
 # Two sources with different data, each valid on its own and together.
@@ -589,7 +589,7 @@ class HarvestingHub(CirceApp):
         super().__init__(folder, load=False, CIRCE_KG_MEANING="off")
 
     def start(self) -> None:
-        from circe_kg.local_servers import _wait_until_answers
+        from devtools.local_servers import _wait_until_answers
 
         self._launch([self._command(), "serve", "--port", str(self.port), *self.options], "serve.log", self.env)
         self.query_url = self.base_url + "sparql"

@@ -146,3 +146,19 @@ def test_question_pages_name_things_in_the_reader_s_language(client):
     home = client.get("/?lang=it").get_data(as_text=True)
     assert "Lombardia" in home
     client.delete_cookie("lang")
+
+
+def test_the_language_menu_names_each_language_in_itself(client):
+    page = client.get("/?lang=pl").get_data(as_text=True)
+    named = dict(re.findall(r'hreflang="(\w+)" lang="\w+">([^<]+)</a>', page))
+    assert named == {
+        "en": "English",
+        "it": "Italiano",
+        "ca": "Català",
+        "es": "Español",
+        "nl": "Nederlands",
+        "fr": "Français",
+        "bg": "Български",
+        "sl": "Slovenščina",
+    }
+    assert "<strong>Polski</strong>" in page  # the language chosen

@@ -68,3 +68,28 @@ def test_the_check_finds_what_it_looks_for():
         "1: isinstance(store, (RemoteStore, int))",
         "3: getattr(self.store, 'missing_sources', list)",
     ]
+
+
+def _imported_tops(tree: ast.AST) -> set[str]:
+    tops = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            tops |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            tops.add(node.module.split(".")[0])
+    return tops
+
+
+def test_the_package_needs_none_of_the_development_tools():
+    """devtools/ (servers and helpers for the tests and benchmarks) is not in the wheel: nothing in circe_kg
+    imports it, and the wheel takes only circe_kg's packages."""
+    import tomllib
+
+    found = [
+        str(path.relative_to(PACKAGE))
+        for path in _modules()
+        if "devtools" in _imported_tops(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert found == []
+    pyproject = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["tool"]["setuptools"]["packages"]["find"]["include"] == ["circe_kg*"]

@@ -67,6 +67,10 @@ def test_unknown_uri_is_404_in_the_negotiated_format(client, accept):
     response = client.get("/id/practice/no-such-practice", headers={"Accept": accept})
     assert response.status_code == 404 and response.mimetype in (accept, "text/html")
     assert b"no-such-practice" in response.data
+    if accept != "text/html":  # an RDF client reads an empty graph, not a page
+        assert (
+            len(rdflib.Graph().parse(data=response.data, format={"text/turtle": "turtle"}.get(accept, "json-ld"))) == 0
+        )
 
 
 def test_unsupported_accept_is_406_listing_the_offer(client):

@@ -107,7 +107,7 @@ def test_serve_builds_the_index_as_it_starts(tmp_path):
     import re
     import time
 
-    from circe_kg.local_servers import CirceApp
+    from devtools.local_servers import CirceApp
 
     app = CirceApp(tmp_path)
     try:

@@ -13,7 +13,6 @@ from circe_kg.errors import EXIT_USAGE, ConfigurationError
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "circe_kg"
-DEVELOPMENT_TOOLS = {"local_servers.py", "synthetic.py"}
 SECRETS = {"WRITE_TOKEN", "ENDPOINT_PASSWORD", "SECRET_KEY"}
 SECRET_VALUE = "a-secret-that-must-not-be-printed-0123"
 
@@ -21,8 +20,7 @@ SECRET_VALUE = "a-secret-that-must-not-be-printed-0123"
 def _names_in_source() -> set[str]:
     found: set[str] = set()
     for path in PACKAGE.rglob("*.py"):
-        if path.name not in DEVELOPMENT_TOOLS:
-            found |= set(re.findall(r"\bCIRCE_KG_[A-Z0-9_]*[A-Z0-9]\b", path.read_text(encoding="utf-8")))
+        found |= set(re.findall(r"\bCIRCE_KG_[A-Z0-9_]*[A-Z0-9]\b", path.read_text(encoding="utf-8")))
     return found
 
 

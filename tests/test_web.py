@@ -50,6 +50,26 @@ def test_post_forms_and_direct_query(client):
     assert count > 1000
 
 
+def test_a_script_on_another_site_may_post_queries_after_a_preflight(client):
+    preflight = client.options(
+        "/sparql",
+        headers={
+            "Origin": "https://example.org",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Content-Type",
+        },
+    )
+    assert preflight.status_code == 204 and preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    assert "content-type" in preflight.headers["Access-Control-Allow-Headers"].lower()
+    answer = client.post("/sparql", data={"query": SELECT}, headers={"Origin": "https://example.org"})
+    assert (
+        answer.headers["Access-Control-Allow-Origin"] == "*"
+        and "Access-Control-Allow-Credentials" not in answer.headers
+    )
+    assert "Access-Control-Allow-Origin" not in client.get("/query", headers={"Origin": "https://example.org"}).headers
+
+
 @pytest.mark.parametrize(
     "fmt, mime",
     [

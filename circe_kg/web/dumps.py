@@ -58,7 +58,6 @@ def index() -> Response | str:
 def checksums() -> Response:
     """The SHA-256 of every listed file, one `<hex>  <name>` line each (text/plain), for `sha256sum -c`."""
     response = Response(sha256sums(dumps().manifest()), mimetype="text/plain")
-    response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
@@ -77,5 +76,4 @@ def download(name: str) -> Response:
         conditional=True,
         max_age=300,
     )
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response

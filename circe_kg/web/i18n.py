@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from babel import Locale
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_babel import Babel
 from markupsafe import Markup
@@ -33,17 +34,16 @@ INTERFACE_LANGUAGES = (
     if TRANSLATIONS.exists()
     else ["en"]
 )
-LANGUAGE_NAMES = {
-    "en": "English",
-    "it": "Italiano",
-    "ca": "Català",
-    "es": "Español",
-    "pl": "Polski",
-    "nl": "Nederlands",
-    "fr": "Français",
-    "bg": "Български",
-    "sl": "Slovenščina",
-}
+CONTENT_LANGUAGES = ("en", "it", "ca", "es", "pl", "nl", "fr", "bg", "sl")  # the partners' languages
+
+
+def _name_in_itself(code: str) -> str:
+    """The language's name in itself, capitalised as a menu item's first word ("Italiano"): CLDR's, by Babel."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
+LANGUAGE_NAMES = {code: _name_in_itself(code) for code in CONTENT_LANGUAGES}
 # Addresses that are not pages to read: files, assets, machine interfaces, and addresses the data names as
 # identities (the VoID description, the JSON-LD context). Their content does not depend on the reader's
 # language, so they keep one address (and one cache entry) for everybody: they never carry lang.

@@ -96,7 +96,6 @@ def context() -> Response:
     """The JSON-LD context of every JSON-LD document here: the project's prefixes and the common terms' short
     names. Public and cacheable: JSON-LD processors fetch it to expand what they read."""
     response = Response(json.dumps({"@context": JSONLD_CONTEXT}, indent=2, ensure_ascii=False) + "\n", mimetype=JSONLD)
-    response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response
 
@@ -152,7 +151,6 @@ def data(rest: str, extension: str) -> Response:
         return _not_found(iri, rdf_type.mime)
     response = _rdf_response(triples, rdf_type.mime, iri)
     response.headers["Link"] = f'<{iri}>; rel="describedby"'
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 
@@ -534,5 +532,4 @@ def ontology() -> Response | str:
     graph = next(g for g in store.named_graphs() if g.endswith("/graph/ontology/circe"))
     response = _rdf_response(list(store.triples(graph)), wanted, ONTOLOGY_IRI)
     response.headers["Vary"] = "Accept"
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response

@@ -24,7 +24,7 @@ Contract:
   not a positive whole number, text over MAX_TEXT characters or with control characters other than tab, newline
   and return, which a spreadsheet cell may hold) is a 400 in the app's JSON error shape whatever the client
   accepts, naming the parameter. Every answer carries
-  Access-Control-Allow-Origin: *.
+  Access-Control-Allow-Origin: * (security.CROSS_ORIGIN).
 The labels come from one query (queries/app/reconcile-candidates.rq), indexed once per version of the data
 (store_access.remembered), so a resource written a moment ago is found.
 
@@ -459,12 +459,6 @@ def _check_callback() -> None:
             "parameter 'callback' must be a JavaScript function name",
             "letters, digits, _ and $, dotted, up to 64 characters a part, such as jQuery123_456",
         )
-
-
-@bp.after_request
-def _cors(response: Response) -> Response:
-    response.headers["Access-Control-Allow-Origin"] = "*"  # OpenRefine calls from the browser too
-    return response
 
 
 @bp.errorhandler(CirceError)

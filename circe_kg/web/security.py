@@ -10,11 +10,19 @@ test_query_page.py and test_accessibility.py run the pages in Chromium under it)
   are allowed (style-src-attr), as the templates size the map and the diagrams with them;
 - images from here or data: URLs (Yasgui's icons); fetches (Yasgui's queries) to this server only;
 - no plugins, no <base> elsewhere, no framing of these pages, forms post only here.
+
+Other sites' scripts may read what is published for machines (CROSS_ORIGIN: the SPARQL endpoint, the
+reconciliation service, RDF, the JSON-LD context, the dataset description and the dumps) with
+Access-Control-Allow-Origin: * (flask-cors), and nothing else: no credentials are ever allowed.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, request
+from flask_cors import CORS
+from flask_cors.core import ResourcePattern
 
 # sha256 of the text of the <style> elements @zazuko/yasgui's column resizer creates (yasgui.min.js, createStyle):
 # its table rules, and the cursor while a column is dragged.
@@ -48,8 +56,21 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 
+# Paths (regular expressions matched from the start when they hold one) -> their flask-cors options.
+CROSS_ORIGIN: dict[ResourcePattern, dict[str, Any]] = {
+    "/sparql": {"methods": ["GET", "POST", "OPTIONS"], "allow_headers": ["Content-Type", "Accept"]},
+    r"/reconcile(/.*)?$": {"methods": ["GET", "POST"]},  # OpenRefine calls from the browser too
+    r"/data/.+": {},
+    "/context.jsonld": {},
+    "/ontology": {},
+    "/void": {},
+    r"/dumps/.+": {},
+}
+
 
 def init_app(app: Flask) -> None:
+    CORS(app, resources=CROSS_ORIGIN, send_wildcard=True)
+
     @app.after_request
     def security_headers(response: Response) -> Response:
         for name, value in HEADERS.items():

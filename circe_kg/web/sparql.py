@@ -169,24 +169,19 @@ def _body(reply: QueryReply) -> bytes | Iterable[bytes]:
 
 @bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
 def endpoint() -> Response:
-    if request.method == "OPTIONS":  # CORS preflight for reads
-        response = Response(status=204)
-    else:
-        text = _query_text()
-        if not text:
-            response = _service_description()
-        else:
-            check_query(text)
-            solution_mime, graph_mime = _negotiate()
-            reply = sandbox().run(
-                text, solution_mime, graph_mime, _graph_iris("default-graph-uri"), _graph_iris("named-graph-uri")
-            )
-            response = Response(_body(reply), mimetype=reply.mime)
-            response.headers["Vary"] = "Accept"
-            missing = current_app.extensions["circe_store"].missing_sources()
-            if missing:  # a federation's endpoint that did not answer: the answer is partial, and says so
-                response.headers["Warning"] = f'199 circe-kg "partial answer: no answer from {", ".join(missing)}"'
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-    response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
+    if request.method == "OPTIONS":  # a CORS preflight, which flask-cors answers (security.CROSS_ORIGIN)
+        return Response(status=204)
+    text = _query_text()
+    if not text:
+        return _service_description()
+    check_query(text)
+    solution_mime, graph_mime = _negotiate()
+    reply = sandbox().run(
+        text, solution_mime, graph_mime, _graph_iris("default-graph-uri"), _graph_iris("named-graph-uri")
+    )
+    response = Response(_body(reply), mimetype=reply.mime)
+    response.headers["Vary"] = "Accept"
+    missing = current_app.extensions["circe_store"].missing_sources()
+    if missing:  # a federation's endpoint that did not answer: the answer is partial, and says so
+        response.headers["Warning"] = f'199 circe-kg "partial answer: no answer from {", ".join(missing)}"'
     return response

@@ -276,6 +276,5 @@ def description_view() -> Response:
         best = request.accept_mimetypes.best_match(list(GRAPH_TYPES)) if request.accept_mimetypes else None
         mime = FORMAT_NAMES[named] if named else (best or "text/turtle")
         response = Response(graph.serialize(format=GRAPH_TYPES[mime]), mimetype=mime)
-        response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Vary"] = "Accept"
     return response
