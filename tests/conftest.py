@@ -1,5 +1,6 @@
 """Shared fixtures: the shipped files loaded once into an in-memory store, a fresh on-disk store per test,
-the Flask app over the loaded store, and a CLI runner."""
+the Flask app over the loaded store, an app that accepts writes (`writable_app`), a served app (`served`), the
+launch options of pytest-playwright's browser, and a CLI runner."""
 
 from __future__ import annotations
 

@@ -10,8 +10,9 @@ import requests
 from playwright.sync_api import expect
 
 # A served app's journey on the embedded store (Oxigraph's engine) and on Virtuoso (the remote store's path, another
-# engine): an Oxigraph server would add neither (tests/conftest.py).
-pytestmark = pytest.mark.embedded_and_virtuoso
+# engine): an Oxigraph server would add neither (tests/conftest.py). The check of the stored text drives no browser
+# but shares the journey's app, slow to start with its hostile data: it is marked browser to run with the journey.
+pytestmark = [pytest.mark.embedded_and_virtuoso, pytest.mark.browser]
 
 TEST_BEARER = secrets.token_urlsafe(24)
 SCRIPT = "<script>window.pwned = 1</script>"
