@@ -1,5 +1,6 @@
 """Shared fixtures: the shipped files loaded once into an in-memory store, a fresh on-disk store per test,
-the Flask app over the loaded store, and a CLI runner."""
+the Flask app over the loaded store, an app that accepts writes (`writable_app`), a served app (`served`), the
+launch options of pytest-playwright's browser, and a CLI runner."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from circe_kg.config import shipped_files
 from circe_kg.loader import load_files
 from circe_kg.store import EmbeddedStore
 from circe_kg.store.remote import RemoteStore
+from circe_kg.writes import WriteGate
 from devtools.local_servers import CirceApp, LocalServer, OxigraphServer, VirtuosoServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -100,6 +102,41 @@ def loaded_disk_store(tmp_path: Path, loaded_folder: Path) -> EmbeddedStore:
 
 
 @pytest.fixture(scope="session")
+def recorded_folder(tmp_path_factory) -> Path:
+    """An on-disk store holding the shipped files loaded through the write gate (so every graph has a recorded
+    first version), in `store/`, and its history in `history/`: loaded once and closed; tests get copies."""
+    folder = tmp_path_factory.mktemp("recorded")
+    with EmbeddedStore(folder / "store") as store:
+        load_files(store, shipped_files(), gate=WriteGate(store, folder / "history"))
+    return folder
+
+
+@pytest.fixture
+def writable_app(tmp_path: Path, recorded_folder: Path):
+    """A function `(tokens, **config) -> (app, store)`: an app that accepts writes from `tokens` (create_app's
+    WRITE_TOKENS: token → name, or → (name, role)), over a fresh on-disk store of the test's own with the shipped
+    files and their history (a copy of `recorded_folder`: loading through the gate takes seconds, copying does not);
+    `config` adds to the app's settings. Each app and its store are closed after the test."""
+    from circe_kg.web import create_app
+
+    made = []
+
+    def make(tokens: dict, **config) -> tuple:
+        folder = tmp_path / f"site-{len(made)}"
+        shutil.copytree(recorded_folder, folder, symlinks=True)
+        store = EmbeddedStore(folder / "store")
+        settings = {"DUMPS_DIR": folder / "dumps", "HISTORY_DIR": folder / "history", **config}
+        app = create_app(store=store, config={"TESTING": True, "WRITE_TOKENS": tokens, **settings})
+        made.append((app, store))
+        return app, store
+
+    yield make
+    for app, store in made:
+        app.extensions["circe_sandbox"].close()
+        store.close()
+
+
+@pytest.fixture(scope="session")
 def app(loaded_store, tmp_path_factory):
     """One app (and one pool of query workers) for the session, over the read-only loaded store."""
     from circe_kg.web import create_app
@@ -149,16 +186,23 @@ def served(request, tmp_path_factory):
         server.stop()
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    """Debian's Chromium driven by Playwright (`playwright install` cannot download a browser here), one per module."""
-    from playwright.sync_api import sync_playwright
-    from test_browser_edit import CHROMIUM_ARGS
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright's launch options (--headed, --slowmo…) for Debian's Chromium: `playwright install` cannot
+    download a browser here. Every browser test takes pytest-playwright's `browser`, `context`, `page` or
+    `new_context`, so this is the one place a browser is launched (one per worker, for the session)."""
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
 
 
 # The modules that take longest, longest first (as pytest --durations=0 measures them); the rest follow in their
@@ -216,7 +260,7 @@ def pytest_collection_modifyitems(config, items):
         if backends - {"embedded"}:
             item.add_marker(pytest.mark.server)
         module = getattr(item, "module", None)
-        if hasattr(module, "sync_playwright") or "chromium" in item.fixturenames:
+        if "browser" in item.fixturenames:  # pytest-playwright's, which its `context`, `page` and `new_context` use
             item.add_marker(pytest.mark.browser)
         if module is not None and module.__name__.endswith("test_fuzz"):
             item.add_marker(pytest.mark.fuzz)

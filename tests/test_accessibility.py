@@ -7,8 +7,7 @@ import secrets
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
-from test_browser_edit import CHROMIUM_ARGS
+from playwright.sync_api import expect
 
 from circe_kg.store import EmbeddedStore
 
@@ -162,21 +161,20 @@ def test_every_page_type_has_a_sample(served):  # the module pins `served`; noth
 
 
 @pytest.fixture(scope="module")
-def browsers(served):
+def browsers(served, browser):
     """A reader's page and a signed-in steward's page, in one browser, against one served app with writes on."""
     base = served(CIRCE_KG_WRITE_TOKEN=TOKEN, CIRCE_KG_WRITE_AGENT="Accessibility steward")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        # axe is injected as an inline script, which the pages' CSP refuses (script-src 'self'): the tool, not the
-        # page, bypasses it (tests/test_security_headers.py checks the pages under the policy).
-        reader = browser.new_context(bypass_csp=True).new_page()
-        steward = browser.new_context(bypass_csp=True).new_page()
-        steward.goto(base + "sign-in")
-        steward.get_by_label("Your write token").fill(TOKEN)
-        steward.get_by_role("button", name="Sign in").click()
-        expect(steward.locator("header")).to_contain_text("Signed in as Accessibility steward")
-        yield base, {"reader": reader, "steward": steward}
-        browser.close()
+    # axe is injected as an inline script, which the pages' CSP refuses (script-src 'self'): the tool, not the
+    # page, bypasses it (tests/test_security_headers.py checks the pages under the policy).
+    contexts = [browser.new_context(bypass_csp=True) for _ in ("reader", "steward")]
+    reader, steward = (context.new_page() for context in contexts)
+    steward.goto(base + "sign-in")
+    steward.get_by_label("Your write token").fill(TOKEN)
+    steward.get_by_role("button", name="Sign in").click()
+    expect(steward.locator("header")).to_contain_text("Signed in as Accessibility steward")
+    yield base, {"reader": reader, "steward": steward}
+    for context in contexts:
+        context.close()
 
 
 # The one finding left in third-party code, by rule and the element's selector: the query editor (Yasqe, on

@@ -11,8 +11,6 @@ from circe_kg.answer_cache import AnswerCache
 from circe_kg.config import shipped_files
 from circe_kg.loader import load_files
 from circe_kg.store import EmbeddedStore
-from circe_kg.web import create_app
-from circe_kg.writes import WriteGate
 
 TEST_BEARER = secrets.token_urlsafe(24)
 PRACTICE = """@prefix circe: <https://w3id.org/circe-kg/ontology#> .
@@ -55,22 +53,10 @@ def test_an_answer_too_big_for_the_cache_is_not_kept():
 
 
 @pytest.fixture
-def writable_app(tmp_path):
+def writable(writable_app):
     """An app over the shipped data on disk that accepts writes from TEST_BEARER."""
-    store = EmbeddedStore(tmp_path / "store")
-    load_files(store, shipped_files(), gate=WriteGate(store, tmp_path / "history"))
-    app = create_app(
-        store=store,
-        config={
-            "TESTING": True,
-            "WRITE_TOKENS": {TEST_BEARER: "test"},
-            "DUMPS_DIR": tmp_path / "dumps",
-            "HISTORY_DIR": tmp_path / "history",
-        },
-    )
-    yield app
-    app.extensions["circe_sandbox"].close()
-    store.close()
+    app, _ = writable_app({TEST_BEARER: "test"})
+    return app
 
 
 def put_practice(client) -> None:
@@ -83,8 +69,8 @@ def put_practice(client) -> None:
     assert put.status_code == 201, put.get_data(as_text=True)
 
 
-def test_a_write_through_the_app_shows_on_the_next_visit(writable_app):
-    app, client = writable_app, writable_app.test_client()
+def test_a_write_through_the_app_shows_on_the_next_visit(writable):
+    app, client = writable, writable.test_client()
     url = "/questions/practices-for-barrier?barrier=kirchherr:market"
     before = client.get(url).get_data(as_text=True)
     assert "Freshly written practice" not in before and client.get(url).get_data(as_text=True) == before
@@ -154,8 +140,8 @@ def test_a_visitor_waits_for_an_answer_being_computed_instead_of_computing_it_ag
     assert second == ["answer"] and len(computed) == 1 and cache.hits == 1
 
 
-def test_a_write_through_the_app_warms_the_pages_asked_before(writable_app):
-    client, answers = writable_app.test_client(), writable_app.extensions["circe_answers"]
+def test_a_write_through_the_app_warms_the_pages_asked_before(writable):
+    client, answers = writable.test_client(), writable.extensions["circe_answers"]
     url = "/questions/practices-for-barrier?barrier=kirchherr:market"
     assert "Freshly written practice" not in client.get(url).get_data(as_text=True)
     put_practice(client)

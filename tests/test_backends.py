@@ -300,8 +300,8 @@ def test_the_public_endpoint_forwards_to_the_server_with_its_limits(virtuoso_sto
 
 
 def test_the_search_index_catches_up_with_a_write_about_a_resource_with_no_text(fresh_server):
-    """Virtuoso 7 answers a VALUES list holding an IRI that matches nothing with the rows of every resource (found
-    when `serve` began to build the index before the first write): catching up must keep only the rows of the
+    """Virtuoso 7 answers a VALUES list holding an IRI that matches nothing with the rows of every resource (issue 7:
+    found when `serve` began to build the index before the first write): catching up must keep only the rows of the
     resources it asked for, neither failing nor indexing anything twice."""
     from circe_kg.search import SearchIndex
 

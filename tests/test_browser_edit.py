@@ -5,22 +5,13 @@ date refused with its message next to the field."""
 import secrets
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 # A served app's journey on the embedded store (Oxigraph's engine) and on Virtuoso (the remote store's path, another
 # engine): an Oxigraph server would add neither (tests/conftest.py).
 pytestmark = pytest.mark.embedded_and_virtuoso
 
 STEWARD_BEARER = secrets.token_urlsafe(24)
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 @pytest.fixture(scope="module")
@@ -29,12 +20,10 @@ def base(served):
 
 
 @pytest.fixture(scope="module")
-def page(base):  # a fresh browser, without cookies, for each backend
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        yield context.new_page()
-        browser.close()
+def page(base, browser):  # a fresh browser context, without cookies, for each backend
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()
 
 
 def test_edit_the_italian_summary(base, page):

@@ -7,13 +7,12 @@ import secrets
 
 import pytest
 import requests
-from playwright.sync_api import expect, sync_playwright
-
-from tests.test_browser_edit import CHROMIUM_ARGS
+from playwright.sync_api import expect
 
 # A served app's journey on the embedded store (Oxigraph's engine) and on Virtuoso (the remote store's path, another
-# engine): an Oxigraph server would add neither (tests/conftest.py).
-pytestmark = pytest.mark.embedded_and_virtuoso
+# engine): an Oxigraph server would add neither (tests/conftest.py). The check of the stored text drives no browser
+# but shares the journey's app, slow to start with its hostile data: it is marked browser to run with the journey.
+pytestmark = [pytest.mark.embedded_and_virtuoso, pytest.mark.browser]
 
 TEST_BEARER = secrets.token_urlsafe(24)
 SCRIPT = "<script>window.pwned = 1</script>"
@@ -60,14 +59,13 @@ def base(served):
 
 
 @pytest.fixture(scope="module")
-def page(base):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.dialogs = []
-        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
-        yield page
-        browser.close()
+def page(base, browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.dialogs = []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    yield page
+    context.close()
 
 
 def _assert_inert(page):

@@ -10,9 +10,7 @@ import urllib.request
 
 import openpyxl
 import pytest
-from playwright.sync_api import expect, sync_playwright
-
-from tests.test_browser_edit import CHROMIUM_ARGS
+from playwright.sync_api import expect
 
 # A served app's journey on the embedded store (Oxigraph's engine) and on Virtuoso (the remote store's path, another
 # engine): an Oxigraph server would add neither (tests/conftest.py).
@@ -35,12 +33,10 @@ def base(served, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(base):  # a fresh browser, without cookies, for each backend
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        yield context.new_page()
-        browser.close()
+def page(base, browser):  # a fresh browser context, without cookies, for each backend
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()
 
 
 @pytest.fixture(scope="module")

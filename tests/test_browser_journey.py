@@ -4,9 +4,7 @@ address this barrier → the transfer diagram. Screenshots go to test-output/ fo
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
-
-from tests.test_browser_edit import CHROMIUM_ARGS
+from playwright.sync_api import expect
 
 # A served app's journey on the embedded store (Oxigraph's engine) and on Virtuoso (the remote store's path, another
 # engine): an Oxigraph server would add neither (tests/conftest.py).
@@ -21,12 +19,11 @@ def base(served):
 
 
 @pytest.fixture(scope="module")
-def page(base):  # a fresh browser, without cookies, for each backend
+def page(base, browser):  # a fresh browser context, without cookies, for each backend
     SCREENSHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser.new_page(viewport={"width": 1100, "height": 900})
-        browser.close()
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    yield context.new_page()
+    context.close()
 
 
 def test_from_search_to_the_transfer_diagram(base, page):

@@ -3,8 +3,6 @@
 (sourced / illustrative) sits on the item it belongs to, with that item's link beside it."""
 
 import pytest
-from playwright.sync_api import sync_playwright
-from test_browser_edit import CHROMIUM_ARGS
 
 pytestmark = pytest.mark.parametrize("served", ["embedded"], indirect=True)  # what people see, not the backends
 
@@ -19,16 +17,16 @@ MARKS_ON_ITEMS = """() => [...document.querySelectorAll('main .badge')].filter(b
 
 
 @pytest.fixture(scope="module")
-def context(served):
+def officer(served, browser):
+    """The served app's address and one browser context for the module's pages."""
     base = served()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield base, browser.new_context()
-        browser.close()
+    context = browser.new_context()
+    yield base, context
+    context.close()
 
 
-def test_a_shared_link_keeps_its_language_without_cookies(context):
-    base, browser_context = context
+def test_a_shared_link_keeps_its_language_without_cookies(officer):
+    base, browser_context = officer
     page = browser_context.new_page()
     page.goto(base + "id/practice/albergo-diffuso?lang=sl")  # a link someone sent: /id/ redirects to the page
     assert page.locator("html").get_attribute("lang") == "sl"
@@ -56,8 +54,8 @@ def test_a_shared_link_keeps_its_language_without_cookies(context):
         "partner/sos",
     ],
 )
-def test_every_mark_sits_on_its_own_item(context, path):
-    base, browser_context = context
+def test_every_mark_sits_on_its_own_item(officer, path):
+    base, browser_context = officer
     page = browser_context.new_page()
     page.goto(base + path + ("&" if "?" in path else "?") + "lang=en")
     marks = page.evaluate(MARKS_ON_ITEMS)

@@ -20,16 +20,9 @@ def base(served):
     return served(CIRCE_KG_WRITE_TOKEN=TOKEN, CIRCE_KG_WRITE_AGENT="Picker steward")
 
 
-@pytest.fixture(scope="module")
-def browser(base, chromium):
-    return chromium  # after the server has started
-
-
 @pytest.fixture
-def page(base, browser):
-    context = browser.new_context()
-    yield sign_in(context.new_page(), base, TOKEN, "Picker steward")
-    context.close()
+def page(base, context):  # the server started first
+    return sign_in(context.new_page(), base, TOKEN, "Picker steward")
 
 
 def new_practice(page, base, slug: str, name: str) -> None:

@@ -20,15 +20,9 @@ def base(served):
     return served()
 
 
-@pytest.fixture(scope="module")
-def browser(base, chromium):
-    return chromium  # after the server has started
-
-
 @pytest.fixture
-def page(browser):
+def page(base, context):  # the server started first
     """A fresh browser page, with JavaScript, that fails the test on any script error or failed request."""
-    context = browser.new_context()
     page = context.new_page()
     errors: list[str] = []
 

@@ -6,8 +6,7 @@ records a monitoring status for an action and sees it on the action's timeline."
 import secrets
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
-from test_browser_edit import CHROMIUM_ARGS
+from playwright.sync_api import expect
 
 TOKEN = secrets.token_urlsafe(24)
 pytestmark = pytest.mark.parametrize("served", ["embedded"], indirect=True)  # the journey, not the backends
@@ -28,13 +27,11 @@ def sign_in(page, base: str, token: str, name: str):
 
 
 @pytest.fixture(scope="module")
-def browser_context(base):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        sign_in(context.new_page(), base, TOKEN, "Two-tab steward").close()
-        yield context
-        browser.close()
+def browser_context(base, browser):
+    context = browser.new_context()
+    sign_in(context.new_page(), base, TOKEN, "Two-tab steward").close()
+    yield context
+    context.close()
 
 
 def add_name(page, text: str, language: str) -> None:

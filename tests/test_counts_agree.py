@@ -47,6 +47,8 @@ def test_every_count_link_opens_a_list_of_exactly_that_many(client, page):
 
 
 def test_home_counts_split_into_sourced_and_illustrative_and_include_subclasses(client):
+    """Issue 23's bug on Virtuoso: it answered the record kinds' flags (`BOUND` in an OPTIONAL form) as 1/0, with
+    other rows than Oxigraph, and the home page's sourced/illustrative split was wrong."""
     graph = shipped_graph()
     page = client.get("/", query_string={"lang": "en"}).get_data(as_text=True)
     table = page.split('<table class="counts">')[1].split("</table>")[0]

@@ -407,10 +407,10 @@ def test_a_killed_oxigraph_server_or_client_leaves_the_old_or_the_new_state(work
 
 
 def test_a_version_kept_by_a_write_that_never_landed_is_not_a_version(tmp_path):
-    """What a kill between keeping the version and the store's commit leaves (made here without timing: the
-    store update fails): a version folder no record names. It is not offered, not restorable, not read as the
-    graph's content, and the next write takes a number after it. Also: a draft folder a killed submission left
-    without its draft.json is not a draft."""
+    """Issue 8's bug: a write that never landed left its version folder, and `restore` offered it. What a kill between
+    keeping the version and the store's commit leaves (made here without timing: the store update fails): a version
+    folder no record names. It is not offered, not restorable, not read as the graph's content, and the next write
+    takes a number after it. Also: a draft folder a killed submission left without its draft.json is not a draft."""
     graph = "https://w3id.org/circe-kg/graph/data/g"
 
     def triples(text: str) -> list[ox.Triple]:

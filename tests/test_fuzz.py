@@ -952,6 +952,9 @@ CALLS_OUT = [
 
 
 def test_no_query_or_update_makes_the_server_call_out(read_app, write_app, canary):
+    """Issue 8's fuzzing found the public endpoint running `SERVICE <url>` (Oxigraph calls it: anyone could make the
+    server send requests to 127.0.0.1, also through `#comment\\rSERVICE` and `1SERVICE`) and updates fetching URLs
+    with SERVICE and LOAD: a query that would call out is refused with 400, an update with 403, and no other is."""
     port, calls = canary
     url = f"http://127.0.0.1:{port}/sparql"
     before = len(calls)

@@ -5,8 +5,6 @@ Italian. At every stop the focused element shows a visible focus style, and the 
 "Skip to content" link that moves the reader to the page's main content (WCAG 2.1: 2.1.1, 2.4.1, 2.4.7)."""
 
 import pytest
-from playwright.sync_api import sync_playwright
-from test_browser_edit import CHROMIUM_ARGS
 
 pytestmark = pytest.mark.parametrize("served", ["embedded"], indirect=True)  # the pages, not the backends
 MAX_STOPS = 400  # Tab presses before giving up on reaching an element
@@ -33,14 +31,6 @@ FOCUSED = """() => {
 @pytest.fixture(scope="module")
 def base(served):
     return served()
-
-
-@pytest.fixture
-def page(base):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser.new_context().new_page()
-        browser.close()
 
 
 def focused(page) -> dict:

@@ -7,10 +7,8 @@ import random
 import re
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from circe_kg.web import diagram
-from tests.test_browser_edit import CHROMIUM_ARGS
 
 LABELS = [
     "Lombardy Region",
@@ -191,13 +189,11 @@ PAGES = ["", "?map=practices", "questions/transfers", "list/practices", "page/pr
 
 
 @pytest.fixture(scope="module")
-def phone(served):
+def phone(served, browser):
     base = served()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
-        yield base, page
-        browser.close()
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    yield base, context.new_page()
+    context.close()
 
 
 @in_chromium

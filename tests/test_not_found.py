@@ -111,26 +111,17 @@ def test_a_long_unknown_resource_or_path_is_cut_in_the_message_and_links(client)
     assert switcher and all(href.startswith("/?lang=") for href in switcher)
 
 
-def test_what_the_server_tells_is_not_cut_only_what_was_sent(tmp_path):
+def test_what_the_server_tells_is_not_cut_only_what_was_sent(writable_app):
     """A 412's hint gives the graph's current ETag (64 characters) whole: the client needs all of it. Only
     values the request sent are cut short."""
     import secrets
 
-    from circe_kg.config import shipped_files
-    from circe_kg.loader import load_files
-    from circe_kg.store import EmbeddedStore
-    from circe_kg.web import create_app
-    from circe_kg.writes import WriteGate
-
-    store = EmbeddedStore(tmp_path / "store")
-    load_files(store, shipped_files(), gate=WriteGate(store, tmp_path / "history"))
     token = secrets.token_urlsafe(24)
-    config = {"TESTING": True, "WRITE_TOKENS": {token: "t"}, "DUMPS_DIR": tmp_path, "HISTORY_DIR": tmp_path / "history"}
-    client = create_app(store=store, config=config).test_client()
+    app, _ = writable_app({token: "t"})
+    client = app.test_client()
     graph = "https://w3id.org/circe-kg/graph/data/practices"
     current = client.get(f"/graphs?graph={graph}").headers["ETag"].strip('"')
     stale = client.delete(
         f"/graphs?graph={graph}", headers={"Authorization": f"Bearer {token}", "If-Match": '"' + "0" * 64 + '"'}
     )
     assert stale.status_code == 412 and f'"{current}"' in stale.get_json()["hint"]
-    store.close()

@@ -214,15 +214,3 @@ def test_a_change_to_the_class_hierarchy_loading_files_or_too_many_records_valid
     monkeypatch.setenv("CIRCE_KG_INCREMENTAL_VALIDATION", "off")
     gate.check({EDITS_GRAPH: new_practice("reach-off", before)})
     assert len(full_validations) == 3
-
-
-def test_queries_read_in_several_threads_at_once_are_read_right():
-    """Pages ask in several threads; rdflib's SPARQL parser is not safe to run in two at once (500s under load)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    names = [q.name for q in queries.available() if q.row_variable]
-    reach._query_reach_cached.cache_clear()
-    with ThreadPoolExecutor(8) as pool:
-        found = list(pool.map(lambda n: reach.reach_of_query(queries.get(n).text, queries.get(n).row_variable), names))
-    reach._query_reach_cached.cache_clear()
-    assert found == [reach.reach_of_query(queries.get(n).text, queries.get(n).row_variable) for n in names]

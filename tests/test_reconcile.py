@@ -16,12 +16,6 @@ from jsonschema import Draft7Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT7
 
-from circe_kg.config import shipped_files
-from circe_kg.loader import load_files
-from circe_kg.store import EmbeddedStore
-from circe_kg.web import create_app
-from circe_kg.writes import WriteGate
-
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "standards" / "reconciliation-0.2"
 # How OpenRefine 3.x posts a batch (StandardReconConfig: a UTF-8 form with the one field `queries`).
 FORM = "application/x-www-form-urlencoded; charset=UTF-8"
@@ -396,32 +390,18 @@ NEW_PRACTICE = """@prefix circe: <https://w3id.org/circe-kg/ontology#> .
 """
 
 
-def test_a_resource_written_a_moment_ago_is_found(tmp_path):
-    store = EmbeddedStore(tmp_path / "store")
-    load_files(store, shipped_files(), gate=WriteGate(store, tmp_path / "history"))
-    app = create_app(
-        store=store,
-        config={
-            "TESTING": True,
-            "WRITE_TOKENS": {TOKEN: "reconcile test"},
-            "DUMPS_DIR": tmp_path / "dumps",
-            "HISTORY_DIR": tmp_path / "history",
-        },
+def test_a_resource_written_a_moment_ago_is_found(writable_app):
+    app, _ = writable_app({TOKEN: "reconcile test"})
+    client = app.test_client()
+    batch = {"q0": {"query": "Compostaggio Zyzzyva", "type": "practice"}}
+    assert post(client, batch).get_json()["q0"]["result"] == []  # the index is built before the write
+    written = client.put(
+        "/graphs?graph=https://w3id.org/circe-kg/graph/data/reconcile-test",
+        data=NEW_PRACTICE,
+        content_type="text/turtle",
+        headers={"Authorization": f"Bearer {TOKEN}"},
     )
-    try:
-        client = app.test_client()
-        batch = {"q0": {"query": "Compostaggio Zyzzyva", "type": "practice"}}
-        assert post(client, batch).get_json()["q0"]["result"] == []  # the index is built before the write
-        written = client.put(
-            "/graphs?graph=https://w3id.org/circe-kg/graph/data/reconcile-test",
-            data=NEW_PRACTICE,
-            content_type="text/turtle",
-            headers={"Authorization": f"Bearer {TOKEN}"},
-        )
-        assert written.status_code == 201, written.get_json()
-        [found] = post(client, batch).get_json()["q0"]["result"]
-        assert found["id"] == "practice:zyzzyva-reed-bed-composting" and found["match"]
-        assert found["name"] == "Zyzzyva reed-bed composting" and found["description"] == "(illustrative)"
-    finally:
-        app.extensions["circe_sandbox"].close()
-        store.close()
+    assert written.status_code == 201, written.get_json()
+    [found] = post(client, batch).get_json()["q0"]["result"]
+    assert found["id"] == "practice:zyzzyva-reed-bed-composting" and found["match"]
+    assert found["name"] == "Zyzzyva reed-bed composting" and found["description"] == "(illustrative)"

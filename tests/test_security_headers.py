@@ -169,9 +169,9 @@ document.addEventListener('securitypolicyviolation',
 
 
 @pytest.fixture(scope="module")
-def browser(served, chromium):
+def csp_page(served, browser):
     base = served()
-    page = chromium.new_page()
+    page = browser.new_page()
     page.add_init_script(LISTEN)  # run by the browser itself, not subject to the page's CSP
     messages: list[str] = []
     page.on("console", lambda m: messages.append(m.text) if "Content Security Policy" in m.text else None)
@@ -181,8 +181,8 @@ def browser(served, chromium):
 
 @pytest.mark.parametrize("served", ["embedded"], indirect=True)
 @pytest.mark.parametrize("path", BROWSER_PAGES)
-def test_pages_work_under_the_policy_in_the_browser(browser, path):
-    base, page, messages = browser
+def test_pages_work_under_the_policy_in_the_browser(csp_page, path):
+    base, page, messages = csp_page
     messages.clear()
     response = page.goto(base + path)
     assert response is not None and "script-src 'self'" in response.headers["content-security-policy"]
@@ -191,10 +191,10 @@ def test_pages_work_under_the_policy_in_the_browser(browser, path):
 
 
 @pytest.mark.parametrize("served", ["embedded"], indirect=True)
-def test_the_query_editor_starts_and_runs_a_query_under_the_policy(browser):
+def test_the_query_editor_starts_and_runs_a_query_under_the_policy(csp_page):
     if not (PACKAGES["yasgui"].files / "yasgui.min.js").exists():
         pytest.skip("Yasgui is not installed (scripts/setup.sh installs it)")
-    base, page, messages = browser
+    base, page, messages = csp_page
     messages.clear()
     page.goto(base + "query?example=overview-counts")
     expect(page.locator("#yasqe .CodeMirror")).to_be_visible()  # Yasqe replaced the plain form

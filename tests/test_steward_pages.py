@@ -6,18 +6,12 @@ from __future__ import annotations
 
 import re
 import secrets
-import shutil
-from pathlib import Path
 
 import pytest
 
-from circe_kg.config import shipped_files
 from circe_kg.diffs import SHOWN_RESOURCES
-from circe_kg.loader import load_files
-from circe_kg.store import EmbeddedStore
 from circe_kg.web import create_app
 from circe_kg.web.changes import FEWEST_SHOWN
-from circe_kg.writes import WriteGate
 
 STEWARD = secrets.token_urlsafe(24)
 EDITOR = secrets.token_urlsafe(24)
@@ -26,31 +20,9 @@ PRACTICE_IRI = f"https://w3id.org/circe-kg/id/{PRACTICE}"
 HTML = {"Accept": "text/html"}
 
 
-@pytest.fixture(scope="module")
-def recorded(tmp_path_factory) -> Path:
-    """A store loaded through the write gate (so every graph has a recorded first version), and its history."""
-    folder = tmp_path_factory.mktemp("recorded")
-    with EmbeddedStore(folder / "store") as store:
-        load_files(store, shipped_files(), gate=WriteGate(store, folder / "history"))
-    return folder
-
-
 @pytest.fixture
-def site(tmp_path, recorded):
-    shutil.copytree(recorded, tmp_path / "site", symlinks=True)
-    store = EmbeddedStore(tmp_path / "site" / "store")
-    app = create_app(
-        store=store,
-        config={
-            "TESTING": True,
-            "WRITE_TOKENS": {STEWARD: "Ana Steward", EDITOR: ("Eve Editor", "editor")},
-            "DUMPS_DIR": tmp_path / "dumps",
-            "HISTORY_DIR": tmp_path / "site" / "history",
-        },
-    )
-    yield app, store
-    app.extensions["circe_sandbox"].close()
-    store.close()
+def site(writable_app):
+    return writable_app({STEWARD: "Ana Steward", EDITOR: ("Eve Editor", "editor")})
 
 
 def sign_in(client, token: str = STEWARD) -> None:

@@ -796,7 +796,8 @@ def generate(rng: random.Random, world: World, fresh: Fresh) -> tuple[dict[str, 
 )
 def test_random_writes_get_the_same_verdicts_and_results(pair: Pair, seed: int, nodes_limit: str | None) -> None:
     """The last seed lets the incremental store validate a write by the records it affects only up to 2 of them
-    (CIRCE_KG_INCREMENTAL_VALIDATION_NODES; more: the whole store), so that both sides of that limit are compared."""
+    (CIRCE_KG_INCREMENTAL_VALIDATION_NODES; more: the whole store), so that both sides of that limit are compared.
+    These writes found issue 23's bug: a plain string reached the validator as xsd:string."""
     pair.nodes_limit = nodes_limit
     rng = random.Random(seed)
     world = World(pair.incremental)

@@ -32,21 +32,9 @@ NEW_PRACTICE = """@prefix circe: <https://w3id.org/circe-kg/ontology#> .
 
 
 @pytest.fixture
-def setup(tmp_path):
-    store = EmbeddedStore(tmp_path / "store")
-    load_files(store, shipped_files(), gate=WriteGate(store, tmp_path / "history"))
-    app = create_app(
-        store=store,
-        config={
-            "TESTING": True,
-            "WRITE_TOKENS": {STEWARD_BEARER: "test steward"},
-            "DUMPS_DIR": tmp_path / "dumps",
-            "HISTORY_DIR": tmp_path / "history",
-        },
-    )
-    yield app, app.test_client(), store
-    app.extensions["circe_sandbox"].close()
-    store.close()
+def setup(writable_app):
+    app, store = writable_app({STEWARD_BEARER: "test steward"})
+    return app, app.test_client(), store
 
 
 def fingerprint(store) -> tuple[int, str]:
@@ -256,22 +244,9 @@ REVIEWER = secrets.token_urlsafe(24)
 
 
 @pytest.fixture
-def review_setup(tmp_path):
-    store = EmbeddedStore(tmp_path / "store")
-    load_files(store, shipped_files(), gate=WriteGate(store, tmp_path / "history"))
-    tokens = {EDITOR: ("Ed Itor", "editor"), REVIEWER: ("Rev Iewer", "reviewer")}
-    app = create_app(
-        store=store,
-        config={
-            "TESTING": True,
-            "WRITE_TOKENS": tokens,
-            "DUMPS_DIR": tmp_path / "dumps",
-            "HISTORY_DIR": tmp_path / "history",
-        },
-    )
-    yield app.test_client(), store
-    app.extensions["circe_sandbox"].close()
-    store.close()
+def review_setup(writable_app):
+    app, store = writable_app({EDITOR: ("Ed Itor", "editor"), REVIEWER: ("Rev Iewer", "reviewer")})
+    return app.test_client(), store
 
 
 def _as(token: str) -> dict[str, str]:
