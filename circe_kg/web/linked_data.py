@@ -8,6 +8,11 @@ the project's prefixes and short names for the common terms. A resource's JSON-L
 "@context". `Accept: application/json` gets the same JSON-LD (303 to /data/….jsonld, which then answers with
 Content-Type application/json rather than application/ld+json, and Vary: Accept).
 
+A resource's page (/page/…, /resource?uri=…) has a machine twin (web/pages.py): `?format=json` or Accept preferring
+application/json to text/html gives what the page shows as plain JSON — its facts by name with their sources and
+marks, what links to it (`incoming`, with `incoming_marks` in the same order). /ontology's documentation has one at
+`?format=json` only: there Accept: application/json is the ontology's JSON-LD.
+
 Resource IRIs live under the persistent base (config PERSISTENT_BASE, default https://w3id.org/circe-kg/);
 this server answers for them at the same path, so https://w3id.org/circe-kg/id/x is /id/x here.
 """
@@ -19,7 +24,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from .. import queries
@@ -29,6 +34,8 @@ from ..namespaces import CIRCE, DCTERMS, NUTS, RDF, SKOS, compact
 from ..serialization import BY_EXTENSION, BY_MIME, JSONLD_CONTEXT, RDF_TYPES, jsonld_document, serialize
 from .errors import shown
 from .i18n import pick_label, with_language
+from .pages import page as data_page
+from .pages import rendered, twin, wants_twin
 from .store_access import get_store
 from .timeline import progress_of
 
@@ -255,12 +262,12 @@ def _marks(resources: list[str]) -> list[str]:
 
 
 @bp.get("/page/<path:rest>")
-def page(rest: str) -> str:
+def page(rest: str) -> Response:
     return _page(base() + "id/" + rest, rest)
 
 
 @bp.get("/resource")
-def any_resource() -> Response | str:
+def any_resource() -> Response:
     """The page of a resource that lives under another authority's URI but is described here (NUTS regions)."""
     iri = request.args.get("uri", "")
     if iri.startswith(base() + "id/"):
@@ -272,7 +279,7 @@ def any_resource() -> Response | str:
     return _page(iri, None)
 
 
-def _page(iri: str, rest: str | None) -> str:
+def _page(iri: str, rest: str | None) -> Response:
     triples = _description(iri)
     if not triples:
         raise NotFound(*_not_in_graph(iri))
@@ -325,7 +332,7 @@ def _page(iri: str, rest: str | None) -> str:
         (t.object.value for t in triples if t.subject == subject and t.predicate.value == VOID_IN_DATASET), None
     )
     as_data = request.args.get("view") == "data"  # the graph as it is: every property, by its IRI
-    return render_template(
+    return data_page(
         "resource.html",
         iri=iri,
         rest=rest,
@@ -512,8 +519,10 @@ def _questions_about(iri: str, types: list[str], partner: bool) -> list[tuple[st
 
 @bp.get("/ontology")
 def ontology() -> Response | str:
-    """The ontology document: RDF for machines, its documentation (a section per term) for people."""
-    wanted = _wanted()
+    """The ontology document: RDF for machines, its documentation (a section per term) for people, and that
+    documentation's twin at ?format=json (Accept: application/json is the ontology's JSON-LD, as for resources)."""
+    as_twin = "format" in request.args and wants_twin()
+    wanted = "html" if as_twin else _wanted()
     if wanted == "html":
         answer = queries.run(get_store(), "ontology-terms", {"lang": g.get("lang", "en")})  # falls back to en
         terms = [
@@ -529,7 +538,8 @@ def ontology() -> Response | str:
             }
             for row in answer.rows
         ]
-        return render_template("ontology.html", terms=terms, formats=RDF_TYPES, ontology_iri=ONTOLOGY_IRI)
+        data = {"terms": terms, "formats": RDF_TYPES, "ontology_iri": ONTOLOGY_IRI}
+        return twin(data) if as_twin else rendered("ontology.html", **data)
     store = get_store()
     graph = next(g for g in store.named_graphs() if g.endswith("/graph/ontology/circe"))
     response = _rdf_response(list(store.triples(graph)), wanted, ONTOLOGY_IRI)
