@@ -151,6 +151,29 @@ def test_the_resource_twin_has_every_fact_of_the_record_and_its_standing(client,
     assert set(twin["incoming_marks"]) <= {"sourced", "illustrative", ""}
 
 
+def test_the_resource_twin_gives_the_record_and_each_fact_its_standing(client, loaded_store):
+    marked = rows(
+        loaded_store,
+        """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+           SELECT ?r ?p ?o WHERE { ?m a circe:EditorialClassification ; rdf:subject ?r ; rdf:predicate ?p ;
+                                      rdf:object ?o FILTER(STRSTARTS(STR(?r), "https://w3id.org/circe-kg/id/")) }
+           LIMIT 1""",
+    )
+    assert marked, "the shipped data has an editors' classification"
+    record, prop, _value = marked[0]
+    twin = twin_of(client, "/page/" + record[len(ID) :] + "?view=data")
+    standings = {v["standing"] for row in twin["rows"] if row["property_iri"] == prop for v in row["values"]}
+    assert "editorial" in standings
+    for row in twin["rows"]:
+        for value in row["values"]:
+            assert value["standing"] in ("editorial", "sourced", "illustrative", None), value
+            assert (value["standing"] == "sourced") is bool(value["cites"]) or value["standing"] == "editorial"
+    practice = twin_of(client, f"/page/{PRACTICE}")
+    tied = rows(loaded_store, f"SELECT (EXISTS {{ <{ID + PRACTICE}> circe:presentedIn ?m }} AS ?t) WHERE {{}}")
+    assert practice["standing"] == ("sourced" if tied[0][0] == "true" else "documented")
+    assert [v["standing"] for v in practice["incoming"]] == practice["incoming_marks"]
+
+
 def test_json_ld_stays_rdf_and_the_ontology_twin_is_at_format_json(client):
     described = client.get(f"/id/{PRACTICE}", headers={"Accept": "application/json"})
     assert described.status_code == 303 and described.headers["Location"].endswith(".jsonld")

@@ -172,6 +172,9 @@ class Value:
     cites: list[int] = field(default_factory=list)  # numbers of the sources that state it
     editorial: str | None = None  # the editors' classification: what their judgement rests on
     own_source: bool = False  # True: cites the fact's own source; False: the record's (or none)
+    # What the page's mark says of it (for the twin): "editorial", "sourced", "illustrative", or None (not recorded,
+    # or a source itself); of a record that links here, its mark ("sourced", "illustrative" or "").
+    standing: str | None = None
 
 
 @dataclass
@@ -293,6 +296,7 @@ def _page(iri: str, rest: str | None) -> Response:
         (row["property"].value, str(row["value"])): row["note"].value if "note" in row else ""
         for row in queries.run(get_store(), "editorial-facts", {"resource": iri}).rows
     }
+    illustrative = any(t.subject == subject and t.predicate.value == str(CIRCE.illustrative) for t in triples)
     rows: dict[str, Row] = {}
     for t in triples:
         if t.subject != subject or t.predicate.value in (str(SKOS.prefLabel), str(CIRCE.illustrative)):
@@ -306,6 +310,7 @@ def _page(iri: str, rest: str | None) -> Response:
             value.editorial = editorial.get((t.predicate.value, str(t.object)))
             if value.editorial is not None and (t.predicate.value, str(t.object)) not in fact_sources:
                 value.cites = []  # the editors' judgement: the record's source does not state it
+            value.standing = _standing(value, illustrative)
         row.values.append(value)
     # The fields the shapes give this kind of resource, where the graph has nothing: say so.
     types = [t.object.value for t in triples if t.subject == subject and t.predicate.value == str(RDF.type)]
@@ -319,7 +324,6 @@ def _page(iri: str, rest: str | None) -> Response:
         if t.subject == subject and t.predicate.value == str(SKOS.prefLabel)
     }
     incoming = queries.run(get_store(), "resource-incoming", {"resource": iri}).rows
-    illustrative = any(t.subject == subject and t.predicate.value == str(CIRCE.illustrative) for t in triples)
     changes = queries.run(get_store(), "resource-last-change", {"resource": iri}).rows
     last_change = {k: v.value for k, v in changes[0].items()} if changes else None
     title, title_fallback = pick_label(labels, g.get("lang", "en")) if labels else (compact(iri), False)
@@ -332,6 +336,7 @@ def _page(iri: str, rest: str | None) -> Response:
         (t.object.value for t in triples if t.subject == subject and t.predicate.value == VOID_IN_DATASET), None
     )
     as_data = request.args.get("view") == "data"  # the graph as it is: every property, by its IRI
+    incoming_marks = _marks([r["subject"].value for r in incoming])
     return data_page(
         "resource.html",
         iri=iri,
@@ -356,10 +361,11 @@ def _page(iri: str, rest: str | None) -> Response:
             Value(
                 r["subjectLabel"].value if "subjectLabel" in r else compact(r["subject"].value),
                 local_href(r["subject"].value) or r["subject"].value,
+                standing=mark,
             )
-            for r in incoming
+            for r, mark in zip(incoming, incoming_marks, strict=True)
         ],
-        incoming_marks=_marks([r["subject"].value for r in incoming]),
+        incoming_marks=incoming_marks,
         incoming_properties=[
             r["propertyLabel"].value if "propertyLabel" in r else compact(r["property"].value) for r in incoming
         ],
@@ -371,7 +377,25 @@ def _page(iri: str, rest: str | None) -> Response:
         dataset=dataset,
         dataset_title=_title_of(dataset) if dataset else None,
         timeline=progress_of(iri, types),  # an action's observations, or each of a plan's actions'
+        standing=_record_standing(illustrative, dataset, practice, circe_link),  # the twin's; the page's badge
     )
+
+
+def _standing(value: Value, illustrative: bool) -> str | None:
+    """What the page's Sources column says of a fact: the editors', cited sources, an illustrative record's."""
+    if value.editorial is not None:
+        return "editorial"
+    return "sourced" if value.cites else "illustrative" if illustrative else None
+
+
+def _record_standing(illustrative: bool, dataset: str | None, practice: bool, circe_link: bool) -> str | None:
+    """The record's badge on its page: "illustrative", "sourced" (a CircE practice: a source ties it to the
+    project), "documented" (another party's dataset's record, or a practice no source ties to CircE), or None."""
+    if illustrative:
+        return "illustrative"
+    if dataset or (practice and not circe_link):
+        return "documented"
+    return "sourced" if practice else None
 
 
 def _view_url(iri: str, rest: str | None, view: str | None) -> str:
