@@ -6,6 +6,7 @@ unknown `?format=` is a 400 in the one error shape, naming the values allowed.""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections import namedtuple
 from dataclasses import dataclass
 from decimal import Decimal
@@ -265,3 +266,42 @@ def test_plain_writes_what_views_pass(app):
         "lazy": "Summary",
         "3": ["a", "b"],
     }
+
+
+STEWARD = "twin-steward-token-0123456789"
+
+
+@pytest.fixture
+def writable(tmp_path, loaded_disk_store):
+    from circe_kg.web import create_app
+
+    app = create_app(
+        store=loaded_disk_store,
+        config={
+            "TESTING": True,
+            "WRITE_TOKENS": {STEWARD: "Ana Steward"},
+            "DUMPS_DIR": tmp_path / "dumps",
+            "HISTORY_DIR": tmp_path / "history",
+        },
+    )
+    yield app, loaded_disk_store
+    app.extensions["circe_sandbox"].close()
+    loaded_disk_store.close()
+
+
+def test_the_import_preview_twin_has_the_plan_of_every_row(writable):
+    app, store = writable
+    client = app.test_client()
+    sheet = client.get("/export/practices.xlsx").data
+    before = store.count()
+    sent = {"token": STEWARD, "file": (io.BytesIO(sheet), "practices.xlsx")}
+    preview = client.post("/import?format=json", data=sent, content_type="multipart/form-data")
+    assert preview.status_code == 200 and preview.mimetype == "application/json"
+    plan = preview.get_json()["plan"]
+    practices = {
+        "practice:" + row[0][len(ID + "practice/") :]
+        for row in rows(store, "SELECT DISTINCT ?p WHERE { ?p a/rdfs:subClassOf* circe:Practice }")
+    }
+    assert {row["id"] for row in plan["rows"]} == practices
+    assert plan["counts"]["unchanged"] == len(practices) and not plan["problems"]
+    assert store.count() == before  # a preview writes nothing
