@@ -305,3 +305,14 @@ def test_the_import_preview_twin_has_the_plan_of_every_row(writable):
     assert {row["id"] for row in plan["rows"]} == practices
     assert plan["counts"]["unchanged"] == len(practices) and not plan["problems"]
     assert store.count() == before  # a preview writes nothing
+
+
+@pytest.mark.parametrize("address", [f"/edit/{PRACTICE}", "/new/practice", "/import/confirm", "/review"])
+def test_a_bad_format_on_a_form_that_writes_is_refused_before_anything_is_written(writable, address):
+    app, store = writable
+    client = app.test_client()
+    before, history = store.count(), client.get("/history?format=json").get_json()
+    sent = {"token": STEWARD, "slug": "twin-practice", "action": "publish", "draft": "1"}
+    refused = client.post(address + "?format=xslx", data=sent, headers={"Accept": "application/json"})
+    assert refused.status_code == 400 and refused.get_json()["error"] == "bad-parameter"
+    assert store.count() == before and client.get("/history?format=json").get_json() == history

@@ -114,6 +114,7 @@ def change(number: int) -> Response:
 def restore(number: int) -> Response:
     """Restore one graph to `version` (this change's or the one before), as a steward or reviewer; refused, the
     change's page again with the reason."""
+    wants_twin()  # a bad ?format= is refused before anything is written
     try:
         agent = form_agent()
         if g.role not in ("steward", "reviewer"):
@@ -153,6 +154,7 @@ def _preview(content: NTriples, iri: str) -> list[tuple[str, list[str]]]:
 def review_page() -> Response:
     """Drafts for people: the token (or the sign-in) once; each draft shows a preview of its records, the
     per-field diff and its report, with Publish and Reject (with a reason) buttons that post back here."""
+    wants_twin()  # a bad ?format= is refused before anything is written
     token = request.form.get("token", "")
     who = signed_in()
     if request.method == "GET" and who is None:

@@ -17,7 +17,7 @@ from ..namespaces import GRAPH, KIND_PREFIXES, RDF, compact
 from ..sheets.layout import KINDS
 from ..writes import EDITS_GRAPH
 from .linked_data import base, local_href
-from .pages import page
+from .pages import page, wants_twin
 from .session import form_agent
 from .store_access import get_store
 from .writes import gate
@@ -196,6 +196,7 @@ def _refill(fields: list[Field], form: dict[str, list[str]]) -> None:
 
 @bp.route("/edit/<path:rest>", methods=["GET", "POST"])
 def edit(rest: str) -> Response:
+    wants_twin()  # a bad ?format= is refused before anything is written
     iri = base() + "id/" + rest
     triples = _describe(iri)
     if not triples:
@@ -225,6 +226,7 @@ def edit(rest: str) -> Response:
 
 @bp.route("/new/<kind>", methods=["GET", "POST"])
 def create(kind: str) -> Response:
+    wants_twin()  # a bad ?format= is refused before anything is written
     if kind not in CREATABLE:
         raise NotFound(f"cannot create a {kind!r} here", "create one of: " + ", ".join(CREATABLE))
     fields = fields_for(get_store(), CREATABLE[kind], request.args.get("lang", "en"))

@@ -30,7 +30,7 @@ from ..sheets.layout import KINDS, kind_of, layout_for
 from ..sheets.mapping import load_mapping
 from ..sheets.reading import MAX_BYTES, UnreadableSheet
 from ..sheets.workbook import csv_rows, write_workbook
-from .pages import page
+from .pages import page, wants_twin
 from .session import form_agent
 from .store_access import get_store
 from .writes import gate
@@ -181,6 +181,7 @@ def _plan(data: bytes, name: str, kind: str | None, mapping: str | None) -> Plan
 
 @bp.post("/import")
 def import_preview() -> Response:
+    wants_twin()  # a bad ?format= is refused before anything is written
     token = request.form.get("token", "")
     upload = request.files.get("file")
     kind = request.form.get("kind") or None
@@ -261,6 +262,7 @@ def _shown(value: object) -> object:
 
 @bp.post("/import/confirm")
 def import_confirm() -> Response:
+    wants_twin()  # a bad ?format= is refused before anything is written
     token = request.form.get("token", "")
     upload = request.form.get("upload", "")
     try:
