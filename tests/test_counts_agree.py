@@ -48,11 +48,8 @@ def test_every_count_link_opens_a_list_of_exactly_that_many(client, page):
 
 def test_home_counts_split_into_sourced_and_illustrative_and_include_subclasses(client):
     graph = shipped_graph()
-    page = client.get("/", query_string={"lang": "en"}).get_data(as_text=True)
-    table = page.split('<table class="counts">')[1].split("</table>")[0]
-    rows = {}
-    for row in re.findall(r"<tr><th scope=\"row\">(.*?)</th>(.*?)</tr>", table, re.S):
-        rows[row[0]] = [int(n) for n in re.findall(r">(\d+)<", row[1])]
+    home = client.get("/", query_string={"lang": "en", "format": "json"}).get_json()  # the page's machine twin
+    rows = {count["label"]: [count["total"], count["sourced"], count["illustrative"]] for count in home["counts"]}
     for label, cls in [
         ("practices", CIRCE.Practice),
         ("barriers", CIRCE.Barrier),
