@@ -2,8 +2,8 @@
 
 `page(template, status, **data)` renders `template` with `data` for a person, or answers `data` as JSON when
 the request asks for it: `?format=json`, or an Accept header that prefers application/json to text/html
-(werkzeug's `best_match`; no Accept, or `*/*`, is a browser's and gets the page). Both answers carry
-`Vary: Accept` on the JSON side and the same status. `plain()` says how the values views pass are written.
+(werkzeug's `best_match`; no Accept, or `*/*`, is a browser's and gets the page). Both answers have the same
+status and `Vary: Accept`. `plain()` says how the values views pass are written in JSON.
 """
 
 from __future__ import annotations
