@@ -181,9 +181,14 @@ def _signed_in_change(client) -> tuple[str, str, str]:
     """Sign in, save a Slovene name; the change's number, its page and the graph it changed."""
     sign_in(client)
     _save_slovene_name(client)
-    number = re.search(r'<a href="/history/(\d+)">', client.get("/history").get_data(as_text=True)).group(1)
+    number = _history(client)[0]["number"]  # newest first
     page = client.get(f"/history/{number}").get_data(as_text=True)
-    return number, page, re.search(r'name="graph" value="([^"]+)"', page).group(1)
+    return number, page, client.get(f"/history/{number}?format=json").get_json()["graphs"][0]["graph"]
+
+
+def _history(client) -> list[dict]:
+    """The history's rows of changes that have a page (a graph changed), newest first, from the page's twin."""
+    return [row for row in client.get("/history?format=json").get_json() if row.get("graph")]
 
 
 def test_history_rows_name_the_records_changed_and_link_a_readable_diff(site):
@@ -238,8 +243,7 @@ def test_a_change_that_is_not_recorded_is_a_404_page(site):
 def test_the_diff_of_a_big_load_is_bounded_and_summarised(site):
     app, _ = site
     client = app.test_client()
-    history = client.get("/history").get_data(as_text=True)
-    numbers = re.findall(r'<a href="/history/(\d+)">', history)
+    numbers = [row["number"] for row in _history(client)]
     pages = [client.get(f"/history/{n}").get_data(as_text=True) for n in numbers]
     biggest = max(pages, key=len)
     assert "more records changed" in biggest
@@ -262,8 +266,7 @@ def test_a_change_of_one_graph_describes_up_to_the_full_number_of_records(site):
     graph = "https://w3id.org/circe-kg/graph/data/many"
     put = client.put(f"/graphs?graph={graph}", data=turtle, content_type="text/turtle", headers=headers)
     assert put.status_code in (200, 201, 204), put.get_data(as_text=True)
-    history = client.get("/history").get_data(as_text=True)
-    newest = max(int(n) for n in re.findall(r'<a href="/history/(\d+)">', history))
+    newest = max(int(row["number"]) for row in _history(client))
     page = client.get(f"/history/{newest}").get_data(as_text=True)
     assert page.count('class="record-diff"') == FEWEST_SHOWN * 3 <= SHOWN_RESOURCES
 
@@ -286,7 +289,7 @@ def test_review_shows_a_preview_and_the_per_field_diff_and_rejecting_needs_a_rea
     sign_in(client)
     page = client.get("/review").get_data(as_text=True)
     assert "Preview after publishing" in page and "Albergo diffuso (SL) (sl)" in page and "<ins>" in page
-    number = re.search(r'name="draft" value="(\d+)"', page).group(1)
+    number = client.get("/review?format=json").get_json()["drafts"][0]["number"]
     csrf = csrf_of(page)
     no_reason = client.post("/review", data={"draft": number, "action": "reject", "csrf": csrf})
     assert no_reason.status_code == 400 and "a reason is needed" in no_reason.get_data(as_text=True)

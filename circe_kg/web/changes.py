@@ -17,13 +17,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, redirect, request, url_for
 
 from .. import queries
 from ..diffs import SHOWN_RESOURCES, Diff, diff
 from ..errors import CirceError, NoSuchVersion, UsageError, ValidationFailed, WriteRefused
 from ..ntriples import NTriples
 from .i18n import answer
+from .pages import page, twin, wants_twin
 from .session import form_agent, signed_in
 from .store_access import get_store
 from .writes import gate
@@ -72,20 +73,22 @@ def _summary(history: Path | None, graph: str, number: int, lang: str) -> tuple[
 
 
 @bp.get("/history")
-def history() -> Response | str:
+def history() -> Response:
+    """Every recorded write, newest first; its twin (?format=json, or Accept preferring application/json) is the
+    list of the rows as the history query gives them."""
     graph = request.args.get("graph")
     rows = _history_rows()
     if graph:  # a plain filter on the answer: the graph is never put into the query text
         rows = [row for row in rows if row.get("graph") == graph]
-    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
-        return jsonify(rows)
+    if wants_twin():
+        return twin(rows)
     for row in rows[:200]:
         if row.get("graph"):
             row["changed"] = _summary(gate().history_dir, row["graph"], int(row["number"]), g.get("lang", "en"))
-    return render_template("history.html", rows=rows, graph=graph)
+    return page("history.html", rows=rows, graph=graph)
 
 
-def _change_page(number: int, message: CirceError | None = None, status: int = 200) -> tuple[str, int]:
+def _change_page(number: int, message: CirceError | None = None, status: int = 200) -> Response:
     rows = [row for row in _history_rows() if int(row["number"]) == number]
     if not rows:
         raise NoSuchVersion(f"no change number {number} is recorded", "the history lists them: /history")
@@ -99,18 +102,19 @@ def _change_page(number: int, message: CirceError | None = None, status: int = 2
         }
         for graph in changed
     ]
-    return render_template("change.html", change=rows[0], graphs=graphs, message=message), status
+    return page("change.html", status, change=rows[0], graphs=graphs, message=message)
 
 
 @bp.get("/history/<int:number>")
-def change(number: int) -> tuple[str, int]:
+def change(number: int) -> Response:
     return _change_page(number)
 
 
 @bp.post("/history/<int:number>/restore")
-def restore(number: int) -> Response | tuple[str, int]:
+def restore(number: int) -> Response:
     """Restore one graph to `version` (this change's or the one before), as a steward or reviewer; refused, the
     change's page again with the reason."""
+    wants_twin()  # a bad ?format= is refused before anything is written
     try:
         agent = form_agent()
         if g.role not in ("steward", "reviewer"):
@@ -147,13 +151,14 @@ def _preview(content: NTriples, iri: str) -> list[tuple[str, list[str]]]:
 
 
 @bp.route("/review", methods=["GET", "POST"])
-def review_page() -> str | tuple[str, int]:
+def review_page() -> Response:
     """Drafts for people: the token (or the sign-in) once; each draft shows a preview of its records, the
     per-field diff and its report, with Publish and Reject (with a reason) buttons that post back here."""
+    wants_twin()  # a bad ?format= is refused before anything is written
     token = request.form.get("token", "")
     who = signed_in()
     if request.method == "GET" and who is None:
-        return render_template("review.html", drafts=None, token_ok=False, message=None)
+        return page("review.html", drafts=None, token_ok=False, message=None)
     status, message = 200, None
     try:
         if request.method == "POST":
@@ -180,7 +185,6 @@ def review_page() -> str | tuple[str, int]:
     except UsageError as error:
         status, message = error.status, f"{error.message} — {error.hint}" if error.hint else error.message
     except CirceError as error:
-        return render_template("review.html", drafts=None, token_ok=False, message=error.message), error.status
+        return page("review.html", error.status, drafts=None, token_ok=False, message=error.message)
     drafts = [_draft_view(d["number"]) for d in gate().drafts() if d["status"] == "pending"]
-    page = render_template("review.html", drafts=drafts, token=token, token_ok=True, message=message)
-    return (page, status) if status != 200 else page
+    return page("review.html", status, drafts=drafts, token=token, token_ok=True, message=message)

@@ -8,11 +8,12 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, send_file, url_for
+from flask import Blueprint, Response, current_app, send_file, url_for
 
 from ..dumps import BY_NAME, LICENCE, DumpInfo, Dumps, human_size, sha256sums
 from ..errors import NotFound
 from .browse import sourced_only
+from .pages import page, twin, wants_twin
 
 bp = Blueprint("dumps", __name__)
 CHECKSUMS = "SHA256SUMS"
@@ -34,15 +35,16 @@ def listed(info: DumpInfo) -> dict[str, Any]:
 
 
 @bp.get("/dumps/")
-def index() -> Response | str:
+def index() -> Response:
     """The files; with the sourced-only switch on, only those without illustrative examples (circe-kg-sourced.*),
-    and the page says how many it leaves out. SHA256SUMS always lists every file."""
+    and the page says how many it leaves out. SHA256SUMS always lists every file. The twin (?format=json, or
+    Accept preferring application/json) is the list of the files' entries, each with `sourced_only`."""
     every = [listed(info) for info in dumps().manifest()]
     only = sourced_only()
     entries = [entry for entry in every if entry["sourced_only"]] if only else every
-    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
-        return jsonify(entries)
-    return render_template(
+    if wants_twin():
+        return twin(entries)
+    return page(
         "dumps.html",
         dumps=entries,
         only=only,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from .. import queries
@@ -17,6 +17,7 @@ from ..namespaces import GRAPH, KIND_PREFIXES, RDF, compact
 from ..sheets.layout import KINDS
 from ..writes import EDITS_GRAPH
 from .linked_data import base, local_href
+from .pages import page, wants_twin
 from .session import form_agent
 from .store_access import get_store
 from .writes import gate
@@ -70,13 +71,15 @@ def _render(
     general: list[str] | None = None,
     slug: str | None = None,
     base: str | None = None,
-) -> tuple[str, int]:
+) -> Response:
+    """The form, its fields in their groups (each with its values and errors); its twin (?format=json) the same."""
     groups: dict[str, list[Field]] = {}
     for f in fields:
         groups.setdefault(f.group or "", []).append(f)
     enabled = bool(current_app.extensions["circe_tokens"])
-    return render_template(
+    return page(
         "edit.html",
+        status,
         groups=groups,
         title=title,
         action=action,
@@ -85,7 +88,7 @@ def _render(
         slug=slug,
         base=base,
         writes_enabled=enabled,
-    ), status
+    )
 
 
 def _save(
@@ -98,7 +101,7 @@ def _save(
     action: str,
     slug: str | None = None,
     stored: list | None = None,
-) -> Response | tuple[str, int]:
+) -> Response:
     form = request.form.to_dict(flat=False)
     # The version the form was opened on: a save over a later one is refused, never silently written over it.
     opened_on = request.form.get("base")
@@ -192,7 +195,8 @@ def _refill(fields: list[Field], form: dict[str, list[str]]) -> None:
 
 
 @bp.route("/edit/<path:rest>", methods=["GET", "POST"])
-def edit(rest: str) -> Response | tuple[str, int]:
+def edit(rest: str) -> Response:
+    wants_twin()  # a bad ?format= is refused before anything is written
     iri = base() + "id/" + rest
     triples = _describe(iri)
     if not triples:
@@ -221,7 +225,8 @@ def edit(rest: str) -> Response | tuple[str, int]:
 
 
 @bp.route("/new/<kind>", methods=["GET", "POST"])
-def create(kind: str) -> Response | tuple[str, int]:
+def create(kind: str) -> Response:
+    wants_twin()  # a bad ?format= is refused before anything is written
     if kind not in CREATABLE:
         raise NotFound(f"cannot create a {kind!r} here", "create one of: " + ", ".join(CREATABLE))
     fields = fields_for(get_store(), CREATABLE[kind], request.args.get("lang", "en"))
@@ -246,7 +251,7 @@ def create(kind: str) -> Response | tuple[str, int]:
         return _create(kind, fields, iri, title, action, slug)
 
 
-def _create(kind: str, fields: list[Field], iri: str, title: str, action: str, slug: str) -> Response | tuple[str, int]:
+def _create(kind: str, fields: list[Field], iri: str, title: str, action: str, slug: str) -> Response:
     existing = _describe(iri)
     if existing:
         _refill(fields, request.form.to_dict(flat=False))  # what was typed stays, to save under another name

@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, Response, request, url_for
 
 from . import europe_map, kinds, truth
 from .browse import sourced_only
 from .i18n import in_reader_language
+from .pages import page
 from .store_access import answer
 
 bp = Blueprint("home", __name__)
@@ -39,7 +40,8 @@ def overview() -> list[Count]:
 
 
 @bp.get("/")
-def index() -> str:
+def index() -> Response:
+    """The home page; its twin (?format=json) has the same counts, partners, markers, arrows and points."""
     counts = overview()
     rows = answer("partners").rows
     more_partners = max(0, len(rows) - PARTNERS_SHOWN)
@@ -64,7 +66,7 @@ def index() -> str:
     transfers = _transfer_arrows(markers, only_sourced) if showing == "transfers" else []
     points = _practice_points(by_iso, listed, only_sourced) if showing == "practices" else []
     sourced, total = truth.sourced_share()
-    return render_template(
+    return page(
         "home.html",
         counts=counts,
         sourced=sourced,

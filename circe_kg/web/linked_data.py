@@ -8,6 +8,11 @@ the project's prefixes and short names for the common terms. A resource's JSON-L
 "@context". `Accept: application/json` gets the same JSON-LD (303 to /data/….jsonld, which then answers with
 Content-Type application/json rather than application/ld+json, and Vary: Accept).
 
+A resource's page (/page/…, /resource?uri=…) has a machine twin (web/pages.py): `?format=json` or Accept preferring
+application/json to text/html gives what the page shows as plain JSON — its facts by name with their sources and
+marks, what links to it (`incoming`, with `incoming_marks` in the same order). /ontology's documentation has one at
+`?format=json` only: there Accept: application/json is the ontology's JSON-LD.
+
 Resource IRIs live under the persistent base (config PERSISTENT_BASE, default https://w3id.org/circe-kg/);
 this server answers for them at the same path, so https://w3id.org/circe-kg/id/x is /id/x here.
 """
@@ -19,7 +24,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from .. import queries
@@ -29,6 +34,8 @@ from ..namespaces import CIRCE, DCTERMS, NUTS, RDF, SKOS, compact
 from ..serialization import BY_EXTENSION, BY_MIME, JSONLD_CONTEXT, RDF_TYPES, jsonld_document, serialize
 from .errors import shown
 from .i18n import pick_label, with_language
+from .pages import page as data_page
+from .pages import rendered, twin, wants_twin
 from .store_access import get_store
 from .timeline import progress_of
 
@@ -163,6 +170,9 @@ class Value:
     cites: list[int] = field(default_factory=list)  # numbers of the sources that state it
     editorial: str | None = None  # the editors' classification: what their judgement rests on
     own_source: bool = False  # True: cites the fact's own source; False: the record's (or none)
+    # What the page's mark says of it (for the twin): "editorial", "sourced", "illustrative", or None (not recorded,
+    # or a source itself); of a record that links here, its mark ("sourced", "illustrative" or "").
+    standing: str | None = None
 
 
 @dataclass
@@ -253,12 +263,12 @@ def _marks(resources: list[str]) -> list[str]:
 
 
 @bp.get("/page/<path:rest>")
-def page(rest: str) -> str:
+def page(rest: str) -> Response:
     return _page(base() + "id/" + rest, rest)
 
 
 @bp.get("/resource")
-def any_resource() -> Response | str:
+def any_resource() -> Response:
     """The page of a resource that lives under another authority's URI but is described here (NUTS regions)."""
     iri = request.args.get("uri", "")
     if iri.startswith(base() + "id/"):
@@ -270,7 +280,7 @@ def any_resource() -> Response | str:
     return _page(iri, None)
 
 
-def _page(iri: str, rest: str | None) -> str:
+def _page(iri: str, rest: str | None) -> Response:
     triples = _description(iri)
     if not triples:
         raise NotFound(*_not_in_graph(iri))
@@ -284,6 +294,7 @@ def _page(iri: str, rest: str | None) -> str:
         (row["property"].value, str(row["value"])): row["note"].value if "note" in row else ""
         for row in queries.run(get_store(), "editorial-facts", {"resource": iri}).rows
     }
+    illustrative = any(t.subject == subject and t.predicate.value == str(CIRCE.illustrative) for t in triples)
     rows: dict[str, Row] = {}
     for t in triples:
         if t.subject != subject or t.predicate.value in (str(SKOS.prefLabel), str(CIRCE.illustrative)):
@@ -297,6 +308,7 @@ def _page(iri: str, rest: str | None) -> str:
             value.editorial = editorial.get((t.predicate.value, str(t.object)))
             if value.editorial is not None and (t.predicate.value, str(t.object)) not in fact_sources:
                 value.cites = []  # the editors' judgement: the record's source does not state it
+            value.standing = _standing(value, illustrative)
         row.values.append(value)
     # The fields the shapes give this kind of resource, where the graph has nothing: say so.
     types = [t.object.value for t in triples if t.subject == subject and t.predicate.value == str(RDF.type)]
@@ -310,7 +322,6 @@ def _page(iri: str, rest: str | None) -> str:
         if t.subject == subject and t.predicate.value == str(SKOS.prefLabel)
     }
     incoming = queries.run(get_store(), "resource-incoming", {"resource": iri}).rows
-    illustrative = any(t.subject == subject and t.predicate.value == str(CIRCE.illustrative) for t in triples)
     changes = queries.run(get_store(), "resource-last-change", {"resource": iri}).rows
     last_change = {k: v.value for k, v in changes[0].items()} if changes else None
     title, title_fallback = pick_label(labels, g.get("lang", "en")) if labels else (compact(iri), False)
@@ -323,7 +334,8 @@ def _page(iri: str, rest: str | None) -> str:
         (t.object.value for t in triples if t.subject == subject and t.predicate.value == VOID_IN_DATASET), None
     )
     as_data = request.args.get("view") == "data"  # the graph as it is: every property, by its IRI
-    return render_template(
+    incoming_marks = _marks([r["subject"].value for r in incoming])
+    return data_page(
         "resource.html",
         iri=iri,
         rest=rest,
@@ -347,10 +359,11 @@ def _page(iri: str, rest: str | None) -> str:
             Value(
                 r["subjectLabel"].value if "subjectLabel" in r else compact(r["subject"].value),
                 local_href(r["subject"].value) or r["subject"].value,
+                standing=mark,
             )
-            for r in incoming
+            for r, mark in zip(incoming, incoming_marks, strict=True)
         ],
-        incoming_marks=_marks([r["subject"].value for r in incoming]),
+        incoming_marks=incoming_marks,
         incoming_properties=[
             r["propertyLabel"].value if "propertyLabel" in r else compact(r["property"].value) for r in incoming
         ],
@@ -362,7 +375,25 @@ def _page(iri: str, rest: str | None) -> str:
         dataset=dataset,
         dataset_title=_title_of(dataset) if dataset else None,
         timeline=progress_of(iri, types),  # an action's observations, or each of a plan's actions'
+        standing=_record_standing(illustrative, dataset, practice, circe_link),  # the twin's; the page's badge
     )
+
+
+def _standing(value: Value, illustrative: bool) -> str | None:
+    """What the page's Sources column says of a fact: the editors', cited sources, an illustrative record's."""
+    if value.editorial is not None:
+        return "editorial"
+    return "sourced" if value.cites else "illustrative" if illustrative else None
+
+
+def _record_standing(illustrative: bool, dataset: str | None, practice: bool, circe_link: bool) -> str | None:
+    """The record's badge on its page: "illustrative", "sourced" (a CircE practice: a source ties it to the
+    project), "documented" (another party's dataset's record, or a practice no source ties to CircE), or None."""
+    if illustrative:
+        return "illustrative"
+    if dataset or (practice and not circe_link):
+        return "documented"
+    return "sourced" if practice else None
 
 
 def _view_url(iri: str, rest: str | None, view: str | None) -> str:
@@ -510,8 +541,10 @@ def _questions_about(iri: str, types: list[str], partner: bool) -> list[tuple[st
 
 @bp.get("/ontology")
 def ontology() -> Response | str:
-    """The ontology document: RDF for machines, its documentation (a section per term) for people."""
-    wanted = _wanted()
+    """The ontology document: RDF for machines, its documentation (a section per term) for people, and that
+    documentation's twin at ?format=json (Accept: application/json is the ontology's JSON-LD, as for resources)."""
+    as_twin = "format" in request.args and wants_twin()
+    wanted = "html" if as_twin else _wanted()
     if wanted == "html":
         answer = queries.run(get_store(), "ontology-terms", {"lang": g.get("lang", "en")})  # falls back to en
         terms = [
@@ -527,7 +560,8 @@ def ontology() -> Response | str:
             }
             for row in answer.rows
         ]
-        return render_template("ontology.html", terms=terms, formats=RDF_TYPES, ontology_iri=ONTOLOGY_IRI)
+        data = {"terms": terms, "formats": RDF_TYPES, "ontology_iri": ONTOLOGY_IRI}
+        return twin(data) if as_twin else rendered("ontology.html", **data)
     store = get_store()
     graph = next(g for g in store.named_graphs() if g.endswith("/graph/ontology/circe"))
     response = _rdf_response(list(store.triples(graph)), wanted, ONTOLOGY_IRI)

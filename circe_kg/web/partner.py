@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, g, render_template
+from flask import Blueprint, Response, current_app, g
 from flask_babel import gettext as _
 
 from ..errors import NotFound
@@ -21,6 +21,7 @@ from ..namespaces import compact
 from .errors import shown
 from .i18n import in_reader_language
 from .linked_data import local_href
+from .pages import page as data_page
 from .store_access import answer
 from .timeline import Progress, progress
 
@@ -88,7 +89,8 @@ def _partner_iri(slug: str) -> str:
 
 
 @bp.get("/partner/<slug>")
-def page(slug: str) -> str:
+def page(slug: str) -> Response:
+    """The partner's page; its twin (?format=json) has each section's items with their marks and sources."""
     iri = _partner_iri(slug)
     found = answer("partner-page", {"partner": iri}).rows if SLUG.fullmatch(slug) else []
     rows = [{k: v.value for k, v in row.items()} for row in found]
@@ -113,7 +115,7 @@ def page(slug: str) -> str:
     timeline: Progress | None = None
     if plans:
         timeline = progress(_timeline_rows(plans), plan=True)
-    return render_template(
+    return data_page(
         "partner.html",
         partner=partner,
         slug=slug,

@@ -22,15 +22,7 @@ import shlex
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-from flask import (
-    Blueprint,
-    Response,
-    current_app,
-    jsonify,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from .. import queries
@@ -40,6 +32,7 @@ from ..errors import CirceError, NotAcceptable, ResultTooLarge
 from ..namespaces import RDF, XSD, compact
 from . import vendor
 from .linked_data import local_href
+from .pages import rendered, twin, wants_twin
 from .sparql import check_query
 
 bp = Blueprint("query_page", __name__)
@@ -266,7 +259,10 @@ def endpoint_url() -> str:
 
 
 @bp.get("/query")
-def page() -> tuple[str, int]:
+def page() -> Response:
+    """The query page; its twin (Accept preferring application/json: here `format` is the download's, sent to
+    /sparql by "Run query") has the examples, the query, the answer shown (columns, rows of cells, count) or the
+    error, and the snippets."""
     examples = queries.available()
     by_name = {q.name: q for q in examples}
     text = request.args.get("query")
@@ -285,8 +281,7 @@ def page() -> tuple[str, int]:
         except CirceError as refused:
             error = refused
     version = vendor.version("yasgui")
-    html = render_template(
-        "query.html",
+    data = dict(
         examples=examples,
         query_text=text,
         selected=selected,
@@ -298,7 +293,8 @@ def page() -> tuple[str, int]:
         endpoint_url=endpoint_url(),
         snippets=snippets(endpoint_url(), text),
     )
-    return html, error.status if error else 200
+    status = error.status if error else 200
+    return twin(data, status) if wants_twin(by_format=False) else rendered("query.html", status, **data)
 
 
 @bp.post("/query/snippets")

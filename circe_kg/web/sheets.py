@@ -18,7 +18,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, g, render_template, request
+from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..config import PROJECT_ROOT
@@ -30,6 +30,7 @@ from ..sheets.layout import KINDS, kind_of, layout_for
 from ..sheets.mapping import load_mapping
 from ..sheets.reading import MAX_BYTES, UnreadableSheet
 from ..sheets.workbook import csv_rows, write_workbook
+from .pages import page, wants_twin
 from .session import form_agent
 from .store_access import get_store
 from .writes import gate
@@ -139,22 +140,22 @@ def plan_digest(plan: Plan) -> str:
     return h.hexdigest()
 
 
-def _page(status: int = 200, **context) -> tuple[str, int]:
+def _page(status: int = 200, **context) -> Response:
+    """The import page with `context` (the plan previewed, its marked sheets, the message…), or its twin."""
     context.setdefault("plan", None)
     context.setdefault("message", None)
     context.setdefault("kinds", list(KINDS))
     context.setdefault("mappings", list(mappings()))
-    response_status = status
-    return render_template("import.html", **context), response_status
+    return page("import.html", status, **context)
 
 
 @bp.get("/import")
-def import_page() -> tuple[str, int]:
+def import_page() -> Response:
     return _page()
 
 
 @bp.errorhandler(RequestEntityTooLarge)
-def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+def too_large(error: RequestEntityTooLarge) -> Response:
     """An upload over the server's limit (MAX_CONTENT_LENGTH): the import page, saying the limit."""
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or MAX_BYTES
     return _page(
@@ -179,7 +180,8 @@ def _plan(data: bytes, name: str, kind: str | None, mapping: str | None) -> Plan
 
 
 @bp.post("/import")
-def import_preview() -> tuple[str, int]:
+def import_preview() -> Response:
+    wants_twin()  # a bad ?format= is refused before anything is written
     token = request.form.get("token", "")
     upload = request.files.get("file")
     kind = request.form.get("kind") or None
@@ -259,7 +261,8 @@ def _shown(value: object) -> object:
 
 
 @bp.post("/import/confirm")
-def import_confirm() -> tuple[str, int]:
+def import_confirm() -> Response:
+    wants_twin()  # a bad ?format= is refused before anything is written
     token = request.form.get("token", "")
     upload = request.form.get("upload", "")
     try:

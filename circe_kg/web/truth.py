@@ -3,13 +3,15 @@ illustrative; what the records leave unrecorded; and what the sources do not say
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, url_for
 
 from ..facets import N_, OWN_DATASET, items_of, missing
 from . import kinds
+from .pages import page as data_page
+from .pages import twin, wants_twin
 from .store_access import answer, remembered
 
 bp = Blueprint("truth", __name__)
@@ -90,8 +92,9 @@ def _completeness() -> list[dict[str, Any]]:
 
 
 @bp.get("/truth")
-def page() -> Response | str:
-    """The truth page; with ?format=json (or Accept: application/json) the same figures as data."""
+def page() -> Response:
+    """The truth page; its twin (?format=json, or Accept preferring application/json) has the same figures, the
+    known gaps as one list (each naming what it is about)."""
     classes = by_class()
     links = answer("addresses-links").rows[0]
     addresses = {k: int(links[k].value) if k in links else 0 for k in ("sourced", "illustrative", "total")}
@@ -113,17 +116,19 @@ def page() -> Response | str:
         for check in _completeness()
     ]
     others = [{k: v.value for k, v in row.items()} for row in answer("other-datasets").rows]
-    if request.args.get("format") == "json" or request.accept_mimetypes.best == "application/json":
-        return jsonify(
-            classes=[asdict(c) for c in classes],
-            addresses=addresses,
-            completeness=completeness,
-            gaps=[g for _, rows in sorted(gaps.items()) for g in rows],
-            sourced=sourced,
-            total=total,
-            other_datasets=others,
+    if wants_twin():
+        return twin(
+            {
+                "classes": classes,
+                "addresses": addresses,
+                "completeness": completeness,
+                "gaps": [g for _, rows in sorted(gaps.items()) for g in rows],
+                "sourced": sourced,
+                "total": total,
+                "other_datasets": others,
+            }
         )
-    return render_template(
+    return data_page(
         "truth.html",
         classes=classes,
         addresses=addresses,

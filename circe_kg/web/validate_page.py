@@ -3,24 +3,26 @@ Nothing is stored; the text is checked together with the graph as it is now."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, request
 
 from ..errors import RdfSyntaxError
 from ..loader import validate_text
 from ..rdf_files import decode_utf8
+from .pages import page, twin, wants_twin
 from .store_access import get_store
 
 bp = Blueprint("validate_page", __name__)
 
 
 @bp.get("/validate")
-def form() -> str:
-    return render_template("validate.html", text="", report=None, syntax=None, chosen=None)
+def form() -> Response:
+    return page("validate.html", text="", report=None, syntax=None, chosen=None)
 
 
 @bp.post("/validate")
-def check() -> Response | tuple[str, int]:
-    """The report for the uploaded file (or, without one, the pasted text), as a page or JSON.
+def check() -> Response:
+    """The report for the uploaded file (or, without one, the pasted text), as a page or JSON (the report's
+    dict; `?format=json` or Accept preferring application/json).
 
     A file that does not parse — bytes that are not UTF-8 included, with the line of the first such byte —
     gives 400 with the error; the page then keeps the form as it was sent (the pasted text, the chosen file's
@@ -28,7 +30,7 @@ def check() -> Response | tuple[str, int]:
     upload = request.files.get("file")
     typed = request.form.get("text", "")
     chosen = upload.filename if upload and upload.filename else None
-    wants_json = request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+    as_json = wants_twin()
     if upload and chosen:
         name, raw = chosen, upload.read()
     else:
@@ -38,9 +40,9 @@ def check() -> Response | tuple[str, int]:
         text = decode_utf8(raw, name)
         report = validate_text(get_store(), text, name)
     except RdfSyntaxError as error:
-        if wants_json:
-            return jsonify(error.to_dict()), 400  # type: ignore[return-value]
-        return render_template("validate.html", text=text, report=None, syntax=error, chosen=chosen), 400
-    if wants_json:
-        return jsonify(report.to_dict())
-    return render_template("validate.html", text=text, report=report, syntax=None, chosen=chosen), 200
+        if as_json:
+            return twin(error, 400)
+        return page("validate.html", 400, text=text, report=None, syntax=error, chosen=chosen)
+    if as_json:
+        return twin(report)
+    return page("validate.html", text=text, report=report, syntax=None, chosen=chosen)
