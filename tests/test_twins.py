@@ -122,6 +122,14 @@ def test_the_home_twin_lists_the_partners_and_each_transfer_with_its_standing(cl
     assert "illustrative" in expected.values() and "sourced" in expected.values()
 
 
+def test_the_home_twin_holds_the_data_not_the_drawing(client):
+    """The map's country outlines draw the page; the twin carries the partners and arrows, not the polygons."""
+    response = client.get("/?format=json")
+    assert "shapes" not in response.get_json() and "map" not in response.get_json()
+    assert len(response.data) < 200_000, "the twin should not carry Europe's outlines"
+    assert "<path" in client.get("/").get_data(as_text=True), "the page still draws the countries"
+
+
 def test_the_partner_twin_gives_each_item_its_mark_and_sources(client, loaded_store):
     sofia = twin_of(client, "/partner/sofia-municipality?lang=en")
     assert sofia["partner"]["iri"] == ID + "organisation/sofia-municipality"

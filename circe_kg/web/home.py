@@ -73,14 +73,13 @@ def index() -> Response:
         total=total,
         partners=partners,
         more_partners=more_partners,
-        shapes=shapes,
         markers=markers,
         highlighted=highlighted,
-        map=europe_map,
         at_country=[m["partner"] for m in markers if m["at"] == "country"],
         showing=showing,
         transfers=transfers,
         points=points,
+        drawing={"shapes": shapes, "map": europe_map},
     )
 
 

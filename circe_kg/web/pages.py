@@ -51,10 +51,14 @@ def twin(data: Any, status: int = 200) -> Response:
     return response
 
 
-def page(template: str, status: int = 200, **data: Any) -> Response:
-    """`template` rendered with `data`, or — when the request asks for it (`wants_twin`) — `data` as JSON, with
-    the same `status` either way. Raises BadParameter for an unknown `?format=`."""
-    return twin(data, status) if wants_twin() else rendered(template, status, **data)
+def page(template: str, status: int = 200, *, drawing: Mapping[str, Any] | None = None, **data: Any) -> Response:
+    """`template` rendered with `data` (and `drawing`), or — when the request asks for it (`wants_twin`) — `data`
+    as JSON, with the same `status` either way. `drawing` is what only draws the page (a map's country outlines,
+    a module of helpers), left out of the twin so that it holds the data. Raises BadParameter for an unknown
+    `?format=`."""
+    if wants_twin():
+        return twin(data, status)
+    return rendered(template, status, **data, **(drawing or {}))
 
 
 def rendered(template: str, status: int = 200, **data: Any) -> Response:
