@@ -15,6 +15,7 @@ from circe_kg.loader import load_files
 from circe_kg.local_servers import CirceApp, LocalServer, OxigraphServer, VirtuosoServer
 from circe_kg.store import EmbeddedStore
 from circe_kg.store.remote import RemoteStore
+from circe_kg.web.services import services_of
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -114,7 +115,7 @@ def app(loaded_store, tmp_path_factory):
         },
     )
     yield app
-    app.extensions["circe_sandbox"].close()
+    services_of(app).sandbox.close()
 
 
 @pytest.fixture

@@ -15,6 +15,8 @@ import time
 import pyoxigraph as ox
 import pytest
 
+from circe_kg.web.services import services_of
+
 ID = "https://w3id.org/circe-kg/id/"
 SOS, LOMBARDY, SOFIA = (
     ID + "organisation/sos",
@@ -116,7 +118,7 @@ def test_the_list_csv_honours_the_switch(client, loaded_store):
 def _written(app) -> None:
     """Wait for the dumps of this version: they are written in the background (dumps.py), past the 5 s a visit
     waits on a busy machine."""
-    dumps, deadline = app.extensions["circe_dumps"], time.monotonic() + 180
+    dumps, deadline = services_of(app).dumps, time.monotonic() + 180
     while (not dumps.manifest() or dumps.updating) and time.monotonic() < deadline:
         time.sleep(0.1)
 

@@ -20,6 +20,7 @@ from circe_kg.config import shipped_files
 from circe_kg.loader import load_files
 from circe_kg.store import EmbeddedStore
 from circe_kg.web import create_app
+from circe_kg.web.services import services_of
 from circe_kg.writes import WriteGate
 
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "standards" / "reconciliation-0.2"
@@ -423,5 +424,5 @@ def test_a_resource_written_a_moment_ago_is_found(tmp_path):
         assert found["id"] == "practice:zyzzyva-reed-bed-composting" and found["match"]
         assert found["name"] == "Zyzzyva reed-bed composting" and found["description"] == "(illustrative)"
     finally:
-        app.extensions["circe_sandbox"].close()
+        services_of(app).sandbox.close()
         store.close()

@@ -16,6 +16,7 @@ from circe_kg.config import shipped_files
 from circe_kg.loader import load_files
 from circe_kg.store import EmbeddedStore
 from circe_kg.web import create_app
+from circe_kg.web.services import services_of
 from circe_kg.web.vendor import PACKAGES
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "circe_kg" / "web" / "templates"
@@ -42,7 +43,7 @@ def client(tmp_path_factory):
         },
     )
     yield app.test_client()
-    app.extensions["circe_sandbox"].close()
+    services_of(app).sandbox.close()
     store.close()
 
 

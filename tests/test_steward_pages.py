@@ -17,6 +17,7 @@ from circe_kg.loader import load_files
 from circe_kg.store import EmbeddedStore
 from circe_kg.web import create_app
 from circe_kg.web.changes import FEWEST_SHOWN
+from circe_kg.web.services import services_of
 from circe_kg.writes import WriteGate
 
 STEWARD = secrets.token_urlsafe(24)
@@ -49,7 +50,7 @@ def site(tmp_path, recorded):
         },
     )
     yield app, store
-    app.extensions["circe_sandbox"].close()
+    services_of(app).sandbox.close()
     store.close()
 
 
@@ -162,7 +163,7 @@ def test_a_cookie_signed_by_another_server_is_not_a_sign_in(site, tmp_path):
         assert response.status_code == 401
         assert "sign-in has ended" in response.get_data(as_text=True)
     finally:
-        other.extensions["circe_sandbox"].close()
+        services_of(other).sandbox.close()
 
 
 def test_sign_out_needs_the_csrf_token_and_then_forgets_the_sign_in(site):
@@ -179,7 +180,7 @@ def test_a_removed_token_ends_the_sign_in(site):
     app, _ = site
     client = app.test_client()
     sign_in(client)
-    app.extensions["circe_tokens"].pop(STEWARD)
+    services_of(app).tokens.pop(STEWARD)
     assert 'name="token"' in client.get(f"/edit/{PRACTICE}").get_data(as_text=True)
 
 
@@ -192,7 +193,7 @@ def test_the_steward_menu_shows_only_where_writing_is_enabled(site, loaded_store
         assert 'aria-label="Stewards"' not in page.get_data(as_text=True)
         assert "Set-Cookie" not in page.headers and "Cookie" not in page.headers.get("Vary", "")
     finally:
-        read_only.extensions["circe_sandbox"].close()
+        services_of(read_only).sandbox.close()
 
 
 # -- history and restore ------------------------------------------------------------------------------------
@@ -324,5 +325,5 @@ def test_review_shows_a_preview_and_the_per_field_diff_and_rejecting_needs_a_rea
     assert done.status_code == 200 and f"Draft {number} rejected" in done.get_data(as_text=True)
     history = client.get("/history", headers={"Accept": "application/json"}).get_json()
     assert any("Not a Slovene name." in (row.get("note") or "") for row in history)
-    drafts = app.extensions["circe_gate"].drafts()
+    drafts = services_of(app).gate.drafts()
     assert drafts[-1]["reason"] == "Not a Slovene name."

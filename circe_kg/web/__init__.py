@@ -41,6 +41,7 @@ from . import (
     partner,
     query_page,
     reconcile,
+    services,
     session,
     sheets,
     sparql,
@@ -51,6 +52,7 @@ from . import (
     writes,
 )
 from .security import init_app as add_security_headers
+from .tokens import configured_tokens
 
 # The app's configuration keys that CIRCE_KG_<NAME> overrides (settings.py, scope "app"), with their defaults.
 DEFAULTS: dict[str, Any] = settings.app_defaults()
@@ -75,7 +77,6 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
     app.config.update(config or {})
     if store is None:
         store = open_store(Path(app.config.get("STORE_PATH", default_store_path())), app.config.get("ENDPOINT"))
-    app.extensions["circe_store"] = store
     limits = Limits(
         float(app.config["SPARQL_TIMEOUT_S"]),
         int(app.config["SPARQL_MAX_RESULT_BYTES"]),
@@ -86,20 +87,19 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
     # cannot be interrupted in-process, so they run in killable workers.
     sandbox = for_store(store, limits)
     atexit.register(sandbox.close)
-    app.extensions["circe_sandbox"] = sandbox
     dumps_dir = app.config.get("DUMPS_DIR") or (store.local_folder or default_store_path().parent) / "dumps"
     dumps_wait_s = float(app.config.get("DUMPS_WAIT_S", settings.value("DUMPS_WAIT_S")))
-    app.extensions["circe_dumps"] = Dumps(store, Path(dumps_dir), dumps_wait_s)
+    downloads = Dumps(store, Path(dumps_dir), dumps_wait_s)
     history_dir = app.config.get("HISTORY_DIR") or history_path(store)
-    app.extensions["circe_gate"] = WriteGate(store, Path(history_dir) if history_dir else None)
-    app.extensions["circe_tokens"] = writes.configured_tokens(app.config)
-    app.extensions["circe_search"] = SearchIndex(store)
+    gate = WriteGate(store, Path(history_dir) if history_dir else None)
+    tokens = configured_tokens(app.config)
+    search = SearchIndex(store)
     # Only this process writes the embedded store, so its generation says when answers are stale; a server's
     # other writers are invisible here, so its answers also expire.
     max_age = store.answers_max_age(float(app.config["ANSWER_CACHE_MAX_AGE_S"]))
     answers = AnswerCache(store, max_age_s=max_age, warm=bool(int(app.config["ANSWER_CACHE_WARM"])))
-    app.extensions["circe_answers"] = answers
-    app.extensions["circe_gate"].after_write.append(answers.notice_write)
+    gate.after_write.append(answers.notice_write)
+    services.install(app, services.Services(store, answers, search, downloads, gate, tokens, sandbox))
     _report_missing_sources(app, store)
     errors.init_app(app)
     add_security_headers(app)

@@ -30,22 +30,18 @@ from ..facets import (
     to_csv,
 )
 from ..namespaces import compact, expand
-from ..search import MAX_QUERY, METHODS, Results, SearchIndex
+from ..search import MAX_QUERY, METHODS, Results
 from . import diagram
 from .i18n import EXTENDED_BY_HAND, LANGUAGE_FREE, in_reader_language
 from .linked_data import local_href
+from .services import answer, remembered, search_index
 from .sheets import XLSX, xlsx_of
-from .store_access import answer, remembered
 
 bp = Blueprint("browse", __name__)
 T = TypeVar("T")
 # Words that come from the queries (kinds, profile dimensions) but are shown translated.
 QUERY_WORDS = [N_("practice"), N_("action"), N_("sector"), N_("barrier category"), N_("ReSOLVE lever")]
 STATUS_PROGRESS = {"not-started": 0, "in-progress": 50, "implemented": 100, "not-implemented": 0}
-
-
-def index() -> SearchIndex:
-    return current_app.extensions["circe_search"]  # type: ignore[no-any-return]
 
 
 @bp.app_template_filter("marked")
@@ -139,11 +135,11 @@ def search() -> str:
     exact = _checkbox("exact", "your words only")  # no lemmas, no concepts
     reader = g.get("lang", "en")
     methods = frozenset({"words"}) if exact else METHODS
-    results = index().search(text, lang=reader, methods=methods) if text.strip() else None
+    results = search_index().search(text, lang=reader, methods=methods) if text.strip() else None
     if results is not None and sourced_only():
         results = _sourced_results(results)
     # Only a search that found nothing shows them: counting the kinds takes 30 ms at 10^6 triples.
-    suggestions = index().suggestions() if results is not None and not results.count else []
+    suggestions = search_index().suggestions() if results is not None and not results.count else []
     return render_template(
         "search.html",
         q=text,
@@ -165,7 +161,7 @@ def suggest() -> Response:
             "send the first words typed",
         )
     reader = g.get("lang", "en")
-    found = index().suggest(text, lang=reader) if text.strip() else []
+    found = search_index().suggest(text, lang=reader) if text.strip() else []
     response = jsonify(query=text, suggestions=found)
     response.headers["Cache-Control"] = "no-store"
     return response

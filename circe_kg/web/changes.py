@@ -24,8 +24,8 @@ from ..diffs import SHOWN_RESOURCES, Diff, diff
 from ..errors import CirceError, NoSuchVersion, UsageError, ValidationFailed, WriteRefused
 from ..ntriples import NTriples
 from .i18n import answer
+from .services import get_store
 from .session import form_agent, signed_in
-from .store_access import get_store
 from .writes import gate
 
 bp = Blueprint("changes", __name__)

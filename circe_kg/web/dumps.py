@@ -8,18 +8,15 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, send_file, url_for
+from flask import Blueprint, Response, jsonify, render_template, request, send_file, url_for
 
-from ..dumps import BY_NAME, LICENCE, DumpInfo, Dumps, human_size, sha256sums
+from ..dumps import BY_NAME, LICENCE, DumpInfo, human_size, sha256sums
 from ..errors import NotFound
 from .browse import sourced_only
+from .services import dumps
 
 bp = Blueprint("dumps", __name__)
 CHECKSUMS = "SHA256SUMS"
-
-
-def dumps() -> Dumps:
-    return current_app.extensions["circe_dumps"]  # type: ignore[no-any-return]
 
 
 def listed(info: DumpInfo) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from .. import queries
@@ -17,8 +17,8 @@ from ..namespaces import GRAPH, KIND_PREFIXES, RDF, compact
 from ..sheets.layout import KINDS
 from ..writes import EDITS_GRAPH
 from .linked_data import base, local_href
+from .services import get_store, tokens
 from .session import form_agent
-from .store_access import get_store
 from .writes import gate
 
 bp = Blueprint("edit", __name__)
@@ -74,7 +74,7 @@ def _render(
     groups: dict[str, list[Field]] = {}
     for f in fields:
         groups.setdefault(f.group or "", []).append(f)
-    enabled = bool(current_app.extensions["circe_tokens"])
+    enabled = bool(tokens())
     return render_template(
         "edit.html",
         groups=groups,

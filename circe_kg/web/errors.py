@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 
 from ..errors import CirceError
 from .i18n import with_language
+from .services import installed, search_index
 
 SHOWN_MAX = 60  # characters of a request's value that a message may echo
 MESSAGE_MAX = 1000  # characters of a message or hint, whatever it echoes
@@ -176,10 +177,9 @@ def _nearest_pages(path: str) -> list[str]:
 
 def _resources_named(words: str) -> list[tuple[str, str]]:
     """For an address under /id/, /page/ or /data/: resources whose names share `words` (href, label)."""
-    search = current_app.extensions.get("circe_search")
-    if not words or search is None or not request.path.startswith(("/id/", "/page/", "/data/")):
+    if not words or not installed(current_app) or not request.path.startswith(("/id/", "/page/", "/data/")):
         return []
-    found = search.search(words, limit=RESOURCES_SUGGESTED, any_word=True, lang=g.get("lang", "en"))
+    found = search_index().search(words, limit=RESOURCES_SUGGESTED, any_word=True, lang=g.get("lang", "en"))
     hits = [hit for group in found.groups.values() for hit in group][:RESOURCES_SUGGESTED]
     return [(_href(hit.resource), hit.label) for hit in hits]
 

@@ -10,7 +10,7 @@ from flask import Blueprint, render_template, request, url_for
 from . import europe_map, kinds, truth
 from .browse import sourced_only
 from .i18n import in_reader_language
-from .store_access import answer
+from .services import answer
 
 bp = Blueprint("home", __name__)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..facets import N_
 from ..namespaces import CIRCE
 from ..queries import Row
-from .store_access import answer, remembered
+from .services import answer, remembered
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from ..namespaces import CIRCE, DCTERMS, NUTS, RDF, SKOS, compact
 from ..serialization import BY_EXTENSION, BY_MIME, JSONLD_CONTEXT, RDF_TYPES, jsonld_document, serialize
 from .errors import shown
 from .i18n import pick_label, with_language
-from .store_access import get_store
+from .services import get_store
 from .timeline import progress_of
 
 VOID_IN_DATASET = "http://rdfs.org/ns/void#inDataset"

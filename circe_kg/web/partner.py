@@ -21,7 +21,7 @@ from ..namespaces import compact
 from .errors import shown
 from .i18n import in_reader_language
 from .linked_data import local_href
-from .store_access import answer
+from .services import answer
 from .timeline import Progress, progress
 
 bp = Blueprint("partner", __name__)

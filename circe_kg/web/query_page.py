@@ -25,7 +25,6 @@ import pyoxigraph as ox
 from flask import (
     Blueprint,
     Response,
-    current_app,
     jsonify,
     render_template,
     request,
@@ -40,6 +39,7 @@ from ..errors import CirceError, NotAcceptable, ResultTooLarge
 from ..namespaces import RDF, XSD, compact
 from . import vendor
 from .linked_data import local_href
+from .services import sandbox
 from .sparql import check_query
 
 bp = Blueprint("query_page", __name__)
@@ -127,8 +127,7 @@ def run(text: str) -> Results:
     (over its first part, 1 MiB): a page shows an answer, a download holds one."""
     check_query(text)
     graph = query_form(text) in ("CONSTRUCT", "DESCRIBE")  # one format asked: a server cannot answer in the other
-    sandbox = current_app.extensions["circe_sandbox"]
-    reply = sandbox.run(text, None if graph else SOLUTIONS_JSON, GRAPH_NTRIPLES if graph else None)
+    reply = sandbox().run(text, None if graph else SOLUTIONS_JSON, GRAPH_NTRIPLES if graph else None)
     if reply.rest is not None:
         getattr(reply.rest, "close", lambda: None)()  # gives the worker back: nobody will read the rest
         raise ResultTooLarge(

@@ -24,12 +24,13 @@ import ipaddress
 import secrets
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, g, redirect, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.wrappers import Response
 
 from .. import settings
 from ..errors import CirceError, StaleForm, Unauthorised
+from .services import installed, services_of, tokens
 
 bp = Blueprint("session", __name__)
 COOKIE = "circe_kg_session"
@@ -58,7 +59,7 @@ def signed_in() -> tuple[str, str] | None:
     mark = session.get("token") if COOKIE in request.cookies else None
     if not mark:
         return None
-    for token, who in current_app.extensions["circe_tokens"].items():
+    for token, who in tokens().items():
         if hmac.compare_digest(fingerprint(token), mark):
             return who
     return None
@@ -81,7 +82,7 @@ def form_agent(token_field: str = "token") -> str:
 
     typed = request.form.get(token_field, "")
     who = None if typed else signed_in()
-    if who is None and (typed or COOKIE not in request.cookies or not current_app.extensions["circe_tokens"]):
+    if who is None and (typed or COOKIE not in request.cookies or not tokens()):
         return agent_for(typed)  # a typed token, or none: "a valid bearer token is required" / writing disabled
     if who is None:
         raise Unauthorised(
@@ -136,11 +137,11 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def steward() -> dict[str, Any]:
-        if "circe_tokens" not in app.extensions:
+        if not installed(app):
             return {}
         # Pages for people who are not signed in do not touch the session (no cookie, no Vary: Cookie).
         return {
-            "writes_enabled": bool(app.extensions["circe_tokens"]),
+            "writes_enabled": bool(services_of(app).tokens),
             "signed_in": signed_in(),
             "csrf_token": csrf_token,
         }

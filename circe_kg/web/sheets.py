@@ -30,8 +30,8 @@ from ..sheets.layout import KINDS, kind_of, layout_for
 from ..sheets.mapping import load_mapping
 from ..sheets.reading import MAX_BYTES, UnreadableSheet
 from ..sheets.workbook import csv_rows, write_workbook
+from .services import get_store
 from .session import form_agent
-from .store_access import get_store
 from .writes import gate
 
 bp = Blueprint("sheets", __name__)

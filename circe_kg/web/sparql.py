@@ -18,7 +18,7 @@ import itertools
 from collections.abc import Iterable
 
 import rdflib
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, request, url_for
 from rdflib.namespace import RDF, XSD
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wsgi import ClosingIterator
@@ -30,11 +30,11 @@ from ..endpoint.sandbox import (
     READ_ONLY_HINT,
     SOLUTION_FORMATS,
     QueryReply,
-    QuerySandbox,
     update_keyword,
 )
 from ..errors import NotAcceptable, UpdateSentAsQuery, UriTooLong, UsageError, WriteRefused
 from ..serialization import BY_MIME, RDF_TYPES, RESULTS_TYPES
+from .services import get_store, sandbox
 
 bp = Blueprint("sparql", __name__)
 
@@ -46,10 +46,6 @@ MAX_QUERY_BODY = 1024 * 1024  # queries are text; uploads (16 MiB) go to the ste
 
 ALIASES = {"application/json": "application/sparql-results+json"}
 FORMAT_PARAMETER = {t.name: t.mime for t in [*RESULTS_TYPES, *RDF_TYPES]} | {t.extension: t.mime for t in RDF_TYPES}
-
-
-def sandbox() -> QuerySandbox:
-    return current_app.extensions["circe_sandbox"]  # type: ignore[no-any-return]
 
 
 def _query_text() -> str | None:
@@ -143,9 +139,7 @@ def _service_description() -> Response:
     default = rdflib.BNode()
     graph.add((dataset, SD.defaultGraph, default))
     graph.add((default, RDF.type, SD.Graph))
-    graph.add(
-        (default, VOID.triples, rdflib.Literal(current_app.extensions["circe_store"].count(), datatype=XSD.integer))
-    )
+    graph.add((default, VOID.triples, rdflib.Literal(get_store().count(), datatype=XSD.integer)))
     graph.add(
         (
             service,
@@ -183,7 +177,7 @@ def endpoint() -> Response:
             )
             response = Response(_body(reply), mimetype=reply.mime)
             response.headers["Vary"] = "Accept"
-            missing = current_app.extensions["circe_store"].missing_sources()
+            missing = get_store().missing_sources()
             if missing:  # a federation's endpoint that did not answer: the answer is partial, and says so
                 response.headers["Warning"] = f'199 circe-kg "partial answer: no answer from {", ".join(missing)}"'
     response.headers["Access-Control-Allow-Origin"] = "*"

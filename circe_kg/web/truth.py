@@ -10,7 +10,7 @@ from flask import Blueprint, Response, jsonify, render_template, request, url_fo
 
 from ..facets import N_, OWN_DATASET, items_of, missing
 from . import kinds
-from .store_access import answer, remembered
+from .services import answer, remembered
 
 bp = Blueprint("truth", __name__)
 CIRCE_KG = OWN_DATASET

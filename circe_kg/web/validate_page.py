@@ -8,7 +8,7 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from ..errors import RdfSyntaxError
 from ..loader import validate_text
 from ..rdf_files import decode_utf8
-from .store_access import get_store
+from .services import get_store
 
 bp = Blueprint("validate_page", __name__)
 

@@ -14,9 +14,8 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
 from ..errors import BadParameter
 from ..namespaces import BASE, CIRCE
-from .dumps import dumps
 from .i18n import content_language
-from .store_access import answer, get_store, remembered
+from .services import answer, dumps, get_store, remembered
 
 bp = Blueprint("void", __name__)
 

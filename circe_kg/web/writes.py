@@ -23,7 +23,7 @@ from functools import wraps
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
 from ..errors import (
     Conflict,
@@ -38,29 +38,24 @@ from ..errors import (
 from ..namespaces import GRAPH
 from ..rdf_files import ParsedFile, decode_utf8, parse_text
 from ..serialization import BY_MIME, serialize
-from ..writes import WriteGate, checksum
-from .store_access import get_store
-from .tokens import configured_tokens  # noqa: F401  (create_app reads the tokens through this module)
+from ..writes import checksum
+from .services import gate, get_store, tokens
 
 bp = Blueprint("writes", __name__)
 
 UPLOAD_TYPES = {t.mime: t.format for t in BY_MIME.values()}
 
 
-def gate() -> WriteGate:
-    return current_app.extensions["circe_gate"]  # type: ignore[no-any-return]
-
-
 def agent_for(given: str) -> str:
     """The agent name of a configured token (compared in constant time), or Unauthorised / WritesDisabled."""
-    tokens = current_app.extensions["circe_tokens"]
-    if not tokens:
+    configured = tokens()
+    if not configured:
         raise WritesDisabled(
             "writing is disabled on this server",
             "the operator enables it by setting CIRCE_KG_WRITE_TOKEN or CIRCE_KG_TOKENS_FILE",
         )
     found = None
-    for token, who in tokens.items():  # no early exit: every check costs the same
+    for token, who in configured.items():  # no early exit: every check costs the same
         if hmac.compare_digest(given.encode(), token.encode()):
             found = who
     if found is None:
