@@ -16,7 +16,7 @@ recent first (`warm`), so that the next visitors find them answered: at 10^6 tri
 1-5 s to compute and 10-200 ms from memory. A visitor who asks for an answer being computed (by the warmer or
 another visitor) waits for it rather than computing it a second time on the same two cores.
 
-The cached answers, and what pages make of them (browse._kept_for_reader), are shared between requests:
+The cached answers, and what pages make of them (web/answers.kept_for_reader), are shared between requests:
 callers copy what they change.
 """
 

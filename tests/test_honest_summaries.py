@@ -238,10 +238,10 @@ def test_a_sourced_transfer_outweighs_any_number_of_illustrative_overlaps(app):
     and an illustrative transfer besides (the shipped data has no such partner: it is made from SOS's own)."""
     from dataclasses import replace
 
-    from circe_kg.web.browse import _holdings, similarity
+    from circe_kg.web.questions import holdings, similarity
 
     with app.test_request_context("/questions/similar-regions"):
-        held = _holdings()
+        held = holdings()
         sos, lombardy = held[SOS], held[LOMBARDY]
         twin = {kind: [replace(h, illustrative=True) for h in items] for kind, items in sos.items()}
         transfer = {"transfer": ID + "transfer/lombardy-to-sos-dispersed-circular-hotel", "transferLabel": "t"}

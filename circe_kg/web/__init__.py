@@ -7,7 +7,7 @@ SPARQL_WORKERS, MAX_CONTENT_LENGTH, ANSWER_CACHE_MAX_AGE_S, ANSWER_CACHE_WARM), 
 when the app is made, then by `config`. `config` may also give STORE_PATH or ENDPOINT (else CIRCE_KG_STORE /
 CIRCE_KG_ENDPOINT; see store/open.py), HISTORY_DIR (else CIRCE_KG_HISTORY), ISSUES_URL, SECRET_KEY, WRITE_TOKENS
 ({token: agent name}; in production the tokens come from CIRCE_KG_WRITE_TOKEN / CIRCE_KG_TOKENS_FILE, see
-web/writes.py), and DUMPS_DIR, DUMPS_WAIT_S and LIST_PAGE_SIZE, which only `config` sets.
+web/tokens.py), and DUMPS_DIR, DUMPS_WAIT_S and LIST_PAGE_SIZE, which only `config` sets.
 """
 
 from __future__ import annotations
@@ -30,26 +30,32 @@ from ..store.open import open_store
 from ..writes import WriteGate
 from . import (
     accessibility,
-    browse,
     changes,
+    drafts,
     dumps,
     edit,
     errors,
+    graph_store,
     home,
     i18n,
+    jinja_filters,
     linked_data,
+    lists,
     partner,
     query_page,
+    questions,
     reconcile,
+    search,
     services,
     session,
     sheets,
+    sourced,
     sparql,
     truth,
+    updates,
     validate_page,
     vendor,
     void,
-    writes,
 )
 from .security import init_app as add_security_headers
 from .tokens import configured_tokens
@@ -93,18 +99,20 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
     history_dir = app.config.get("HISTORY_DIR") or history_path(store)
     gate = WriteGate(store, Path(history_dir) if history_dir else None)
     tokens = configured_tokens(app.config)
-    search = SearchIndex(store)
+    index = SearchIndex(store)
     # Only this process writes the embedded store, so its generation says when answers are stale; a server's
     # other writers are invisible here, so its answers also expire.
     max_age = store.answers_max_age(float(app.config["ANSWER_CACHE_MAX_AGE_S"]))
     answers = AnswerCache(store, max_age_s=max_age, warm=bool(int(app.config["ANSWER_CACHE_WARM"])))
     gate.after_write.append(answers.notice_write)
-    services.install(app, services.Services(store, answers, search, downloads, gate, tokens, sandbox))
+    services.install(app, services.Services(store, answers, index, downloads, gate, tokens, sandbox))
     _report_missing_sources(app, store)
     errors.init_app(app)
     add_security_headers(app)
     i18n.init_app(app)
     session.init_app(app)
+    sourced.init_app(app)
+    jinja_filters.init_app(app)
     for blueprint in (
         home.bp,
         accessibility.bp,
@@ -114,10 +122,14 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
         partner.bp,
         dumps.bp,
         void.bp,
-        writes.bp,
+        updates.bp,
+        graph_store.bp,
+        drafts.bp,
         validate_page.bp,
         edit.bp,
-        browse.bp,
+        search.bp,
+        questions.bp,
+        lists.bp,
         truth.bp,
         sheets.bp,
         reconcile.bp,

@@ -8,7 +8,7 @@
 - GET|POST /review                  drafts as a preview of each record after publishing plus the per-field diff;
                                     Publish, or Reject with a reason (recorded in the history)
 
-Buttons post forms with the typed token or, for a signed-in steward, the session's CSRF token (session.py).
+Buttons post forms with the typed token or, for a signed-in steward, the session's CSRF token (auth.py).
 """
 
 from __future__ import annotations
@@ -23,10 +23,9 @@ from .. import queries
 from ..diffs import SHOWN_RESOURCES, Diff, diff
 from ..errors import CirceError, NoSuchVersion, UsageError, ValidationFailed, WriteRefused
 from ..ntriples import NTriples
+from .auth import form_agent, signed_in
 from .i18n import answer
-from .services import get_store
-from .session import form_agent, signed_in
-from .writes import gate
+from .services import gate, get_store
 
 bp = Blueprint("changes", __name__)
 SUMMARY_NAMES = 3  # resources named on a history row; the others are counted

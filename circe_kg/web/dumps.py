@@ -12,8 +12,8 @@ from flask import Blueprint, Response, jsonify, render_template, request, send_f
 
 from ..dumps import BY_NAME, LICENCE, DumpInfo, human_size, sha256sums
 from ..errors import NotFound
-from .browse import sourced_only
 from .services import dumps
+from .sourced import sourced_only
 
 bp = Blueprint("dumps", __name__)
 CHECKSUMS = "SHA256SUMS"

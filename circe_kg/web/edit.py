@@ -16,10 +16,9 @@ from ..forms import Field, fields_for, fill, triples_from_form
 from ..namespaces import GRAPH, KIND_PREFIXES, RDF, compact
 from ..sheets.layout import KINDS
 from ..writes import EDITS_GRAPH
-from .linked_data import base, local_href
-from .services import get_store, tokens
-from .session import form_agent
-from .writes import gate
+from .auth import form_agent
+from .services import gate, get_store, tokens
+from .uris import base, local_href
 
 bp = Blueprint("edit", __name__)
 CREATABLE = {kind: class_iri for kind, (class_iri, _) in KINDS.items()}  # every kind a spreadsheet can hold

@@ -7,10 +7,10 @@ from urllib.parse import quote
 
 from flask import Blueprint, render_template, request, url_for
 
-from . import europe_map, kinds, truth
-from .browse import sourced_only
+from . import europe_map, kinds
 from .i18n import in_reader_language
 from .services import answer
+from .sourced import sourced_only
 
 bp = Blueprint("home", __name__)
 
@@ -63,7 +63,7 @@ def index() -> str:
     only_sourced = sourced_only()  # the site-wide switch: illustrative arrows and points left out too
     transfers = _transfer_arrows(markers, only_sourced) if showing == "transfers" else []
     points = _practice_points(by_iso, listed, only_sourced) if showing == "practices" else []
-    sourced, total = truth.sourced_share()
+    sourced, total = kinds.sourced_share()
     return render_template(
         "home.html",
         counts=counts,
@@ -85,7 +85,7 @@ def index() -> str:
 def _practices_href(facet: str, value: str, source: str | None = None) -> str:
     """The list of practices filtered by one value (the IRI escaped whole: no "https://" in the page's map)."""
     query = f"{facet}={quote(value, safe='')}" + (f"&source={source}" if source else "")
-    base = url_for("browse.faceted_list", kind="practices")  # may carry ?lang=…
+    base = url_for("lists.faceted_list", kind="practices")  # may carry ?lang=…
     return base + ("&" if "?" in base else "?") + query
 
 

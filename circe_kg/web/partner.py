@@ -20,9 +20,9 @@ from ..facets import N_
 from ..namespaces import compact
 from .errors import shown
 from .i18n import in_reader_language
-from .linked_data import local_href
 from .services import answer
 from .timeline import Progress, progress
+from .uris import local_href
 
 bp = Blueprint("partner", __name__)
 

@@ -37,10 +37,10 @@ from ..binding import query_form
 from ..endpoint.sandbox import GRAPH_FORMATS, SOLUTION_FORMATS
 from ..errors import CirceError, NotAcceptable, ResultTooLarge
 from ..namespaces import RDF, XSD, compact
-from . import vendor
-from .linked_data import local_href
+from . import vendored
+from .query_rules import check_query
 from .services import sandbox
-from .sparql import check_query
+from .uris import local_href
 
 bp = Blueprint("query_page", __name__)
 
@@ -283,7 +283,7 @@ def page() -> tuple[str, int]:
             results = run(text)
         except CirceError as refused:
             error = refused
-    version = vendor.version("yasgui")
+    version = vendored.version("yasgui")
     html = render_template(
         "query.html",
         examples=examples,

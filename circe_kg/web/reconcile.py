@@ -55,8 +55,8 @@ from ..errors import BadParameter, CirceError, NotFound
 from ..lemmas import fold, words
 from ..namespaces import CIRCE, ORG, compact, expand
 from ..spelling import Vocabulary
-from .linked_data import local_href
 from .services import answer, get_store, remembered
+from .uris import local_href
 
 bp = Blueprint("reconcile", __name__, url_prefix="/reconcile")
 

@@ -23,17 +23,16 @@ from rdflib.namespace import RDF, XSD
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wsgi import ClosingIterator
 
-from ..binding import remote_call_in
 from ..endpoint.sandbox import (
     GRAPH_FORMATS,
     READ_ONLY,
     READ_ONLY_HINT,
     SOLUTION_FORMATS,
     QueryReply,
-    update_keyword,
 )
-from ..errors import NotAcceptable, UpdateSentAsQuery, UriTooLong, UsageError, WriteRefused
+from ..errors import NotAcceptable, UriTooLong, UsageError, WriteRefused
 from ..serialization import BY_MIME, RDF_TYPES, RESULTS_TYPES
+from .query_rules import check_query
 from .services import get_store, sandbox
 
 bp = Blueprint("sparql", __name__)
@@ -70,18 +69,6 @@ def _query_text() -> str | None:
         f"unsupported request content type {request.mimetype!r}",
         "POST application/sparql-query, or application/x-www-form-urlencoded with query=…",
     )
-
-
-def check_query(text: str) -> None:
-    """Refuse, before any worker runs it, what this endpoint never answers: an update sent as a query
-    (UpdateSentAsQuery, 400) and a federated query (UsageError). Raises nothing for anything else."""
-    if update_keyword(text):
-        raise UpdateSentAsQuery(READ_ONLY, READ_ONLY_HINT)
-    if remote_call_in(text):  # see binding.remote_call_in: no SERVICE for strangers, on any backend
-        raise UsageError(
-            "SERVICE (federated query) is not offered by this endpoint",
-            "query the other endpoint yourself, or download a dump from /dumps/ and combine the data locally",
-        )
 
 
 def _negotiate() -> tuple[str | None, str | None]:

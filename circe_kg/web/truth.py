@@ -59,13 +59,6 @@ def by_class() -> list[ClassTruth]:
     ]
 
 
-def sourced_share() -> tuple[int, int]:
-    """How many of the core records (practices, barriers, opportunities, instruments, actions, monitoring
-    observations, transfers) are sourced, out of how many: the home page's one line."""
-    core = [c for c in by_class() if c.core]
-    return sum(c.sourced for c in core), sum(c.total for c in core)
-
-
 def _completeness() -> list[dict[str, Any]]:
     def compute() -> list[dict[str, Any]]:
         found, lists = [], {}
@@ -99,12 +92,12 @@ def page() -> Response | str:
     for row in answer("known-gaps").rows:
         about = row["aboutLabel"].value if "aboutLabel" in row else (row["about"].value if "about" in row else "")
         gaps.setdefault(about, []).append({k: v.value for k, v in row.items()})
-    sourced, total = sourced_share()
+    sourced, total = kinds.sourced_share()
     completeness = [
         {
             **check,
             "href": url_for(
-                "browse.faceted_list",
+                "lists.faceted_list",
                 kind=check["kind"],
                 **{check["dimension"]: "none"},
                 **({"dataset": CIRCE_KG} if check["kind"] == "practices" else {}),
