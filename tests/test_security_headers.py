@@ -143,7 +143,7 @@ class _InlineCode(HTMLParser):
         ]
 
 
-@pytest.mark.parametrize("template", sorted(p.name for p in TEMPLATES.glob("*.html")))
+@pytest.mark.parametrize("template", sorted(p.relative_to(TEMPLATES).as_posix() for p in TEMPLATES.rglob("*.html")))
 def test_templates_have_no_inline_script(template):
     parser = _InlineCode()
     text = (TEMPLATES / template).read_text(encoding="utf-8")

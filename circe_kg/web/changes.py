@@ -81,7 +81,7 @@ def history() -> Response | str:
     for row in rows[:200]:
         if row.get("graph"):
             row["changed"] = _summary(gate().history_dir, row["graph"], int(row["number"]), g.get("lang", "en"))
-    return render_template("history.html", rows=rows, graph=graph)
+    return render_template("changes/history.html", rows=rows, graph=graph)
 
 
 def _change_page(number: int, message: CirceError | None = None, status: int = 200) -> tuple[str, int]:
@@ -98,7 +98,7 @@ def _change_page(number: int, message: CirceError | None = None, status: int = 2
         }
         for graph in changed
     ]
-    return render_template("change.html", change=rows[0], graphs=graphs, message=message), status
+    return render_template("changes/change.html", change=rows[0], graphs=graphs, message=message), status
 
 
 @bp.get("/history/<int:number>")
@@ -152,7 +152,7 @@ def review_page() -> str | tuple[str, int]:
     token = request.form.get("token", "")
     who = signed_in()
     if request.method == "GET" and who is None:
-        return render_template("review.html", drafts=None, token_ok=False, message=None)
+        return render_template("changes/review.html", drafts=None, token_ok=False, message=None)
     status, message = 200, None
     try:
         if request.method == "POST":
@@ -179,7 +179,7 @@ def review_page() -> str | tuple[str, int]:
     except UsageError as error:
         status, message = error.status, f"{error.message} — {error.hint}" if error.hint else error.message
     except CirceError as error:
-        return render_template("review.html", drafts=None, token_ok=False, message=error.message), error.status
+        return render_template("changes/review.html", drafts=None, token_ok=False, message=error.message), error.status
     drafts = [_draft_view(d["number"]) for d in gate().drafts() if d["status"] == "pending"]
-    page = render_template("review.html", drafts=drafts, token=token, token_ok=True, message=message)
+    page = render_template("changes/review.html", drafts=drafts, token=token, token_ok=True, message=message)
     return (page, status) if status != 200 else page

@@ -40,7 +40,7 @@ def index() -> Response | str:
     if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
         return jsonify(entries)
     return render_template(
-        "dumps.html",
+        "dumps/dumps.html",
         dumps=entries,
         only=only,
         hidden=len(every) - len(entries),

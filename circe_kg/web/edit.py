@@ -75,7 +75,7 @@ def _render(
         groups.setdefault(f.group or "", []).append(f)
     enabled = bool(tokens())
     return render_template(
-        "edit.html",
+        "edit/edit.html",
         groups=groups,
         title=title,
         action=action,

@@ -65,7 +65,7 @@ def index() -> str:
     points = _practice_points(by_iso, listed, only_sourced) if showing == "practices" else []
     sourced, total = kinds.sourced_share()
     return render_template(
-        "home.html",
+        "home/home.html",
         counts=counts,
         sourced=sourced,
         total=total,

@@ -309,7 +309,7 @@ def _page(iri: str, rest: str | None) -> str:
     )
     as_data = request.args.get("view") == "data"  # the graph as it is: every property, by its IRI
     return render_template(
-        "resource.html",
+        "linked_data/resource.html",
         iri=iri,
         rest=rest,
         as_data=as_data,
@@ -514,7 +514,7 @@ def ontology() -> Response | str:
             }
             for row in answer.rows
         ]
-        return render_template("ontology.html", terms=terms, formats=RDF_TYPES, ontology_iri=ONTOLOGY_IRI)
+        return render_template("linked_data/ontology.html", terms=terms, formats=RDF_TYPES, ontology_iri=ONTOLOGY_IRI)
     store = get_store()
     graph = next(g for g in store.named_graphs() if g.endswith("/graph/ontology/circe"))
     response = _rdf_response(list(store.triples(graph)), wanted, ONTOLOGY_IRI)

@@ -62,7 +62,7 @@ def faceted_list(kind: str) -> Response | str:
     shown, pager = paged(items)
     without_source = {k: v for k, v in chosen.items() if k != "source"}
     return render_template(
-        "list.html",
+        "lists/list.html",
         kind=kind,
         title=title,
         items=shown,

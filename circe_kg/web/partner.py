@@ -114,7 +114,7 @@ def page(slug: str) -> str:
     if plans:
         timeline = progress(_timeline_rows(plans), plan=True)
     return render_template(
-        "partner.html",
+        "partner/partner.html",
         partner=partner,
         slug=slug,
         sections=[(key, _(heading), sections[key]) for key, heading in SECTIONS],

@@ -285,7 +285,7 @@ def page() -> tuple[str, int]:
             error = refused
     version = vendored.version("yasgui")
     html = render_template(
-        "query.html",
+        "query_page/query.html",
         examples=examples,
         query_text=text,
         selected=selected,

@@ -26,7 +26,7 @@ STATUS_PROGRESS = {"not-started": 0, "in-progress": 50, "implemented": 100, "not
 
 @bp.get("/questions/")
 def index() -> str:
-    return render_template("questions.html")
+    return render_template("questions/questions.html")
 
 
 @bp.get("/questions/practices-for-barrier")
@@ -53,7 +53,7 @@ def practices_for_barrier() -> str:
         found, pager = None, {"pages": 1}
     options, more = capped(options, barrier)
     return render_template(
-        "question_practices.html",
+        "questions/question_practices.html",
         options=options,
         more=more,
         barrier=barrier,
@@ -84,7 +84,7 @@ def transfers() -> str:
     layout = diagram.layout(circle, rows)  # labels outside the circle, never under an arrow (web/diagram.py)
     shown, pager = paged(rows)
     return render_template(
-        "question_transfers.html",
+        "questions/question_transfers.html",
         rows=shown,
         **pager,
         switch=switch,
@@ -108,7 +108,7 @@ def progress() -> str:
         plan["actions"].append({**row, "progress": STATUS_PROGRESS.get(status)})
     shown, pager = paged(sorted(plans.values(), key=lambda p: p["partner"]))
     return render_template(
-        "question_progress.html",
+        "questions/question_progress.html",
         plans=shown,
         **pager,
         switch=switch,
@@ -143,7 +143,7 @@ def gaps() -> str:
         by_partner.setdefault(row["partnerLabel"], []).append(row)
     shown, pager = paged(sorted(by_partner.items()))
     return render_template(
-        "question_gaps.html",
+        "questions/question_gaps.html",
         by_partner=shown,
         **pager,
         switch=switch,
@@ -187,7 +187,7 @@ def who_solved() -> str:
     barriers, more = capped(choices("instances-of-class", "resource", "label", {"type": "circe:Barrier"}), barrier)
     ranked, pager = paged(ranked)
     return render_template(
-        "question_who_solved.html",
+        "questions/question_who_solved.html",
         ranked=ranked,
         **pager,
         sector=sector,
@@ -394,7 +394,7 @@ def similar_regions() -> str:
     more = max(0, len(ranked) - SIMILAR_SHOWN)
     partners, more_partners = capped(partners, partner)
     return render_template(
-        "question_similar.html",
+        "questions/question_similar.html",
         partners=partners,
         partner=partner,
         more_partners=more_partners,
@@ -444,7 +444,7 @@ def compare() -> str:
         switch = switch_counts(sum(not h.illustrative for h in every), sum(h.illustrative for h in every))
     partners, more = capped(partners, *chosen)
     return render_template(
-        "question_compare.html",
+        "questions/question_compare.html",
         partners=partners,
         more=more,
         chosen=chosen,

@@ -556,7 +556,7 @@ PREVIEW_POLICY = "; ".join(
 def preview() -> Response:
     candidate = _resource(_index())
     page = render_template(
-        "reconcile_preview.html",
+        "reconcile/reconcile_preview.html",
         candidate=candidate,
         kinds=", ".join(KINDS[kind].name for kind in sorted(candidate.kinds)),
         summary=_shortened(candidate.description, PREVIEW_CHARS),

@@ -36,7 +36,7 @@ def search() -> str:
     # Only a search that found nothing shows them: counting the kinds takes 30 ms at 10^6 triples.
     suggestions = search_index().suggestions() if results is not None and not results.count else []
     return render_template(
-        "search.html",
+        "search/search.html",
         q=text,
         results=results,
         suggestions=suggestions,

@@ -54,11 +54,11 @@ def sign_in() -> Response | tuple[str, int] | str:
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("home.index")
     if request.method == "GET":
-        return render_template("sign_in.html", next=target, message=None, who=signed_in())
+        return render_template("session/sign_in.html", next=target, message=None, who=signed_in())
     try:
         agent_for(request.form.get("token", ""))
     except CirceError as error:
-        return render_template("sign_in.html", next=target, message=error, who=None), error.status
+        return render_template("session/sign_in.html", next=target, message=error, who=None), error.status
     session.clear()
     session["token"] = fingerprint(request.form["token"])
     session["csrf"] = secrets.token_urlsafe(24)

@@ -122,7 +122,7 @@ def _page(status: int = 200, **context) -> tuple[str, int]:
     context.setdefault("kinds", list(KINDS))
     context.setdefault("mappings", list(mappings()))
     response_status = status
-    return render_template("import.html", **context), response_status
+    return render_template("sheets/import.html", **context), response_status
 
 
 @bp.get("/import")

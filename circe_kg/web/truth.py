@@ -117,7 +117,7 @@ def page() -> Response | str:
             other_datasets=others,
         )
     return render_template(
-        "truth.html",
+        "truth/truth.html",
         classes=classes,
         addresses=addresses,
         completeness=completeness,

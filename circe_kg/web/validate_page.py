@@ -15,7 +15,7 @@ bp = Blueprint("validate_page", __name__)
 
 @bp.get("/validate")
 def form() -> str:
-    return render_template("validate.html", text="", report=None, syntax=None, chosen=None)
+    return render_template("validate_page/validate.html", text="", report=None, syntax=None, chosen=None)
 
 
 @bp.post("/validate")
@@ -40,7 +40,7 @@ def check() -> Response | tuple[str, int]:
     except RdfSyntaxError as error:
         if wants_json:
             return jsonify(error.to_dict()), 400  # type: ignore[return-value]
-        return render_template("validate.html", text=text, report=None, syntax=error, chosen=chosen), 400
+        return render_template("validate_page/validate.html", text=text, report=None, syntax=error, chosen=chosen), 400
     if wants_json:
         return jsonify(report.to_dict())
-    return render_template("validate.html", text=text, report=report, syntax=None, chosen=chosen), 200
+    return render_template("validate_page/validate.html", text=text, report=report, syntax=None, chosen=chosen), 200

@@ -246,7 +246,7 @@ def _page(graph: rdflib.Graph) -> str:
         key=lambda pair: -pair[1],
     )
     return render_template(
-        "dataset.html",
+        "void/dataset.html",
         title=_text(graph, DATASET, DCTERMS.title, language),
         summary=_text(graph, DATASET, DCTERMS.description, language),
         licence=str(graph.value(DATASET, DCTERMS.license) or ""),
