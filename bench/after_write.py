@@ -35,6 +35,7 @@ from circe_kg.loader import load_files
 from circe_kg.rdf_files import parse_file
 from circe_kg.store import EmbeddedStore
 from circe_kg.web import create_app
+from circe_kg.web.services import services_of
 
 MODES = ("off", "on")
 
@@ -68,7 +69,7 @@ def measure(size: int, runs: int) -> dict[str, dict[str, list[float]]]:
                         started = time.perf_counter()
                         assert client.get(path).status_code == 200, path
                         got[mode].append(time.perf_counter() - started)
-                warmer = app.extensions["circe_answers"].warmer
+                warmer = services_of(app).answers.warmer
                 if warmer is not None:
                     warmer.join()  # the next page starts on a machine the last write's warming has left
                 show(name, got)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
+from dataclasses import replace
 
 from timing import timed
 
@@ -18,6 +19,7 @@ from circe_kg.config import shipped_files
 from circe_kg.loader import load_files
 from circe_kg.store import EmbeddedStore
 from circe_kg.web import create_app
+from circe_kg.web.services import install, services_of
 
 PAGES = {
     "home": "/",
@@ -64,7 +66,7 @@ def main() -> None:
         print(f"{'page':46} {'first visit':>12} {'x baseline':>11} {'repeated':>9} {'p95':>9} {'x baseline':>11}")
 
         def first_visit(path: str) -> None:
-            app.extensions["circe_answers"] = AnswerCache(store)  # as after a write: nothing cached
+            install(app, replace(services_of(app), answers=AnswerCache(store)))  # as after a write: nothing cached
             get(path)
 
         for name, path in PAGES.items():
@@ -74,7 +76,7 @@ def main() -> None:
             p95 = times[min(len(times) - 1, int(0.95 * (len(times) - 1)))]
             print(f"{name:46} {cold * 1000:10.1f}ms {cold / baseline:10.1f}x {median * 1000:7.1f}ms "
                   f"{p95 * 1000:7.1f}ms {median / baseline:10.1f}x")
-        app.extensions["circe_sandbox"].close()
+        services_of(app).sandbox.close()
 
 
 if __name__ == "__main__":

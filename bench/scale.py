@@ -66,6 +66,7 @@ from circe_kg.store import EmbeddedStore  # noqa: E402
 from circe_kg.store.remote import RemoteStore  # noqa: E402
 from circe_kg.validation import validate_state  # noqa: E402
 from circe_kg.web import create_app  # noqa: E402
+from circe_kg.web.services import services_of  # noqa: E402
 from devtools.local_servers import OxigraphServer, free_port  # noqa: E402
 
 SEED = 1
@@ -345,10 +346,10 @@ def edit_one_resource(app: Any, backend: str) -> float:
     ]
     started = time.perf_counter()
     if backend == "embedded":
-        app.extensions["circe_gate"].commit({EDIT_GRAPH: triples}, "benchmark", "bench/scale.py")
+        services_of(app).gate.commit({EDIT_GRAPH: triples}, "benchmark", "bench/scale.py")
     else:
-        app.extensions["circe_answers"].store.replace_graphs({EDIT_GRAPH: triples})
-        app.extensions["circe_answers"].notice_write()
+        services_of(app).answers.store.replace_graphs({EDIT_GRAPH: triples})
+        services_of(app).answers.notice_write()
     return time.perf_counter() - started
 
 
@@ -445,10 +446,10 @@ def measure_size(size: int, args: argparse.Namespace, figures: list[Figure], not
         slow_pages = dict(skip["pages"])  # over budget at a smaller size: its cost only grows
         for backend, store in (("server", remote), ("embedded", embedded)):
             app = create_app(store=store, config={"TESTING": True, "DUMPS_DIR": str(folder / f"dumps-{backend}")})
-            stack.callback(app.extensions["circe_sandbox"].close)
+            stack.callback(services_of(app).sandbox.close)
             progress(f"page latency, {backend}")
             page_latency(app, backend, args.runs, args.budget, slow_pages, record)
-            warmer = app.extensions["circe_answers"].warmer  # the last page's edit: let it finish, then measure
+            warmer = services_of(app).answers.warmer  # the last page's edit: let it finish, then measure
             if warmer is not None:
                 warmer.join()
             progress(f"throughput, {backend} (waitress, {args.seconds:g} s per concurrency level)")

@@ -20,7 +20,7 @@ Storage, eviction (least recently used first, by rows), expiry and that waiting 
 `cached` with a condition); this module adds what is particular to answers: the version of the data they belong to,
 the partial answers not kept, and the warmer.
 
-The cached answers, and what pages make of them (browse._kept_for_reader), are shared between requests:
+The cached answers, and what pages make of them (web/answers.kept_for_reader), are shared between requests:
 callers copy what they change.
 """
 

@@ -628,6 +628,7 @@ def serve(port: int, host: str, harvest_urls: tuple[str, ...], every: str | None
     from waitress import serve as waitress_serve
 
     from .web import create_app
+    from .web.services import services_of
     from .web.tokens import configured_tokens
 
     settings.check()  # a variable that cannot be read as its setting's kind stops the start, naming it
@@ -646,11 +647,11 @@ def serve(port: int, host: str, harvest_urls: tuple[str, ...], every: str | None
         raise
     out.print(f"circe-kg serving {store.count()} triples on http://{host}:{port}/  (SPARQL: /sparql)")
     threading.Thread(
-        target=_prepare_search, args=(app.extensions["circe_search"],), daemon=True, name="circe-kg-search-index"
+        target=_prepare_search, args=(services_of(app).search,), daemon=True, name="circe-kg-search-index"
     ).start()
     if sources:
         limits = harvesting.Limits(allow_private=harvest_allow_private)
-        schedule = (app.extensions["circe_gate"], sources, limits, every_s, _who(), _say, threading.Event())
+        schedule = (services_of(app).gate, sources, limits, every_s, _who(), _say, threading.Event())
         threading.Thread(target=harvesting.keep_harvesting, args=schedule, daemon=True, name="circe-kg-harvest").start()
         out.print(f"harvesting {len(sources)} source(s) " + (f"every {every}" if every else "once, now"))
     waitress_serve(app, host=host, port=port, threads=8, ident="circe-kg")

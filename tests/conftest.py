@@ -15,6 +15,7 @@ from circe_kg.config import shipped_files
 from circe_kg.loader import load_files
 from circe_kg.store import EmbeddedStore
 from circe_kg.store.remote import RemoteStore
+from circe_kg.web.services import services_of
 from circe_kg.writes import WriteGate
 from devtools.local_servers import CirceApp, LocalServer, OxigraphServer, VirtuosoServer
 
@@ -132,7 +133,7 @@ def writable_app(tmp_path: Path, recorded_folder: Path):
 
     yield make
     for app, store in made:
-        app.extensions["circe_sandbox"].close()
+        services_of(app).sandbox.close()
         store.close()
 
 
@@ -151,7 +152,7 @@ def app(loaded_store, tmp_path_factory):
         },
     )
     yield app
-    app.extensions["circe_sandbox"].close()
+    services_of(app).sandbox.close()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from circe_kg.store import EmbeddedStore
+from circe_kg.web.services import services_of
 
 AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -152,7 +153,7 @@ def test_every_page_type_has_a_sample(served):  # the module pins `served`; noth
     try:
         routes = {rule.rule for rule in app.url_map.iter_rules() if "GET" in (rule.methods or ())}
     finally:
-        app.extensions["circe_sandbox"].close()
+        services_of(app).sandbox.close()
     missing = routes - PAGES.keys() - MACHINE_ROUTES
     assert not missing, f"GET routes with no sample page in PAGES (or reason in MACHINE_ROUTES): {sorted(missing)}"
     gone = (PAGES.keys() | MACHINE_ROUTES) - routes
@@ -240,7 +241,7 @@ def test_the_accessibility_statement_follows_the_model(served, lang):  # the mod
     try:
         reply = app.test_client().get(f"/accessibility?lang={lang}")
     finally:
-        app.extensions["circe_sandbox"].close()
+        services_of(app).sandbox.close()
     assert reply.status_code == 200
     text = reply.get_data(as_text=True)
     # The sections of Commission Implementing Decision (EU) 2018/1523's model statement, in its order.

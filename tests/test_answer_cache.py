@@ -11,6 +11,7 @@ from circe_kg.answer_cache import AnswerCache
 from circe_kg.config import shipped_files
 from circe_kg.loader import load_files
 from circe_kg.store import EmbeddedStore
+from circe_kg.web.services import services_of
 
 TEST_BEARER = secrets.token_urlsafe(24)
 PRACTICE = """@prefix circe: <https://w3id.org/circe-kg/ontology#> .
@@ -74,14 +75,14 @@ def test_a_write_through_the_app_shows_on_the_next_visit(writable):
     url = "/questions/practices-for-barrier?barrier=kirchherr:market"
     before = client.get(url).get_data(as_text=True)
     assert "Freshly written practice" not in before and client.get(url).get_data(as_text=True) == before
-    assert app.extensions["circe_answers"].hits > 0
+    assert services_of(app).answers.hits > 0
     put_practice(client)
     assert "Freshly written practice" in client.get(url).get_data(as_text=True)
     listed = client.get("/list/practices?source=illustrative").get_data(as_text=True)
     assert "Freshly written practice" in listed
-    hits = app.extensions["circe_answers"].hits
+    hits = services_of(app).answers.hits
     assert client.get("/list/practices?source=illustrative").get_data(as_text=True) == listed
-    assert app.extensions["circe_answers"].hits == hits + 1  # the list and its facet counts, kept whole
+    assert services_of(app).answers.hits == hits + 1  # the list and its facet counts, kept whole
 
 
 def test_triples_answers_are_cached_too():
@@ -141,7 +142,7 @@ def test_a_visitor_waits_for_an_answer_being_computed_instead_of_computing_it_ag
 
 
 def test_a_write_through_the_app_warms_the_pages_asked_before(writable):
-    client, answers = writable.test_client(), writable.extensions["circe_answers"]
+    client, answers = writable.test_client(), services_of(writable).answers
     url = "/questions/practices-for-barrier?barrier=kirchherr:market"
     assert "Freshly written practice" not in client.get(url).get_data(as_text=True)
     put_practice(client)

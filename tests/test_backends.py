@@ -25,6 +25,7 @@ from circe_kg.namespaces import PREFIXES
 from circe_kg.store import EmbeddedStore, replace_graphs_update
 from circe_kg.store.remote import RemoteStore
 from circe_kg.web import create_app
+from circe_kg.web.services import services_of
 from devtools.local_servers import OxigraphServer, VirtuosoServer, free_port
 from tests.conftest import remote_store_for, start_server
 
@@ -295,7 +296,7 @@ def test_the_public_endpoint_forwards_to_the_server_with_its_limits(virtuoso_sto
     assert big.status_code == 413
     bad = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p }"})
     assert bad.status_code == 400 and "syntax" in bad.get_data(as_text=True).lower()
-    direct = requests.get(app.extensions["circe_store"].query_url, params={"query": "ASK { ?s ?p ?o }"}, timeout=5)
+    direct = requests.get(services_of(app).store.query_url, params={"query": "ASK { ?s ?p ?o }"}, timeout=5)
     assert direct.status_code == 200
 
 

@@ -19,6 +19,7 @@ from circe_kg.rdf_files import parse_file, parse_text
 from circe_kg.store import EmbeddedStore
 from circe_kg.validation import validate_state
 from circe_kg.web import create_app
+from circe_kg.web.services import services_of
 from circe_kg.writes import WriteGate
 
 STEWARD = secrets.token_urlsafe(24)  # made for each run: no write token in the repository
@@ -185,7 +186,7 @@ def web(gate_store, tmp_path_factory):
         },
     )
     yield app.test_client()
-    app.extensions["circe_sandbox"].close()
+    services_of(app).sandbox.close()
 
 
 def test_the_validate_page_accepts_an_upload_with_a_byte_order_mark(web):

@@ -78,9 +78,9 @@ def test_transfer_diagram_links_each_arrow_and_partner(client):
 
 
 def test_transfer_diagram_draws_the_most_connected_partners_and_the_table_lists_all(client, monkeypatch):
-    from circe_kg.web import browse
+    from circe_kg.web import questions
 
-    monkeypatch.setattr(browse, "DIAGRAM_PARTNERS", 2)
+    monkeypatch.setattr(questions, "DIAGRAM_PARTNERS", 2)
     page = client.get("/questions/transfers").get_data(as_text=True)
     assert page.count("<circle ") == 2 and "3 more are only in the table" in page
     assert page.count('class="arrow-line"') <= 1  # only arrows between drawn partners
@@ -202,9 +202,9 @@ def test_an_illustrative_resource_cites_no_source(client):
 def test_long_choice_lists_are_capped_and_each_resource_can_be_asked_about(client, monkeypatch):
     """Past CHOICES_SHOWN a <select> is unusable (14 000 barriers at 10^6 triples): it shows the first ones and
     the chosen one, says how many are left out, and every barrier, sector and partner page asks its questions."""
-    from circe_kg.web import browse
+    from circe_kg.web import answers
 
-    monkeypatch.setattr(browse, "CHOICES_SHOWN", 3)
+    monkeypatch.setattr(answers, "CHOICES_SHOWN", 3)
     chosen = "https://w3id.org/circe-kg/id/barrier/sos-public-procurement"
     page = client.get("/questions/practices-for-barrier", query_string={"barrier": chosen}).get_data(as_text=True)
     options = re.findall(r'<option value="([^"]*)"', page)

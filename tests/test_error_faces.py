@@ -9,6 +9,7 @@ import secrets
 import pytest
 
 from circe_kg.web import create_app
+from circe_kg.web.services import services_of
 
 TOKEN = secrets.token_urlsafe(24)
 GRAPH = "https://w3id.org/circe-kg/graph/data/faces-test"
@@ -38,7 +39,7 @@ def site(tmp_path, loaded_disk_store):
         },
     )
     yield app, loaded_disk_store
-    app.extensions["circe_sandbox"].close()
+    services_of(app).sandbox.close()
 
 
 def put(client, body: str, accept: str):

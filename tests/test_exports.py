@@ -169,7 +169,7 @@ def test_the_modules_examples_run():
     import doctest
 
     from circe_kg import facets
-    from circe_kg.web import browse
+    from circe_kg.web import questions
 
-    for module in (facets, browse):
+    for module in (facets, questions):
         assert doctest.testmod(module).failed == 0, module.__name__

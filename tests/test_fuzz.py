@@ -35,6 +35,7 @@ from circe_kg.config import shipped_files
 from circe_kg.loader import load_files
 from circe_kg.store import EmbeddedStore
 from circe_kg.web import create_app
+from circe_kg.web.services import services_of
 from circe_kg.writes import WriteGate
 
 SUMMARY_FILE = Path(__file__).resolve().parents[1] / "test-output" / "fuzz-summary.json"
@@ -292,7 +293,7 @@ def read_app(tmp_path_factory):
         },
     )
     yield app, app.test_client(), store
-    app.extensions["circe_sandbox"].close()
+    services_of(app).sandbox.close()
     store.close()
 
 
@@ -316,7 +317,7 @@ def write_app(tmp_path_factory):
         },
     )
     yield app, app.test_client(), store
-    app.extensions["circe_sandbox"].close()
+    services_of(app).sandbox.close()
     store.close()
 
 

@@ -15,6 +15,8 @@ import time
 import pyoxigraph as ox
 import pytest
 
+from circe_kg.web.services import services_of
+
 ID = "https://w3id.org/circe-kg/id/"
 SOS, LOMBARDY, SOFIA = (
     ID + "organisation/sos",
@@ -116,7 +118,7 @@ def test_the_list_csv_honours_the_switch(client, loaded_store):
 def _written(app) -> None:
     """Wait for the dumps of this version: they are written in the background (dumps.py), past the 5 s a visit
     waits on a busy machine."""
-    dumps, deadline = app.extensions["circe_dumps"], time.monotonic() + 180
+    dumps, deadline = services_of(app).dumps, time.monotonic() + 180
     while (not dumps.manifest() or dumps.updating) and time.monotonic() < deadline:
         time.sleep(0.1)
 
@@ -236,10 +238,10 @@ def test_a_sourced_transfer_outweighs_any_number_of_illustrative_overlaps(app):
     and an illustrative transfer besides (the shipped data has no such partner: it is made from SOS's own)."""
     from dataclasses import replace
 
-    from circe_kg.web.browse import _holdings, similarity
+    from circe_kg.web.questions import holdings, similarity
 
     with app.test_request_context("/questions/similar-regions"):
-        held = _holdings()
+        held = holdings()
         sos, lombardy = held[SOS], held[LOMBARDY]
         twin = {kind: [replace(h, illustrative=True) for h in items] for kind, items in sos.items()}
         transfer = {"transfer": ID + "transfer/lombardy-to-sos-dispersed-circular-hotel", "transferLabel": "t"}

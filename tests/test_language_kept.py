@@ -12,6 +12,7 @@ import pytest
 
 from circe_kg.web import create_app
 from circe_kg.web.i18n import LANGUAGE_FREE
+from circe_kg.web.services import services_of
 
 # What people see of the pages: the queries under them run on every backend in tests/test_queries.py.
 pytestmark = pytest.mark.embedded_only
@@ -160,7 +161,7 @@ def steward_site(loaded_store, tmp_path):
         config={"TESTING": True, "WRITE_TOKENS": {token: "Lang Steward"}, "DUMPS_DIR": tmp_path / "dumps"},
     )
     yield app, token
-    app.extensions["circe_sandbox"].close()
+    services_of(app).sandbox.close()
 
 
 def test_a_redirect_after_a_form_keeps_the_language(steward_site):

@@ -93,3 +93,69 @@ def test_the_package_needs_none_of_the_development_tools():
     assert found == []
     pyproject = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
     assert pyproject["tool"]["setuptools"]["packages"]["find"]["include"] == ["circe_kg*"]
+
+
+def _creates_blueprint(tree: ast.AST) -> bool:
+    """Whether the module calls Blueprint(…): it is a face of the app (a blueprint module)."""
+    return any(
+        isinstance(node, ast.Call)
+        and (
+            (isinstance(node.func, ast.Name) and node.func.id == "Blueprint")
+            or (isinstance(node.func, ast.Attribute) and node.func.attr == "Blueprint")
+        )
+        for node in ast.walk(tree)
+    )
+
+
+def _web_imports(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, module) of each module of circe_kg.web that `tree` (a module of circe_kg/web/) imports, anywhere in
+    it: `from .x import y`, `from . import x`, `from circe_kg.web.x import y`, `import circe_kg.web.x`."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level == 1 and module:
+                found.append((node.lineno, module.split(".")[0]))
+            elif node.level == 1:
+                found += [(node.lineno, alias.name) for alias in node.names]
+            elif node.level == 0 and module.startswith("circe_kg.web."):
+                found.append((node.lineno, module.split(".")[2]))
+            elif node.level == 0 and module == "circe_kg.web":
+                found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("circe_kg.web."):
+                    found.append((node.lineno, alias.name.split(".")[2]))
+    return found
+
+
+def blueprints_importing_blueprints(sources: dict[str, str]) -> list[str]:
+    """For the modules of circe_kg/web/ ({name: source}), each import of a blueprint module by a blueprint
+    module, as "importer:line imports imported". A helper several faces need belongs in a module without a
+    Blueprint (uris, auth, sourced, answers, services…), so that a face can be read, moved or removed alone."""
+    trees = {name: ast.parse(text) for name, text in sources.items()}
+    faces = {name for name, tree in trees.items() if _creates_blueprint(tree)}
+    return [
+        f"{name}:{line} imports {imported}"
+        for name in sorted(faces)
+        for line, imported in _web_imports(trees[name])
+        if imported in faces and imported != name
+    ]
+
+
+def test_blueprints_never_import_blueprints():
+    sources = {path.stem: path.read_text(encoding="utf-8") for path in (PACKAGE / "web").glob("*.py")}
+    assert blueprints_importing_blueprints(sources) == []
+
+
+def test_the_blueprint_check_catches_a_planted_offender():
+    sources = {
+        "pages": "from flask import Blueprint\nfrom .helpers import tidy\nbp = Blueprint('pages', __name__)\n",
+        "helpers": "def tidy(text):\n    return text.strip()\n",
+        "other": (
+            "import flask\nfrom . import helpers\n\nbp = flask.Blueprint('other', __name__)\n\n\n"
+            "def view():\n    from .pages import bp as theirs\n    return theirs\n"
+        ),
+        "third": "from flask import Blueprint\nfrom circe_kg.web.other import view\nbp = Blueprint('3', __name__)\n",
+    }
+    assert blueprints_importing_blueprints(sources) == ["other:8 imports pages", "third:2 imports other"]

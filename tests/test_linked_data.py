@@ -12,6 +12,7 @@ from rdf_reading import read_back, union_of
 
 from circe_kg.export_graphs import isomorphic
 from circe_kg.serialization import RDF_TYPES
+from circe_kg.web.services import services_of
 
 ALBERGO = "/id/practice/albergo-diffuso"
 DCAT_AP = Path(__file__).resolve().parents[2] / "shared" / "standards" / "dcat-ap-3.0.0-SHACL.ttl"
@@ -194,6 +195,6 @@ def test_dumps_are_written_in_the_background_and_the_previous_ones_stay_listed(t
 
 
 def test_the_dumps_page_says_when_newer_files_are_being_written(client, app, monkeypatch):
-    monkeypatch.setattr(type(app.extensions["circe_dumps"]), "updating", property(lambda self: True))
+    monkeypatch.setattr(type(services_of(app).dumps), "updating", property(lambda self: True))
     page = client.get("/dumps/", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "new files are being written" in page

@@ -10,6 +10,7 @@ import re
 import pytest
 
 from circe_kg.web import create_app
+from circe_kg.web.services import services_of
 
 # What people see of the pages: the queries under them run on every backend in tests/test_queries.py.
 pytestmark = pytest.mark.embedded_only
@@ -95,7 +96,7 @@ def writable(loaded_store, tmp_path):
         store=loaded_store, config={"TESTING": True, "WRITE_TOKENS": {"t" * 24: "tester"}, "DUMPS_DIR": tmp_path}
     )
     yield app
-    app.extensions["circe_sandbox"].close()
+    services_of(app).sandbox.close()
 
 
 def test_an_edit_link_where_writes_are_enabled(writable):
@@ -129,7 +130,7 @@ def many_languages(loaded_disk_store, tmp_path):
     load_files(loaded_disk_store, [extra])
     app = create_app(store=loaded_disk_store, config={"TESTING": True, "DUMPS_DIR": tmp_path / "dumps"})
     yield app.test_client()
-    app.extensions["circe_sandbox"].close()
+    services_of(app).sandbox.close()
     loaded_disk_store.close()
 
 

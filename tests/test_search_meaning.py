@@ -16,6 +16,7 @@ from circe_kg.loader import load_files
 from circe_kg.search import METHODS, SearchIndex
 from circe_kg.search_meaning import MeaningIndex
 from circe_kg.store import EmbeddedStore
+from circe_kg.web.services import services_of
 
 ID = "https://w3id.org/circe-kg/id/"
 DESCRIPTION = ox.NamedNode("http://purl.org/dc/terms/description")
@@ -174,7 +175,7 @@ def test_the_search_page_says_a_result_matched_by_meaning(tmp_path):
         sl = client.get("/search", query_string={"q": QUESTION, "lang": "sl"}).get_data(as_text=True)
         assert "Zakaj: po pomenu blizu vašemu iskanju" in sl, "the explanation in the reader's language"
     finally:
-        app.extensions["circe_sandbox"].close()
+        services_of(app).sandbox.close()
         store.close()
 
 

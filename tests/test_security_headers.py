@@ -16,6 +16,7 @@ from circe_kg.config import shipped_files
 from circe_kg.loader import load_files
 from circe_kg.store import EmbeddedStore
 from circe_kg.web import create_app
+from circe_kg.web.services import services_of
 from circe_kg.web.vendor import PACKAGES
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "circe_kg" / "web" / "templates"
@@ -42,7 +43,7 @@ def client(tmp_path_factory):
         },
     )
     yield app.test_client()
-    app.extensions["circe_sandbox"].close()
+    services_of(app).sandbox.close()
     store.close()
 
 
@@ -142,7 +143,7 @@ class _InlineCode(HTMLParser):
         ]
 
 
-@pytest.mark.parametrize("template", sorted(p.name for p in TEMPLATES.glob("*.html")))
+@pytest.mark.parametrize("template", sorted(p.relative_to(TEMPLATES).as_posix() for p in TEMPLATES.rglob("*.html")))
 def test_templates_have_no_inline_script(template):
     parser = _InlineCode()
     text = (TEMPLATES / template).read_text(encoding="utf-8")

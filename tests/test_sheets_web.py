@@ -21,6 +21,7 @@ from python_calamine import CalamineWorkbook
 
 from circe_kg import queries
 from circe_kg.web import create_app
+from circe_kg.web.services import services_of
 from tests.test_writes import FormFields  # what a browser submits from a form
 
 STEWARD = secrets.token_urlsafe(24)
@@ -56,7 +57,7 @@ def web(loaded_disk_store, tmp_path, monkeypatch):
     monkeypatch.delenv("CIRCE_KG_TOKENS_FILE", raising=False)
     app = _app(loaded_disk_store, tmp_path, TOKENS)
     yield app.test_client(), loaded_disk_store
-    app.extensions["circe_sandbox"].close()
+    services_of(app).sandbox.close()
     loaded_disk_store.close()
 
 
@@ -510,7 +511,7 @@ def test_without_tokens_importing_is_disabled(loaded_disk_store, tmp_path, monke
         assert confirmed.status_code == 403
         assert loaded_disk_store.count() == count
     finally:
-        app.extensions["circe_sandbox"].close()
+        services_of(app).sandbox.close()
         loaded_disk_store.close()
 
 

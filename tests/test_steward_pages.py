@@ -12,6 +12,7 @@ import pytest
 from circe_kg.diffs import SHOWN_RESOURCES
 from circe_kg.web import create_app
 from circe_kg.web.changes import FEWEST_SHOWN
+from circe_kg.web.services import services_of
 
 STEWARD = secrets.token_urlsafe(24)
 EDITOR = secrets.token_urlsafe(24)
@@ -134,7 +135,7 @@ def test_a_cookie_signed_by_another_server_is_not_a_sign_in(site, tmp_path):
         assert response.status_code == 401
         assert "sign-in has ended" in response.get_data(as_text=True)
     finally:
-        other.extensions["circe_sandbox"].close()
+        services_of(other).sandbox.close()
 
 
 def test_sign_out_needs_the_csrf_token_and_then_forgets_the_sign_in(site):
@@ -151,7 +152,7 @@ def test_a_removed_token_ends_the_sign_in(site):
     app, _ = site
     client = app.test_client()
     sign_in(client)
-    app.extensions["circe_tokens"].pop(STEWARD)
+    services_of(app).tokens.pop(STEWARD)
     assert 'name="token"' in client.get(f"/edit/{PRACTICE}").get_data(as_text=True)
 
 
@@ -164,7 +165,7 @@ def test_the_steward_menu_shows_only_where_writing_is_enabled(site, loaded_store
         assert 'aria-label="Stewards"' not in page.get_data(as_text=True)
         assert "Set-Cookie" not in page.headers and "Cookie" not in page.headers.get("Vary", "")
     finally:
-        read_only.extensions["circe_sandbox"].close()
+        services_of(read_only).sandbox.close()
 
 
 # -- history and restore ------------------------------------------------------------------------------------
@@ -299,5 +300,5 @@ def test_review_shows_a_preview_and_the_per_field_diff_and_rejecting_needs_a_rea
     assert done.status_code == 200 and f"Draft {number} rejected" in done.get_data(as_text=True)
     history = client.get("/history", headers={"Accept": "application/json"}).get_json()
     assert any("Not a Slovene name." in (row.get("note") or "") for row in history)
-    drafts = app.extensions["circe_gate"].drafts()
+    drafts = services_of(app).gate.drafts()
     assert drafts[-1]["reason"] == "Not a Slovene name."

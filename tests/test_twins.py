@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext
 
 from circe_kg.sheets.layout import KINDS
 from circe_kg.web.pages import plain
+from circe_kg.web.services import services_of
 
 # What the pages show: the queries under them run on every backend in tests/test_queries.py.
 pytestmark = pytest.mark.embedded_only
@@ -293,7 +294,7 @@ def writable(tmp_path, loaded_disk_store):
         },
     )
     yield app, loaded_disk_store
-    app.extensions["circe_sandbox"].close()
+    services_of(app).sandbox.close()
     loaded_disk_store.close()
 
 

@@ -15,6 +15,7 @@ from circe_kg.errors import Conflict
 from circe_kg.loader import load_files
 from circe_kg.store import EmbeddedStore
 from circe_kg.web import create_app
+from circe_kg.web.services import services_of
 from circe_kg.writes import PROVENANCE_GRAPH, WriteGate
 
 STEWARD_BEARER = secrets.token_urlsafe(24)
@@ -50,7 +51,7 @@ def test_no_token_configured_means_writes_are_disabled(tmp_path, loaded_store):
         "/update", data="DROP ALL", content_type="application/sparql-update", headers=AUTH
     )
     assert response.status_code == 403 and "disabled" in response.get_json()["message"]
-    app.extensions["circe_sandbox"].close()
+    services_of(app).sandbox.close()
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ SPARQL_WORKERS, MAX_CONTENT_LENGTH, ANSWER_CACHE_MAX_AGE_S, ANSWER_CACHE_WARM), 
 when the app is made, then by `config`. `config` may also give STORE_PATH or ENDPOINT (else CIRCE_KG_STORE /
 CIRCE_KG_ENDPOINT; see store/open.py), HISTORY_DIR (else CIRCE_KG_HISTORY), ISSUES_URL, SECRET_KEY, WRITE_TOKENS
 ({token: agent name}; in production the tokens come from CIRCE_KG_WRITE_TOKEN / CIRCE_KG_TOKENS_FILE, see
-web/writes.py), and DUMPS_DIR, DUMPS_WAIT_S and LIST_PAGE_SIZE, which only `config` sets.
+web/tokens.py), and DUMPS_DIR, DUMPS_WAIT_S and LIST_PAGE_SIZE, which only `config` sets.
 """
 
 from __future__ import annotations
@@ -30,27 +30,35 @@ from ..store.open import open_store
 from ..writes import WriteGate
 from . import (
     accessibility,
-    browse,
     changes,
+    drafts,
     dumps,
     edit,
     errors,
+    graph_store,
     home,
     i18n,
+    jinja_filters,
     linked_data,
+    lists,
     partner,
     query_page,
+    questions,
     reconcile,
+    search,
+    services,
     session,
     sheets,
+    sourced,
     sparql,
     truth,
+    updates,
     validate_page,
     vendor,
     void,
-    writes,
 )
 from .security import init_app as add_security_headers
+from .tokens import configured_tokens
 
 # The app's configuration keys that CIRCE_KG_<NAME> overrides (settings.py, scope "app"), with their defaults.
 DEFAULTS: dict[str, Any] = settings.app_defaults()
@@ -75,7 +83,6 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
     app.config.update(config or {})
     if store is None:
         store = open_store(Path(app.config.get("STORE_PATH", default_store_path())), app.config.get("ENDPOINT"))
-    app.extensions["circe_store"] = store
     limits = Limits(
         float(app.config["SPARQL_TIMEOUT_S"]),
         int(app.config["SPARQL_MAX_RESULT_BYTES"]),
@@ -86,25 +93,26 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
     # cannot be interrupted in-process, so they run in killable workers.
     sandbox = for_store(store, limits)
     atexit.register(sandbox.close)
-    app.extensions["circe_sandbox"] = sandbox
     dumps_dir = app.config.get("DUMPS_DIR") or (store.local_folder or default_store_path().parent) / "dumps"
     dumps_wait_s = float(app.config.get("DUMPS_WAIT_S", settings.value("DUMPS_WAIT_S")))
-    app.extensions["circe_dumps"] = Dumps(store, Path(dumps_dir), dumps_wait_s)
+    downloads = Dumps(store, Path(dumps_dir), dumps_wait_s)
     history_dir = app.config.get("HISTORY_DIR") or history_path(store)
-    app.extensions["circe_gate"] = WriteGate(store, Path(history_dir) if history_dir else None)
-    app.extensions["circe_tokens"] = writes.configured_tokens(app.config)
-    app.extensions["circe_search"] = SearchIndex(store)
+    gate = WriteGate(store, Path(history_dir) if history_dir else None)
+    tokens = configured_tokens(app.config)
+    index = SearchIndex(store)
     # Only this process writes the embedded store, so its generation says when answers are stale; a server's
     # other writers are invisible here, so its answers also expire.
     max_age = store.answers_max_age(float(app.config["ANSWER_CACHE_MAX_AGE_S"]))
     answers = AnswerCache(store, max_age_s=max_age, warm=bool(int(app.config["ANSWER_CACHE_WARM"])))
-    app.extensions["circe_answers"] = answers
-    app.extensions["circe_gate"].after_write.append(answers.notice_write)
+    gate.after_write.append(answers.notice_write)
+    services.install(app, services.Services(store, answers, index, downloads, gate, tokens, sandbox))
     _report_missing_sources(app, store)
     errors.init_app(app)
     add_security_headers(app)
     i18n.init_app(app)
     session.init_app(app)
+    sourced.init_app(app)
+    jinja_filters.init_app(app)
     for blueprint in (
         home.bp,
         accessibility.bp,
@@ -114,10 +122,14 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
         partner.bp,
         dumps.bp,
         void.bp,
-        writes.bp,
+        updates.bp,
+        graph_store.bp,
+        drafts.bp,
         validate_page.bp,
         edit.bp,
-        browse.bp,
+        search.bp,
+        questions.bp,
+        lists.bp,
         truth.bp,
         sheets.bp,
         reconcile.bp,

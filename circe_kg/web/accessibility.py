@@ -27,5 +27,5 @@ STANDARD = "EN 301 549 V3.2.1 (WCAG 2.1, level AA)"
 def statement() -> str:
     issues = current_app.config.get("ISSUES_URL") or settings.value("ISSUES_URL") or ""
     return render_template(
-        "accessibility.html", prepared=PREPARED, reviewed=REVIEWED, standard=STANDARD, issues_url=issues
+        "accessibility/accessibility.html", prepared=PREPARED, reviewed=REVIEWED, standard=STANDARD, issues_url=issues
     )

@@ -8,7 +8,7 @@
 - GET|POST /review                  drafts as a preview of each record after publishing plus the per-field diff;
                                     Publish, or Reject with a reason (recorded in the history)
 
-Buttons post forms with the typed token or, for a signed-in steward, the session's CSRF token (session.py).
+Buttons post forms with the typed token or, for a signed-in steward, the session's CSRF token (auth.py).
 """
 
 from __future__ import annotations
@@ -23,11 +23,10 @@ from .. import queries
 from ..diffs import SHOWN_RESOURCES, Diff, diff
 from ..errors import CirceError, NoSuchVersion, UsageError, ValidationFailed, WriteRefused
 from ..ntriples import NTriples
+from .auth import form_agent, signed_in
 from .i18n import answer
 from .pages import page, twin, wants_twin
-from .session import form_agent, signed_in
-from .store_access import get_store
-from .writes import gate
+from .services import gate, get_store
 
 bp = Blueprint("changes", __name__)
 SUMMARY_NAMES = 3  # resources named on a history row; the others are counted
@@ -85,7 +84,7 @@ def history() -> Response:
     for row in rows[:200]:
         if row.get("graph"):
             row["changed"] = _summary(gate().history_dir, row["graph"], int(row["number"]), g.get("lang", "en"))
-    return page("history.html", rows=rows, graph=graph)
+    return page("changes/history.html", rows=rows, graph=graph)
 
 
 def _change_page(number: int, message: CirceError | None = None, status: int = 200) -> Response:
@@ -102,7 +101,7 @@ def _change_page(number: int, message: CirceError | None = None, status: int = 2
         }
         for graph in changed
     ]
-    return page("change.html", status, change=rows[0], graphs=graphs, message=message)
+    return page("changes/change.html", status, change=rows[0], graphs=graphs, message=message)
 
 
 @bp.get("/history/<int:number>")
@@ -158,7 +157,7 @@ def review_page() -> Response:
     token = request.form.get("token", "")
     who = signed_in()
     if request.method == "GET" and who is None:
-        return page("review.html", drafts=None, token_ok=False, message=None)
+        return page("changes/review.html", drafts=None, token_ok=False, message=None)
     status, message = 200, None
     try:
         if request.method == "POST":
@@ -185,6 +184,6 @@ def review_page() -> Response:
     except UsageError as error:
         status, message = error.status, f"{error.message} — {error.hint}" if error.hint else error.message
     except CirceError as error:
-        return page("review.html", error.status, drafts=None, token_ok=False, message=error.message)
+        return page("changes/review.html", error.status, drafts=None, token_ok=False, message=error.message)
     drafts = [_draft_view(d["number"]) for d in gate().drafts() if d["status"] == "pending"]
-    return page("review.html", status, drafts=drafts, token=token, token_ok=True, message=message)
+    return page("changes/review.html", status, drafts=drafts, token=token, token_ok=True, message=message)

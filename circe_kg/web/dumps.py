@@ -8,19 +8,16 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from flask import Blueprint, Response, current_app, send_file, url_for
+from flask import Blueprint, Response, send_file, url_for
 
-from ..dumps import BY_NAME, LICENCE, DumpInfo, Dumps, human_size, sha256sums
+from ..dumps import BY_NAME, LICENCE, DumpInfo, human_size, sha256sums
 from ..errors import NotFound
-from .browse import sourced_only
 from .pages import page, twin, wants_twin
+from .services import dumps
+from .sourced import sourced_only
 
 bp = Blueprint("dumps", __name__)
 CHECKSUMS = "SHA256SUMS"
-
-
-def dumps() -> Dumps:
-    return current_app.extensions["circe_dumps"]  # type: ignore[no-any-return]
 
 
 def listed(info: DumpInfo) -> dict[str, Any]:
@@ -45,7 +42,7 @@ def index() -> Response:
     if wants_twin():
         return twin(entries)
     return page(
-        "dumps.html",
+        "dumps/dumps.html",
         dumps=entries,
         only=only,
         hidden=len(every) - len(entries),

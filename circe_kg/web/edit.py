@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, g, redirect, request, url_for
+from flask import Blueprint, Response, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from .. import queries
@@ -16,11 +16,10 @@ from ..forms import Field, fields_for, fill, triples_from_form
 from ..namespaces import GRAPH, KIND_PREFIXES, RDF, compact
 from ..sheets.layout import KINDS
 from ..writes import EDITS_GRAPH
-from .linked_data import base, local_href
+from .auth import form_agent
 from .pages import page, wants_twin
-from .session import form_agent
-from .store_access import get_store
-from .writes import gate
+from .services import gate, get_store, tokens
+from .uris import base, local_href
 
 bp = Blueprint("edit", __name__)
 CREATABLE = {kind: class_iri for kind, (class_iri, _) in KINDS.items()}  # every kind a spreadsheet can hold
@@ -76,9 +75,9 @@ def _render(
     groups: dict[str, list[Field]] = {}
     for f in fields:
         groups.setdefault(f.group or "", []).append(f)
-    enabled = bool(current_app.extensions["circe_tokens"])
+    enabled = bool(tokens())
     return page(
-        "edit.html",
+        "edit/edit.html",
         status,
         groups=groups,
         title=title,

@@ -18,6 +18,9 @@ from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 
 from ..errors import CirceError
 from .i18n import with_language
+from .lists import LISTS
+from .services import installed, search_index
+from .uris import local_href
 
 SHOWN_MAX = 60  # characters of a request's value that a message may echo
 MESSAGE_MAX = 1000  # characters of a message or hint, whatever it echoes
@@ -27,8 +30,10 @@ RESOURCES_SUGGESTED = 5
 WORD_MAX = 40  # letters of a word of the address that the search is offered
 QUOTED_LONG = re.compile(rf"(['\"])([^'\"]{{{SHOWN_MAX + 1},}})\1")  # a quoted value longer than SHOWN_MAX
 # GET addresses without parameters that are no pages for people (machine interfaces, files, fragments).
-NOT_SUGGESTED = frozenset({"browse.suggest", "linked_data.any_resource", "query_page.snippet_texts"})
-NOT_SUGGESTED_BLUEPRINTS = frozenset({"sparql", "writes", "reconcile", "vendor", "void", "static"})
+NOT_SUGGESTED = frozenset({"search.suggest", "linked_data.any_resource", "query_page.snippet_texts"})
+NOT_SUGGESTED_BLUEPRINTS = frozenset(
+    {"sparql", "graph_store", "updates", "drafts", "reconcile", "vendor", "void", "static"}
+)
 
 
 def shown(text: str, limit: int = SHOWN_MAX) -> str:
@@ -124,7 +129,7 @@ def _where_to_go() -> dict:
     resources = [{"href": href, "label": label} for href, label in _resources_named(words)]
     return {
         "suggestions": pages + resources,
-        "search": url_for("browse.search", q=words) if words else url_for("browse.search"),
+        "search": url_for("search.search", q=words) if words else url_for("search.search"),
         "home": url_for("home.index"),
     }
 
@@ -140,8 +145,6 @@ def _words_of_address() -> str:
 def _page_paths() -> list[str]:
     """The addresses of the pages people open here: GET routes without parameters that are not machine
     interfaces or files, and each list (/list/practices…)."""
-    from .browse import LISTS  # here, not on top: browse imports this module (through linked_data)
-
     paths = [
         rule.rule
         for rule in current_app.url_map.iter_rules()
@@ -151,7 +154,7 @@ def _page_paths() -> list[str]:
         and rule.endpoint.split(".")[0] not in NOT_SUGGESTED_BLUEPRINTS
     ]
     adapter = current_app.url_map.bind("localhost")
-    paths += [adapter.build("browse.faceted_list", {"kind": kind}) for kind in LISTS]
+    paths += [adapter.build("lists.faceted_list", {"kind": kind}) for kind in LISTS]
     return sorted(set(paths))
 
 
@@ -176,18 +179,15 @@ def _nearest_pages(path: str) -> list[str]:
 
 def _resources_named(words: str) -> list[tuple[str, str]]:
     """For an address under /id/, /page/ or /data/: resources whose names share `words` (href, label)."""
-    search = current_app.extensions.get("circe_search")
-    if not words or search is None or not request.path.startswith(("/id/", "/page/", "/data/")):
+    if not words or not installed(current_app) or not request.path.startswith(("/id/", "/page/", "/data/")):
         return []
-    found = search.search(words, limit=RESOURCES_SUGGESTED, any_word=True, lang=g.get("lang", "en"))
+    found = search_index().search(words, limit=RESOURCES_SUGGESTED, any_word=True, lang=g.get("lang", "en"))
     hits = [hit for group in found.groups.values() for hit in group][:RESOURCES_SUGGESTED]
     return [(_href(hit.resource), hit.label) for hit in hits]
 
 
 def _href(iri: str) -> str:
     """Where a suggested resource is read here (its local page, in the reader's language), else its IRI."""
-    from .linked_data import local_href  # here, not on top: linked_data imports this module
-
     return local_href(iri) or iri
 
 

@@ -7,11 +7,11 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, request, url_for
 
-from . import europe_map, kinds, truth
-from .browse import sourced_only
+from . import europe_map, kinds
 from .i18n import in_reader_language
 from .pages import page
-from .store_access import answer
+from .services import answer
+from .sourced import sourced_only
 
 bp = Blueprint("home", __name__)
 
@@ -65,9 +65,9 @@ def index() -> Response:
     only_sourced = sourced_only()  # the site-wide switch: illustrative arrows and points left out too
     transfers = _transfer_arrows(markers, only_sourced) if showing == "transfers" else []
     points = _practice_points(by_iso, listed, only_sourced) if showing == "practices" else []
-    sourced, total = truth.sourced_share()
+    sourced, total = kinds.sourced_share()
     return page(
-        "home.html",
+        "home/home.html",
         counts=counts,
         sourced=sourced,
         total=total,
@@ -86,7 +86,7 @@ def index() -> Response:
 def _practices_href(facet: str, value: str, source: str | None = None) -> str:
     """The list of practices filtered by one value (the IRI escaped whole: no "https://" in the page's map)."""
     query = f"{facet}={quote(value, safe='')}" + (f"&source={source}" if source else "")
-    base = url_for("browse.faceted_list", kind="practices")  # may carry ?lang=…
+    base = url_for("lists.faceted_list", kind="practices")  # may carry ?lang=…
     return base + ("&" if "?" in base else "?") + query
 
 

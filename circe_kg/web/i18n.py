@@ -6,7 +6,7 @@ visible "shown in English" mark (see `pick_label`, and `in_reader_language` for 
 
 A language the reader chose (?lang= or the cookie) travels in the addresses too, so a client without cookies
 (a shared link, a crawler, a privacy-minded browser) stays in it: every url_for of a page carries lang
-(`add_language`, an app.url_defaults callback), as do the resource links (linked_data.local_href) and every
+(`add_language`, an app.url_defaults callback), as do the resource links (uris.local_href) and every
 redirect (`keep_language_in_redirect`). Files, assets and machine interfaces (LANGUAGE_FREE) never carry it, and
 a reader who never chose keeps plain addresses. A form sent with GET replaces its action's query: it carries the
 language in a hidden field (`lang_field()` in templates).
@@ -26,7 +26,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from .. import queries
-from .store_access import answer
+from .services import answer
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 INTERFACE_LANGUAGES = (

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..facets import N_
 from ..namespaces import CIRCE
 from ..queries import Row
-from .store_access import answer, remembered
+from .services import answer, remembered
 
 
 @dataclass(frozen=True)
@@ -79,3 +79,10 @@ def count(rows: Iterable[Row], kinds: tuple[Kind, ...], own_only: bool) -> list[
         for index, flag in enumerate(("sourced", "illustrative", "editorial"), start=1):
             kept[index] += row[flag].value == "true"
     return [Counted(kind, *totals[kind.iri]) for kind in kinds]
+
+
+def sourced_share() -> tuple[int, int]:
+    """How many of the core records (practices, barriers, opportunities, instruments, actions, monitoring
+    observations, transfers) are sourced, out of how many: the home page's one line and the truth page's."""
+    core = [c for c in counted(TRUTH, own_only=True) if c.kind.core]
+    return sum(c.sourced for c in core), sum(c.total for c in core)

@@ -21,23 +21,23 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, g, redirect, request, url_for
+from flask import Blueprint, Response, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from .. import queries
 from ..errors import NotAcceptable, NotFound
 from ..forms import Field, fields_for
-from ..namespaces import CIRCE, DCTERMS, NUTS, RDF, SKOS, compact
+from ..namespaces import CIRCE, DCTERMS, RDF, SKOS, compact
 from ..serialization import BY_EXTENSION, BY_MIME, JSONLD_CONTEXT, RDF_TYPES, jsonld_document, serialize
 from .errors import shown
-from .i18n import pick_label, with_language
+from .i18n import pick_label
 from .pages import page as data_page
 from .pages import rendered, twin, wants_twin
-from .store_access import get_store
+from .services import get_store
 from .timeline import progress_of
+from .uris import ONTOLOGY_IRI, base, local_href
 
 VOID_IN_DATASET = "http://rdfs.org/ns/void#inDataset"
 bp = Blueprint("linked_data", __name__)
@@ -45,23 +45,6 @@ bp = Blueprint("linked_data", __name__)
 HTML_TYPES = ["text/html", "application/xhtml+xml"]
 JSON = "application/json"  # a plain JSON client: given the JSON-LD, which is compact enough to read as JSON
 JSONLD = "application/ld+json"
-ONTOLOGY_IRI = "https://w3id.org/circe-kg/ontology"
-
-
-def base() -> str:
-    return str(current_app.config["PERSISTENT_BASE"])
-
-
-def local_href(iri: str) -> str | None:
-    """The address on this server that answers for `iri`, when it lies under the persistent base (or is a NUTS
-    region the graph describes), with the language the reader chose (lang=…), so that following it keeps it."""
-    if iri.startswith(base() + "id/"):
-        return with_language("/" + iri[len(base()) :])
-    if iri.startswith(ONTOLOGY_IRI):
-        return with_language("/ontology" + iri[len(ONTOLOGY_IRI) :])
-    if iri.startswith(str(NUTS)):  # EU identifiers the graph describes (regions): shown here too
-        return with_language("/resource?" + urlencode({"uri": iri}))
-    return None
 
 
 def _wanted() -> str:
@@ -336,7 +319,7 @@ def _page(iri: str, rest: str | None) -> Response:
     as_data = request.args.get("view") == "data"  # the graph as it is: every property, by its IRI
     incoming_marks = _marks([r["subject"].value for r in incoming])
     return data_page(
-        "resource.html",
+        "linked_data/resource.html",
         iri=iri,
         rest=rest,
         as_data=as_data,
@@ -529,13 +512,15 @@ def _questions_about(iri: str, types: list[str], partner: bool) -> list[tuple[st
     about one barrier, sector or partner among thousands, which no choice list can hold."""
     asked = []
     if str(CIRCE.Barrier) in types or str(CIRCE.BarrierCategory) in types:
-        asked.append((_("Which practices address this barrier?"), url_for("browse.practices_for_barrier", barrier=iri)))
+        asked.append(
+            (_("Which practices address this barrier?"), url_for("questions.practices_for_barrier", barrier=iri))
+        )
     if str(CIRCE.Barrier) in types:
-        asked.append((_("Who already solved my problem?"), url_for("browse.who_solved", barrier=iri)))
+        asked.append((_("Who already solved my problem?"), url_for("questions.who_solved", barrier=iri)))
     if str(CIRCE.Sector) in types:
-        asked.append((_("Who already solved my problem?"), url_for("browse.who_solved", sector=iri)))
+        asked.append((_("Who already solved my problem?"), url_for("questions.who_solved", sector=iri)))
     if partner:
-        asked.append((_("Which regions are most like mine?"), url_for("browse.similar_regions", partner=iri)))
+        asked.append((_("Which regions are most like mine?"), url_for("questions.similar_regions", partner=iri)))
     return asked
 
 
@@ -561,7 +546,7 @@ def ontology() -> Response | str:
             for row in answer.rows
         ]
         data = {"terms": terms, "formats": RDF_TYPES, "ontology_iri": ONTOLOGY_IRI}
-        return twin(data) if as_twin else rendered("ontology.html", **data)
+        return twin(data) if as_twin else rendered("linked_data/ontology.html", **data)
     store = get_store()
     graph = next(g for g in store.named_graphs() if g.endswith("/graph/ontology/circe"))
     response = _rdf_response(list(store.triples(graph)), wanted, ONTOLOGY_IRI)

@@ -20,10 +20,10 @@ from ..facets import N_
 from ..namespaces import compact
 from .errors import shown
 from .i18n import in_reader_language
-from .linked_data import local_href
 from .pages import page as data_page
-from .store_access import answer
+from .services import answer
 from .timeline import Progress, progress
+from .uris import local_href
 
 bp = Blueprint("partner", __name__)
 
@@ -116,7 +116,7 @@ def page(slug: str) -> Response:
     if plans:
         timeline = progress(_timeline_rows(plans), plan=True)
     return data_page(
-        "partner.html",
+        "partner/partner.html",
         partner=partner,
         slug=slug,
         sections=[(key, _(heading), sections[key]) for key, heading in SECTIONS],

@@ -22,7 +22,7 @@ import shlex
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from .. import queries
@@ -30,10 +30,11 @@ from ..binding import query_form
 from ..endpoint.sandbox import GRAPH_FORMATS, SOLUTION_FORMATS
 from ..errors import CirceError, NotAcceptable, ResultTooLarge
 from ..namespaces import RDF, XSD, compact
-from . import vendor
-from .linked_data import local_href
+from . import vendored
 from .pages import rendered, twin, wants_twin
-from .sparql import check_query
+from .query_rules import check_query
+from .services import sandbox
+from .uris import local_href
 
 bp = Blueprint("query_page", __name__)
 
@@ -120,8 +121,7 @@ def run(text: str) -> Results:
     (over its first part, 1 MiB): a page shows an answer, a download holds one."""
     check_query(text)
     graph = query_form(text) in ("CONSTRUCT", "DESCRIBE")  # one format asked: a server cannot answer in the other
-    sandbox = current_app.extensions["circe_sandbox"]
-    reply = sandbox.run(text, None if graph else SOLUTIONS_JSON, GRAPH_NTRIPLES if graph else None)
+    reply = sandbox().run(text, None if graph else SOLUTIONS_JSON, GRAPH_NTRIPLES if graph else None)
     if reply.rest is not None:
         getattr(reply.rest, "close", lambda: None)()  # gives the worker back: nobody will read the rest
         raise ResultTooLarge(
@@ -280,7 +280,7 @@ def page() -> Response:
             results = run(text)
         except CirceError as refused:
             error = refused
-    version = vendor.version("yasgui")
+    version = vendored.version("yasgui")
     data = dict(
         examples=examples,
         query_text=text,
@@ -294,7 +294,7 @@ def page() -> Response:
         snippets=snippets(endpoint_url(), text),
     )
     status = error.status if error else 200
-    return twin(data, status) if wants_twin(by_format=False) else rendered("query.html", status, **data)
+    return twin(data, status) if wants_twin(by_format=False) else rendered("query_page/query.html", status, **data)
 
 
 @bp.post("/query/snippets")

@@ -26,7 +26,7 @@ Contract:
   accepts, naming the parameter. Every answer carries
   Access-Control-Allow-Origin: * (security.CROSS_ORIGIN).
 The labels come from one query (queries/app/reconcile-candidates.rq), indexed once per version of the data
-(store_access.remembered), so a resource written a moment ago is found.
+(services.remembered), so a resource written a moment ago is found.
 
 Why: a data steward matches the names in her spreadsheet to circe-kg's identifiers in OpenRefine before she
 imports them, instead of looking each one up by hand.
@@ -55,8 +55,8 @@ from ..errors import BadParameter, CirceError, NotFound
 from ..lemmas import fold, words
 from ..namespaces import CIRCE, ORG, compact, expand
 from ..spelling import Vocabulary
-from .linked_data import local_href
-from .store_access import answer, get_store, remembered
+from .services import answer, get_store, remembered
+from .uris import local_href
 
 bp = Blueprint("reconcile", __name__, url_prefix="/reconcile")
 
@@ -550,7 +550,7 @@ PREVIEW_POLICY = "; ".join(
 def preview() -> Response:
     candidate = _resource(_index())
     page = render_template(
-        "reconcile_preview.html",
+        "reconcile/reconcile_preview.html",
         candidate=candidate,
         kinds=", ".join(KINDS[kind].name for kind in sorted(candidate.kinds)),
         summary=_shortened(candidate.description, PREVIEW_CHARS),

@@ -18,26 +18,21 @@ token being retyped on every form; every form that writes carries a CSRF token t
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import ipaddress
 import secrets
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, redirect, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.wrappers import Response
 
 from .. import settings
-from ..errors import CirceError, StaleForm, Unauthorised
+from ..errors import CirceError, StaleForm
+from .auth import COOKIE, agent_for, csrf_token, fingerprint, signed_in
+from .services import installed, services_of
 
 bp = Blueprint("session", __name__)
-COOKIE = "circe_kg_session"
-
-
-def fingerprint(token: str) -> str:
-    """What the session keeps of a token: its SHA-256 (a token is long and random, so this reveals nothing)."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class _LoopbackAwareCookies(SecureCookieSessionInterface):
@@ -52,67 +47,18 @@ class _LoopbackAwareCookies(SecureCookieSessionInterface):
             return request.host.split(":", 1)[0] != "localhost"
 
 
-def signed_in() -> tuple[str, str] | None:
-    """(agent name, role) of the signed-in steward, or None (not signed in, or her token is no longer
-    configured)."""
-    mark = session.get("token") if COOKIE in request.cookies else None
-    if not mark:
-        return None
-    for token, who in current_app.extensions["circe_tokens"].items():
-        if hmac.compare_digest(fingerprint(token), mark):
-            return who
-    return None
-
-
-def csrf_token() -> str:
-    """The session's CSRF token (made on first use)."""
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(24)
-    return str(session["csrf"])
-
-
-def form_agent(token_field: str = "token") -> str:
-    """Who is writing with this form post: the token typed into the form if there is one, otherwise the signed-in
-    steward, whose form must carry the session's CSRF token. Sets g.role like writes.agent_for.
-
-    Raises Unauthorised (nobody signed in, or the sign-in came from another server / an earlier run),
-    StaleForm (the CSRF token is missing or not this session's), WritesDisabled."""
-    from .writes import agent_for  # the web.writes module imports nothing from here
-
-    typed = request.form.get(token_field, "")
-    who = None if typed else signed_in()
-    if who is None and (typed or COOKIE not in request.cookies or not current_app.extensions["circe_tokens"]):
-        return agent_for(typed)  # a typed token, or none: "a valid bearer token is required" / writing disabled
-    if who is None:
-        raise Unauthorised(
-            "your sign-in has ended (the server restarted, or the cookie is from another server)",
-            "sign in again at /sign-in, or type your write token into the form; what you typed is kept",
-        )
-    sent = request.form.get("csrf", "")
-    if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
-        raise StaleForm(
-            "this form's security token is missing or stale (it was opened before you signed in again, or on "
-            "another site)",
-            "what you typed is kept below: check it and send the form again",
-        )
-    g.role = who[1]
-    return who[0]
-
-
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in() -> Response | tuple[str, int] | str:
     """GET: the sign-in form. POST token=…: keep a fingerprint in the session, then go `next` (this site only)."""
-    from .writes import agent_for
-
     target = request.values.get("next", "")
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("home.index")
     if request.method == "GET":
-        return render_template("sign_in.html", next=target, message=None, who=signed_in())
+        return render_template("session/sign_in.html", next=target, message=None, who=signed_in())
     try:
         agent_for(request.form.get("token", ""))
     except CirceError as error:
-        return render_template("sign_in.html", next=target, message=error, who=None), error.status
+        return render_template("session/sign_in.html", next=target, message=error, who=None), error.status
     session.clear()
     session["token"] = fingerprint(request.form["token"])
     session["csrf"] = secrets.token_urlsafe(24)
@@ -136,11 +82,11 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def steward() -> dict[str, Any]:
-        if "circe_tokens" not in app.extensions:
+        if not installed(app):
             return {}
         # Pages for people who are not signed in do not touch the session (no cookie, no Vary: Cookie).
         return {
-            "writes_enabled": bool(app.extensions["circe_tokens"]),
+            "writes_enabled": bool(services_of(app).tokens),
             "signed_in": signed_in(),
             "csrf_token": csrf_token,
         }

@@ -23,20 +23,19 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..config import PROJECT_ROOT
 from ..errors import CirceError, NotFound, UsageError
-from ..namespaces import compact, expand
+from ..namespaces import compact
 from ..sheets.export import records
 from ..sheets.importing import Plan, apply, plan_import, plan_mapped
 from ..sheets.layout import KINDS, kind_of, layout_for
 from ..sheets.mapping import load_mapping
 from ..sheets.reading import MAX_BYTES, UnreadableSheet
-from ..sheets.workbook import csv_rows, write_workbook
+from ..sheets.workbook import csv_rows
+from .auth import form_agent
 from .pages import page, wants_twin
-from .session import form_agent
-from .store_access import get_store
-from .writes import gate
+from .services import gate, get_store
+from .workbooks import XLSX, sheet_language, xlsx_of
 
 bp = Blueprint("sheets", __name__)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 KEEP_UPLOADS = 50
 MAPPINGS_DIR = PROJECT_ROOT / "mappings"
 UPLOAD_NAME = re.compile(r"[0-9a-f]{64}")
@@ -45,10 +44,6 @@ UPLOAD_NAME = re.compile(r"[0-9a-f]{64}")
 @bp.app_template_filter("compact")
 def compact_filter(iri: str) -> str:
     return compact(iri)
-
-
-def _lang() -> str:
-    return g.get("lang", "en") if g.get("lang") in ("en", "it") else "en"
 
 
 def _kinds(name: str) -> list[str]:
@@ -66,24 +61,6 @@ def _download(data: bytes, mimetype: str, filename: str) -> Response:
     return response
 
 
-def xlsx_of(kinds: list[str], with_records: bool, only: set[str] | None = None) -> bytes:
-    """A template (or an export; `only`: just these resources) of `kinds` as .xlsx bytes."""
-    store = get_store()
-    layouts = [layout_for(store, kind, _lang()) for kind in kinds]
-    found = None
-    if with_records:
-        found = {
-            layout.kind: [r for r in records(store, layout) if only is None or _iri(r) in only] for layout in layouts
-        }
-    out = io.BytesIO()
-    write_workbook(layouts, out, found)
-    return out.getvalue()
-
-
-def _iri(record) -> str:
-    return expand(record["id"][0]) or ""
-
-
 @bp.get("/templates/<name>.xlsx")
 def template(name: str) -> Response:
     return _download(xlsx_of(_kinds(name), False), XLSX, f"circe-kg-template-{name}.xlsx")
@@ -95,7 +72,7 @@ def export(name: str, extension: str) -> Response:
     if extension == "xlsx":
         return _download(xlsx_of(kinds, True), XLSX, f"circe-kg-{name}.xlsx")
     if extension == "csv" and len(kinds) == 1:
-        layout = layout_for(get_store(), kinds[0], _lang())
+        layout = layout_for(get_store(), kinds[0], sheet_language())
         text = io.StringIO()
         csv.writer(text).writerows(csv_rows(layout, records(get_store(), layout)))
         return _download(("\ufeff" + text.getvalue()).encode(), "text/csv; charset=utf-8", f"circe-kg-{name}.csv")
@@ -146,7 +123,7 @@ def _page(status: int = 200, **context) -> Response:
     context.setdefault("message", None)
     context.setdefault("kinds", list(KINDS))
     context.setdefault("mappings", list(mappings()))
-    return page("import.html", status, **context)
+    return page("sheets/import.html", status, **context)
 
 
 @bp.get("/import")

@@ -18,23 +18,22 @@ import itertools
 from collections.abc import Iterable
 
 import rdflib
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, request, url_for
 from rdflib.namespace import RDF, XSD
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wsgi import ClosingIterator
 
-from ..binding import remote_call_in
 from ..endpoint.sandbox import (
     GRAPH_FORMATS,
     READ_ONLY,
     READ_ONLY_HINT,
     SOLUTION_FORMATS,
     QueryReply,
-    QuerySandbox,
-    update_keyword,
 )
-from ..errors import NotAcceptable, UpdateSentAsQuery, UriTooLong, UsageError, WriteRefused
+from ..errors import NotAcceptable, UriTooLong, UsageError, WriteRefused
 from ..serialization import BY_MIME, RDF_TYPES, RESULTS_TYPES
+from .query_rules import check_query
+from .services import get_store, sandbox
 
 bp = Blueprint("sparql", __name__)
 
@@ -46,10 +45,6 @@ MAX_QUERY_BODY = 1024 * 1024  # queries are text; uploads (16 MiB) go to the ste
 
 ALIASES = {"application/json": "application/sparql-results+json"}
 FORMAT_PARAMETER = {t.name: t.mime for t in [*RESULTS_TYPES, *RDF_TYPES]} | {t.extension: t.mime for t in RDF_TYPES}
-
-
-def sandbox() -> QuerySandbox:
-    return current_app.extensions["circe_sandbox"]  # type: ignore[no-any-return]
 
 
 def _query_text() -> str | None:
@@ -74,18 +69,6 @@ def _query_text() -> str | None:
         f"unsupported request content type {request.mimetype!r}",
         "POST application/sparql-query, or application/x-www-form-urlencoded with query=…",
     )
-
-
-def check_query(text: str) -> None:
-    """Refuse, before any worker runs it, what this endpoint never answers: an update sent as a query
-    (UpdateSentAsQuery, 400) and a federated query (UsageError). Raises nothing for anything else."""
-    if update_keyword(text):
-        raise UpdateSentAsQuery(READ_ONLY, READ_ONLY_HINT)
-    if remote_call_in(text):  # see binding.remote_call_in: no SERVICE for strangers, on any backend
-        raise UsageError(
-            "SERVICE (federated query) is not offered by this endpoint",
-            "query the other endpoint yourself, or download a dump from /dumps/ and combine the data locally",
-        )
 
 
 def _negotiate() -> tuple[str | None, str | None]:
@@ -143,9 +126,7 @@ def _service_description() -> Response:
     default = rdflib.BNode()
     graph.add((dataset, SD.defaultGraph, default))
     graph.add((default, RDF.type, SD.Graph))
-    graph.add(
-        (default, VOID.triples, rdflib.Literal(current_app.extensions["circe_store"].count(), datatype=XSD.integer))
-    )
+    graph.add((default, VOID.triples, rdflib.Literal(get_store().count(), datatype=XSD.integer)))
     graph.add(
         (
             service,
@@ -181,7 +162,7 @@ def endpoint() -> Response:
     )
     response = Response(_body(reply), mimetype=reply.mime)
     response.headers["Vary"] = "Accept"
-    missing = current_app.extensions["circe_store"].missing_sources()
+    missing = get_store().missing_sources()
     if missing:  # a federation's endpoint that did not answer: the answer is partial, and says so
         response.headers["Warning"] = f'199 circe-kg "partial answer: no answer from {", ".join(missing)}"'
     return response

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from ..namespaces import CIRCE, compact
 from .i18n import in_reader_language
-from .store_access import answer
+from .services import answer
 
 PROJECT_YEARS = (2017, 2022)  # CircE ran 2017–2022: every axis shows at least these years
 FONT_SIZE = 12  # of the labels, in the SVG's units (_timeline.html sets it)

@@ -12,7 +12,7 @@ from ..facets import N_, OWN_DATASET, items_of, missing
 from . import kinds
 from .pages import page as data_page
 from .pages import twin, wants_twin
-from .store_access import answer, remembered
+from .services import answer, remembered
 
 bp = Blueprint("truth", __name__)
 CIRCE_KG = OWN_DATASET
@@ -61,13 +61,6 @@ def by_class() -> list[ClassTruth]:
     ]
 
 
-def sourced_share() -> tuple[int, int]:
-    """How many of the core records (practices, barriers, opportunities, instruments, actions, monitoring
-    observations, transfers) are sourced, out of how many: the home page's one line."""
-    core = [c for c in by_class() if c.core]
-    return sum(c.sourced for c in core), sum(c.total for c in core)
-
-
 def _completeness() -> list[dict[str, Any]]:
     def compute() -> list[dict[str, Any]]:
         found, lists = [], {}
@@ -102,12 +95,12 @@ def page() -> Response:
     for row in answer("known-gaps").rows:
         about = row["aboutLabel"].value if "aboutLabel" in row else (row["about"].value if "about" in row else "")
         gaps.setdefault(about, []).append({k: v.value for k, v in row.items()})
-    sourced, total = sourced_share()
+    sourced, total = kinds.sourced_share()
     completeness = [
         {
             **check,
             "href": url_for(
-                "browse.faceted_list",
+                "lists.faceted_list",
                 kind=check["kind"],
                 **{check["dimension"]: "none"},
                 **({"dataset": CIRCE_KG} if check["kind"] == "practices" else {}),
@@ -129,7 +122,7 @@ def page() -> Response:
             }
         )
     return data_page(
-        "truth.html",
+        "truth/truth.html",
         classes=classes,
         addresses=addresses,
         completeness=completeness,

@@ -9,14 +9,14 @@ from ..errors import RdfSyntaxError
 from ..loader import validate_text
 from ..rdf_files import decode_utf8
 from .pages import page, twin, wants_twin
-from .store_access import get_store
+from .services import get_store
 
 bp = Blueprint("validate_page", __name__)
 
 
 @bp.get("/validate")
 def form() -> Response:
-    return page("validate.html", text="", report=None, syntax=None, chosen=None)
+    return page("validate_page/validate.html", text="", report=None, syntax=None, chosen=None)
 
 
 @bp.post("/validate")
@@ -42,7 +42,7 @@ def check() -> Response:
     except RdfSyntaxError as error:
         if as_json:
             return twin(error, 400)
-        return page("validate.html", 400, text=text, report=None, syntax=error, chosen=chosen)
+        return page("validate_page/validate.html", 400, text=text, report=None, syntax=error, chosen=chosen)
     if as_json:
         return twin(report)
-    return page("validate.html", text=text, report=report, syntax=None, chosen=chosen)
+    return page("validate_page/validate.html", text=text, report=report, syntax=None, chosen=chosen)

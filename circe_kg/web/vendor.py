@@ -2,8 +2,8 @@
 
 Promises: only the files directly in a known package's build folder, and only scripts, stylesheets and their source
 maps, with a year's cache (the URLs carry the package's version, `?v=`); anything else is a 404. A page asks
-`vendor_url(package, file)` for the address, which is None when setup has not installed the package — the page
-then works without it (every script here is a progressive enhancement).
+`vendor_url(package, file)` (web/vendored.py) for the address, which is None when setup has not installed the
+package — the page then works without it (every script here is a progressive enhancement).
 
     >>> sorted(PACKAGES)
     ['accessible-autocomplete', 'yasgui']
@@ -14,66 +14,20 @@ one route serves them all the same way.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, send_from_directory, url_for
+from flask import Blueprint, Response, abort, send_from_directory
 
-from ..config import PROJECT_ROOT
+from .vendored import PACKAGES, vendor_url
 
 bp = Blueprint("vendor", __name__)
 
-
-@dataclass(frozen=True)
-class Package:
-    """An npm package and the folder of its ready-built browser files."""
-
-    folder: Path
-    build: str
-
-    @property
-    def files(self) -> Path:
-        return self.folder / self.build
-
-
-NODE_MODULES = PROJECT_ROOT / "node_modules"
-PACKAGES = {
-    "yasgui": Package(NODE_MODULES / "@zazuko" / "yasgui", "build"),
-    "accessible-autocomplete": Package(NODE_MODULES / "accessible-autocomplete", "dist"),
-}
 TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".map": "application/json",
 }
 MAX_AGE = 365 * 24 * 3600
-
-
-@cache
-def _version(package: str, mtime: float) -> str | None:
-    try:
-        return str(json.loads((PACKAGES[package].folder / "package.json").read_text(encoding="utf-8"))["version"])
-    except (OSError, ValueError, KeyError):
-        return None
-
-
-def version(package: str) -> str | None:
-    """The installed version of `package`, or None when setup has not installed it."""
-    try:
-        mtime = (PACKAGES[package].folder / "package.json").stat().st_mtime
-    except OSError:
-        return None
-    return _version(package, mtime)
-
-
-def vendor_url(package: str, filename: str) -> str | None:
-    """The address of one of `package`'s files (versioned, so browsers keep it), or None when not installed."""
-    installed = version(package)
-    if installed is None or not (PACKAGES[package].files / filename).is_file():
-        return None
-    return url_for("vendor.asset", package=package, filename=filename, v=installed)
 
 
 @bp.app_context_processor

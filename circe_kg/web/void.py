@@ -14,9 +14,8 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
 from ..errors import BadParameter
 from ..namespaces import BASE, CIRCE
-from .dumps import dumps
 from .i18n import content_language
-from .store_access import answer, get_store, remembered
+from .services import answer, dumps, get_store, remembered
 
 bp = Blueprint("void", __name__)
 
@@ -247,7 +246,7 @@ def _page(graph: rdflib.Graph) -> str:
         key=lambda pair: -pair[1],
     )
     return render_template(
-        "dataset.html",
+        "void/dataset.html",
         title=_text(graph, DATASET, DCTERMS.title, language),
         summary=_text(graph, DATASET, DCTERMS.description, language),
         licence=str(graph.value(DATASET, DCTERMS.license) or ""),
