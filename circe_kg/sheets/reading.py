@@ -155,7 +155,7 @@ def _read_xlsx(data: bytes, name: str) -> Reading:
                 if sheet.sheet_state != "visible":
                     reading.notes.append((sheet.title, "hidden sheet: not imported (show it to import it)"))
                     continue
-                merged = MERGED.findall(archive.read(sheet._worksheet_path))  # type: ignore[attr-defined]
+                merged = MERGED.findall(archive.read(sheet._worksheet_path))
                 if merged:
                     shown = ", ".join(m.decode() for m in merged[:5]) + ("…" if len(merged) > 5 else "")
                     raise UnreadableSheet(

@@ -31,6 +31,7 @@ Fragment(subject=None, predicate='<http://www.w3.org/1999/02/22-rdf-syntax-ns#ty
 
 from __future__ import annotations
 
+import pathlib
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -179,8 +180,8 @@ class FederatedStore:
         self.timeout_s = timeout_s
         self.max_quads = max_quads
         self.generation = 0
-        self.local_folder = None
-        self.path = None
+        self.local_folder: pathlib.Path | None = None
+        self.path: pathlib.Path | None = None
         self._missing = threading.local()
         self._pool = ThreadPoolExecutor(max_workers=max(2, len(endpoints)), thread_name_prefix="circe-kg-federation")
 

@@ -71,7 +71,7 @@ class RemoteStore(OneWriteAtATime):
         self.timeout_s = timeout_s
         self.generation = 0
         self._journal = ChangeJournal()  # this process's writes only; others' are not seen (nor by the caches)
-        self.path = None  # no folder of its own: not an embedded store
+        self.path: Path | None = None  # no folder of its own: not an embedded store
         self.local_folder = local_folder
         self._credentials = (user, password or "") if user else None
         self._auth: requests.auth.AuthBase | None = None
@@ -83,7 +83,7 @@ class RemoteStore(OneWriteAtATime):
         session = getattr(self._sessions, "session", None)
         if session is None:
             session = self._sessions.session = requests.Session()
-        return session  # type: ignore[no-any-return]
+        return session
 
     def _post(
         self,
@@ -217,7 +217,8 @@ class RemoteStore(OneWriteAtATime):
         content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
         if graph_result and content_type == "text/turtle":
             try:
-                return ox.serialize(ox.parse(response.content, format=ox.RdfFormat.TURTLE), format=ox.RdfFormat.N_QUADS)
+                quads = ox.parse(response.content, format=ox.RdfFormat.TURTLE)
+                return ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
             except SyntaxError as error:
                 raise StoreUnavailable(
                     f"the SPARQL server at {self.query_url} sent Turtle that cannot be read: {error}"
@@ -256,7 +257,7 @@ class RemoteStore(OneWriteAtATime):
             rows = self._select(
                 f'SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{GRAPH_BASE}")) }}'
             )
-            quads = [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows]  # type: ignore[arg-type]
+            quads = [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows]
             data = ox.serialize(quads, format=rdf_format) or b""
         else:
             result = self.query(
