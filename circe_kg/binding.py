@@ -16,7 +16,8 @@ import pyoxigraph as ox
 from .errors import UsageError
 
 Term = ox.NamedNode | ox.Literal
-# Whatever a triple's subject or object may be, as pyoxigraph types it (an RDF 1.2 triple term included).
+# What a triple's subject, and what its object may be, as pyoxigraph types them (RDF 1.2 triple terms included).
+SubjectTerm = ox.NamedNode | ox.BlankNode | ox.Triple
 AnyTerm = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
-from .binding import value_of
+from .binding import AnyTerm, value_of
 from .namespaces import DCTERMS, OWL, PREFIXES, RDF, RDFS, SCHEMA, SKOS, XSD, compact
 
 
@@ -162,7 +162,10 @@ def _key(predicate: str) -> str:
     return _TERM_OF.get(predicate) or _compact_iri(predicate)
 
 
-def _jsonld_value(term: Any) -> Any:
+JsonLdValue = str | dict[str, str]  # a value of a node object's property
+
+
+def _jsonld_value(term: AnyTerm) -> JsonLdValue:
     """A value in the one form each kind has: {"@id"} for an IRI or blank node, a plain string for an
     xsd:string, {"@value", "@language"} or {"@value", "@type"} for the other literals."""
     if isinstance(term, ox.NamedNode):
@@ -185,7 +188,7 @@ def jsonld_node(subject: ox.NamedNode | ox.BlankNode, triples: Iterable[ox.Tripl
         "@id": "_:" + subject.value if isinstance(subject, ox.BlankNode) else _compact_iri(subject.value)
     }
     types: list[str] = []
-    values: dict[str, list[Any]] = {}
+    values: dict[str, list[JsonLdValue]] = {}
     for t in triples:
         if t.predicate.value == str(RDF.type) and isinstance(t.object, ox.NamedNode):
             types.append(_compact_iri(t.object.value))

@@ -371,7 +371,7 @@ def _worker_main(conn: Connection) -> None:
 
 
 class _Worker:
-    def __init__(self, context: Any) -> None:
+    def __init__(self, context: multiprocessing.context.SpawnContext) -> None:
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_worker_main, args=(child,), daemon=True, name="circe-kg-query")
         self.process.start()

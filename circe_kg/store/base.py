@@ -11,7 +11,7 @@ from typing import BinaryIO, NamedTuple, Protocol, Self, TypeVar
 
 import pyoxigraph as ox
 
-from ..binding import AnyTerm, Term
+from ..binding import AnyTerm, SubjectTerm, Term
 from ..ntriples import NTriples, as_ntriples
 
 T = TypeVar("T")
@@ -59,7 +59,7 @@ class Store(Protocol):
         """The store (or one graph) in `rdf_format`: returned, or written to `output` (then b"" is returned)."""
 
     def quads_matching(
-        self, subject: ox.NamedNode | ox.BlankNode | None, predicate: ox.NamedNode | None, obj: AnyTerm | None
+        self, subject: SubjectTerm | None, predicate: ox.NamedNode | None, obj: AnyTerm | None
     ) -> Iterator[ox.Quad] | None:
         """The quads of every named graph with these terms (None: any), blank nodes included; None when the store
         cannot be asked about one blank node (a SPARQL server: a query's blank node is a new one)."""

@@ -24,7 +24,7 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 from .. import settings
-from ..binding import AnyTerm, Term, with_values
+from ..binding import AnyTerm, SubjectTerm, Term, with_values
 from ..errors import StoreUnavailable
 from ..namespaces import PREFIXES
 from .base import (
@@ -94,7 +94,7 @@ class EmbeddedStore(OneWriteAtATime):
             yield quad.triple
 
     def quads_matching(
-        self, subject: ox.NamedNode | ox.BlankNode | None, predicate: ox.NamedNode | None, obj: AnyTerm | None
+        self, subject: SubjectTerm | None, predicate: ox.NamedNode | None, obj: AnyTerm | None
     ) -> Iterator[ox.Quad]:
         return self._store.quads_for_pattern(subject, predicate, obj, None)
 

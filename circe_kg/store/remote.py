@@ -24,7 +24,7 @@ import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import pyoxigraph as ox
@@ -50,6 +50,7 @@ SOLUTIONS_ACCEPT = "application/sparql-results+json"  # (Oxigraph's XML results 
 TRIPLES_ACCEPT = "application/n-triples"
 PART_TRIPLES = 500  # triples a request adds on a server that does not run a request as one transaction
 _VIRTUOSO_BNODE = re.compile(rb'("type": ?"bnode", ?"value": ?")nodeID://')
+FormData = dict[str, str | list[str]]  # a SPARQL protocol request's form fields (a list: the field repeated)
 
 
 class RemoteStore(OneWriteAtATime):
@@ -88,7 +89,7 @@ class RemoteStore(OneWriteAtATime):
     def _post(
         self,
         url: str,
-        data: dict[str, Any],
+        data: FormData,
         accept: str,
         *,
         stream: bool = False,
@@ -135,7 +136,7 @@ class RemoteStore(OneWriteAtATime):
     def forget_missing(self) -> None:
         pass
 
-    def forward(self, data: dict[str, Any], accept: str, timeout_s: float) -> requests.Response:
+    def forward(self, data: FormData, accept: str, timeout_s: float) -> requests.Response:
         """POST a stranger's request to the query URL as it is, the answer left to stream (endpoint.forwarder).
         Raises StoreUnavailable or QueryTimeout."""
         return self._post(self.query_url, data, accept, stream=True, timeout_s=timeout_s)
