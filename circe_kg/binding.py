@@ -16,6 +16,22 @@ import pyoxigraph as ox
 from .errors import UsageError
 
 Term = ox.NamedNode | ox.Literal
+# What a triple's subject, and what its object may be, as pyoxigraph types them (RDF 1.2 triple terms included).
+SubjectTerm = ox.NamedNode | ox.BlankNode | ox.Triple
+AnyTerm = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+
+def value_of(term: AnyTerm) -> str:
+    """The IRI, blank node label or lexical form of `term` (its `.value`), so that a triple's parts can be read
+    without each caller ruling out triple terms. Raises AttributeError for an RDF 1.2 triple term, which has none.
+
+    >>> value_of(ox.Literal("18000.00")), value_of(ox.NamedNode("http://example.org/p"))
+    ('18000.00', 'http://example.org/p')
+    """
+    if isinstance(term, ox.Triple):
+        raise AttributeError(f"the triple term {term} has no value")
+    return term.value
+
 
 # Just enough of SPARQL's lexical structure to find the outermost WHERE group, or a keyword, without being fooled
 # by braces or words inside comments, strings and IRIs — as Oxigraph's lexer reads them: a comment ends at \n

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypedDict, TypeVar
 
 import click
 import pyoxigraph as ox
@@ -26,6 +26,7 @@ from rich.table import Table
 
 from . import harvest as harvesting
 from . import queries, settings
+from .binding import AnyTerm
 from .config import DATA_DIR, history_path, shipped_files
 from .errors import EXIT_INVALID_DATA, CirceError, UsageError, ValidationFailed
 from .export_graphs import apply_export, plan_export
@@ -44,16 +45,18 @@ from .writes import WriteGate
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 DUMP_FORMATS = {t.name: t.format for t in [*RDF_TYPES, *DATASET_TYPES]}
 RESULT_FORMATS = {t.name: t.format for t in RESULTS_TYPES}
 
 
-def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Print a CirceError as a message (never a traceback) and exit with its code."""
 
     @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
         except CirceError as error:
@@ -85,7 +88,7 @@ def _remember(context: click.Context, parameter: click.Parameter, value: Any) ->
     return value
 
 
-def store_option(command: Callable[..., Any]) -> Callable[..., Any]:
+def store_option(command: Callable[P, R]) -> Callable[P, R]:
     """--store, or --endpoint (and --update-endpoint) for a SPARQL server; `_open_store()` opens the choice."""
     for option in reversed(
         (
@@ -284,7 +287,7 @@ def query(name: str | None, params: tuple[str, ...], fmt: str, list_queries: boo
     _print_table(answer)
 
 
-def _show(term: Any) -> str:
+def _show(term: AnyTerm) -> str:
     if isinstance(term, ox.NamedNode):
         return compact(term.value)
     if isinstance(term, ox.Literal):
@@ -475,6 +478,19 @@ def graphs() -> None:
         out.print(f"{store.count():>8}  in all")
 
 
+class _SettingRow(TypedDict):
+    """One setting as `circe-kg settings --format json` lists it."""
+
+    name: str
+    env: str | None
+    default: str
+    value: str | None  # None: unset; a secret's only as "(set)"
+    kind: str
+    scope: str
+    secret: bool
+    help: str
+
+
 @main.command(name="settings")
 @click.option(
     "--format",
@@ -489,7 +505,7 @@ def list_settings(fmt: str) -> None:
 
     A secret's value (WRITE_TOKEN, ENDPOINT_PASSWORD, SECRET_KEY) is never shown, only "(set)". A setting
     without a variable is given to the web app's configuration only. The same table: docs/operators.md."""
-    rows = [
+    rows: list[_SettingRow] = [
         {
             "name": s.name,
             "env": s.env,

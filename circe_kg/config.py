@@ -1,10 +1,13 @@
 """Where things are: the shipped files and the default on-disk store. Environment variables override."""
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from . import settings
 from .settings import PROJECT_ROOT
+
+if TYPE_CHECKING:  # the store package imports this module
+    from .store import Store
 
 ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
 DATA_DIR = PROJECT_ROOT / "data"
@@ -25,7 +28,7 @@ def shipped_files() -> list[Path]:
     return files
 
 
-def history_path(store: Any) -> Path | None:
+def history_path(store: "Store") -> Path | None:
     """Where the versions of a store's graphs are kept: $CIRCE_KG_HISTORY, else beside the store."""
     named = settings.value("HISTORY_DIR")
     if named is not None:

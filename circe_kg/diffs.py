@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from .binding import AnyTerm, value_of
 from .namespaces import RDF, compact
 from .ntriples import NTriples
 
@@ -67,21 +68,21 @@ def _parse(lines: Iterable[bytes]) -> list[ox.Triple]:
     return [q.triple for q in ox.parse(input=text, format=ox.RdfFormat.N_TRIPLES)]
 
 
-def _by_subject(triples: list[ox.Triple]) -> dict[str, dict[str, list[ox.Term]]]:
-    grouped: dict[str, dict[str, list[ox.Term]]] = defaultdict(lambda: defaultdict(list))
+def _by_subject(triples: list[ox.Triple]) -> dict[str, dict[str, list[AnyTerm]]]:
+    grouped: dict[str, dict[str, list[AnyTerm]]] = defaultdict(lambda: defaultdict(list))
     for t in triples:
-        key = t.subject.value if isinstance(t.subject, ox.NamedNode) else f"_:{t.subject.value}"
+        key = t.subject.value if isinstance(t.subject, ox.NamedNode) else f"_:{value_of(t.subject)}"
         grouped[key][t.predicate.value].append(t.object)
     return grouped
 
 
 def _drop_renamed_blank_nodes(
-    gone: dict[str, dict[str, list[ox.Term]]], came: dict[str, dict[str, list[ox.Term]]]
+    gone: dict[str, dict[str, list[AnyTerm]]], came: dict[str, dict[str, list[AnyTerm]]]
 ) -> None:
     """Forget blank nodes that went and came back with the same content under a new name (every write may
     rename them): a person sees no change there."""
 
-    def signature(fields: dict[str, list[ox.Term]]) -> tuple:
+    def signature(fields: dict[str, list[AnyTerm]]) -> tuple:
         return tuple(
             sorted((p, "_" if isinstance(o, ox.BlankNode) else str(o)) for p, os in fields.items() for o in os)
         )
@@ -96,7 +97,7 @@ def _drop_renamed_blank_nodes(
             del gone[twins.pop()], came[subject]
 
 
-def _shown(term: ox.Term, names: dict[str, str]) -> str:
+def _shown(term: AnyTerm, names: dict[str, str]) -> str:
     if isinstance(term, ox.Literal):
         return f"{term.value} ({term.language})" if term.language else term.value
     if isinstance(term, ox.NamedNode):

@@ -32,12 +32,12 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Protocol
 
 import pyoxigraph as ox
 
 from .namespaces import PREFIXES
-from .serialization import ANY_RDF, JSONLD_CONTEXT, RdfType, write_jsonld
+from .serialization import ANY_RDF, JSONLD_CONTEXT, Output, RdfType, write_jsonld
 from .store import Store
 
 # The dataset's licence, as /void states it (dct:license, the EU's licence authority); the ECESP records keep
@@ -162,10 +162,14 @@ def sha256sums(infos: list[DumpInfo]) -> str:
     return "".join(f"{info.sha256}  {info.name}\n" for info in infos)
 
 
+class _Sink(Output, Protocol):
+    def flush(self) -> None: ...
+
+
 class _Tally:
     """A binary output that passes what is written on, counting its bytes and lines and hashing it."""
 
-    def __init__(self, out: BinaryIO) -> None:
+    def __init__(self, out: _Sink) -> None:
         self.out, self.sha256, self.bytes, self.lines = out, hashlib.sha256(), 0, 0
 
     def write(self, data: bytes) -> int:
@@ -285,16 +289,19 @@ class Dumps:
     def _illustrative(self) -> frozenset[str]:
         """The IRIs of the resources marked illustrative: what the sourced-only dumps leave out (SOURCED)."""
         found = self.store.query(SOURCED)
-        return frozenset(row["resource"].value for row in found)  # type: ignore[union-attr, index]
+        assert isinstance(found, ox.QuerySolutions)  # a SELECT query
+        return frozenset(row["resource"].value for row in found)
 
     def _write_one(self, fmt: DumpFormat, illustrative: frozenset[str] = frozenset()) -> tuple[_Tally, _Tally]:
         """Write one dump to its temporary file: the file's tally (bytes and hash, compressed for a .gz) and the
         content's (its lines). A dump `made_from` an N-Triples one (Turtle, JSON-LD) is read from that one's
         temporary file (JSON-LD written compact, serialization.write_jsonld); a dump `filtered_from` a full one
         keeps its statements that neither start nor end at an `illustrative` resource, streamed."""
+        # The ignored arg-types: pyoxigraph and Store.dump read from and write to any file-like object, but their
+        # types name IO[bytes] (BinaryIO), which GzipFile and _Tally are not nominally.
         with self._tmp(fmt.name).open("wb") as raw:
             written = _Tally(raw)
-            packed = gzip.GzipFile(fileobj=written, mode="wb", mtime=0) if fmt.gzip else None  # type: ignore
+            packed = gzip.GzipFile(fileobj=written, mode="wb", mtime=0) if fmt.gzip else None
             with packed or contextlib.nullcontext():
                 content = _Tally(packed) if packed else written  # the RDF's bytes and lines
                 if fmt.filtered_from is not None:
@@ -304,14 +311,14 @@ class Dumps:
                         kept = (s for s in statements if not _touches(s, illustrative))
                         ox.serialize(kept, content, format=fmt.rdf_format)  # type: ignore[arg-type]
                 elif fmt.made_from is None:
-                    self.store.dump(fmt.rdf_format, output=content)
+                    self.store.dump(fmt.rdf_format, output=content)  # type: ignore[arg-type]
                 else:
                     with gzip.open(self._tmp(fmt.made_from), "rb") as source:
-                        triples = ox.parse(source, format=ox.RdfFormat.N_TRIPLES)
+                        triples = ox.parse(source, format=ox.RdfFormat.N_TRIPLES)  # type: ignore[arg-type]
                         if fmt.rdf_format == ox.RdfFormat.JSON_LD:
-                            write_jsonld(triples, content, JSONLD_CONTEXT)  # type: ignore[arg-type]
+                            write_jsonld(triples, content, JSONLD_CONTEXT)
                         else:
-                            ox.serialize(triples, content, format=fmt.rdf_format, prefixes=PREFIXES)  # type: ignore
+                            ox.serialize(triples, content, format=fmt.rdf_format, prefixes=PREFIXES)  # type: ignore[arg-type]
         return written, content
 
 

@@ -6,7 +6,10 @@ Exit codes (documented in `circe-kg --help`): 0 ok, 1 invalid data (syntax or sh
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # validation.py imports this module
+    from .validation import Report
 
 EXIT_OK = 0
 EXIT_INVALID_DATA = 1
@@ -210,7 +213,7 @@ class ValidationFailed(CirceError):
     exit_code = EXIT_INVALID_DATA
     kind = "validation-failed"
 
-    def __init__(self, report: Any) -> None:
+    def __init__(self, report: Report) -> None:
         super().__init__(report.summary(), "fix the violations listed; nothing was loaded")
         self.report = report
 

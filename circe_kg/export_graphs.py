@@ -51,15 +51,17 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypeGuard, TypeVar
 
 import pyoxigraph as ox
 
+from .binding import AnyTerm, value_of
 from .config import history_path
 from .errors import CirceError, Conflict, UsageError
 from .loader import loaded_files, record_loaded_files
 from .namespaces import CIRCE, DCTERMS, PREFIXES, RDF, RDFS, SKOS, XSD, compact, expand
 from .rdf_files import ParsedFile, display_name, kind_of_graph, parse_file
+from .store import Store
 from .writes import EDITS_GRAPH, Change, WriteGate
 
 _TYPE = str(RDF.type)
@@ -77,10 +79,11 @@ _BARE = {
 }
 _WIDTH = 110
 _ANY = ox.NamedNode("urn:x-export:value")
+_T = TypeVar("_T", bound=AnyTerm)  # a triple's subject or object, its own type kept
 
 
 # -- graphs compared up to blank-node renaming -------------------------------------------------------------------
-def _blank(term: Any) -> bool:
+def _blank(term: object) -> TypeGuard[ox.BlankNode]:
     return isinstance(term, ox.BlankNode)
 
 
@@ -123,7 +126,7 @@ class _Graph:
             parent[root(nodes[-1])] = root(nodes[0])
         groups: dict[ox.BlankNode, set[ox.Triple]] = defaultdict(set)
         for t in linked:
-            groups[root(t.subject if _blank(t.subject) else t.object)].add(t)
+            groups[root([n for n in (t.subject, t.object) if _blank(n)][0])].add(t)
         keyed = []
         for group in groups.values():
             dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in group)
@@ -134,7 +137,7 @@ class _Graph:
         molecules = []
         for index, (key, canonical) in enumerate(keyed):
 
-            def named(term: Any, index: int = index) -> Any:
+            def named(term: _T, index: int = index) -> _T | ox.BlankNode:
                 return ox.BlankNode(f"b{index}c{term.value.removeprefix('c14n')}") if _blank(term) else term
 
             molecules.append((key, [ox.Triple(named(t.subject), t.predicate, named(t.object)) for t in canonical]))
@@ -166,7 +169,7 @@ class _Graph:
         molecules no IRI points into; and whether every molecule hangs from at most one IRI."""
         ground: dict[str, set[ox.Triple]] = defaultdict(set)
         for t in self.ground:
-            ground[t.subject.value].add(t)
+            ground[value_of(t.subject)].add(t)
         owned: dict[str, Counter[str]] = defaultdict(Counter)
         top: Counter[str] = Counter()
         simple = True
@@ -188,8 +191,8 @@ class _Writer:
     needed, in .added), blank nodes referenced once written inline, the others by their canonical label."""
 
     def __init__(self, triples: Iterable[ox.Triple], declared: dict[str, str], candidates: dict[str, str]) -> None:
-        self.by_subject: dict[Any, list[ox.Triple]] = defaultdict(list)
-        refs: Counter[Any] = Counter()
+        self.by_subject: dict[AnyTerm, list[ox.Triple]] = defaultdict(list)
+        refs: Counter[ox.BlankNode] = Counter()
         for t in triples:
             self.by_subject[t.subject].append(t)
             if _blank(t.object):
@@ -208,7 +211,7 @@ class _Writer:
         stack = [s for s in self.by_subject if s not in self.inline]
         while stack:
             for t in self.by_subject.get(stack.pop(), []):
-                if t.object in self.inline and t.object not in reached:
+                if _blank(t.object) and t.object in self.inline and t.object not in reached:
                     reached.add(t.object)
                     stack.append(t.object)
         return reached
@@ -229,7 +232,7 @@ class _Writer:
                 return f"{prefix}:{value[len(namespace) :]}"
         return str(ox.NamedNode(value))
 
-    def term(self, term: Any, indent: str) -> str:
+    def term(self, term: AnyTerm, indent: str) -> str:
         if isinstance(term, ox.NamedNode):
             return self.iri(term.value)
         if isinstance(term, ox.Literal):
@@ -248,14 +251,14 @@ class _Writer:
             if not any("\n" in line for line in lines) and len(" ; ".join(lines)) < 80:
                 return f"[ {' ; '.join(lines)} ]"
             return f"[\n{indent}    " + f" ;\n{indent}    ".join(lines) + f"\n{indent}]"
-        return f"_:{term.value}"
+        return f"_:{value_of(term)}"
 
-    def predicates(self, subject: Any, indent: str) -> str:
+    def predicates(self, subject: AnyTerm, indent: str) -> str:
         """The predicates and objects of `subject`, one predicate a line (continuation lines start with `indent`)."""
         return f" ;\n{indent}".join(self._lines(subject, indent))
 
-    def _lines(self, subject: Any, indent: str) -> list[str]:
-        grouped: dict[str, list[Any]] = defaultdict(list)
+    def _lines(self, subject: AnyTerm, indent: str) -> list[str]:
+        grouped: dict[str, list[AnyTerm]] = defaultdict(list)
         for t in self.by_subject.get(subject, []):
             grouped[t.predicate.value].append(t.object)
 
@@ -276,19 +279,19 @@ class _Writer:
                 lines.append(f"{name} " + f" ,\n{indent}    ".join(texts))
         return lines
 
-    def _sort_key(self, term: Any, indent: str) -> tuple[int, str, str]:
+    def _sort_key(self, term: AnyTerm, indent: str) -> tuple[int, str, str]:
         if isinstance(term, ox.NamedNode):
             return 0, term.value, ""
         if isinstance(term, ox.Literal):
             return 1, term.language or "", f"{term.value}\0{term.datatype.value}"
         return 2, self.term(term, indent), ""  # written once more for the key: the same text either way
 
-    def block(self, subject: Any) -> str:
+    def block(self, subject: AnyTerm) -> str:
         """One record: `subject p o ; … .` (a blank node nobody points to is written `[] p o ; … .`)."""
         if _blank(subject):
             head = "[]" if subject not in self.refs else f"_:{subject.value}"
         else:
-            head = self.iri(subject.value)
+            head = self.iri(value_of(subject))
         return f"{head} {self.predicates(subject, '    ')} ."
 
 
@@ -462,7 +465,7 @@ def _in_place(spans: list[tuple[str, str]], head: int, directives: str, desired:
     if not simple or writer.labelled:
         return None
     chunks: list[tuple[str | None, Counter[str]]] = []  # per span: its IRI subject, or the keys of its blank records
-    found: dict[str, list[Any]] = {}
+    found: dict[str, tuple[set[ox.Triple], Counter[str]]] = {}
     context = directives
     for kind, text in spans:
         if kind == "directive":
@@ -477,11 +480,11 @@ def _in_place(spans: list[tuple[str, str]], head: int, directives: str, desired:
         if not one or len(records) > 1 or (records and top):
             return None
         if records:
-            ((subject, (ground, keys)),) = records.items()
-            have = found.setdefault(subject, [set(), Counter()])
-            have[0] |= ground
-            have[1] += keys
-            chunks.append((subject, Counter()))
+            ((owner, (ground, keys)),) = records.items()
+            have = found.setdefault(owner, (set(), Counter()))
+            have[0].update(ground)
+            have[1].update(keys)
+            chunks.append((owner, Counter()))
         else:
             chunks.append((None, top))
     unchanged = {s for s, (ground, keys) in found.items() if s in wanted and wanted[s] == (frozenset(ground), keys)}
@@ -616,7 +619,7 @@ def _fresh(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
     """The triples with new blank nodes, so that they cannot meet another graph's that happen to share a label."""
     fresh: dict[ox.BlankNode, ox.BlankNode] = defaultdict(ox.BlankNode)
 
-    def term(t: Any) -> Any:
+    def term(t: _T) -> _T | ox.BlankNode:
         return fresh[t] if _blank(t) else t
 
     return [ox.Triple(term(t.subject), t.predicate, term(t.object)) for t in triples]
@@ -644,7 +647,7 @@ def _stored_forms(triples: Iterable[ox.Triple]) -> dict[ox.Triple, ox.Triple]:
     return stored
 
 
-def plan_export(store: Any, data_dir: Path, graphs: Sequence[str] = (), force: bool = False) -> ExportPlan:
+def plan_export(store: Store, data_dir: Path, graphs: Sequence[str] = (), force: bool = False) -> ExportPlan:
     """What exporting the store's data graphs to the Turtle files of `data_dir` would do; writes nothing.
 
     `graphs` (graph IRIs): only these, and the edits graph is not folded. `force`: files edited by
@@ -771,12 +774,14 @@ def _place(
     kinds: dict[str, Counter[tuple[str, bool]]] = defaultdict(Counter)  # graph -> (class, illustrative) -> count
     illustrative: Counter[str] = Counter()  # graph -> its illustrative resources
     for graph, triples in contents.items():
-        marked = {t.subject.value for t in triples if t.predicate.value == _ILLUSTRATIVE and t.object.value == "true"}
+        marked = {
+            value_of(t.subject) for t in triples if t.predicate.value == _ILLUSTRATIVE and value_of(t.object) == "true"
+        }
         for t in triples:
             if isinstance(t.subject, ox.NamedNode):
                 described[t.subject.value][graph] += 1
                 if t.predicate.value == _TYPE and not generated[graph]:
-                    kinds[graph][(t.object.value, t.subject.value in marked)] += 1
+                    kinds[graph][(value_of(t.object), value_of(t.subject) in marked)] += 1
         if not generated[graph]:
             illustrative[graph] = len(marked)
 
@@ -789,29 +794,29 @@ def _place(
     loose: list[list[ox.Triple]] = []  # blank-node records no IRI points into
     edits_graph = _Graph.of(edits)
     for t in edits_graph.ground:
-        records[t.subject.value].append(t)
+        records[value_of(t.subject)].append(t)
     for _, molecule in edits_graph.molecules:
         owners = sorted({t.subject.value for t in molecule if isinstance(t.subject, ox.NamedNode)})
         (records[owners[0]].extend(molecule) if owners else loose.append(molecule))
     home = {s: g for s in records if (g := described_in(s))}
     new = sorted(s for s in records if s not in home)
     reified = {
-        s: next((t.object.value for t in records[s] if t.predicate.value == _REIFIED_SUBJECT), None) for s in new
+        s: next((value_of(t.object) for t in records[s] if t.predicate.value == _REIFIED_SUBJECT), None) for s in new
     }
     for subject in [s for s in new if not reified[s]]:
         triples = records[subject]
-        if any(t.predicate.value == _ILLUSTRATIVE and t.object.value == "true" for t in triples):
+        if any(t.predicate.value == _ILLUSTRATIVE and value_of(t.object) == "true" for t in triples):
             scores = illustrative
         else:
-            classes = [t.object.value for t in triples if t.predicate.value == _TYPE]
+            classes = [value_of(t.object) for t in triples if t.predicate.value == _TYPE]
             scores = Counter({g: sum(kinds[g][(c, False)] for c in classes) for g in kinds})
         best = max(scores.values(), default=0)
         if best:
             home[subject] = min(g for g in scores if scores[g] == best)
     for subject in [s for s in new if reified[s]]:
         target = reified[subject] or ""
-        if graph := home.get(target) or described_in(target):
-            home[subject] = graph
+        if found := home.get(target) or described_in(target):
+            home[subject] = found
     assigned: dict[str, list[ox.Triple]] = defaultdict(list)
     placed: dict[str, list[str]] = defaultdict(list)
     unplaced = []
@@ -820,17 +825,17 @@ def _place(
             assigned[home[subject]] += records[subject]
             placed[home[subject]].append(compact(subject))
         else:
-            classes = [compact(t.object.value) for t in records[subject] if t.predicate.value == _TYPE]
+            classes = [compact(value_of(t.object)) for t in records[subject] if t.predicate.value == _TYPE]
             unplaced.append(f"{compact(subject)} ({', '.join(sorted(classes)) or 'no rdf:type'})")
     for molecule in loose:
-        anchors = [t.object.value for t in molecule if t.predicate.value == _REIFIED_SUBJECT]
+        anchors = [value_of(t.object) for t in molecule if t.predicate.value == _REIFIED_SUBJECT]
         anchors += sorted(t.object.value for t in molecule if isinstance(t.object, ox.NamedNode))
-        graph = next((g for a in anchors if (g := home.get(a) or described_in(a))), None)
-        if graph is None:
+        anchored = next((g for a in anchors if (g := home.get(a) or described_in(a))), None)
+        if anchored is None:
             unplaced.append(f"a blank node ({min(str(t) for t in molecule)} …)")
         else:
-            assigned[graph] += molecule
-            placed[graph].append(f"[…] about {compact(anchors[0])}")
+            assigned[anchored] += molecule
+            placed[anchored].append(f"[…] about {compact(anchors[0])}")
     if unplaced:
         raise UsageError(
             f"{len(unplaced)} record(s) of the edits graph fit no file in {display_name(data_dir)}: "
@@ -865,7 +870,7 @@ class ExportResult:
         return "\n".join(lines)
 
 
-def apply_export(store: Any, plan: ExportPlan, agent: str) -> ExportResult:
+def apply_export(store: Store, plan: ExportPlan, agent: str) -> ExportResult:
     """Write the plan: all files or none, and the edits graph folded through the write gate (module docstring).
 
     Raises Conflict (a refused file, or a graph written since the plan), ValidationFailed (the fold would break

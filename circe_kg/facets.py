@@ -152,14 +152,14 @@ def facet(rows: list[Mapping[str, str]], chosen: Mapping[str, list[str]]) -> tup
     items = items_of(rows)
     known: dict[str, dict[str, str]] = {}
     for item in items.values():
-        for name, values in item.dimensions.items():
-            known.setdefault(name, {}).update(values)
-    for name, values in chosen.items():
+        for name, labels in item.dimensions.items():
+            known.setdefault(name, {}).update(labels)
+    for name, wanted in chosen.items():
         if name not in known:
             raise BadParameter(
                 f"this list cannot be filtered by {name!r}", "filter by one of: " + ", ".join(sorted(known))
             )
-        for value in values:
+        for value in wanted:
             if value not in known[name]:
                 raise BadParameter(
                     f"no {DIMENSIONS.get(name, name).lower()} {value!r} in this list",

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from . import queries
+from .binding import value_of
 from .errors import UsageError
 from .namespaces import DCTERMS, RDF, XSD, compact
 from .store import Store
@@ -45,7 +46,7 @@ class Field:
     errors: list[str] = field(default_factory=list)
 
 
-def _value(row: Mapping[str, ox.NamedNode | ox.Literal], key: str) -> str:
+def _value(row: queries.Row, key: str) -> str:
     term = row.get(key)
     return term.value if term is not None else ""
 
@@ -113,7 +114,7 @@ def _label(store: Store, iri: str) -> str:
     labels = {
         t.object.language: t.object.value
         for t in triples
-        if t.subject.value == iri and t.predicate.value.endswith("#prefLabel") and isinstance(t.object, ox.Literal)
+        if value_of(t.subject) == iri and t.predicate.value.endswith("#prefLabel") and isinstance(t.object, ox.Literal)
     }
     return labels.get("en") or compact(iri)
 
@@ -122,11 +123,11 @@ def fill(fields: list[Field], triples: list[ox.Triple], subject: str) -> None:
     """Put the resource's current values into its fields."""
     by_path = {f.path: f for f in fields}
     for t in triples:
-        if t.subject.value != subject or t.predicate.value not in by_path:
+        if value_of(t.subject) != subject or t.predicate.value not in by_path:
             continue
         term = t.object
         language = term.language if isinstance(term, ox.Literal) else None
-        by_path[t.predicate.value].values.append((term.value, language))
+        by_path[t.predicate.value].values.append((value_of(term), language))
 
 
 def triples_from_form(fields: list[Field], form: Mapping[str, list[str]], subject: str) -> list[ox.Triple]:

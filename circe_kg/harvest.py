@@ -47,7 +47,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pyoxigraph as ox
@@ -55,13 +55,14 @@ import rdflib
 import requests
 import urllib3
 from rdflib.namespace import DCAT, RDF
+from requests.adapters import DEFAULT_POOLBLOCK
 
 from . import queries
 from .errors import EXIT_INVALID_DATA, EXIT_STORE, CirceError, UsageError
 from .namespaces import GRAPH
 from .ntriples import NTriples
 from .rdf_files import kind_of_graph
-from .serialization import ANY_RDF
+from .serialization import ANY_RDF, Output
 from .writes import Change, WriteGate
 
 HARVESTED = f"{GRAPH}data/harvested/"
@@ -268,7 +269,7 @@ def check_address(url: str, allow_private: bool) -> None:
             f"{url}: the host {parts.hostname!r} cannot be found ({error})", "check the address"
         ) from None
     for info in infos:
-        _check_public(url, parts.hostname, info[4][0])
+        _check_public(url, parts.hostname, str(info[4][0]))
 
 
 def _check_public(url: str, host: str, ip: str, connected: bool = False) -> None:
@@ -328,8 +329,10 @@ class PublicOnlyAdapter(requests.adapters.HTTPAdapter):
     requests.exceptions.ConnectionError: ...
     """
 
-    def init_poolmanager(self, *args: object, **kwargs: object) -> None:
-        super().init_poolmanager(*args, **kwargs)  # type: ignore[arg-type]
+    def init_poolmanager(
+        self, connections: int, maxsize: int, block: bool = DEFAULT_POOLBLOCK, **pool_kwargs: Any
+    ) -> None:
+        super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": _PublicPool, "https": _PublicTLSPool}
 
 
@@ -398,7 +401,7 @@ class _Fetch:
                 response.close()
             return
 
-    def read(self, response: requests.Response, out: BinaryIO, limit: int, what: str, deadline: float) -> str:
+    def read(self, response: requests.Response, out: Output, limit: int, what: str, deadline: float) -> str:
         """Copy the answer's body to `out`: its SHA-256 (hex). Raises SourceRefused past `limit` bytes,
         SourceUnavailable past the deadline or when the connection breaks."""
         url, digest, size = response.url, hashlib.sha256(), 0
@@ -547,7 +550,7 @@ def dumps_of(graph: rdflib.Graph) -> list[Dump]:
         if media_type is None:
             continue
         size = graph.value(distribution, DCAT.byteSize)
-        byte_size = int(size) if size is not None and str(size).isdigit() else None
+        byte_size = int(str(size)) if size is not None and str(size).isdigit() else None
         found[url] = Dump(url, media_type, compressed, byte_size, _sha256_of(graph, distribution))
     for url_node in graph.objects(None, VOID.dataDump):
         url = str(url_node)
@@ -644,6 +647,7 @@ def parse_dump(path: Path, dump: Dump) -> dict[str | None, NTriples]:
 # -- the harvest ----------------------------------------------------------------------------------------------
 def last_change(gate: WriteGate, source: Source) -> tuple[int, str, str | None] | None:
     """(number, operation, checksum) of the latest recorded write to any of the source's graphs, or None."""
+    # arg-type: WriteGate.store is typed `object` in writes.py, not Store.
     rows = queries.run(gate.store, "harvest-last-change", {"prefix": source.prefix}).rows  # type: ignore[arg-type]
     if not rows:
         return None
@@ -724,7 +728,11 @@ def harvest(
             shared = sorted(
                 target_graph(source, g)
                 for g, t in graphs.items()
-                if g in present and t and kind_of_graph(g) == "data" and gate.content(g).lines() == t.lines()
+                if g is not None
+                and g in present
+                and t
+                and kind_of_graph(g) == "data"
+                and gate.content(g).lines() == t.lines()
             )
             same = sorted(g for g, t in kept.items() if t and g in present and gate.content(g).lines() == t.lines())
             new: dict[str, NTriples | None] = {g: t for g, t in kept.items() if t and g not in same + shared}

@@ -21,17 +21,18 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 import pyoxigraph as ox
 import rdflib
 from rdflib.term import Node
 
 from . import settings, walks
+from .binding import AnyTerm, SubjectTerm
 from .namespaces import RDF
 from .ntriples import NTriples
 from .rdf_files import kind_of_graph
 from .reach import Reach, reach_of
+from .store import Store
 from .validation import LABELS, Report, graph_of_text, label_slug, locator, validate_around
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ CONTEXT_COUNTED = 2_000  # from this many context triples, the store's size is a
 class NewState:
     """The data and ontology triples the store would hold after a write, for lookups by pattern."""
 
-    def __init__(self, store: Any, new: Mapping[str, NTriples | None]) -> None:
+    def __init__(self, store: Store, new: Mapping[str, NTriples | None]) -> None:
         self.store = store
         self.kept = {
             ox.NamedNode(g) for g in store.named_graphs() if kind_of_graph(g) in ("data", "ontology") and g not in new
@@ -53,9 +54,13 @@ class NewState:
             ox.Quad(*_own(t), ox.NamedNode(g)) for g, triples in new.items() if triples is not None for t in triples
         )
 
-    def match(self, subject: Any, predicate: ox.NamedNode | None, obj: Any) -> Iterator[tuple[ox.Triple, bool]]:
+    def match(
+        self, subject: SubjectTerm | None, predicate: ox.NamedNode | None, obj: AnyTerm | None
+    ) -> Iterator[tuple[ox.Triple, bool]]:
         """The matching triples, each with whether it is data (not the ontology's, which the validator adds whole)."""
-        for quad in self.store.quads_matching(subject, predicate, obj):
+        quads = self.store.quads_matching(subject, predicate, obj)
+        assert quads is not None  # validate_change walks only a store that can be asked (quads_matching is not None)
+        for quad in quads:
             if quad.graph_name in self.kept:
                 yield quad.triple, quad.graph_name not in self.ontology
         for quad in self.written.quads_for_pattern(subject, predicate, obj, None):
@@ -98,7 +103,7 @@ class StateCandidates:
 
 
 def validate_change(
-    store: Any,
+    store: Store,
     new: Mapping[str, NTriples | None],
     before: Mapping[str, NTriples],
     shapes_text: bytes,
@@ -156,7 +161,7 @@ def _changed(new: Mapping[str, NTriples | None], before: Mapping[str, NTriples])
     return [ox.Triple(*_own(t)) for t in NTriples(b"".join(line + b"\n" for line in sorted(lines)))]
 
 
-def _own(triple: ox.Triple) -> tuple[Any, ox.NamedNode, Any]:
+def _own(triple: ox.Triple) -> tuple[SubjectTerm, ox.NamedNode, AnyTerm]:
     """A written triple with its blank nodes apart from the store's: the write's `_:b0` is not the store's node of
     that label (a store's labels are hexadecimal, these start with w)."""
     subject, obj = triple.subject, triple.object
@@ -167,7 +172,7 @@ def _own(triple: ox.Triple) -> tuple[Any, ox.NamedNode, Any]:
     return subject, triple.predicate, obj
 
 
-def _affected(reach: Reach, changed: list[ox.Triple], state: NewState, limit: int) -> set[Any] | None:
+def _affected(reach: Reach, changed: list[ox.Triple], state: NewState, limit: int) -> set[AnyTerm] | None:
     """The focus nodes whose validation reads a changed triple, with the changed triples' subjects (whose warnings
     the writer is shown)."""
     everywhere = walks.read_everywhere(reach, changed)
@@ -184,12 +189,14 @@ def _affected(reach: Reach, changed: list[ox.Triple], state: NewState, limit: in
     return {node for node in foci if not isinstance(node, ox.Literal)}
 
 
-def _term(term: Any, label: str) -> Node:
+def _term(term: AnyTerm, label: str) -> Node:
     """An Oxigraph term as rdflib's, lexical form unchanged; blank nodes relabelled with `label` first."""
     if isinstance(term, ox.NamedNode):
         return rdflib.URIRef(term.value)
     if isinstance(term, ox.BlankNode):
         return rdflib.BNode(label + term.value)
+    if isinstance(term, ox.Triple):
+        raise AttributeError(f"the triple term {term} has no form in rdflib")
     if term.language:
         return rdflib.Literal(term.value, lang=term.language, normalize=False)
     if term.datatype.value == XSD_STRING:  # a plain string, as N-Triples writes it and a full validation reads it

@@ -12,7 +12,6 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from .config import history_path
 from .errors import UsageError
@@ -105,17 +104,18 @@ def load_files(
     record_loaded_files(store, {p.graph_iri: (p.name, checksum(p.source)) for p in parsed if p.source})
     graphs = [LoadedGraph(p.name, p.graph_iri, p.kind, len(p.triples), p.graph_iri in existing) for p in parsed]
     total = sum(store.count(g) for g in store.named_graphs() if kind_of_graph(g) != "system")
+    assert change.report is not None  # a commit always carries the report it was validated with
     return LoadSummary(graphs, total, change.number, change.report)
 
 
-def loaded_files_path(store: Any) -> Path | None:
+def loaded_files_path(store: Store) -> Path | None:
     """Where the record of loaded files is kept: in the embedded store's own folder, so that it travels with the
     store it describes; beside a SPARQL server's history otherwise; None for a store in memory."""
     folder = store.path or store.local_folder
     return Path(folder) / LOADED_FILES if folder is not None else None
 
 
-def loaded_files(store: Any) -> dict[str, dict[str, str]]:
+def loaded_files(store: Store) -> dict[str, dict[str, str]]:
     """graph IRI -> {"file": its name as shown, "sha256": …} of the file last loaded into (or exported from) it.
 
     `circe-kg export-graphs` reads it to tell a file edited by hand since it was loaded from one it may rewrite.
@@ -128,7 +128,7 @@ def loaded_files(store: Any) -> dict[str, dict[str, str]]:
     return record if isinstance(record, dict) else {}
 
 
-def record_loaded_files(store: Any, files: Mapping[str, tuple[str, str]]) -> None:
+def record_loaded_files(store: Store, files: Mapping[str, tuple[str, str]]) -> None:
     """Record graph IRI -> (file name, SHA-256 of its bytes) after a write that made the graph equal the file.
 
     Written whole or not at all. A record that cannot be written is left as it was: the next export then refuses

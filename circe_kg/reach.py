@@ -342,7 +342,7 @@ def _variables(block: CompValue) -> set[Node]:
     for part in (block.get("p1"), block.get("p2"), block.get("p"), block.get("graph")):
         if part is not None:
             _flatten(part, patterns, nested)
-    found = {t for s, _, o in patterns for t in (s, o) if isinstance(t, Variable)}
+    found: set[Node] = {t for s, _, o in patterns for t in (s, o) if isinstance(t, Variable)}
     for inner in nested:
         found |= _variables(inner)
     return found

@@ -25,11 +25,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+import pyoxigraph as ox
+
 from . import lemmas, meaning, queries
 from .facets import N_
 from .lemmas import fold, lemma, lemmas_of, query_lemmas, romanised, words
 from .namespaces import BASE, CIRCE
-from .search_concepts import RELATIONS, ConceptGraph, Label, Match
+from .search_concepts import RELATIONS, Concept, ConceptGraph, Label, Match
 from .search_meaning import MeaningIndex, Nearness
 from .spelling import Vocabulary
 from .store import Store
@@ -277,7 +279,7 @@ class SearchIndex:
                 SearchIndex._write_docs(db, docs)
                 docs.clear()
             resource, text = row["resource"].value, row["text"].value
-            language = row["text"].language or ""
+            language = (row["text"].language if isinstance(row["text"], ox.Literal) else None) or ""
             docs.append((number, text, lemmas_of(text, language), resource, row["field"].value, language))
             vocabulary.add(fold(w) for w in words(text))
             kind = row["kind"].value if "kind" in row else ""
@@ -578,6 +580,7 @@ class SearchIndex:
         ]
         position = {resource: n for n, resource in enumerate(ordered)}
         for resource, kind, kind_label, label, standing in rows:
+            filed: Concept | None
             if resource in own:
                 filed, sub = concepts.concepts.get(resource, named.concept), 0
             else:
@@ -609,12 +612,12 @@ class SearchIndex:
         for alike in named.bridges:
             near = " ".join(_quoted(term) for term in alike[0].terms)
 
-            def via(language: str, alike: list[Label] = alike) -> Via:
+            def via_in(language: str, alike: list[Label] = alike) -> Via:
                 # Of the names spelt alike, the one in the language of the text that uses it.
                 name = next((b for b in alike if b.language == (language or "en").split("-")[0]), alike[0])
                 return Via(named.concept.iri, named.concept.kind, shown.text, name.text, name.language, tagged=False)
 
-            collect(f"lemmas : NEAR({near}, {2 * len(alike[0].terms)})", "concepts", alike[0].lemmas, via, tier + 1)
+            collect(f"lemmas : NEAR({near}, {2 * len(alike[0].terms)})", "concepts", alike[0].lemmas, via_in, tier + 1)
 
     def suggestions(self, limit: int = 8) -> list[str]:
         """Labels worth trying when a search finds nothing: the kinds of things the graph holds."""
@@ -632,7 +635,7 @@ class SearchIndex:
         """Concepts whose name (in any language) starts with the words typed: each with its name in `lang`, the
         name that matched, and its names in the other languages — the search box's suggestions."""
         concepts = self._current()[1]
-        out = []
+        out: list[dict[str, object]] = []
         for concept, label in concepts.suggest(prefix[:MAX_QUERY], limit):
             shown = concept.label_in(lang) or label
             others: dict[str, str] = {}

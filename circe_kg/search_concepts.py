@@ -60,7 +60,7 @@ class Concept:
 
     def label_in(self, language: str) -> Label | None:
         """The label in `language`, else English, else any: preferred labels were added first."""
-        by_language = {}
+        by_language: dict[str, Label] = {}
         for label in self.labels:
             by_language.setdefault(label.language, label)
         return by_language.get(language) or by_language.get("en") or (self.labels[0] if self.labels else None)

@@ -16,10 +16,11 @@ import itertools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 
+from .binding import AnyTerm, value_of
 from .namespaces import DCTERMS, OWL, PREFIXES, RDF, RDFS, SCHEMA, SKOS, XSD, compact
 
 
@@ -170,7 +171,10 @@ def _key(predicate: str) -> str:
     return _TERM_OF.get(predicate) or _compact_iri(predicate)
 
 
-def _jsonld_value(term: Any) -> Any:
+JsonLdValue = str | dict[str, str]  # a value of a node object's property
+
+
+def _jsonld_value(term: AnyTerm) -> JsonLdValue:
     """A value in the one form each kind has: {"@id"} for an IRI or blank node, a plain string for an
     xsd:string, {"@value", "@language"} or {"@value", "@type"} for the other literals."""
     if isinstance(term, ox.NamedNode):
@@ -193,7 +197,7 @@ def jsonld_node(subject: ox.NamedNode | ox.BlankNode, triples: Iterable[ox.Tripl
         "@id": "_:" + subject.value if isinstance(subject, ox.BlankNode) else _compact_iri(subject.value)
     }
     types: list[str] = []
-    values: dict[str, list[Any]] = {}
+    values: dict[str, list[JsonLdValue]] = {}
     for t in triples:
         if t.predicate.value == str(RDF.type) and isinstance(t.object, ox.NamedNode):
             types.append(_compact_iri(t.object.value))
@@ -207,7 +211,14 @@ def jsonld_node(subject: ox.NamedNode | ox.BlankNode, triples: Iterable[ox.Tripl
     return node
 
 
-def write_jsonld(triples: Iterable[ox.Triple], output: BinaryIO, context: str | dict[str, str]) -> None:
+class Output(Protocol):
+    """Where bytes are written: a binary file, or any object with its `write` (a tally that counts them, a
+    worker's stream), which is all a writer here needs of it."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+
+def write_jsonld(triples: Iterable[ox.Triple], output: Output, context: str | dict[str, str]) -> None:
     """Write `triples` to `output` as one compact JSON-LD document: `context` (a URL, or the context object
     itself) and an "@graph" of node objects, one per run of consecutive triples about the same subject (a subject
     that comes back later gets another node object with the same "@id", which JSON-LD merges). Streams: holds one
@@ -223,7 +234,7 @@ def jsonld_document(triples: Iterable[ox.Triple], context: str | dict[str, str],
     """`triples` as an indented compact JSON-LD document, as write_jsonld writes it but with each subject's node
     once: the node of the IRI `first` (the resource a document describes) at the top, then the others by "@id"."""
     listed = sorted(
-        set(triples), key=lambda t: (t.subject.value != first, str(t.subject), str(t.predicate), str(t.object))
+        set(triples), key=lambda t: (value_of(t.subject) != first, str(t.subject), str(t.predicate), str(t.object))
     )
     graph = [jsonld_node(subject, group) for subject, group in itertools.groupby(listed, key=lambda t: t.subject)]
     return json.dumps({"@context": context, "@graph": graph}, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"

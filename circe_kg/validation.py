@@ -209,7 +209,8 @@ class _Hinter:
         local = component.rsplit("#", 1)[-1]
         param = lambda p: self.shapes.value(shape, SH[p])  # noqa: E731
         if local == "InConstraintComponent":
-            allowed = [self.name(v) for v in Collection(self.shapes, param("in"))] if param("in") else []
+            listed = param("in")
+            allowed = [self.name(v) for v in Collection(self.shapes, listed)] if listed else []
             return "use one of: " + ", ".join(a for a in allowed if a)
         if local == "DatatypeConstraintComponent":
             wanted = self.name(param("datatype"))
@@ -222,9 +223,9 @@ class _Hinter:
             got = f" (got {self.name(value)})" if isinstance(value, rdflib.Literal) else ""
             return f"write a valid {wanted} literal{', e.g. ' + example if example else ''}{got}"
         if local == "ClassConstraintComponent":
-            wanted = param("class")
-            guess = self._closest_instance(value, wanted)
-            text = f"the value must be a {self.name(wanted)} (a resource typed with it or a subclass)"
+            wanted_class = param("class")
+            guess = self._closest_instance(value, wanted_class)
+            text = f"the value must be a {self.name(wanted_class)} (a resource typed with it or a subclass)"
             return text + (f"; did you mean {guess}?" if guess else "")
         if local == "PatternConstraintComponent":
             guess = self._closest_instance(value, None)
@@ -234,7 +235,8 @@ class _Hinter:
         if local == "MaxCountConstraintComponent":
             return f"keep at most {param('maxCount')} value(s) for {self.name(param('path'))}"
         if local == "LanguageInConstraintComponent":
-            tags = [str(v) for v in Collection(self.shapes, param("languageIn"))] if param("languageIn") else []
+            listed = param("languageIn")
+            tags = [str(v) for v in Collection(self.shapes, listed)] if listed else []
             return "use one of the language tags: " + ", ".join(tags)
         if local == "UniqueLangConstraintComponent":
             return "keep one value per language tag (merge or drop the duplicates)"

@@ -24,24 +24,27 @@ collected.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any, Protocol
+from typing import Protocol
 
 import pyoxigraph as ox
 
+from .binding import AnyTerm, SubjectTerm
 from .reach import AccessPath, Reach, Step
 
 Trie = dict[Step, "Trie"]
 
 
 class State(Protocol):
-    def match(self, subject: Any, predicate: ox.NamedNode | None, obj: Any) -> Iterable[tuple[ox.Triple, bool]]: ...
+    def match(
+        self, subject: SubjectTerm | None, predicate: ox.NamedNode | None, obj: AnyTerm | None
+    ) -> Iterable[tuple[ox.Triple, bool]]: ...
 
 
 class TooWide(Exception):
     """More nodes or triples than the walk was allowed: the caller does the whole thing instead."""
 
 
-def _step(state: State, nodes: set[Any], step: Step, backward: bool) -> Iterator[tuple[ox.Triple, bool, Any]]:
+def _step(state: State, nodes: set[AnyTerm], step: Step, backward: bool) -> Iterator[tuple[ox.Triple, bool, AnyTerm]]:
     """One step from each node (against the step's direction when `backward`): (triple, counts, node reached)."""
     predicate = ox.NamedNode(step.predicate) if step.predicate is not None else None
     along = step.forward != backward
@@ -56,13 +59,13 @@ def _step(state: State, nodes: set[Any], step: Step, backward: bool) -> Iterator
 
 
 def _take(
-    state: State, nodes: set[Any], step: Step, backward: bool, limit: int, found: set[ox.Triple] | None
-) -> set[Any]:
+    state: State, nodes: set[AnyTerm], step: Step, backward: bool, limit: int, found: set[ox.Triple] | None
+) -> set[AnyTerm]:
     """The nodes one step (or, for a repeated step, zero or more steps) away; the triples crossed go to `found`."""
-    reached: set[Any] = set(nodes) if step.repeat else set()
+    reached: set[AnyTerm] = set(nodes) if step.repeat else set()
     frontier = set(nodes)
     while frontier:
-        new: set[Any] = set()
+        new: set[AnyTerm] = set()
         for triple, counts, node in _step(state, frontier, step, backward):
             if found is not None and counts:
                 found.add(triple)
@@ -75,7 +78,7 @@ def _take(
     return reached
 
 
-def backwards(state: State, anchor: Any, path: AccessPath, limit: int) -> set[Any]:
+def backwards(state: State, anchor: AnyTerm, path: AccessPath, limit: int) -> set[AnyTerm]:
     """The nodes from which `path` leads to `anchor`. Raises TooWide past `limit` nodes."""
     nodes = {anchor}
     for step in reversed(path):
@@ -85,7 +88,7 @@ def backwards(state: State, anchor: Any, path: AccessPath, limit: int) -> set[An
     return nodes
 
 
-def forwards(state: State, starts: set[Any], paths: Iterable[AccessPath], limit: int) -> set[ox.Triple]:
+def forwards(state: State, starts: set[AnyTerm], paths: Iterable[AccessPath], limit: int) -> set[ox.Triple]:
     """Every counted triple read by following `paths` from `starts`. Raises TooWide past `limit` triples."""
     trie: Trie = {}
     for path in paths:
@@ -94,7 +97,7 @@ def forwards(state: State, starts: set[Any], paths: Iterable[AccessPath], limit:
             level = level.setdefault(step, {})
     found: set[ox.Triple] = set()
 
-    def follow(nodes: set[Any], level: Trie) -> None:
+    def follow(nodes: set[AnyTerm], level: Trie) -> None:
         for step, deeper in level.items():
             reached = _take(state, nodes, step, False, limit, found)
             if deeper and reached:
@@ -104,7 +107,9 @@ def forwards(state: State, starts: set[Any], paths: Iterable[AccessPath], limit:
     return found
 
 
-def reading(reach: Reach, anchors: Iterable[tuple[Any, str | None, bool | None]], state: State, limit: int) -> set[Any]:
+def reading(
+    reach: Reach, anchors: Iterable[tuple[AnyTerm, str | None, bool | None]], state: State, limit: int
+) -> set[AnyTerm]:
     """The nodes whose answer reads a changed triple, given each change as (node, predicate, the node's side):
     side True when the node is the triple's subject, False its object, None when not known (both); predicate None
     when not known. Raises TooWide past `limit` nodes."""
@@ -113,8 +118,8 @@ def reading(reach: Reach, anchors: Iterable[tuple[Any, str | None, bool | None]]
         last = path[-1]
         # A repeated last step reads its triples all along the chain: walk it back too, from wherever it was.
         ends.setdefault(last, []).append(path if last.repeat else path[:-1])
-    walked: dict[tuple[Any, AccessPath], set[Any]] = {}
-    found: set[Any] = set()
+    walked: dict[tuple[AnyTerm, AccessPath], set[AnyTerm]] = {}
+    found: set[AnyTerm] = set()
     for node, predicate, side in anchors:
         for last, prefixes in ends.items():
             if predicate is not None and last.predicate is not None and last.predicate != predicate:
@@ -131,7 +136,7 @@ def reading(reach: Reach, anchors: Iterable[tuple[Any, str | None, bool | None]]
     return found
 
 
-def ends_of(changed: Iterable[ox.Triple]) -> list[tuple[Any, str | None, bool | None]]:
+def ends_of(changed: Iterable[ox.Triple]) -> list[tuple[AnyTerm, str | None, bool | None]]:
     """Both ends of each changed triple, as `reading` takes them."""
     triples = list(changed)
     return [(t.subject, t.predicate.value, True) for t in triples] + [

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 .venv/bin/ruff check circe_kg devtools tests bench
 .venv/bin/ruff format --check circe_kg devtools tests
+.venv/bin/mypy circe_kg  # settings in pyproject.toml [tool.mypy]
 workers="${CIRCE_KG_TEST_WORKERS:-2}"
 if [ "$#" -gt 0 ]; then
   exec .venv/bin/python -m pytest -n "$workers" --dist loadfile "$@"

@@ -9,19 +9,38 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Protocol
 
 from ..store import Store
-from .sandbox import Limits, QuerySandbox
+from .sandbox import Limits, QueryReply, QuerySandbox
 
 
-def for_store(store: Store, limits: Limits) -> Any:
-    """The engine that answers strangers' queries over `store`: each has `run(...) -> QueryReply` and `close()`.
+class Engine(Protocol):
+    """What answers a stranger's query: the sandbox, the forwarder or the federation's endpoint."""
+
+    def run(
+        self,
+        text: str,
+        solution_mime: str | None,
+        graph_mime: str | None,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+    ) -> QueryReply:
+        """The answer to `text`, serialised in `solution_mime` or `graph_mime` depending on its kind."""
+
+    def close(self) -> None: ...
+
+
+def for_store(store: Store, limits: Limits) -> Engine:
+    """The engine that answers strangers' queries over `store`.
 
     >>> from circe_kg.store import EmbeddedStore
     >>> type(for_store(EmbeddedStore(None), Limits())).__name__
     'QuerySandbox'
     """
+    # The arg-types ignored: a store's `query_engine` says what it is ("federation": a FederatedStore, "server":
+    # a RemoteStore) without this module looking at its class.
     if store.query_engine == "federation":
         from .federated import FederationEndpoint
 

@@ -8,7 +8,6 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
 
 import pyoxigraph as ox
 import requests
@@ -22,7 +21,7 @@ from ..errors import (
     StreamCut,
     UsageError,
 )
-from ..store.remote import RemoteStore, server_error
+from ..store.remote import FormData, RemoteStore, server_error
 from .sandbox import GRAPH_FORMATS, SOLUTION_FORMATS, Admission, Limits, QueryReply, explain_syntax_error
 
 
@@ -141,7 +140,7 @@ class RemoteQueryProxy:
         release: Callable[[], None],
     ) -> QueryReply:
         accept = ", ".join(m for m in (solution_mime, graph_mime) if m) or "*/*"
-        data: dict[str, Any] = {"query": text}
+        data: FormData = {"query": text}
         if default_graphs:
             data["default-graph-uri"] = list(default_graphs)
         if named_graphs:

@@ -292,7 +292,8 @@ class _ResultWriter:
 
     def __init__(self, conn: Connection, kind: str, mime: str, stream_after: int, cap: int) -> None:
         self.conn, self.kind, self.mime, self.stream_after, self.cap = conn, kind, mime, stream_after, cap
-        self.size, self.pending, self.parts, self.streaming = 0, 0, [], False
+        self.size, self.pending, self.streaming = 0, 0, False
+        self.parts: list[bytes] = []
 
     def write(self, data: bytes) -> int:
         self.size += len(data)
@@ -323,14 +324,14 @@ class _ResultWriter:
 
 def _worker_main(conn: Connection) -> None:
     """Serve queries over `conn` until the parent goes away: _Open or _Load, then _Query after _Query."""
-    store: ox.Store | None = ox.Store()
+    store = ox.Store()
     while True:
         try:
             message = conn.recv()
         except EOFError:
             return
         if isinstance(message, (_Open, _Load)):
-            store = None  # let go of the previous snapshot's files before opening the next
+            del store  # let go of the previous snapshot's files before opening the next
             store = ox.Store.read_only(message.folder) if isinstance(message, _Open) else ox.Store()
             if isinstance(message, _Load) and message.nquads:
                 store.load(input=message.nquads, format=ox.RdfFormat.N_QUADS)
@@ -347,6 +348,7 @@ def _worker_main(conn: Connection) -> None:
             if message.named_graphs:
                 options["named_graphs"] = [ox.NamedNode(g) for g in message.named_graphs]
             result = store.query(message.text, **options)
+            fmt: ox.RdfFormat | ox.QueryResultsFormat | None
             if isinstance(result, ox.QueryTriples):
                 kind, mime, fmt = "graph", message.graph_mime, GRAPH_FORMATS.get(message.graph_mime or "")
             else:
@@ -355,7 +357,9 @@ def _worker_main(conn: Connection) -> None:
                 conn.send(_Failed("not-acceptable", kind))
                 continue
             writer = _ResultWriter(conn, kind, mime or "", message.stream_after, message.cap)
-            result.serialize(output=writer, format=fmt)
+            # arg-type: pyoxigraph writes to any object with `write` (its stub names IO[bytes]), and `fmt` is the
+            # kind of format `result` takes (RdfFormat for triples, QueryResultsFormat otherwise).
+            result.serialize(output=writer, format=fmt)  # type: ignore[arg-type]
             writer.finish()
         except SyntaxError as error:
             conn.send(_Failed("syntax", str(error)))
@@ -367,7 +371,7 @@ def _worker_main(conn: Connection) -> None:
 
 
 class _Worker:
-    def __init__(self, context: Any) -> None:
+    def __init__(self, context: multiprocessing.context.SpawnContext) -> None:
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_worker_main, args=(child,), daemon=True, name="circe-kg-query")
         self.process.start()

@@ -25,7 +25,7 @@ from .layout import Layout, without_mark
 from .workbook import Record, Value
 
 
-def _python(term: ox.NamedNode | ox.Literal) -> Value:
+def _python(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> Value:
     if isinstance(term, ox.Literal):
         datatype = term.datatype.value.rsplit("#", 1)[-1]
         try:

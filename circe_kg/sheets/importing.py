@@ -19,13 +19,15 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, overload
 
 import pyoxigraph as ox
 
 from .. import queries
+from ..binding import AnyTerm, value_of
 from ..errors import UsageError
 from ..namespaces import CIRCE, DCTERMS, ID, RDF, compact
+from ..store import Store
 from ..validation import Report
 from ..writes import EDITS_GRAPH, Change, WriteGate
 from .layout import Column
@@ -207,7 +209,7 @@ def plan_rows(
     return plan
 
 
-def _homes(store, rows: list[Row]) -> dict[str, str]:
+def _homes(store: Store, rows: list[Row]) -> dict[str, str]:
     """The data graph holding each existing record's type."""
     homes: dict[str, str] = {}
     for row in rows:
@@ -235,7 +237,7 @@ class _Draft:
             if t not in own:
                 own.append(t)
             if t.predicate.value == str(RDF.subject):
-                self.about.setdefault(t.object.value, set()).add(str(t.subject))
+                self.about.setdefault(value_of(t.object), set()).add(str(t.subject))
 
     def of(self, iri: str) -> list[ox.Triple]:
         return self.by_subject.get(f"<{iri}>", [])
@@ -246,13 +248,13 @@ class _Draft:
         for t in self.by_subject.get(node, []):
             if t.predicate.value in REIFYING:
                 key = t.predicate.value.rsplit("#", 1)[-1]
-                found[key] = str(t.object) if key == "object" else t.object.value
+                found[key] = str(t.object) if key == "object" else value_of(t.object)
         return found
 
     def drop(self, node: str) -> None:
         for t in self.by_subject.pop(node, []):
             if t.predicate.value == str(RDF.subject):
-                self.about.get(t.object.value, set()).discard(node)
+                self.about.get(value_of(t.object), set()).discard(node)
 
     def triples(self) -> list[ox.Triple]:
         return [t for own in self.by_subject.values() for t in own]
@@ -260,26 +262,26 @@ class _Draft:
 
 def _matches(triple: ox.Triple, row: Row, column: Column) -> bool:
     assert column.field is not None
-    if triple.subject.value != row.iri or triple.predicate.value != column.field.path:
+    if value_of(triple.subject) != row.iri or triple.predicate.value != column.field.path:
         return False
     if column.language is None:
         return True
     return isinstance(triple.object, ox.Literal) and (triple.object.language or "") == column.language
 
 
-def _current(draft: _Draft, row: Row) -> dict[str, list[Term]]:
+def _current(draft: _Draft, row: Row) -> dict[str, list[AnyTerm]]:
     columns = [c for c in row.layout.columns if c.key in row.values]
-    current: dict[str, list[Term]] = {c.key: [] for c in columns}
+    current: dict[str, list[AnyTerm]] = {c.key: [] for c in columns}
     if row.new:
         return current
     for t in draft.of(row.iri):
         for column in columns:
             if _matches(t, row, column):
-                current[column.key].append(t.object)  # type: ignore[arg-type]
+                current[column.key].append(t.object)
     return current
 
 
-def _changes(row: Row, before: dict[str, list[Term]]) -> list[FieldChange]:
+def _changes(row: Row, before: dict[str, list[AnyTerm]]) -> list[FieldChange]:
     changes = []
     for column in row.layout.columns:
         if column.key not in row.values:
@@ -292,7 +294,7 @@ def _changes(row: Row, before: dict[str, list[Term]]) -> list[FieldChange]:
     return changes
 
 
-def _key(term: Term) -> tuple[str, str]:
+def _key(term: AnyTerm) -> tuple[str, str]:
     """Compare values as a person does: 2500 and 2500.0 are the same number, "x"@en and "x"@en the same text."""
     if isinstance(term, ox.Literal) and term.datatype.value.endswith("#decimal"):
         return ("decimal", str(Decimal(term.value).normalize()))
@@ -300,7 +302,7 @@ def _key(term: Term) -> tuple[str, str]:
 
 
 def _fact(t: ox.Triple) -> tuple[str, str, str]:
-    return (t.subject.value, t.predicate.value, str(t.object))
+    return (value_of(t.subject), t.predicate.value, str(t.object))
 
 
 def _rewrite(draft: _Draft, row: Row) -> None:
@@ -392,6 +394,10 @@ def _cell_for(row: Row, path: str | None, value: str | None):
     return row.cells[keys[0]] if keys else row.cells.get("id")
 
 
+@overload
+def apply(gate: WriteGate, plan: Plan, agent: str, draft: Literal[False] = False) -> Change | None: ...
+@overload
+def apply(gate: WriteGate, plan: Plan, agent: str, draft: bool) -> Change | int | None: ...
 def apply(gate: WriteGate, plan: Plan, agent: str, draft: bool = False) -> Change | int | None:
     """Write a problem-free plan as one change (or one draft: its number); None when it changes nothing."""
     if plan.problems:

@@ -412,7 +412,7 @@ def _organisation(context: _Context, name: str, source: ox.NamedNode) -> str:
             ]
             + ([_column(VOID_IN_DATASET, "dataset", "resources")] if context.mapping.dataset.get("iri") else []),
         )
-        values = {
+        values: dict[str, list[ox.NamedNode | ox.Literal]] = {
             "skos:prefLabel@en": [ox.Literal(name, language="en")],
             "skos:altLabel@en": [],
             "dct:source": [source],

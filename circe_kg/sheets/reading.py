@@ -17,12 +17,13 @@ A steward must be able to trust that what the report calls D14 is the cell she s
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from ..errors import EXIT_INVALID_DATA, CirceError
 from .workbook import FORMULA_START, KEY_ROW, LISTS_SHEET, README_SHEET
@@ -60,11 +61,15 @@ def cell_ref(sheet: str, row: int, column: int | None = None) -> str:
     return f"{name}!{column_letter(column)}{row}" if column else f"{name}!{row}:{row}"
 
 
+# What a cell holds, as openpyxl reads it (a CSV file's cells are text or None).
+CellValue = str | int | float | bool | dt.date | dt.datetime | None
+
+
 class Cell(NamedTuple):
     sheet: str
     row: int
     column: int
-    value: Any  # str, int, float, bool, datetime.date / datetime.datetime, or None
+    value: CellValue
 
     @property
     def ref(self) -> str:
@@ -155,7 +160,7 @@ def _read_xlsx(data: bytes, name: str) -> Reading:
                 if sheet.sheet_state != "visible":
                     reading.notes.append((sheet.title, "hidden sheet: not imported (show it to import it)"))
                     continue
-                merged = MERGED.findall(archive.read(sheet._worksheet_path))  # type: ignore[attr-defined]
+                merged = MERGED.findall(archive.read(sheet._worksheet_path))
                 if merged:
                     shown = ", ".join(m.decode() for m in merged[:5]) + ("…" if len(merged) > 5 else "")
                     raise UnreadableSheet(
@@ -210,7 +215,7 @@ def _use_saved_values(data: bytes, reading: Reading, formulas: list[tuple[str, i
         )
 
 
-def _replace(table: Table, row: int, column: int, value: Any) -> None:
+def _replace(table: Table, row: int, column: int, value: CellValue) -> None:
     for cells in [table.headers, *table.rows]:
         if cells and cells[0].row == row and column <= len(cells):
             cells[column - 1] = Cell(table.sheet, row, column, value)
@@ -233,7 +238,7 @@ def _read_csv(data: bytes, name: str) -> Reading:
         raise UnreadableSheet(f"{name} is not well-formed CSV: {error}", "save it again as CSV UTF-8") from None
     if len(rows) > MAX_ROWS + KEY_ROW:
         raise SheetTooLarge(f"{name} has {len(rows)} rows; the limit is {MAX_ROWS}", "split it into several files")
-    grid = [[_unprefixed(v) if v != "" else None for v in row] for row in rows]
+    grid: list[list[CellValue]] = [[_unprefixed(v) if v != "" else None for v in row] for row in rows]
     return Reading([_table(name, grid)])
 
 
@@ -243,7 +248,7 @@ def _unprefixed(text: str) -> str:
 
 
 # -- both -----------------------------------------------------------------------------------------
-def _table(sheet: str, grid: list[list[Any]]) -> Table:
+def _table(sheet: str, grid: list[list[CellValue]]) -> Table:
     grid = [[None if isinstance(v, str) and not v.strip() else v for v in row] for row in grid]
     width = max((len(row) for row in grid), default=0)
     while width and all(len(row) < width or row[width - 1] is None for row in grid):

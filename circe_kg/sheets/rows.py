@@ -22,6 +22,7 @@ from pathlib import PurePath
 import pyoxigraph as ox
 
 from .. import queries
+from ..binding import AnyTerm, value_of
 from ..errors import UsageError
 from ..namespaces import XSD, compact, expand
 from ..store import Store
@@ -139,9 +140,9 @@ def _columns(store: Store, table: Table, layout: Layout, parsed: Parsed) -> dict
     """Which column of the layout each header stands for (key → Column; their positions go to `parsed`)."""
     aliases = {}
     for lang in ("it",):  # the languages the shapes name fields in, besides English
-        for column in layout_for(store, layout.kind, lang, with_choices=False).columns:
-            aliases[" ".join(column.header.replace(" *", "").casefold().split())] = next(
-                c for c in layout.columns if c.key == column.key
+        for named in layout_for(store, layout.kind, lang, with_choices=False).columns:
+            aliases[" ".join(named.header.replace(" *", "").casefold().split())] = next(
+                c for c in layout.columns if c.key == named.key
             )
     found: dict[str, Column] = {}
     positions: dict[str, int] = {}
@@ -202,6 +203,7 @@ def _row(
     id_cell = by_key["id"]
     name = values.get("skos:prefLabel@en", [])
     number = cells[0].row
+    iri: str | None
     if id_cell.value is None:
         if not name:
             parsed.problems.append(
@@ -263,9 +265,9 @@ def _id(store: Store, layout: Layout, cell: Cell, existing: set[str], problems: 
     if iri in existing:
         return iri
     types = [
-        t.object.value
+        value_of(t.object)
         for t in queries.run(store, "resource-description", {"resource": iri}).triples or []
-        if t.subject.value == iri and t.predicate.value.endswith("#type")
+        if value_of(t.subject) == iri and t.predicate.value.endswith("#type")
     ]
     if types:
         other = ", ".join(compact(t) for t in types)
@@ -392,12 +394,12 @@ def _number(value: object, problem) -> ox.Literal | None:
         return None
 
 
-def describe(terms: Iterable[ox.NamedNode | ox.Literal], layout: Layout, column: Column) -> list[str]:
+def describe(terms: Iterable[AnyTerm], layout: Layout, column: Column) -> list[str]:
     """Terms as a person reads them in the sheet: labels for links, text for literals."""
     assert column.field is not None
     labels = {c.value: c.label for c in column.field.choices}
     if column.field.widget == "checkbox":
-        return ["yes" for t in terms if t.value == "true"]
+        return ["yes" for t in terms if value_of(t) == "true"]
     if column.field.widget == "url":
-        return sorted(t.value for t in terms)
-    return sorted(labels.get(t.value, compact(t.value)) if isinstance(t, ox.NamedNode) else t.value for t in terms)
+        return sorted(value_of(t) for t in terms)
+    return sorted(labels.get(t.value, compact(t.value)) if isinstance(t, ox.NamedNode) else value_of(t) for t in terms)

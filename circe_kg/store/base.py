@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from pathlib import Path
-from typing import BinaryIO, NamedTuple, Protocol, TypeVar
+from typing import BinaryIO, NamedTuple, Protocol, Self, TypeVar
 
 import pyoxigraph as ox
 
-from ..binding import Term
+from ..binding import AnyTerm, SubjectTerm, Term
 from ..ntriples import NTriples, as_ntriples
 
 T = TypeVar("T")
@@ -59,12 +59,17 @@ class Store(Protocol):
         """The store (or one graph) in `rdf_format`: returned, or written to `output` (then b"" is returned)."""
 
     def quads_matching(
-        self, subject: ox.NamedNode | ox.BlankNode | None, predicate: ox.NamedNode | None, obj: ox.Term | None
+        self, subject: SubjectTerm | None, predicate: ox.NamedNode | None, obj: AnyTerm | None
     ) -> Iterator[ox.Quad] | None:
         """The quads of every named graph with these terms (None: any), blank nodes included; None when the store
         cannot be asked about one blank node (a SPARQL server: a query's blank node is a new one)."""
 
     def close(self) -> None: ...
+
+    def __enter__(self) -> Self:
+        """The store itself, closed by `__exit__`: `with open_store() as store: ...`."""
+
+    def __exit__(self, *exc: object) -> None: ...
 
 
 def replace_graphs_update(
@@ -114,7 +119,7 @@ class ChangeJournal:
     def record(self, generation: int, change: Change | None) -> None:
         self._subjects[generation] = frozenset(change.subjects) if change is not None else None
         kept = change is not None and len(change.triples) <= self.MAX_KEPT_TRIPLES
-        self._triples[generation] = frozenset(change.triples) if kept else None  # type: ignore[union-attr]
+        self._triples[generation] = frozenset(change.triples) if change is not None and kept else None
         for old in [g for g in self._subjects if g <= generation - self.KEEP]:
             del self._subjects[old]
             self._triples.pop(old, None)

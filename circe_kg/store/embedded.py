@@ -24,7 +24,7 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 from .. import settings
-from ..binding import Term, with_values
+from ..binding import AnyTerm, SubjectTerm, Term, with_values
 from ..errors import StoreUnavailable
 from ..namespaces import PREFIXES
 from .base import (
@@ -87,14 +87,14 @@ class EmbeddedStore(OneWriteAtATime):
             return 0
         counted = self.query(_GRAPH_SIZE, {"g": graph})  # counted in Rust, not by a walk in Python
         assert isinstance(counted, ox.QuerySolutions)
-        return int(next(iter(counted))[0].value)  # type: ignore[union-attr]
+        return int(next(iter(counted))[0].value)
 
     def triples(self, graph_iri: str) -> Iterator[ox.Triple]:
         for quad in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)):
             yield quad.triple
 
     def quads_matching(
-        self, subject: ox.NamedNode | ox.BlankNode | None, predicate: ox.NamedNode | None, obj: ox.Term | None
+        self, subject: SubjectTerm | None, predicate: ox.NamedNode | None, obj: AnyTerm | None
     ) -> Iterator[ox.Quad]:
         return self._store.quads_for_pattern(subject, predicate, obj, None)
 
@@ -199,7 +199,7 @@ class EmbeddedStore(OneWriteAtATime):
         # finds the distinct triples (in Rust, not in a Python set) and they stream to `output` as they come.
         distinct = self._store.query(_DISTINCT_TRIPLES)
         assert isinstance(distinct, ox.QuerySolutions)
-        triples = (ox.Triple(row[0], row[1], row[2]) for row in distinct)  # type: ignore[arg-type]
+        triples = (ox.Triple(row[0], row[1], row[2]) for row in distinct)
         return ox.serialize(triples, output, format=rdf_format, prefixes=PREFIXES) or b""
 
     faithful_literals = True  # Oxigraph gives back the literals it was given

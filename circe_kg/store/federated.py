@@ -30,11 +30,12 @@ Fragment(subject=None, predicate='<http://www.w3.org/1999/02/22-rdf-syntax-ns#ty
 
 from __future__ import annotations
 
+import pathlib
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
-from typing import Any, BinaryIO, NamedTuple
+from typing import BinaryIO, NamedTuple, TypeVar
 
 import pyoxigraph as ox
 import rdflib
@@ -43,11 +44,14 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from .. import queries, reach
-from ..binding import Term, with_rows, with_values
+from ..binding import AnyTerm, Term, with_rows, with_values
 from ..errors import CirceError, ResultTooLarge, StoreUnavailable, WriteRefused
 from ..namespaces import PREFIXES
 from .base import QueryResult
 from .remote import RemoteStore
+
+T = TypeVar("T")
+_Term = TypeVar("_Term", bound=AnyTerm)
 
 MAX_QUADS = 2_000_000  # quads one endpoint may ship for one query: federation-fragments.rq asks for one more
 
@@ -178,8 +182,8 @@ class FederatedStore:
         self.timeout_s = timeout_s
         self.max_quads = max_quads
         self.generation = 0
-        self.local_folder = None
-        self.path = None
+        self.local_folder: pathlib.Path | None = None
+        self.path: pathlib.Path | None = None
         self._missing = threading.local()
         self._pool = ThreadPoolExecutor(max_workers=max(2, len(endpoints)), thread_name_prefix="circe-kg-federation")
 
@@ -207,11 +211,11 @@ class FederatedStore:
             store = self.stores[index] = RemoteStore(self.endpoints[index], timeout_s=self.timeout_s)
         return store
 
-    def _fan_out(self, call: Any) -> list[Any]:
+    def _fan_out(self, call: Callable[[int, RemoteStore], T]) -> list[T]:
         """`call(index, store)` on every endpoint in parallel; the answers of those that gave one. A result too
         large is raised (never a partial answer that looks whole); an endpoint that fails is named missing."""
 
-        def attempt(index: int) -> Any:
+        def attempt(index: int) -> T | _Failed:
             try:
                 return call(index, self._store(index))
             except ResultTooLarge:
@@ -220,11 +224,11 @@ class FederatedStore:
                 return _FAILED
 
         answers = list(self._pool.map(attempt, range(len(self.endpoints))))
-        missing = {self.endpoints[i] for i, answer in enumerate(answers) if answer is _FAILED}
+        missing = {self.endpoints[i] for i, answer in enumerate(answers) if isinstance(answer, _Failed)}
         if not hasattr(self._missing, "sources"):
             self._missing.sources = set()
         self._missing.sources |= missing
-        given = [answer for answer in answers if answer is not _FAILED]
+        given = [answer for answer in answers if not isinstance(answer, _Failed)]
         if not given:
             raise StoreUnavailable(
                 "none of the federated SPARQL endpoints answered: " + ", ".join(self.endpoints),
@@ -314,15 +318,19 @@ class FederatedStore:
         self.close()
 
 
-_FAILED = object()
+class _Failed:
+    """What an endpoint that did not answer gave."""
+
+
+_FAILED = _Failed()
 
 
 def _quad(index: int, row: ox.QuerySolution) -> ox.Quad:
     """A shipped row as a quad; blank nodes renamed per endpoint, so two endpoints' `_:b0` stay two nodes."""
-    return ox.Quad(_own(index, row["s"]), _own(index, row["p"]), _own(index, row["o"]), row["g"])
+    return ox.Quad(_own(index, row["s"]), row["p"], _own(index, row["o"]), row["g"])  # a predicate is an IRI
 
 
-def _own(index: int, term: Any) -> Any:
+def _own(index: int, term: _Term) -> _Term | ox.BlankNode:
     return ox.BlankNode(f"e{index}x{term.value}") if isinstance(term, ox.BlankNode) else term
 
 

@@ -28,7 +28,7 @@ import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import pyoxigraph as ox
@@ -56,6 +56,7 @@ PART_TRIPLES = 500  # triples a request adds on a server that does not run a req
 _VIRTUOSO_BNODE = re.compile(rb'("type": ?"bnode", ?"value": ?")nodeID://')
 _BOOLEAN = str(XSD.boolean)
 _CANONICAL_BOOLEANS = {"1": "true", "0": "false"}
+FormData = dict[str, str | list[str]]  # a SPARQL protocol request's form fields (a list: the field repeated)
 
 
 class RemoteStore(OneWriteAtATime):
@@ -77,7 +78,7 @@ class RemoteStore(OneWriteAtATime):
         self.timeout_s = timeout_s
         self.generation = 0
         self._journal = ChangeJournal()  # this process's writes only; others' are not seen (nor by the caches)
-        self.path = None  # no folder of its own: not an embedded store
+        self.path: Path | None = None  # no folder of its own: not an embedded store
         self.local_folder = local_folder
         self._credentials = (user, password or "") if user else None
         self._auth: requests.auth.AuthBase | None = None
@@ -89,12 +90,12 @@ class RemoteStore(OneWriteAtATime):
         session = getattr(self._sessions, "session", None)
         if session is None:
             session = self._sessions.session = requests.Session()
-        return session  # type: ignore[no-any-return]
+        return session
 
     def _post(
         self,
         url: str,
-        data: dict[str, Any],
+        data: FormData,
         accept: str,
         *,
         stream: bool = False,
@@ -141,7 +142,7 @@ class RemoteStore(OneWriteAtATime):
     def forget_missing(self) -> None:
         pass
 
-    def forward(self, data: dict[str, Any], accept: str, timeout_s: float) -> requests.Response:
+    def forward(self, data: FormData, accept: str, timeout_s: float) -> requests.Response:
         """POST a stranger's request to the query URL as it is, the answer left to stream (endpoint.forwarder).
         Raises StoreUnavailable or QueryTimeout."""
         return self._post(self.query_url, data, accept, stream=True, timeout_s=timeout_s)
@@ -224,7 +225,8 @@ class RemoteStore(OneWriteAtATime):
         content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
         if graph_result and content_type == "text/turtle":
             try:
-                return ox.serialize(ox.parse(response.content, format=ox.RdfFormat.TURTLE), format=ox.RdfFormat.N_QUADS)
+                quads = ox.parse(response.content, format=ox.RdfFormat.TURTLE)
+                return ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
             except SyntaxError as error:
                 raise StoreUnavailable(
                     f"the SPARQL server at {self.query_url} sent Turtle that cannot be read: {error}"
@@ -264,7 +266,7 @@ class RemoteStore(OneWriteAtATime):
             rows = self._select(
                 f'SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{GRAPH_BASE}")) }}'
             )
-            quads = [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows]  # type: ignore[arg-type]
+            quads = [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows]
             data = ox.serialize(quads, format=rdf_format) or b""
         else:
             result = self.query(
