@@ -19,7 +19,7 @@ from circe_kg.config import shipped_files
 from circe_kg.loader import parse_all
 from circe_kg.store import EmbeddedStore
 from circe_kg.validation import validate_state
-from circe_kg.writes import WriteGate
+from circe_kg.writing.gate import WriteGate
 
 ID = "https://w3id.org/circe-kg/id/"
 CIRCE = "https://w3id.org/circe-kg/ontology#"

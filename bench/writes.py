@@ -34,7 +34,7 @@ fitted over the data triples in the store (shipped + synthetic: at 1e4 the shipp
 bench/scale.py fits it.
 
 The generator repeats a few triples (about 1 in 2,000); the history keeps a loaded file's triples as sent, the
-store each once. Before the gate compared distinct lines (writes.graph_content), every write that read such a graph
+store each once. Before the gate compared distinct lines (History.content), every write that read such a graph
 read it from the store; --keep-duplicates loads the file as generated, to check that it no longer costs.
 """
 
@@ -66,7 +66,7 @@ from circe_kg.loader import load_files
 from circe_kg.namespaces import CIRCE, ID, RDF, SKOS, XSD
 from circe_kg.rdf_files import kind_of_graph
 from circe_kg.store import EmbeddedStore
-from circe_kg.writes import EDITS_GRAPH, WriteGate
+from circe_kg.writing.gate import EDITS_GRAPH, WriteGate
 
 SEED = 1
 MODE_VARIABLE = "CIRCE_KG_INCREMENTAL_VALIDATION"

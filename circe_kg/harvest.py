@@ -61,7 +61,7 @@ from .errors import EXIT_INVALID_DATA, EXIT_STORE, CirceError, UsageError
 from .namespaces import GRAPH
 from .ntriples import NTriples
 from .rdf_files import kind_of_graph
-from .writes import Change, WriteGate
+from .writing.gate import Change, WriteGate
 
 HARVESTED = f"{GRAPH}data/harvested/"
 OPERATION = "harvest"

@@ -12,7 +12,7 @@ from circe_kg.config import shipped_files
 from circe_kg.loader import load_files
 from circe_kg.store import EmbeddedStore
 from circe_kg.web import create_app
-from circe_kg.writes import WriteGate
+from circe_kg.writing.gate import WriteGate
 
 TEST_BEARER = secrets.token_urlsafe(24)
 PRACTICE = """@prefix circe: <https://w3id.org/circe-kg/ontology#> .

@@ -120,7 +120,7 @@ def test_what_the_server_tells_is_not_cut_only_what_was_sent(tmp_path):
     from circe_kg.loader import load_files
     from circe_kg.store import EmbeddedStore
     from circe_kg.web import create_app
-    from circe_kg.writes import WriteGate
+    from circe_kg.writing.gate import WriteGate
 
     store = EmbeddedStore(tmp_path / "store")
     load_files(store, shipped_files(), gate=WriteGate(store, tmp_path / "history"))

@@ -20,7 +20,7 @@ from circe_kg.config import shipped_files
 from circe_kg.loader import load_files
 from circe_kg.store import EmbeddedStore
 from circe_kg.web import create_app
-from circe_kg.writes import WriteGate
+from circe_kg.writing.gate import WriteGate
 
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "standards" / "reconciliation-0.2"
 # How OpenRefine 3.x posts a batch (StandardReconConfig: a UTF-8 form with the one field `queries`).

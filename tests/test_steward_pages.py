@@ -17,7 +17,7 @@ from circe_kg.loader import load_files
 from circe_kg.store import EmbeddedStore
 from circe_kg.web import create_app
 from circe_kg.web.changes import FEWEST_SHOWN
-from circe_kg.writes import WriteGate
+from circe_kg.writing.gate import WriteGate
 
 STEWARD = secrets.token_urlsafe(24)
 EDITOR = secrets.token_urlsafe(24)

@@ -27,7 +27,7 @@ from .. import queries
 from ..errors import UsageError
 from ..namespaces import CIRCE, DCTERMS, ID, RDF, compact
 from ..validation import Report
-from ..writes import EDITS_GRAPH, Change, WriteGate
+from ..writing.gate import EDITS_GRAPH, Change, WriteGate
 from .layout import Column
 from .mapping import Mapping, dataset_triples, parse_mapped
 from .reading import Reading, Table, read_file

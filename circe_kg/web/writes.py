@@ -38,7 +38,7 @@ from ..errors import (
 from ..namespaces import GRAPH
 from ..rdf_files import ParsedFile, decode_utf8, parse_text
 from ..serialization import BY_MIME, serialize
-from ..writes import WriteGate, checksum
+from ..writing.gate import WriteGate, checksum
 from .store_access import get_store
 from .tokens import configured_tokens  # noqa: F401  (create_app reads the tokens through this module)
 
