@@ -39,15 +39,8 @@ def _version_file(history_dir: Path, number: int, graph: str) -> Path:
 
 
 def recorded_versions(store: Any, graph: str) -> list[int]:
-    """The versions of `graph` that the provenance graph records, oldest first.
-
-    Only these are versions. A write keeps its version files *before* the store update that records it (so a
-    write that lands always has them), which means a write that never lands — the process killed by SIGKILL,
-    the server gone or refusing the update — leaves a version folder behind that no record names. Reading
-    the history by its folders would offer that content for restore (and, on a store without faithful
-    literals, take it as the graph's current content) although the store never held it; tests/
-    test_crash_safety.py kills loads at random moments and checks this."""
-    return [int(row["number"].value) for row in queries.run(store, "graph-versions", {"graph": graph}).rows]
+    """The versions of `graph` that the provenance graph records, oldest first (`History.recorded`)."""
+    return History(store, None).recorded(graph)
 
 
 def graph_content(store: Any, history_dir: Path | None, graph: str) -> NTriples:
@@ -129,7 +122,14 @@ class History:
         return known.versions
 
     def recorded(self, graph: str) -> list[int]:
-        """The versions of `graph` that the provenance graph records, oldest first (`recorded_versions`)."""
+        """The versions of `graph` that the provenance graph records, oldest first.
+
+        Only these are versions. A write keeps its version files *before* the store update that records it (so a
+        write that lands always has them), which means a write that never lands — the process killed by SIGKILL,
+        the server gone or refusing the update — leaves a version folder behind that no record names. Reading
+        the history by its folders would offer that content for restore (and, on a store without faithful
+        literals, take it as the graph's current content) although the store never held it; tests/
+        test_crash_safety.py kills loads at random moments and checks this."""
         with self._lock:
             return list(self._versions(self._now()).get(graph, []))
 
@@ -245,8 +245,8 @@ class History:
                 known.bases.pop(graph, None)
                 known.contents.pop(graph, None)
             for graph, triples in new.items():
-                if known.versions is not None:
-                    known.versions.setdefault(graph, []).append(number)
+                if known.versions is not None and number not in known.versions.setdefault(graph, []):
+                    known.versions[graph].append(number)  # (a reader may have seen the record already)
                 if known.sizes is not None:
                     known.sizes[graph] = 0 if triples is None else len(triples.lines())
                 known.contents.pop(graph, None)
