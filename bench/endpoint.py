@@ -35,7 +35,6 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-
 def throughput(action: Callable[[], bool], clients: int, seconds: float) -> tuple[float, int, int]:
     """Requests per second, successes and errors, with `clients` threads looping for `seconds`."""
     done, errors = [0] * clients, [0] * clients
@@ -70,8 +69,9 @@ def main() -> None:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        server = subprocess.Popen([command, "serve", "--port", str(port)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [command, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         endpoint = f"http://127.0.0.1:{port}/sparql"
         try:
             for _ in range(100):
@@ -87,8 +87,9 @@ def main() -> None:
             texts = {name: queries.get(name).text for name in QUERIES}
 
             def over_http(text: str) -> bool:
-                response = session.post(endpoint, data={"query": text},
-                                        headers={"Accept": "application/sparql-results+json"}, timeout=30)
+                response = session.post(
+                    endpoint, data={"query": text}, headers={"Accept": "application/sparql-results+json"}, timeout=30
+                )
                 return response.status_code == 200
 
             for text in texts.values():  # warm the query workers
@@ -99,8 +100,10 @@ def main() -> None:
                 ours = timed(lambda t=text: over_http(t), args.requests)
                 base = timed(lambda t=text: list(dataset.query(t)), max(5, args.requests // 3))
                 median, baseline = statistics.median(ours), statistics.median(base)
-                print(f"{name:28} {median * 1000:10.1f}ms {percentile(ours, .95) * 1000:8.1f}ms "
-                      f"{baseline * 1000:12.1f}ms {baseline / median:8.1f}x")
+                print(
+                    f"{name:28} {median * 1000:10.1f}ms {percentile(ours, 0.95) * 1000:8.1f}ms "
+                    f"{baseline * 1000:12.1f}ms {baseline / median:8.1f}x"
+                )
             mix = list(texts.values())
             counter = iter(range(10**9))
 

@@ -40,7 +40,7 @@ from circe_kg.rdf_files import parse_file  # noqa: E402
 from circe_kg.store import EmbeddedStore  # noqa: E402
 from circe_kg.store.federated import FederatedStore  # noqa: E402
 from circe_kg.store.remote import RemoteStore  # noqa: E402
-from circe_kg.writes import WriteGate  # noqa: E402
+from circe_kg.writing.gate import WriteGate  # noqa: E402
 from devtools.local_servers import OxigraphServer  # noqa: E402
 
 REFERENCE = [

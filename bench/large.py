@@ -38,10 +38,10 @@ MORE_PAGES = {
     "search 'textile'": "/search?q=textile",
     "resource page (a synthetic practice)": None,  # found in the data: see synthetic_practice()
     "/void": "/void",
-    "SPARQL: 10 labels": "/sparql?query=" + requests.utils.quote(
-        "SELECT ?s ?l WHERE { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l } LIMIT 10"),
-    "SPARQL: count every triple": "/sparql?query=" + requests.utils.quote(
-        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"),
+    "SPARQL: 10 labels": "/sparql?query="
+    + requests.utils.quote("SELECT ?s ?l WHERE { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l } LIMIT 10"),
+    "SPARQL: count every triple": "/sparql?query="
+    + requests.utils.quote("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"),
     "/id/ as Turtle": "/id/practice/albergo-diffuso",
 }
 
@@ -90,8 +90,11 @@ def synthetic_practice(data: Path) -> str:
 def visit(base: str, path: str, timeout: float) -> tuple[int | str, float, int]:
     started = time.perf_counter()
     try:
-        response = requests.get(base + path.lstrip("/"), timeout=timeout,
-                                headers={"Accept": "text/turtle"} if path.startswith("/id/") else {})
+        response = requests.get(
+            base + path.lstrip("/"),
+            timeout=timeout,
+            headers={"Accept": "text/turtle"} if path.startswith("/id/") else {},
+        )
         return response.status_code, time.perf_counter() - started, len(response.content)
     except requests.RequestException as error:
         return type(error).__name__, time.perf_counter() - started, 0
@@ -139,8 +142,17 @@ def main() -> None:
             def visit_twice(name: str, path: str) -> None:
                 first = visit(app.base_url, path, args.timeout)
                 second = visit(app.base_url, path, args.timeout)
-                rows.append({"page": name, "path": path, "status": first[0], "first_s": first[1],
-                             "second_status": second[0], "second_s": second[1], "bytes": first[2]})
+                rows.append(
+                    {
+                        "page": name,
+                        "path": path,
+                        "status": first[0],
+                        "first_s": first[1],
+                        "second_status": second[0],
+                        "second_s": second[1],
+                        "bytes": first[2],
+                    }
+                )
                 progress(f"{name}: {first[0]} {first[1]:.2f} s, then {second[0]} {second[1]:.2f} s")
 
             for name, path in pages.items():
@@ -159,13 +171,24 @@ def main() -> None:
     print(f"{'page':48} {'status':>6} {'first visit':>12} {'second':>9} {'second / baseline':>18}")
     baseline = rows[0]["second_s"]
     for r in rows:
-        print(f"{r['page']:48} {r['status']!s:>6} {r['first_s']:11.2f}s {r['second_s']:8.3f}s "
-              f"{r['second_s'] / baseline:17.1f}x")
+        print(
+            f"{r['page']:48} {r['status']!s:>6} {r['first_s']:11.2f}s {r['second_s']:8.3f}s "
+            f"{r['second_s'] / baseline:17.1f}x"
+        )
     print(f"{answered} of {len(rows)} pages answered 200 on both visits")
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "large.json").write_text(json.dumps(
-        {"triples": triples, "load_s": load_s, "load_peak_rss_mb": load_peak_mb, "server_peak_rss_mb": rss,
-         "pages": rows}, indent=2))
+    (args.out / "large.json").write_text(
+        json.dumps(
+            {
+                "triples": triples,
+                "load_s": load_s,
+                "load_peak_rss_mb": load_peak_mb,
+                "server_peak_rss_mb": rss,
+                "pages": rows,
+            },
+            indent=2,
+        )
+    )
     print(f"wrote {args.out / 'large.json'}")
 
 

@@ -58,10 +58,32 @@ def run_locust(base_url: str, seconds: float, users: int, folder: Path) -> tuple
     and locust's own output, for when something failed."""
     prefix = folder / "locust"
     done = subprocess.run(
-        [str(Path(sys.executable).with_name("locust")), "-f", str(LOCUSTFILE), "--headless", "--host",
-         base_url.rstrip("/"), "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds:g}s",
-         "--csv", str(prefix), "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING"],
-        capture_output=True, text=True, timeout=seconds + 120, cwd=folder)
+        [
+            str(Path(sys.executable).with_name("locust")),
+            "-f",
+            str(LOCUSTFILE),
+            "--headless",
+            "--host",
+            base_url.rstrip("/"),
+            "--users",
+            str(users),
+            "--spawn-rate",
+            str(users),
+            "--run-time",
+            f"{seconds:g}s",
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--stop-timeout",
+            "10",
+            "--loglevel",
+            "WARNING",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 120,
+        cwd=folder,
+    )
     stats_file = Path(f"{prefix}_stats.csv")
     if not stats_file.exists():
         raise RuntimeError(f"locust wrote no statistics (exit {done.returncode}):\n{done.stderr[-3000:]}")
@@ -70,9 +92,16 @@ def run_locust(base_url: str, seconds: float, users: int, folder: Path) -> tuple
         for row in csv.DictReader(rows):
             if int(row["Request Count"]) == 0:
                 continue
-            stats.append(Stats(row["Name"] if row["Type"] else "all requests", int(row["Request Count"]),
-                               int(row["Failure Count"]), float(row["Requests/s"]), float(row["50%"] or 0),
-                               float(row["99%"] or 0)))
+            stats.append(
+                Stats(
+                    row["Name"] if row["Type"] else "all requests",
+                    int(row["Request Count"]),
+                    int(row["Failure Count"]),
+                    float(row["Requests/s"]),
+                    float(row["50%"] or 0),
+                    float(row["99%"] or 0),
+                )
+            )
     failures = Path(f"{prefix}_failures.csv")
     # stdout too: bench/locustfile.py prints the first failed requests with what the server said there.
     return stats, done.stdout + done.stderr + (failures.read_text() if failures.exists() else "")
@@ -91,13 +120,17 @@ def main() -> None:
                 print(f"{backend}: {args.users} users for {args.seconds:g} s against {base}", flush=True)
                 results[backend], _ = run_locust(base, args.seconds, args.users, Path(tmp))
     baseline = {s.name: s for s in results.get("embedded", [])}
-    print(f"\n{'backend':<16} {'request':<22} {'requests':>9} {'failed':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}"
-          f" {'p50 ×emb':>9}")
+    print(
+        f"\n{'backend':<16} {'request':<22} {'requests':>9} {'failed':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}"
+        f" {'p50 ×emb':>9}"
+    )
     for backend, stats in results.items():
         for s in stats:
             ratio = s.p50_ms / baseline[s.name].p50_ms if s.name in baseline and baseline[s.name].p50_ms else None
-            print(f"{backend:<16} {s.name:<22} {s.requests:>9} {s.failures:>7} {s.per_second:>8.1f} {s.p50_ms:>8.0f}"
-                  f" {s.p99_ms:>8.0f} {(f'{ratio:.2f}' if ratio else '-'):>9}")
+            print(
+                f"{backend:<16} {s.name:<22} {s.requests:>9} {s.failures:>7} {s.per_second:>8.1f} {s.p50_ms:>8.0f}"
+                f" {s.p99_ms:>8.0f} {(f'{ratio:.2f}' if ratio else '-'):>9}"
+            )
 
 
 if __name__ == "__main__":

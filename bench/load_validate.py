@@ -44,33 +44,45 @@ def main() -> None:
     failures: list[str] = []
 
     files = shipped_files()
-    rows.append(("parse shipped files (oxigraph parser | rdflib)",
-                 median_seconds(lambda: parse_all(files), args.runs),
-                 median_seconds(rdflib_dataset, args.runs)))
+    rows.append(
+        (
+            "parse shipped files (oxigraph parser | rdflib)",
+            median_seconds(lambda: parse_all(files), args.runs),
+            median_seconds(rdflib_dataset, args.runs),
+        )
+    )
 
     def full_load() -> None:
         with tempfile.TemporaryDirectory() as folder:
             store = EmbeddedStore(Path(folder) / "store")
             load_files(store, files)
             store.close()
+
     rows.append(("load into a new on-disk store, validation included", median_seconds(full_load, args.runs), None))
 
     with tempfile.TemporaryDirectory() as folder:
         store = EmbeddedStore(Path(folder) / "store")
         load_files(store, files)
-        rows.append(("reload everything into the loaded store (replace)",
-                     median_seconds(lambda: load_files(store, files), args.runs), None))
+        rows.append(
+            (
+                "reload everything into the loaded store (replace)",
+                median_seconds(lambda: load_files(store, files), args.runs),
+                None,
+            )
+        )
         state = {iri: list(store.triples(iri)) for iri in store.named_graphs()}
-        rows.append(("full SHACL validation of the graph",
-                     median_seconds(lambda: validate_state(state), args.runs), None))
+        rows.append(
+            ("full SHACL validation of the graph", median_seconds(lambda: validate_state(state), args.runs), None)
+        )
         dataset = rdflib_dataset()
         for query in queries.available():
             values = query.example_values()
             init = {name: as_rdflib(term) for name, term in queries.bind(query, values).items()}
             ours = median_seconds(lambda q=query, v=values: queries.run(store, q.name, v), args.runs)
             try:
-                baseline = median_seconds(lambda q=query, i=init: list(dataset.query(q.text, initBindings=i)),
-                                          args.runs)
+                baseline = median_seconds(
+                    lambda q=query, i=init: list(dataset.query(q.text, initBindings=i)), args.runs
+                )
             except Exception as error:  # rdflib's engine cannot run some valid queries; say so, don't stop
                 failures.append(f"rdflib failed on {query.name}: {type(error).__name__}: {error}")
                 baseline = None
@@ -88,8 +100,16 @@ def main() -> None:
         print(failure)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"triples": triples, "runs": args.runs, "rows": [
-            {"what": w, "seconds": o, "baseline_seconds": b} for w, o, b in rows]}, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "triples": triples,
+                    "runs": args.runs,
+                    "rows": [{"what": w, "seconds": o, "baseline_seconds": b} for w, o, b in rows],
+                },
+                indent=2,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -37,10 +37,15 @@ class PolicyOfficerAndMachines(HttpUser):
     wait_time = between(0, 0.05)  # close to flat out: the test measures the app, not think time
 
     def on_start(self) -> None:
-        answer = self.client.get("/sparql", params={"query": PRACTICES},
-                                 headers={"Accept": "application/sparql-results+json"}, name="/sparql (setup)").json()
-        self.paths = [b["p"]["value"][len(ID):] for b in answer["results"]["bindings"]
-                      if b["p"]["value"].startswith(ID)] or ["practice/albergo-diffuso"]
+        answer = self.client.get(
+            "/sparql",
+            params={"query": PRACTICES},
+            headers={"Accept": "application/sparql-results+json"},
+            name="/sparql (setup)",
+        ).json()
+        self.paths = [
+            b["p"]["value"][len(ID) :] for b in answer["results"]["bindings"] if b["p"]["value"].startswith(ID)
+        ] or ["practice/albergo-diffuso"]
 
     @task(4)
     def page(self) -> None:
@@ -57,12 +62,20 @@ class PolicyOfficerAndMachines(HttpUser):
     @task(2)
     def dereference(self) -> None:
         # 303 See Other to the Turtle document, as linked data does; the client follows it.
-        with self.client.get("/id/" + random.choice(self.paths), headers={"Accept": "text/turtle"},
-                             name="/id/… as Turtle", catch_response=True) as response:
+        with self.client.get(
+            "/id/" + random.choice(self.paths),
+            headers={"Accept": "text/turtle"},
+            name="/id/… as Turtle",
+            catch_response=True,
+        ) as response:
             if response.status_code != 200 or "text/turtle" not in response.headers.get("Content-Type", ""):
                 response.failure(f"{response.status_code} {response.headers.get('Content-Type')}")
 
     @task(2)
     def sparql(self) -> None:
-        self.client.get("/sparql", params={"query": random.choice(QUERIES)},
-                        headers={"Accept": "application/sparql-results+json"}, name="/sparql")
+        self.client.get(
+            "/sparql",
+            params={"query": random.choice(QUERIES)},
+            headers={"Accept": "application/sparql-results+json"},
+            name="/sparql",
+        )

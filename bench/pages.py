@@ -36,9 +36,9 @@ PAGES = {
     "faceted list, filtered": "/list/practices?source=sourced",
     "how much of this is true (/truth)": "/truth",
     "practices for a barrier category, sourced only": "/questions/practices-for-barrier?barrier=kirchherr:regulatory"
-                                                      "&sourced=1",
+    "&sourced=1",
     "practices for a barrier category, in Italian": "/questions/practices-for-barrier?barrier=kirchherr:regulatory"
-                                                    "&lang=it",
+    "&lang=it",
     "faceted list of practices, in Italian": "/list/practices?lang=it",
 }
 BASELINE = "/questions/"
@@ -61,8 +61,10 @@ def main() -> None:
         for path in [BASELINE, *PAGES.values()]:  # warm caches (search index, templates)
             get(path)
         baseline = statistics.median(timed(lambda: get(BASELINE), args.runs))
-        print(f"page render times through the Flask app, median of {args.runs}; baseline {BASELINE} "
-              f"(no query) {baseline * 1000:.1f} ms")
+        print(
+            f"page render times through the Flask app, median of {args.runs}; baseline {BASELINE} "
+            f"(no query) {baseline * 1000:.1f} ms"
+        )
         print(f"{'page':46} {'first visit':>12} {'x baseline':>11} {'repeated':>9} {'p95':>9} {'x baseline':>11}")
 
         def first_visit(path: str) -> None:
@@ -74,8 +76,10 @@ def main() -> None:
             times = sorted(timed(lambda p=path: get(p), args.runs))
             median = statistics.median(times)
             p95 = times[min(len(times) - 1, int(0.95 * (len(times) - 1)))]
-            print(f"{name:46} {cold * 1000:10.1f}ms {cold / baseline:10.1f}x {median * 1000:7.1f}ms "
-                  f"{p95 * 1000:7.1f}ms {median / baseline:10.1f}x")
+            print(
+                f"{name:46} {cold * 1000:10.1f}ms {cold / baseline:10.1f}x {median * 1000:7.1f}ms "
+                f"{p95 * 1000:7.1f}ms {median / baseline:10.1f}x"
+            )
         services_of(app).sandbox.close()
 
 

@@ -148,6 +148,7 @@ def embedded_backend(folder: Path, data: Path, record: Callable[..., None]) -> I
 
         def bulk_load() -> None:  # parsed as the loader parses, written as the store writes a big graph (store.py)
             store.replace_graphs({SYNTHETIC_GRAPH: parse_file(data).triples})
+
         record("load", "bulk load", "embedded", timed(bulk_load, 1)[0], "s")
         record("load", "size on disk", "embedded", folder_megabytes(folder / "store"), "MB")
         progress("embedded: `circe-kg load` of the same file into another store (parse, validate, write)")
@@ -171,9 +172,15 @@ def server_backend(folder: Path, data: Path, record: Callable[..., None]) -> Ite
 
             def post() -> None:
                 with data.open("rb") as body:
-                    response = requests.post(f"{base}/store", params={"graph": SYNTHETIC_GRAPH}, data=body,
-                                             headers={"Content-Type": "application/n-triples"}, timeout=3600)
+                    response = requests.post(
+                        f"{base}/store",
+                        params={"graph": SYNTHETIC_GRAPH},
+                        data=body,
+                        headers={"Content-Type": "application/n-triples"},
+                        timeout=3600,
+                    )
                 response.raise_for_status()
+
             record("load", "bulk load", "server", timed(post, 1)[0], "s")
             record("load", "size on disk", "server", folder_megabytes(folder / "oxigraph" / "db"), "MB")
             remote.server_pid = server.process.pid  # type: ignore[attr-defined,union-attr]
@@ -242,8 +249,15 @@ def time_budget(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous_int)
 
 
-def query_latency(stores: dict[str, Any], dataset: rdflib.Dataset | None, runs: int, rdflib_budget: float,
-                  budget: float, skip: dict[tuple[str, str], str], record: Callable[..., None]) -> list[str]:
+def query_latency(
+    stores: dict[str, Any],
+    dataset: rdflib.Dataset | None,
+    runs: int,
+    rdflib_budget: float,
+    budget: float,
+    skip: dict[tuple[str, str], str],
+    record: Callable[..., None],
+) -> list[str]:
     """Median and p95 of each named query on each store (and on rdflib). A query whose first run takes over
     `budget` seconds on a store, or fails, goes into `skip` and is not run again on that store."""
     failures = []
@@ -289,8 +303,9 @@ def query_latency(stores: dict[str, Any], dataset: rdflib.Dataset | None, runs: 
     return failures
 
 
-def page_latency(app: Any, backend: str, runs: int, budget: float, skip: dict[str, str],
-                 record: Callable[..., None]) -> None:
+def page_latency(
+    app: Any, backend: str, runs: int, budget: float, skip: dict[str, str], record: Callable[..., None]
+) -> None:
     """Median and p95 of each page of PAGES. A page whose first render takes over `budget` seconds or fails is
     added to `skip` (name -> why) and not repeated; pages already in `skip` are not rendered at all. Run the
     server backend first: its query time limit bounds a runaway page, the embedded store's cannot."""
@@ -315,8 +330,9 @@ def page_latency(app: Any, backend: str, runs: int, budget: float, skip: dict[st
             continue
         first = time.perf_counter() - started
         if first > budget:  # on the server: skip it on the embedded store too, which cannot interrupt it
-            skip[name if backend == "server" else (backend, name)] = (f"first render {first:.1f} s on {backend} "
-                                                                      f"(over --budget {budget:g} s)")
+            skip[name if backend == "server" else (backend, name)] = (
+                f"first render {first:.1f} s on {backend} (over --budget {budget:g} s)"
+            )
             record("page", name, backend, first, "s", extra={"runs": 1, "over_budget": True})
             continue
         median, p95 = median_p95(timed(lambda p=path: get(p), runs))  # repeated visits: answers from the cache
@@ -325,8 +341,15 @@ def page_latency(app: Any, backend: str, runs: int, budget: float, skip: dict[st
         record("after a write", name, backend, timed(lambda p=path: get(p), 1)[0], "s")
     if writes:
         median, p95 = median_p95(writes)
-        record("write", "small write (4 triples; embedded: through the gate)", backend, median, "s", p95,
-               extra={"runs": len(writes)})
+        record(
+            "write",
+            "small write (4 triples; embedded: through the gate)",
+            backend,
+            median,
+            "s",
+            p95,
+            extra={"runs": len(writes)},
+        )
 
 
 def edit_one_resource(app: Any, backend: str) -> float:
@@ -353,8 +376,9 @@ def edit_one_resource(app: Any, backend: str) -> float:
     return time.perf_counter() - started
 
 
-def predict_over_budget(figures: list[Figure], triples: int, budget: float, skip: dict[str, dict[Any, str]],
-                        notes: list[str], size: int) -> None:
+def predict_over_budget(
+    figures: list[Figure], triples: int, budget: float, skip: dict[str, dict[Any, str]], notes: list[str], size: int
+) -> None:
     """Skip the queries and pages whose time at the largest smaller size, grown as size^1.5, would pass
     `budget`: the embedded store cannot interrupt a query, and one such page can take an hour at 1e6. (From the
     largest size only: a guess from the smallest one skipped pages that took 1-3 s.)"""
@@ -402,21 +426,39 @@ def throughput(app: Any, backend: str, seconds: float, record: Callable[..., Non
             if total.failures:  # say why, not only how many (bench/locustfile.py prints the first ones)
                 said = [line for line in output.splitlines() if line.startswith("failed: ")][:5]
                 progress(f"  {backend}, {clients} clients: {total.failures} failed\n    " + "\n    ".join(said))
-            record("throughput", f"mixed, {clients} clients", backend, total.per_second, "req/s",
-                   extra={"requests": total.requests, "errors": total.failures, "p50_ms": total.p50_ms,
-                          "p99_ms": total.p99_ms,
-                          "error_rate": total.failures / total.requests if total.requests else 1.0})
+            record(
+                "throughput",
+                f"mixed, {clients} clients",
+                backend,
+                total.per_second,
+                "req/s",
+                extra={
+                    "requests": total.requests,
+                    "errors": total.failures,
+                    "p50_ms": total.p50_ms,
+                    "p99_ms": total.p99_ms,
+                    "error_rate": total.failures / total.requests if total.requests else 1.0,
+                },
+            )
 
 
 # ---- one size ---------------------------------------------------------------------------------------------
-def measure_size(size: int, args: argparse.Namespace, figures: list[Figure], notes: list[str],
-                 skip: dict[str, dict[Any, str]]) -> None:
+def measure_size(
+    size: int, args: argparse.Namespace, figures: list[Figure], notes: list[str], skip: dict[str, dict[Any, str]]
+) -> None:
     with tempfile.TemporaryDirectory(prefix=f"circe-scale-{size}-") as tmp, contextlib.ExitStack() as stack:
         folder = Path(tmp)
         data, triples = generate(size, folder)
 
-        def record(group: str, measure: str, backend: str, value: float, unit: str, p95: float | None = None,
-                   extra: dict[str, Any] | None = None) -> None:
+        def record(
+            group: str,
+            measure: str,
+            backend: str,
+            value: float,
+            unit: str,
+            p95: float | None = None,
+            extra: dict[str, Any] | None = None,
+        ) -> None:
             figures.append(Figure(size, triples, group, measure, backend, value, unit, p95, extra or {}))
 
         embedded = stack.enter_context(embedded_backend(folder / "embedded", data, record))
@@ -435,12 +477,20 @@ def measure_size(size: int, args: argparse.Namespace, figures: list[Figure], not
             dataset = None
             notes.append(f"{size:g}: rdflib queries skipped (> {args.rdflib_max:g} triples; its engine is too slow)")
 
-
         predict_over_budget(figures, triples, args.budget, skip, notes, size)
         progress("query latency")
-        notes.extend(f"{size:g}: {failure}" for failure in
-                     query_latency({"server": remote, "embedded": embedded}, dataset, args.runs, args.rdflib_budget,
-                                   args.budget, skip["queries"], record))
+        notes.extend(
+            f"{size:g}: {failure}"
+            for failure in query_latency(
+                {"server": remote, "embedded": embedded},
+                dataset,
+                args.runs,
+                args.rdflib_budget,
+                args.budget,
+                skip["queries"],
+                record,
+            )
+        )
         dataset = None
 
         slow_pages = dict(skip["pages"])  # over budget at a smaller size: its cost only grows
@@ -455,8 +505,11 @@ def measure_size(size: int, args: argparse.Namespace, figures: list[Figure], not
             progress(f"throughput, {backend} (waitress, {args.seconds:g} s per concurrency level)")
             throughput(app, backend, args.seconds, record)
 
-        notes.extend(f"{size:g}: page {name!r} not repeated: {why}" for name, why in slow_pages.items()
-                     if name not in skip["pages"])
+        notes.extend(
+            f"{size:g}: page {name!r} not repeated: {why}"
+            for name, why in slow_pages.items()
+            if name not in skip["pages"]
+        )
         skip["pages"].update(slow_pages)
         record("load", "peak RSS, this process", "embedded", own_peak_rss_mb(), "MB")
         server_rss = process_peak_rss_mb(remote.server_pid)  # type: ignore[attr-defined]
@@ -486,25 +539,34 @@ def print_table(size: int, figures: list[Figure], runs: int) -> None:
     if not mine:
         return
     print(f"\n== size {size:g}: {mine[0].triples:,} synthetic triples (+ shipped), medians of {runs} runs ==")
-    print("   rdflib/emb = how many times faster embedded is than rdflib (costs); server/emb = server cost over "
-          "embedded (for rates: server rate over embedded)")
-    print(f"{'group':10} {'measure':44} {'embedded':>16} {'server':>16} {'rdflib':>12} {'rdflib/emb':>10} "
-          f"{'server/emb':>10}")
+    print(
+        "   rdflib/emb = how many times faster embedded is than rdflib (costs); server/emb = server cost over "
+        "embedded (for rates: server rate over embedded)"
+    )
+    print(
+        f"{'group':10} {'measure':44} {'embedded':>16} {'server':>16} {'rdflib':>12} {'rdflib/emb':>10} "
+        f"{'server/emb':>10}"
+    )
     keys = list(dict.fromkeys((f.group, f.measure) for f in mine))
     for group, measure in keys:
         by = {f.backend: f for f in mine if (f.group, f.measure) == (group, measure)}
         e, s, r = by.get("embedded"), by.get("server"), by.get("rdflib")
         vs_rdflib = ratio(r, e) if e and e.unit in ("s", "MB") else ratio(e, r)
-        print(f"{group:10} {measure[:44]:44} {shown(e):>16} {shown(s):>16} {shown(r):>12} {vs_rdflib:>10} "
-              f"{ratio(s, e):>10}")
+        print(
+            f"{group:10} {measure[:44]:44} {shown(e):>16} {shown(s):>16} {shown(r):>12} {vs_rdflib:>10} "
+            f"{ratio(s, e):>10}"
+        )
 
 
 def growth(figures: list[Figure]) -> list[dict[str, Any]]:
     """Least-squares slope b of log(value) = a + b·log(triples) for each figure measured at 2+ sizes."""
     fits = []
     for key in dict.fromkeys((f.group, f.measure, f.backend, f.unit) for f in figures):
-        points = [(math.log(f.triples), math.log(f.value)) for f in figures
-                  if (f.group, f.measure, f.backend, f.unit) == key and f.value > 0]
+        points = [
+            (math.log(f.triples), math.log(f.value))
+            for f in figures
+            if (f.group, f.measure, f.backend, f.unit) == key and f.value > 0
+        ]
         if len(points) < 2:
             continue
         mean_x = statistics.fmean(x for x, _ in points)
@@ -525,18 +587,41 @@ def print_growth(fits: list[dict[str, Any]]) -> None:
         print(f"{fit['group']:10} {fit['measure'][:44]:44} {fit['backend']:9} b = {fit['exponent']:5.2f}{flag}")
 
 
-def write_outputs(out: Path, figures: list[Figure], fits: list[dict[str, Any]], notes: list[str],
-                  args: argparse.Namespace) -> None:
+def write_outputs(
+    out: Path, figures: list[Figure], fits: list[dict[str, Any]], notes: list[str], args: argparse.Namespace
+) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with (out / "scale.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["size", "triples", "group", "measure", "backend", "value", "unit", "p95", "extra"])
         for f in figures:
-            writer.writerow([f.size, f.triples, f.group, f.measure, f.backend, f.value, f.unit,
-                             "" if f.p95 is None else f.p95, json.dumps(f.extra) if f.extra else ""])
-    (out / "scale.json").write_text(json.dumps({
-        "seed": SEED, "runs": args.runs, "seconds": args.seconds, "sizes": args.sizes, "notes": notes,
-        "figures": [asdict(f) for f in figures], "growth": fits}, indent=2))
+            writer.writerow(
+                [
+                    f.size,
+                    f.triples,
+                    f.group,
+                    f.measure,
+                    f.backend,
+                    f.value,
+                    f.unit,
+                    "" if f.p95 is None else f.p95,
+                    json.dumps(f.extra) if f.extra else "",
+                ]
+            )
+    (out / "scale.json").write_text(
+        json.dumps(
+            {
+                "seed": SEED,
+                "runs": args.runs,
+                "seconds": args.seconds,
+                "sizes": args.sizes,
+                "notes": notes,
+                "figures": [asdict(f) for f in figures],
+                "growth": fits,
+            },
+            indent=2,
+        )
+    )
     print(f"\nwrote {out / 'scale.csv'} and {out / 'scale.json'}")
     plot(out / "scale.png", figures)
 
@@ -570,8 +655,13 @@ def plot(path: Path, figures: list[Figure]) -> None:
     figure, axes = plt.subplots(figsize=(9, 6))
     for number, (label, points) in enumerate(lines.items()):
         if points:  # ten colours in the cycle: the line style tells the next ten apart
-            axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=label,
-                      linestyle=("-", "--", ":")[number // 10 % 3])
+            axes.plot(
+                [p[0] for p in points],
+                [p[1] for p in points],
+                marker="o",
+                label=label,
+                linestyle=("-", "--", ":")[number // 10 % 3],
+            )
     axes.set_xscale("log")
     axes.set_yscale("log")
     axes.set_xlabel("synthetic triples")
@@ -590,13 +680,25 @@ def main() -> None:
     parser.add_argument("--sizes", default="1e4,1e5", help="comma-separated triple counts, e.g. 1e4,1e5,1e6")
     parser.add_argument("--runs", type=int, default=5, help="runs per query and page (median, p95)")
     parser.add_argument("--seconds", type=float, default=5, help="seconds per throughput measurement")
-    parser.add_argument("--rdflib-max", type=parse_size, default=100_000,
-                        help="run the rdflib query baseline only up to this many triples (default 1e5)")
-    parser.add_argument("--rdflib-budget", type=float, default=10,
-                        help="seconds per run an rdflib query may take before it is given up (default 10)")
-    parser.add_argument("--budget", type=float, default=20,
-                        help="a query or page whose first run takes longer is measured once, then skipped on that "
-                             "backend, at this size and bigger ones (default 20 s)")
+    parser.add_argument(
+        "--rdflib-max",
+        type=parse_size,
+        default=100_000,
+        help="run the rdflib query baseline only up to this many triples (default 1e5)",
+    )
+    parser.add_argument(
+        "--rdflib-budget",
+        type=float,
+        default=10,
+        help="seconds per run an rdflib query may take before it is given up (default 10)",
+    )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=20,
+        help="a query or page whose first run takes longer is measured once, then skipped on that "
+        "backend, at this size and bigger ones (default 20 s)",
+    )
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     args = parser.parse_args()
     faulthandler.register(signal.SIGUSR1)  # kill -USR1 PID prints where a slow run is

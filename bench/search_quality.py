@@ -48,9 +48,21 @@ from circe_kg.store import EmbeddedStore
 HERE = Path(__file__).resolve().parent
 DEFAULT_QUERIES = HERE / "search_queries.tsv"
 ID = "https://w3id.org/circe-kg/id/"
-PREFIXES = {name: f"{ID}{name}/" for name in (
-    "practice", "barrier", "opportunity", "action", "instrument", "organisation", "sector", "meeting",
-    "observation", "action-plan")}
+PREFIXES = {
+    name: f"{ID}{name}/"
+    for name in (
+        "practice",
+        "barrier",
+        "opportunity",
+        "action",
+        "instrument",
+        "organisation",
+        "sector",
+        "meeting",
+        "observation",
+        "action-plan",
+    )
+}
 PREFIXES["plan"] = f"{ID}action-plan/"
 HEADER = ["language", "query", "kind", "expected", "note"]
 KINDS = ("topic", "inflection", "typo", "short", "long", "name")
@@ -82,8 +94,8 @@ def expand(short: str) -> str:
 def shorten(iri: str) -> str:
     for prefix, base in sorted(PREFIXES.items(), key=lambda p: -len(p[1])):
         if iri.startswith(base) and prefix != "action-plan":
-            return f"{prefix}:{iri[len(base):]}"
-    return iri[len(ID):] if iri.startswith(ID) else iri
+            return f"{prefix}:{iri[len(base) :]}"
+    return iri[len(ID) :] if iri.startswith(ID) else iri
 
 
 def read_queries(path: Path) -> list[Query]:
@@ -132,6 +144,7 @@ def unknown_resources(store: EmbeddedStore, queries: Sequence[Query]) -> dict[st
 
 
 # ---- the search API, new or old ------------------------------------------------------------------------------
+
 
 class Searcher:
     """index.search with a language and a method set when the search takes them (the ranked hits of
@@ -189,6 +202,7 @@ class Searcher:
 
 # ---- figures --------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Score:
     recall: float
@@ -221,8 +235,13 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]], title: str =
     numeric = [all(isinstance(row[i], (int, float)) for row in rows) and bool(rows) for i in range(len(headers))]
 
     def line(row: Sequence[str]) -> str:
-        return "| " + " | ".join(c.rjust(w) if numeric[i] else c.ljust(w)
-                                 for i, (c, w) in enumerate(zip(row, widths, strict=True))) + " |"
+        return (
+            "| "
+            + " | ".join(
+                c.rjust(w) if numeric[i] else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+            + " |"
+        )
 
     rule = "+-" + "-+-".join("-" * w for w in widths) + "-+"
     out = [title] if title else []
@@ -240,17 +259,26 @@ def set_name(methods: tuple[str, ...]) -> str:
     return "+".join(methods)
 
 
-def quality(searcher: Searcher, queries: Sequence[Query],
-            method_sets: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], list[Score]]:
+def quality(
+    searcher: Searcher, queries: Sequence[Query], method_sets: Sequence[tuple[str, ...]]
+) -> dict[tuple[str, ...], list[Score]]:
     scores: dict[tuple[str, ...], list[Score]] = {}
     for methods in method_sets:
-        scores[methods] = [score(q, [h.resource for h in searcher.top(q, methods)])  # type: ignore[attr-defined]
-                           for q in queries]
+        scores[methods] = [
+            score(q, [h.resource for h in searcher.top(q, methods)])  # type: ignore[attr-defined]
+            for q in queries
+        ]
     return scores
 
 
-def grouped_table(title: str, label: str, key: Callable[[Query], str], order: Sequence[str],
-                  queries: Sequence[Query], scores: dict[tuple[str, ...], list[Score]]) -> str:
+def grouped_table(
+    title: str,
+    label: str,
+    key: Callable[[Query], str],
+    order: Sequence[str],
+    queries: Sequence[Query],
+    scores: dict[tuple[str, ...], list[Score]],
+) -> str:
     headers = [label, "n"]
     for methods in scores:
         headers += [f"{set_name(methods)} R@10", "MRR"]
@@ -292,14 +320,22 @@ def latency(searcher: Searcher, queries: Sequence[Query], methods: tuple[str, ..
 
 
 def latency_row(label: str, times: Sequence[float], build_s: float) -> list[object]:
-    return [label, len(times), statistics.median(times) * 1000, percentile(times, 0.95) * 1000,
-            max(times) * 1000, build_s]
+    return [
+        label,
+        len(times),
+        statistics.median(times) * 1000,
+        percentile(times, 0.95) * 1000,
+        max(times) * 1000,
+        build_s,
+    ]
 
 
 def show(searcher: Searcher, queries: Sequence[Query], methods: tuple[str, ...], count: int) -> None:
     for query in queries[:count]:
-        print(f"\n[{query.language}/{query.kind}] {query.text!r} (line {query.line}) — "
-              f"expected: {' '.join(shorten(i) for i in query.expected)}")
+        print(
+            f"\n[{query.language}/{query.kind}] {query.text!r} (line {query.line}) — "
+            f"expected: {' '.join(shorten(i) for i in query.expected)}"
+        )
         hits = searcher.top(query, methods)
         if not hits:
             print("    (nothing found)")
@@ -326,20 +362,35 @@ def fill_synthetic_vectors(store: EmbeddedStore, vectors: meaning.VectorCache, s
     seconds = time.perf_counter() - start
     vectors.put({k: matrix[i % len(read)] for i, (k, _) in enumerate(missing)})
     rate = len(read) / seconds
-    print(f"meaning: {len(missing):,} passages without a vector; the model read {len(read)} in {seconds:.1f} s "
-          f"({rate:.0f} passages/s: all of them would take {len(missing) / rate / 60:.0f} min); the rest copy those")
+    print(
+        f"meaning: {len(missing):,} passages without a vector; the model read {len(read)} in {seconds:.1f} s "
+        f"({rate:.0f} passages/s: all of them would take {len(missing) / rate / 60:.0f} min); the rest copy those"
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--queries", type=Path, default=DEFAULT_QUERIES, help="the query set (TSV)")
     parser.add_argument("--runs", type=int, default=5, help="passes over every query for the latency figures")
-    parser.add_argument("--triples", type=float, default=0,
-                        help="also time the search after adding about this many synthetic triples (e.g. 1e6)")
-    parser.add_argument("--sample", type=int, default=256,
-                        help="synthetic passages the meaning model reads with --triples (the rest copy them)")
-    parser.add_argument("--show", type=int, default=0, metavar="N",
-                        help="print the top 5 results of the first N queries, all methods on")
+    parser.add_argument(
+        "--triples",
+        type=float,
+        default=0,
+        help="also time the search after adding about this many synthetic triples (e.g. 1e6)",
+    )
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=256,
+        help="synthetic passages the meaning model reads with --triples (the rest copy them)",
+    )
+    parser.add_argument(
+        "--show",
+        type=int,
+        default=0,
+        metavar="N",
+        help="print the top 5 results of the first N queries, all methods on",
+    )
     args = parser.parse_args()
     runs = max(1, args.runs)
 
@@ -372,12 +423,16 @@ def main() -> int:
     searcher.top(queries[0], searcher.method_sets()[-1])
     method_sets = searcher.method_sets()
     languages = list(dict.fromkeys(q.language for q in queries))
-    print(f"search quality: {len(queries)} queries from {args.queries.name} in {len(languages)} languages "
-          f"({', '.join(f'{lang} {sum(q.language == lang for q in queries)}' for lang in languages)}); "
-          f"{store.count():,} triples, {documents:,} texts indexed in {build_s:.2f} s")
+    print(
+        f"search quality: {len(queries)} queries from {args.queries.name} in {len(languages)} languages "
+        f"({', '.join(f'{lang} {sum(q.language == lang for q in queries)}' for lang in languages)}); "
+        f"{store.count():,} triples, {documents:,} texts indexed in {build_s:.2f} s"
+    )
     if searcher.fallback:
-        print(f"NOTE: fallback to the old search API ({searcher.fallback_reason}): index.search(text, limit=10) "
-              f"and results.groups in order, counted as the 'words' method only")
+        print(
+            f"NOTE: fallback to the old search API ({searcher.fallback_reason}): index.search(text, limit=10) "
+            f"and results.groups in order, counted as the 'words' method only"
+        )
     else:
         print(f"methods offered by circe_kg.search.METHODS: {sorted(getattr(search_module, 'METHODS', ()))}")
 
@@ -409,18 +464,28 @@ def main() -> int:
         start = time.perf_counter()
         documents = index.prepare(meaning_timeout=None)  # the store's generation changed: the index rebuilds
         rebuild_s = time.perf_counter() - start
-        print(f"\nadded {projects:,} synthetic projects ({store.count(SYNTHETIC_GRAPH):,} triples, written in "
-              f"{write_s:.1f} s): {store.count():,} triples, {documents:,} texts, index rebuilt in {rebuild_s:.2f} s")
-        rows.append(latency_row(f"+ {triples:,} synthetic triples", latency(searcher, queries, every, runs),
-                                rebuild_s))
+        print(
+            f"\nadded {projects:,} synthetic projects ({store.count(SYNTHETIC_GRAPH):,} triples, written in "
+            f"{write_s:.1f} s): {store.count():,} triples, {documents:,} texts, index rebuilt in {rebuild_s:.2f} s"
+        )
+        rows.append(latency_row(f"+ {triples:,} synthetic triples", latency(searcher, queries, every, runs), rebuild_s))
         print()
-        print(overall_table(f"quality with the synthetic triples (the same queries, {triples:,} triples of noise)",
-                            quality(searcher, queries, method_sets)))
+        print(
+            overall_table(
+                f"quality with the synthetic triples (the same queries, {triples:,} triples of noise)",
+                quality(searcher, queries, method_sets),
+            )
+        )
     print()
-    print(table(["data", "searches", "median ms", "p95 ms", "max ms", "index build s"], rows,
-                f"(d) latency of index.search, methods {set_name(every)}, {runs} run(s) over every query, "
-                "after one warm-up search (index build s: index.prepare(); the first one also pays any one-time "
-                "loading)"))
+    print(
+        table(
+            ["data", "searches", "median ms", "p95 ms", "max ms", "index build s"],
+            rows,
+            f"(d) latency of index.search, methods {set_name(every)}, {runs} run(s) over every query, "
+            "after one warm-up search (index build s: index.prepare(); the first one also pays any one-time "
+            "loading)",
+        )
+    )
     return 0
 
 

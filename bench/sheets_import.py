@@ -28,7 +28,7 @@ from circe_kg.sheets.layout import layout_for
 from circe_kg.sheets.reading import read_file
 from circe_kg.sheets.workbook import write_workbook
 from circe_kg.store import EmbeddedStore
-from circe_kg.writes import WriteGate
+from circe_kg.writing.gate import WriteGate
 
 SECTORS = ["Textile", "Plastics", "Tourism", "Waste management"]
 

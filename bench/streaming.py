@@ -36,8 +36,9 @@ CAP = str(1024 * 1024 * 1024)
 def fetch(base: str) -> tuple[float, float, int]:
     """Seconds to the first byte and to the last, and the size of the answer."""
     started = time.perf_counter()
-    with requests.get(base + "sparql", params={"query": QUERY}, headers={"Accept": "text/csv"},
-                      stream=True, timeout=120) as response:
+    with requests.get(
+        base + "sparql", params={"query": QUERY}, headers={"Accept": "text/csv"}, stream=True, timeout=120
+    ) as response:
         response.raise_for_status()
         chunks = response.iter_content(64 * 1024)
         size = len(next(chunks))
@@ -55,6 +56,7 @@ def peak_rss_mb(pid: int) -> tuple[float, float]:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
         return 0.0
+
     return hwm(server), max((hwm(child) for child in server.children(recursive=True)), default=0.0)
 
 
@@ -68,19 +70,28 @@ def main() -> None:
         data = folder / "synthetic.nt"
         written = synthetic.write_file(data, synthetic.projects_for(int(args.triples)), 1)
         figures = {}
-        for way, settings in (("whole (baseline)", {"CIRCE_KG_SPARQL_STREAM_AFTER_BYTES": CAP}),
-                              ("streamed", {})):
+        for way, settings in (("whole (baseline)", {"CIRCE_KG_SPARQL_STREAM_AFTER_BYTES": CAP}), ("streamed", {})):
             app_folder = folder / way.split()[0]
             with EmbeddedStore(app_folder / "store") as store:  # the same data, loaded the way circe-kg loads it
                 load_files(store, [*shipped_files(), data])
-            app = CirceApp(app_folder, load=False, CIRCE_KG_SPARQL_MAX_RESULT_BYTES=CAP,
-                           CIRCE_KG_SPARQL_TIMEOUT_S="120", **settings)
+            app = CirceApp(
+                app_folder,
+                load=False,
+                CIRCE_KG_SPARQL_MAX_RESULT_BYTES=CAP,
+                CIRCE_KG_SPARQL_TIMEOUT_S="120",
+                **settings,
+            )
             try:
                 fetch(app.base_url)  # the worker started and its snapshot opened
                 runs = [fetch(app.base_url) for _ in range(args.runs)]
                 server, worker = peak_rss_mb(app.process.pid)
-                figures[way] = (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
-                                runs[0][2], server, worker)
+                figures[way] = (
+                    statistics.median(r[0] for r in runs),
+                    statistics.median(r[1] for r in runs),
+                    runs[0][2],
+                    server,
+                    worker,
+                )
             finally:
                 app.stop()
     print(f"{written + 4_000:,} triples; {QUERY} as CSV; median of {args.runs}")
@@ -88,8 +99,10 @@ def main() -> None:
     for way, (first, last, size, server, worker) in figures.items():
         print(f"{way:18} {first:10.3f}s {last:9.3f}s {size / 1e6:7.1f}MB {server:9.0f}MB {worker:9.0f}MB")
     base, streamed = figures["whole (baseline)"], figures["streamed"]
-    print(f"streamed vs whole: first byte {base[0] / streamed[0]:.1f}x sooner, last byte {base[1] / streamed[1]:.2f}x, "
-          f"worker peak RSS {streamed[4] / base[4]:.2f}x")
+    print(
+        f"streamed vs whole: first byte {base[0] / streamed[0]:.1f}x sooner, last byte {base[1] / streamed[1]:.2f}x, "
+        f"worker peak RSS {streamed[4] / base[4]:.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -26,15 +26,20 @@ RULES = "# Three kinds of statement, kept apart"
 def shapes_without_the_rules() -> list[ox.Triple]:
     """The shipped shapes up to the section of the truth rules (the rest of the file is that section)."""
     text = (SHAPES_DIR / "circe.ttl").read_text(encoding="utf-8")
-    head = text[:text.index(RULES)].rsplit("# ====", 1)[0]
+    head = text[: text.index(RULES)].rsplit("# ====", 1)[0]
     return list(ox.parse(head.encode(), format=ox.RdfFormat.TURTLE))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--triples", type=int, nargs="*", default=[0, 100_000],
-                        help="synthetic triples beside the shipped graph (0: the shipped graph alone)")
+    parser.add_argument(
+        "--triples",
+        type=int,
+        nargs="*",
+        default=[0, 100_000],
+        help="synthetic triples beside the shipped graph (0: the shipped graph alone)",
+    )
     args = parser.parse_args()
     shipped = {p.graph_iri: list(p.triples) for p in parse_all(shipped_files())}
     shapes_graph = next(iri for iri in shipped if "/graph/shapes/" in iri)
@@ -45,7 +50,8 @@ def main() -> None:
         state = dict(shipped)
         if size:
             state["https://w3id.org/circe-kg/graph/data/synthetic"] = list(
-                synthetic.triples(synthetic.projects_for(size), seed=1))
+                synthetic.triples(synthetic.projects_for(size), seed=1)
+            )
         total = sum(len(t) for t in state.values())
         without = {**state, shapes_graph: baseline_shapes}
         assert validate_state(state).conforms and validate_state(without).conforms

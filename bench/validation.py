@@ -19,7 +19,7 @@ from circe_kg.config import shipped_files
 from circe_kg.loader import parse_all
 from circe_kg.store import EmbeddedStore
 from circe_kg.validation import validate_state
-from circe_kg.writes import WriteGate
+from circe_kg.writing.gate import WriteGate
 
 ID = "https://w3id.org/circe-kg/id/"
 CIRCE = "https://w3id.org/circe-kg/ontology#"
@@ -38,19 +38,21 @@ def synthetic_practices(count: int) -> list[ox.Triple]:
             ox.Triple(practice, n("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), n(CIRCE + "Practice")),
             ox.Triple(practice, n(SKOS + "prefLabel"), lit(f"Synthetic practice {i}", language="en")),
             ox.Triple(practice, n(SKOS + "prefLabel"), lit(f"Pratica sintetica {i}", language="it")),
-            ox.Triple(practice, n("http://purl.org/dc/terms/description"),
-                      lit(f"Benchmark record {i}.", language="en")),
-            ox.Triple(practice, n(CIRCE + "illustrative"),
-                      lit("true", datatype=n("http://www.w3.org/2001/XMLSchema#boolean"))),
+            ox.Triple(
+                practice, n("http://purl.org/dc/terms/description"), lit(f"Benchmark record {i}.", language="en")
+            ),
+            ox.Triple(
+                practice, n(CIRCE + "illustrative"), lit("true", datatype=n("http://www.w3.org/2001/XMLSchema#boolean"))
+            ),
             ox.Triple(practice, n(CIRCE + "illustrativeNote"), lit("Synthetic, for benchmarks.", language="en")),
-            ox.Triple(practice, n(CIRCE + "inRegion"),
-                      n("http://data.europa.eu/nuts/code/" + REGIONS[i % len(REGIONS)])),
+            ox.Triple(
+                practice, n(CIRCE + "inRegion"), n("http://data.europa.eu/nuts/code/" + REGIONS[i % len(REGIONS)])
+            ),
             ox.Triple(practice, n(CIRCE + "sector"), n(f"{ID}sector/{SECTORS[i % len(SECTORS)]}")),
             ox.Triple(practice, n(CIRCE + "addresses"), n(f"{ID}concept/kirchherr-2018/market")),
             ox.Triple(practice, n(CIRCE + "practiceOwner"), n(f"{ID}organisation/regione-lombardia")),
         ]
     return triples
-
 
 
 def main() -> None:
@@ -72,8 +74,10 @@ def main() -> None:
         report = validate_state(state)
         assert report.conforms, report.summary()
         seconds = median_seconds(lambda s=state: validate_state(s), args.runs)
-        print(f"{f'shipped + {size} synthetic practices':42} {total:>9} {seconds:>9.2f}s "
-              f"{seconds / total * 1000 * 1000:>13.1f}ms")
+        print(
+            f"{f'shipped + {size} synthetic practices':42} {total:>9} {seconds:>9.2f}s "
+            f"{seconds / total * 1000 * 1000:>13.1f}ms"
+        )
 
     with tempfile.TemporaryDirectory() as folder:
         store = EmbeddedStore(Path(folder) / "store")
@@ -83,8 +87,10 @@ def main() -> None:
         graph = "https://w3id.org/circe-kg/graph/data/bench-write"
         gated = median_seconds(lambda: gate.commit({graph: small}, "PUT", "bench"), args.runs)
         plain = median_seconds(lambda: store.replace_graphs({graph: small}), args.runs)
-        print(f"\none small write (10 triples) on the shipped store: through the gate {gated * 1000:.0f} ms, "
-              f"plain store write {plain * 1000:.1f} ms (the gate costs {gated / plain:.0f}x: whole-graph validation)")
+        print(
+            f"\none small write (10 triples) on the shipped store: through the gate {gated * 1000:.0f} ms, "
+            f"plain store write {plain * 1000:.1f} ms (the gate costs {gated / plain:.0f}x: whole-graph validation)"
+        )
         store.close()
 
 

@@ -34,7 +34,7 @@ fitted over the data triples in the store (shipped + synthetic: at 1e4 the shipp
 bench/scale.py fits it.
 
 The generator repeats a few triples (about 1 in 2,000); the history keeps a loaded file's triples as sent, the
-store each once. Before the gate compared distinct lines (writes.graph_content), every write that read such a graph
+store each once. Before the gate compared distinct lines (History.content), every write that read such a graph
 read it from the store; --keep-duplicates loads the file as generated, to check that it no longer costs.
 """
 
@@ -66,7 +66,7 @@ from circe_kg.loader import load_files
 from circe_kg.namespaces import CIRCE, ID, RDF, SKOS, XSD
 from circe_kg.rdf_files import kind_of_graph
 from circe_kg.store import EmbeddedStore
-from circe_kg.writes import EDITS_GRAPH, WriteGate
+from circe_kg.writing.gate import EDITS_GRAPH, WriteGate
 
 SEED = 1
 MODE_VARIABLE = "CIRCE_KG_INCREMENTAL_VALIDATION"
@@ -258,10 +258,19 @@ def measure_size(size: int, args: argparse.Namespace, figures: list[Figure], not
                         first[mode] = timed_once(writes.small_write)
                     except Exception as error:
                         first[mode] = None
-                        writes.notes.append(f"first small write, incremental {mode}: failed with "
-                                            f"{type(error).__name__}: {str(error)[:200]}")
-            extra = {"synthetic_triples": generated, "repeats_dropped": dropped, "load_s": loaded, "concept": concept,
-                     "concept_uses": uses, "concept_class": writes.concept_class, "first_write_s": first}
+                        writes.notes.append(
+                            f"first small write, incremental {mode}: failed with "
+                            f"{type(error).__name__}: {str(error)[:200]}"
+                        )
+            extra = {
+                "synthetic_triples": generated,
+                "repeats_dropped": dropped,
+                "load_s": loaded,
+                "concept": concept,
+                "concept_uses": uses,
+                "concept_class": writes.concept_class,
+                "first_write_s": first,
+            }
             times: dict[tuple[str, str], list[float]] = {(m, mode): [] for m in MEASURES for mode in MODES}
             others = OtherProcesses()  # another process busy on the cores slows both modes: say so
             for run in range(args.runs):
@@ -272,18 +281,35 @@ def measure_size(size: int, args: argparse.Namespace, figures: list[Figure], not
                             try:
                                 times[(measure, mode)].append(timed_once(writes.action(measure)))
                             except Exception as error:  # a bug in the write path: say it, measure the rest
-                                writes.notes.append(f"{measure}, incremental {mode}: failed with "
-                                                    f"{type(error).__name__}: {str(error)[:200]}")
-                progress(f"  run {run + 1}/{args.runs}: " + ", ".join(
-                    f"{m} {shown_last(times[(m, 'off')])}/{shown_last(times[(m, 'on')])} ms" for m in MEASURES)
-                    + " (off/on)")
+                                writes.notes.append(
+                                    f"{measure}, incremental {mode}: failed with "
+                                    f"{type(error).__name__}: {str(error)[:200]}"
+                                )
+                progress(
+                    f"  run {run + 1}/{args.runs}: "
+                    + ", ".join(
+                        f"{m} {shown_last(times[(m, 'off')])}/{shown_last(times[(m, 'on')])} ms" for m in MEASURES
+                    )
+                    + " (off/on)"
+                )
             extra["other_processes_cores"] = others.cores()
             for (measure, mode), values in times.items():
                 if not values:
                     continue
                 median, p95 = median_p95(values)
-                figures.append(Figure(size, triples, "write", measure, f"incremental {mode}", median, "s", p95,
-                                      {**extra, "runs_s": values}))
+                figures.append(
+                    Figure(
+                        size,
+                        triples,
+                        "write",
+                        measure,
+                        f"incremental {mode}",
+                        median,
+                        "s",
+                        p95,
+                        {**extra, "runs_s": values},
+                    )
+                )
             notes.extend(f"{size:g}: {note}" for note in dict.fromkeys(writes.notes))
             if args.profile:
                 for mode in MODES:
@@ -292,8 +318,10 @@ def measure_size(size: int, args: argparse.Namespace, figures: list[Figure], not
                             text = profiled(writes.small_write)
                         except Exception as error:
                             text = f"failed with {type(error).__name__}: {str(error)[:200]}"
-                    print(f"\n== cProfile of one small write at {size:g}, incremental {mode} "
-                          f"(top 15, cumulative) ==\n{text.strip()}")
+                    print(
+                        f"\n== cProfile of one small write at {size:g}, incremental {mode} "
+                        f"(top 15, cumulative) ==\n{text.strip()}"
+                    )
             progress(f"done with {size:g}; removing {folder}")
 
 
@@ -315,21 +343,29 @@ def print_table(size: int, figures: list[Figure], runs: int) -> None:
     if not mine:
         return
     extra = mine[0].extra
-    print(f"\n== size {size:g}: {extra['synthetic_triples']:,} synthetic triples ({extra['repeats_dropped']:,} repeats "
-          f"dropped), {mine[0].triples:,} data triples in the store (loaded in {extra['load_s']:.1f} s); "
-          f"{runs} writes per mode ==")
+    print(
+        f"\n== size {size:g}: {extra['synthetic_triples']:,} synthetic triples ({extra['repeats_dropped']:,} repeats "
+        f"dropped), {mine[0].triples:,} data triples in the store (loaded in {extra['load_s']:.1f} s); "
+        f"{runs} writes per mode =="
+    )
     print("   first small write (not counted): " + ", ".join(f"{m} {ms(t)}" for m, t in extra["first_write_s"].items()))
     if extra["other_processes_cores"] is not None:
-        print(f"   other processes kept {extra['other_processes_cores']:.2f} of the {os.cpu_count()} cores busy while "
-              "the writes were measured (0 = a quiet machine)")
-    print(f"   wide write and wide reach: <{extra['concept']}> (a <{extra['concept_class']}>), "
-          f"{extra['concept_uses']:,} triples point at it")
+        print(
+            f"   other processes kept {extra['other_processes_cores']:.2f} of the {os.cpu_count()} cores busy while "
+            "the writes were measured (0 = a quiet machine)"
+        )
+    print(
+        f"   wide write and wide reach: <{extra['concept']}> (a <{extra['concept_class']}>), "
+        f"{extra['concept_uses']:,} triples point at it"
+    )
     print("   off/on = how many times faster the write is with incremental validation")
     print(f"{'measure':14} {'off median':>11} {'off p95':>10} {'on median':>11} {'on p95':>10} {'off/on':>8}")
     for measure in MEASURES:
         off, on = pick(figures, size, measure, "off"), pick(figures, size, measure, "on")
-        print(f"{measure:14} {ms(off and off.value):>11} {ms(off and off.p95):>10} {ms(on and on.value):>11} "
-              f"{ms(on and on.p95):>10} {ratio(off, on):>8}")
+        print(
+            f"{measure:14} {ms(off and off.value):>11} {ms(off and off.p95):>10} {ms(on and on.value):>11} "
+            f"{ms(on and on.p95):>10} {ratio(off, on):>8}"
+        )
 
 
 def print_summary(figures: list[Figure]) -> None:
@@ -364,10 +400,16 @@ def main() -> None:
     parser.add_argument("--sizes", default="1e4,1e5", help="comma-separated synthetic triple counts, e.g. 1e4,1e5,1e6")
     parser.add_argument("--runs", type=int, default=5, help="writes per measure and mode (median, p95)")
     parser.add_argument("--out", type=Path, help="write writes.json there")
-    parser.add_argument("--keep-duplicates", action="store_true",
-                        help="load the synthetic file as generated, repeated triples included (see above)")
-    parser.add_argument("--profile", action="store_true",
-                        help="also print cProfile's top 15 cumulative entries of one small write per mode and size")
+    parser.add_argument(
+        "--keep-duplicates",
+        action="store_true",
+        help="load the synthetic file as generated, repeated triples included (see above)",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also print cProfile's top 15 cumulative entries of one small write per mode and size",
+    )
     args = parser.parse_args()
     args.sizes = sorted(parse_size(s) for s in args.sizes.split(",") if s.strip())
     figures: list[Figure] = []
@@ -387,10 +429,20 @@ def main() -> None:
             print(note)
         if args.out and figures:
             args.out.mkdir(parents=True, exist_ok=True)
-            (args.out / "writes.json").write_text(json.dumps({
-                "seed": SEED, "runs": args.runs, "keep_duplicates": args.keep_duplicates, "sizes": args.sizes,
-                "notes": notes,
-                "figures": [asdict(f) for f in figures], "growth": fits}, indent=2))
+            (args.out / "writes.json").write_text(
+                json.dumps(
+                    {
+                        "seed": SEED,
+                        "runs": args.runs,
+                        "keep_duplicates": args.keep_duplicates,
+                        "sizes": args.sizes,
+                        "notes": notes,
+                        "figures": [asdict(f) for f in figures],
+                        "growth": fits,
+                    },
+                    indent=2,
+                )
+            )
             print(f"\nwrote {args.out / 'writes.json'}")
 
 

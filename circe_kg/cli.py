@@ -41,7 +41,7 @@ from .sheets.mapping import load_mapping
 from .sheets.workbook import csv_rows, write_workbook
 from .store import Store
 from .store.open import open_store
-from .writes import WriteGate
+from .writing.gate import WriteGate
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -62,7 +62,7 @@ from .loader import loaded_files, record_loaded_files
 from .namespaces import CIRCE, DCTERMS, PREFIXES, RDF, RDFS, SKOS, XSD, compact, expand
 from .rdf_files import ParsedFile, display_name, kind_of_graph, parse_file
 from .store import Store
-from .writes import EDITS_GRAPH, Change, WriteGate
+from .writing.gate import EDITS_GRAPH, Change, WriteGate
 
 _TYPE = str(RDF.type)
 _ILLUSTRATIVE = str(CIRCE.illustrative)

@@ -63,7 +63,7 @@ from .namespaces import GRAPH
 from .ntriples import NTriples
 from .rdf_files import kind_of_graph
 from .serialization import ANY_RDF, Output
-from .writes import Change, WriteGate
+from .writing.gate import Change, WriteGate
 
 HARVESTED = f"{GRAPH}data/harvested/"
 OPERATION = "harvest"

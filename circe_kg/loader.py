@@ -20,7 +20,8 @@ from .ntriples import NTriples
 from .rdf_files import DATASET_FORMATS, KINDS, ParsedFile, kind_of_graph, parse_dataset_file, parse_file, parse_text
 from .store import Store
 from .validation import Report, validate_state
-from .writes import WriteGate, checksum, graph_content
+from .writing.gate import WriteGate, checksum
+from .writing.history import History
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 LOADED_FILES = "loaded-files.json"  # graph IRI -> the file last loaded into it and its SHA-256
@@ -46,12 +47,13 @@ class LoadSummary:
 def _state_after(store: Store, parsed: list[ParsedFile]) -> dict[str, NTriples]:
     """Every graph's content as it would be after loading `parsed` (the current store, with those replaced)."""
     incoming = {p.graph_iri: p.triples for p in parsed}
-    history = history_path(store)
-    state = {
-        iri: graph_content(store, history, iri)
-        for iri in store.named_graphs()
-        if iri not in incoming and kind_of_graph(iri) != "system"
-    }
+    history = History(store, history_path(store))
+    with history.held():
+        state = {
+            iri: history.content(iri)
+            for iri in history.graphs()
+            if iri not in incoming and kind_of_graph(iri) != "system"
+        }
     state.update(incoming)
     return state
 

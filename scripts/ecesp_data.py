@@ -29,7 +29,7 @@ from circe_kg.serialization import serialize  # noqa: E402
 from circe_kg.sheets.importing import apply, plan_mapped  # noqa: E402
 from circe_kg.sheets.mapping import load_mapping  # noqa: E402
 from circe_kg.store import EmbeddedStore  # noqa: E402
-from circe_kg.writes import WriteGate  # noqa: E402
+from circe_kg.writing.gate import WriteGate  # noqa: E402
 
 HEADER = """\
 # ECESP good practices (European Circular Economy Stakeholder Platform), made by scripts/ecesp_data.py

@@ -16,7 +16,7 @@ from circe_kg.loader import load_files
 from circe_kg.store import EmbeddedStore
 from circe_kg.store.remote import RemoteStore
 from circe_kg.web.services import services_of
-from circe_kg.writes import WriteGate
+from circe_kg.writing.gate import WriteGate
 from devtools.local_servers import CirceApp, LocalServer, OxigraphServer, VirtuosoServer
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -20,7 +20,7 @@ from circe_kg.store import EmbeddedStore
 from circe_kg.validation import validate_state
 from circe_kg.web import create_app
 from circe_kg.web.services import services_of
-from circe_kg.writes import WriteGate
+from circe_kg.writing.gate import WriteGate
 
 STEWARD = secrets.token_urlsafe(24)  # made for each run: no write token in the repository
 GRAPH = "https://w3id.org/circe-kg/graph/data/blind-spots"

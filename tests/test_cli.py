@@ -140,7 +140,7 @@ def test_backup_round_trip_keeps_every_graph_and_the_history(runner, loaded_dir,
     from rdflib.compare import isomorphic
 
     from circe_kg.store import EmbeddedStore
-    from circe_kg.writes import PROVENANCE_GRAPH
+    from circe_kg.writing.gate import PROVENANCE_GRAPH
 
     backup = tmp_path / "backup.nq"
     assert runner.invoke(main, ["dump", "--store", loaded_dir, "--format", "nquads", "-o", str(backup)]).exit_code == 0

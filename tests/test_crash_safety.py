@@ -39,12 +39,8 @@ from circe_kg.namespaces import CIRCE, ID, PROV
 from circe_kg.rdf_files import graph_iri_for, kind_of_graph
 from circe_kg.store import EmbeddedStore
 from circe_kg.store.remote import RemoteStore, local_folder_for
-from circe_kg.writes import (  # _version_file: the history's own file naming
-    PROVENANCE_GRAPH,
-    WriteGate,
-    _version_file,
-    graph_content,
-)
+from circe_kg.writing.gate import PROVENANCE_GRAPH, WriteGate
+from circe_kg.writing.history import _version_file, graph_content  # _version_file: the history's own file naming
 from devtools.local_servers import OxigraphServer
 
 CLI = Path(sys.executable).parent / "circe-kg"
@@ -284,7 +280,7 @@ def test_a_killed_load_leaves_the_old_or_the_new_state_of_an_embedded_store(work
 
     def versions(graph: str) -> list[int]:
         with EmbeddedStore(store) as opened:
-            return WriteGate(opened, history).versions(graph)
+            return WriteGate(opened, history).history.versions(graph)
 
     seen = _observe([CLI, "dump", "--store", store], env)
     assert seen.data == workload.states["old"]
@@ -359,7 +355,7 @@ def test_a_killed_oxigraph_server_or_client_leaves_the_old_or_the_new_state(work
         write_s = first.ended_s - (first.marker_s or 0)
 
         def versions(graph: str) -> list[int]:
-            return WriteGate(RemoteStore(server.query_url, server.update_url), history).versions(graph)
+            return WriteGate(RemoteStore(server.query_url, server.update_url), history).history.versions(graph)
 
         seen = _observe([CLI, "dump"], env)
         assert seen.data == workload.states["old"]
@@ -431,7 +427,7 @@ def test_a_version_kept_by_a_write_that_never_landed_is_not_a_version(tmp_path):
         store.replace_graphs = real_replace  # type: ignore[method-assign]
         orphan = first.number + 1
         assert _version_file(history, orphan, graph).exists()  # kept before the commit, as every write does
-        assert gate.versions(graph) == [first.number]
+        assert gate.history.versions(graph) == [first.number]
         with pytest.raises(NoSuchVersion, match=f"has no version {orphan}") as refused:
             gate.restore(graph, orphan, "test")
         assert refused.value.hint == f"its versions: {first.number}"
@@ -439,6 +435,6 @@ def test_a_version_kept_by_a_write_that_never_landed_is_not_a_version(tmp_path):
         assert list(graph_content(store, history, graph)) == triples("landed")
         del store.faithful_literals
         assert gate.commit({graph: triples("next")}, "load", "test").number == orphan + 1
-        assert gate.versions(graph) == [first.number, orphan + 1]
+        assert gate.history.versions(graph) == [first.number, orphan + 1]
         (history / "drafts" / "1").mkdir(parents=True)
         assert gate.drafts() == []

@@ -15,7 +15,7 @@ from circe_kg.errors import Conflict, UsageError
 from circe_kg.export_graphs import apply_export, isomorphic, plan_export, render
 from circe_kg.loader import LOADED_FILES, load_files
 from circe_kg.store import EmbeddedStore
-from circe_kg.writes import EDITS_GRAPH, PROVENANCE_GRAPH, WriteGate
+from circe_kg.writing.gate import EDITS_GRAPH, PROVENANCE_GRAPH, WriteGate
 
 GRAPH = "https://w3id.org/circe-kg/graph/data/"
 ID = "https://w3id.org/circe-kg/id/"

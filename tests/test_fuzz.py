@@ -36,7 +36,7 @@ from circe_kg.loader import load_files
 from circe_kg.store import EmbeddedStore
 from circe_kg.web import create_app
 from circe_kg.web.services import services_of
-from circe_kg.writes import WriteGate
+from circe_kg.writing.gate import WriteGate
 
 SUMMARY_FILE = Path(__file__).resolve().parents[1] / "test-output" / "fuzz-summary.json"
 SCALE = float(os.environ.get("CIRCE_KG_FUZZ_SCALE", "1"))

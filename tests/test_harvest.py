@@ -27,7 +27,7 @@ from circe_kg.loader import load_files
 from circe_kg.namespaces import GRAPH
 from circe_kg.store import EmbeddedStore
 from circe_kg.web import create_app
-from circe_kg.writes import PROVENANCE_GRAPH, WriteGate
+from circe_kg.writing.gate import PROVENANCE_GRAPH, WriteGate
 from devtools.local_servers import CirceApp
 
 SCHEMA = sorted((PROJECT_ROOT / "ontology").glob("*.ttl")) + sorted((PROJECT_ROOT / "shapes").glob("*.ttl"))
@@ -81,7 +81,7 @@ def graphs_of(folder: Path, prefix: str = HARVESTED) -> dict[str, list[ox.Triple
 
 
 def versions(folder: Path, graph: str) -> list[int]:
-    from circe_kg.writes import recorded_versions
+    from circe_kg.writing.history import recorded_versions
 
     with EmbeddedStore(folder) as store:
         return recorded_versions(store, graph)

@@ -11,7 +11,7 @@ import circe_kg
 PACKAGE = Path(circe_kg.__file__).parent
 STORE_TYPES = {"EmbeddedStore", "RemoteStore", "FederatedStore", "StoreFolder"}
 PROTOCOL = {"missing_sources", "forget_missing", "faithful_literals", "query_engine", "answers_max_age", "path"}
-ABOVE_THE_STORE = ("endpoint", "web", "writes", "loader", "cli", "harvest", "answer_cache", "search", "sheets")
+ABOVE_THE_STORE = ("endpoint", "web", "writing", "loader", "cli", "harvest", "answer_cache", "search", "sheets")
 
 
 def _modules(folder: Path = PACKAGE) -> list[Path]:

@@ -8,7 +8,7 @@ from circe_kg.config import DATA_DIR, shipped_files
 from circe_kg.errors import RdfSyntaxError, UsageError, ValidationFailed
 from circe_kg.loader import load_files, remove_graphs
 from circe_kg.store import EmbeddedStore
-from circe_kg.writes import PROVENANCE_GRAPH
+from circe_kg.writing.gate import PROVENANCE_GRAPH
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

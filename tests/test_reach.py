@@ -12,13 +12,14 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from circe_kg import queries, reach, walks, writes
+from circe_kg import queries, reach, walks
 from circe_kg.config import shipped_files
 from circe_kg.errors import ValidationFailed
 from circe_kg.loader import load_files
 from circe_kg.namespaces import RDFS
 from circe_kg.store import EmbeddedStore
-from circe_kg.writes import EDITS_GRAPH, WriteGate
+from circe_kg.writing import gate as gate_module
+from circe_kg.writing.gate import EDITS_GRAPH, WriteGate
 
 TARGETED = "ex:S sh:targetClass ex:C ; "
 SHAPES_PREFIXES = """
@@ -148,13 +149,13 @@ def gate(tmp_path_factory):
 def full_validations(monkeypatch):
     """How many times the gate validated the whole state."""
     counted = []
-    whole = writes.validate_state
+    whole = gate_module.validate_state
 
     def counting(*args, **kwargs):
         counted.append(1)
         return whole(*args, **kwargs)
 
-    monkeypatch.setattr(writes, "validate_state", counting)
+    monkeypatch.setattr(gate_module, "validate_state", counting)
     return counted
 
 

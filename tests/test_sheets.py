@@ -26,7 +26,7 @@ from circe_kg.sheets.importing import apply, plan_import, plan_mapped
 from circe_kg.sheets.layout import kind_of
 from circe_kg.sheets.mapping import load_mapping
 from circe_kg.store import EmbeddedStore
-from circe_kg.writes import PROVENANCE_GRAPH, WriteGate
+from circe_kg.writing.gate import PROVENANCE_GRAPH, WriteGate
 
 ECESP_CSV = PROJECT_ROOT.parent / "shared" / "datasets" / "ecesp" / "good-practices.csv"
 ECESP_MAPPING = PROJECT_ROOT / "mappings" / "ecesp.toml"

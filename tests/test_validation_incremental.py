@@ -22,14 +22,14 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from circe_kg import writes
 from circe_kg.errors import ValidationFailed
 from circe_kg.namespaces import BASE, CIRCE, ID, NUTS, RDF, RDFS, SKOS, XSD
 from circe_kg.ntriples import NTriples
 from circe_kg.rdf_files import kind_of_graph
 from circe_kg.store import EmbeddedStore
 from circe_kg.validation import Report
-from circe_kg.writes import EDITS_GRAPH, WriteGate
+from circe_kg.writing import gate as gate_module
+from circe_kg.writing.gate import EDITS_GRAPH, WriteGate
 
 SETTING = "CIRCE_KG_INCREMENTAL_VALIDATION"
 NODES_SETTING = "CIRCE_KG_INCREMENTAL_VALIDATION_NODES"
@@ -147,8 +147,8 @@ class Pair:
         # back to a full validation when a write reaches too far); counted where the gate asks incremental.py.
         self.paths: collections.Counter[str] = collections.Counter()
         self._mode = ""
-        if hasattr(writes, "validate_change"):
-            original = writes.validate_change
+        if hasattr(gate_module, "validate_change"):
+            original = gate_module.validate_change
 
             def spy(*args: object, **kwargs: object) -> Report | None:
                 report = original(*args, **kwargs)
@@ -156,7 +156,7 @@ class Pair:
                     self.paths["incremental" if report is not None else "full"] += 1
                 return report
 
-            monkeypatch.setattr(writes, "validate_change", spy)
+            monkeypatch.setattr(gate_module, "validate_change", spy)
 
     def close(self) -> None:
         for store in self.stores:

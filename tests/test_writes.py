@@ -16,7 +16,7 @@ from circe_kg.loader import load_files
 from circe_kg.store import EmbeddedStore
 from circe_kg.web import create_app
 from circe_kg.web.services import services_of
-from circe_kg.writes import PROVENANCE_GRAPH, WriteGate
+from circe_kg.writing.gate import PROVENANCE_GRAPH, WriteGate
 
 STEWARD_BEARER = secrets.token_urlsafe(24)
 AUTH = {"Authorization": f"Bearer {STEWARD_BEARER}"}

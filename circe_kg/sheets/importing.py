@@ -29,7 +29,7 @@ from ..errors import UsageError
 from ..namespaces import CIRCE, DCTERMS, ID, RDF, compact
 from ..store import Store
 from ..validation import Report
-from ..writes import EDITS_GRAPH, Change, WriteGate
+from ..writing.gate import EDITS_GRAPH, Change, WriteGate
 from .layout import Column
 from .mapping import Mapping, dataset_triples, parse_mapped
 from .reading import Reading, Table, read_file

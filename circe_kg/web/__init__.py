@@ -27,7 +27,7 @@ from ..endpoint.sandbox import Limits
 from ..search import SearchIndex
 from ..store import Store
 from ..store.open import open_store
-from ..writes import WriteGate
+from ..writing.gate import WriteGate
 from . import (
     accessibility,
     changes,

@@ -56,11 +56,11 @@ def _history_rows() -> list[dict[str, Any]]:
 
 def version_diff(graph: str, number: int, limit: int | None = None) -> Diff | None:
     """What recorded version `number` changed in `graph` (against the version before it); None if not kept."""
-    after = gate().version_content(graph, number)
+    after = gate().history.version_content(graph, number)
     if after is None:
         return None
-    previous = gate().version_before(graph, number)
-    before = (gate().version_content(graph, previous) if previous is not None else None) or NTriples(b"")
+    previous = gate().history.version_before(graph, number)
+    before = (gate().history.version_content(graph, previous) if previous is not None else None) or NTriples(b"")
     return diff(before, after, names, **({"limit": limit} if limit is not None else {}))
 
 
@@ -97,7 +97,7 @@ def _change_page(number: int, message: CirceError | None = None, status: int = 2
         {
             "graph": graph,
             "diff": version_diff(graph, number, limit=each),
-            "before": gate().version_before(graph, number),
+            "before": gate().history.version_before(graph, number),
         }
         for graph in changed
     ]

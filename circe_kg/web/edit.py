@@ -15,7 +15,7 @@ from ..errors import CirceError, Conflict, NotFound, ValidationFailed
 from ..forms import Field, fields_for, fill, triples_from_form
 from ..namespaces import GRAPH, KIND_PREFIXES, RDF, compact
 from ..sheets.layout import KINDS
-from ..writes import EDITS_GRAPH
+from ..writing.gate import EDITS_GRAPH
 from .auth import form_agent
 from .pages import page, wants_twin
 from .services import gate, get_store, tokens
@@ -172,7 +172,7 @@ def _now_stored(fields: list[Field], stored: list, iri: str) -> list[tuple[str, 
 
 def _saved_already(iri: str, graph: str) -> Response:
     """The record's page, as after a save: a form sent twice (a double click) finds its values stored already."""
-    versions = gate().versions(graph)
+    versions = gate().history.versions(graph)
     extra = {"saved": versions[-1]} if versions else {}
     return redirect(url_for("linked_data.page", rest=iri[len(base()) + len("id/") :], **extra), code=303)
 

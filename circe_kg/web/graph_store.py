@@ -20,7 +20,7 @@ from ..errors import NotFound, UnsupportedMediaType, UsageError
 from ..namespaces import GRAPH
 from ..rdf_files import ParsedFile, decode_utf8, parse_text
 from ..serialization import BY_MIME, serialize
-from ..writes import checksum
+from ..writing.gate import checksum
 from .auth import requires_role, requires_token
 from .services import gate, get_store
 from .write_protocol import apply, etag, if_match, written

@@ -20,7 +20,7 @@ from ..endpoint.sandbox import QuerySandbox
 from ..queries import Answer
 from ..search import SearchIndex
 from ..store import Store
-from ..writes import WriteGate
+from ..writing.gate import WriteGate
 
 T = TypeVar("T")
 KEY = "circe_kg"  # the one entry of app.extensions

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from ..errors import PreconditionFailed, UsageError
-from ..writes import checksum
+from ..writing.gate import checksum
 from .auth import requires_token
 from .services import gate
 from .write_protocol import apply, if_match_tags, stale
