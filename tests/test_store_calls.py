@@ -16,6 +16,7 @@ from circe_kg.loader import load_files
 from circe_kg.store import EmbeddedStore
 from circe_kg.store.base import Store
 from circe_kg.web import create_app
+from circe_kg.web.services import services_of
 from circe_kg.writing.gate import WriteGate
 
 MAX_CALLS = 8
@@ -70,7 +71,7 @@ def counted(tmp_path, recorded):
         },
     )
     yield app.test_client(), store
-    app.extensions["circe_sandbox"].close()
+    services_of(app).sandbox.close()
     store.close()
 
 
