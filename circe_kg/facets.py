@@ -99,7 +99,7 @@ class Item:
         return "editorial" if "classified" in self.dimensions else "sourced"
 
 
-def items_of(rows: list[Mapping[str, str]]) -> dict[str, Item]:
+def items_of(rows: Iterable[Mapping[str, str]]) -> dict[str, Item]:
     """The list's items, one per resource, each with its values per dimension ("none" where it has none)."""
     items: dict[str, Item] = {}
     for row in rows:
@@ -146,7 +146,7 @@ def page_of(items: list[Item], page: str | None, size: int = 50) -> tuple[list[I
     return items[(number - 1) * size : number * size], number, pages
 
 
-def facet(rows: list[Mapping[str, str]], chosen: Mapping[str, list[str]]) -> tuple[list[Item], list[Facet]]:
+def facet(rows: Iterable[Mapping[str, str]], chosen: Mapping[str, list[str]]) -> tuple[list[Item], list[Facet]]:
     """The items that have every chosen value (sourced ones first), and each dimension's values with their counts.
     A value that the list does not have is a BadParameter (400), not an empty page."""
     items = items_of(rows)

@@ -275,6 +275,12 @@ def test_a_change_of_one_graph_describes_up_to_the_full_number_of_records(site):
 # -- review ---------------------------------------------------------------------------------------------------
 
 
+def test_review_asked_with_head_and_no_sign_in_answers_as_get_does(site):
+    app, _ = site
+    client = app.test_client()  # HEAD is GET without the body: the sign-in page's status, not a server error
+    assert client.head("/review").status_code == client.get("/review").status_code == 200
+
+
 def _draft(app) -> None:
     client = app.test_client()
     page, data = edit_form(client)

@@ -407,8 +407,9 @@ def virtuoso_answer(content: bytes, substitutions: Mapping[str, Term | Sequence[
     bound = {}
     for name, terms in (substitutions or {}).items():
         listed = terms if isinstance(terms, (list, tuple)) else [terms]
-        if all(isinstance(term, ox.NamedNode) for term in listed):
-            bound[name] = {term.value for term in listed}
+        iris = [term.value for term in listed if isinstance(term, ox.NamedNode)]
+        if len(iris) == len(listed):  # IRIs only
+            bound[name] = set(iris)
     if b"XMLSchema#boolean" not in content and not bound:
         return content
     answer = json.loads(content)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, g, redirect, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from .. import queries
 from ..diffs import SHOWN_RESOURCES, Diff, diff
@@ -110,7 +111,7 @@ def change(number: int) -> Response:
 
 
 @bp.post("/history/<int:number>/restore")
-def restore(number: int) -> Response:
+def restore(number: int) -> BaseResponse:
     """Restore one graph to `version` (this change's or the one before), as a steward or reviewer; refused, the
     change's page again with the reason."""
     wants_twin()  # a bad ?format= is refused before anything is written
@@ -156,13 +157,13 @@ def review_page() -> Response:
     wants_twin()  # a bad ?format= is refused before anything is written
     token = request.form.get("token", "")
     who = signed_in()
-    if request.method == "GET" and who is None:
+    if request.method != "POST" and who is None:  # a GET (or HEAD) from someone not signed in: the sign-in
         return page("changes/review.html", drafts=None, token_ok=False, message=None)
     status, message = 200, None
     try:
         if request.method == "POST":
             g.agent = form_agent()
-        else:  # a signed-in steward's GET: nothing changes, so no CSRF token is needed
+        elif who is not None:  # a signed-in steward's GET: nothing changes, so no CSRF token is needed
             g.agent, g.role = who
         action, number = request.form.get("action"), request.form.get("draft", type=int)
         if action in ("publish", "reject") and number is not None:

@@ -5,12 +5,15 @@ message next to its field, and nothing is stored."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, g, redirect, request, url_for
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
 
 from .. import queries
+from ..binding import value_of
 from ..errors import CirceError, Conflict, NotFound, ValidationFailed
 from ..forms import Field, fields_for, fill, triples_from_form
 from ..namespaces import GRAPH, KIND_PREFIXES, RDF, compact
@@ -100,7 +103,7 @@ def _save(
     action: str,
     slug: str | None = None,
     stored: list | None = None,
-) -> Response:
+) -> BaseResponse:
     form = request.form.to_dict(flat=False)
     # The version the form was opened on: a save over a later one is refused, never silently written over it.
     opened_on = request.form.get("base")
@@ -170,10 +173,10 @@ def _now_stored(fields: list[Field], stored: list, iri: str) -> list[tuple[str, 
     return [(typed.name, shown) for typed, shown in differ]
 
 
-def _saved_already(iri: str, graph: str) -> Response:
+def _saved_already(iri: str, graph: str) -> BaseResponse:
     """The record's page, as after a save: a form sent twice (a double click) finds its values stored already."""
     versions = gate().history.versions(graph)
-    extra = {"saved": versions[-1]} if versions else {}
+    extra: dict[str, Any] = {"saved": versions[-1]} if versions else {}  # url_for's values
     return redirect(url_for("linked_data.page", rest=iri[len(base()) + len("id/") :], **extra), code=303)
 
 
@@ -194,7 +197,7 @@ def _refill(fields: list[Field], form: dict[str, list[str]]) -> None:
 
 
 @bp.route("/edit/<path:rest>", methods=["GET", "POST"])
-def edit(rest: str) -> Response:
+def edit(rest: str) -> BaseResponse:
     wants_twin()  # a bad ?format= is refused before anything is written
     iri = base() + "id/" + rest
     triples = _describe(iri)
@@ -219,12 +222,14 @@ def edit(rest: str) -> Response:
         raise NotFound(f"<{iri}> is not in a data graph", "only data can be edited here")
     paths = {f.path for f in fields}
     with gate().exclusive():  # the rest of the graph as it is when written, not as it was a moment before
-        keep = [t for t in get_store().triples(graph) if not (t.subject.value == iri and t.predicate.value in paths)]
+        keep = [
+            t for t in get_store().triples(graph) if not (value_of(t.subject) == iri and t.predicate.value in paths)
+        ]
         return _save(iri, fields, graph, keep, "edit", f"Edit: {title}", action, stored=triples)
 
 
 @bp.route("/new/<kind>", methods=["GET", "POST"])
-def create(kind: str) -> Response:
+def create(kind: str) -> BaseResponse:
     wants_twin()  # a bad ?format= is refused before anything is written
     if kind not in CREATABLE:
         raise NotFound(f"cannot create a {kind!r} here", "create one of: " + ", ".join(CREATABLE))
@@ -250,7 +255,7 @@ def create(kind: str) -> Response:
         return _create(kind, fields, iri, title, action, slug)
 
 
-def _create(kind: str, fields: list[Field], iri: str, title: str, action: str, slug: str) -> Response:
+def _create(kind: str, fields: list[Field], iri: str, title: str, action: str, slug: str) -> BaseResponse:
     existing = _describe(iri)
     if existing:
         _refill(fields, request.form.to_dict(flat=False))  # what was typed stays, to save under another name

@@ -197,8 +197,9 @@ def init_app(app: Flask) -> None:
         data = error.to_dict()
         extra = {k: v for k, v in data.items() if k not in ("error", "status", "message", "hint")}
         response = render_error(error.status, error.message, error.hint, error.kind, extra)
-        if getattr(error, "retry_after", None):  # a busy endpoint says when to come back
-            response.headers["Retry-After"] = str(error.retry_after)
+        retry_after = getattr(error, "retry_after", None)  # a busy endpoint says when to come back
+        if retry_after:
+            response.headers["Retry-After"] = str(retry_after)
         return response
 
     @app.errorhandler(RequestEntityTooLarge)

@@ -45,10 +45,13 @@ def index() -> Response:
     counts = overview()
     rows = answer("partners").rows
     more_partners = max(0, len(rows) - PARTNERS_SHOWN)
-    partners = in_reader_language([{k: v.value for k, v in row.items()} for row in rows[:PARTNERS_SHOWN]])
+    # Each partner's row, numbered (an int) as the map marks it.
+    partners: list[dict[str, Any]] = in_reader_language(
+        [{k: v.value for k, v in row.items()} for row in rows[:PARTNERS_SHOWN]]
+    )
     shapes = europe_map.countries()
     by_iso = {c.iso: c for c in shapes}
-    markers = []
+    markers: list[dict[str, Any]] = []
     for number, partner in enumerate(partners, start=1):
         partner["number"] = number
         if "lat" in partner and "long" in partner:  # the region's point, sourced in the graph

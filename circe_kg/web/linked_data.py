@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, g, redirect, request, url_for
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
 
 from .. import queries
+from ..binding import AnyTerm, value_of
 from ..errors import NotAcceptable, NotFound
 from ..forms import Field, fields_for
 from ..namespaces import CIRCE, DCTERMS, RDF, SKOS, compact
@@ -116,7 +119,7 @@ def _not_found(iri: str, mime: str) -> Response:
 
 
 @bp.get("/id/<path:rest>")
-def resource(rest: str) -> Response:
+def resource(rest: str) -> BaseResponse:
     iri = base() + "id/" + rest
     wanted = _wanted()
     if not _description(iri):
@@ -213,11 +216,11 @@ def _label_of(triples: list[ox.Triple], node: ox.NamedNode | ox.BlankNode, predi
     return pick_label(labels, g.get("lang", "en"))[0] if labels else None
 
 
-def _value(triples: list[ox.Triple], term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Value:
+def _value(triples: list[ox.Triple], term: AnyTerm) -> Value:
     if isinstance(term, ox.Literal):
         return Value(term.value, language=term.language)
     if isinstance(term, ox.BlankNode):
-        parts = [f"{compact(t.predicate.value)} {t.object.value}" for t in triples if t.subject == term]
+        parts = [f"{compact(t.predicate.value)} {value_of(t.object)}" for t in triples if t.subject == term]
         return Value("; ".join(parts) or "(blank node)")
     labels = {
         t.object.language: t.object.value
@@ -226,11 +229,12 @@ def _value(triples: list[ox.Triple], term: ox.NamedNode | ox.BlankNode | ox.Lite
     }
     label, fell_back = pick_label(labels, g.get("lang", "en")) if labels else (None, False)
     language = "en" if fell_back and labels.get("en") == label else None  # named in English: say so (lang="en")
-    href = local_href(term.value)
-    if href is None and not term.value.startswith(("http://", "https://")):
+    iri = value_of(term)
+    href = local_href(iri)
+    if href is None and not iri.startswith(("http://", "https://")):
         # javascript:, data: and other schemes are shown, never linked: a link is something to follow safely.
-        return Value(label or compact(term.value), language=language)
-    return Value(label or compact(term.value), href or term.value, language=language, external=href is None)
+        return Value(label or compact(iri), language=language)
+    return Value(label or compact(iri), href or iri, language=language, external=href is None)
 
 
 def _marks(resources: list[str]) -> list[str]:
@@ -251,7 +255,7 @@ def page(rest: str) -> Response:
 
 
 @bp.get("/resource")
-def any_resource() -> Response:
+def any_resource() -> BaseResponse:
     """The page of a resource that lives under another authority's URI but is described here (NUTS regions)."""
     iri = request.args.get("uri", "")
     if iri.startswith(base() + "id/"):
@@ -269,7 +273,7 @@ def _page(iri: str, rest: str | None) -> Response:
         raise NotFound(*_not_in_graph(iri))
     subject = ox.NamedNode(iri)
     record_sources = [
-        t.object.value for t in triples if t.subject == subject and t.predicate.value == str(DCTERMS.source)
+        value_of(t.object) for t in triples if t.subject == subject and t.predicate.value == str(DCTERMS.source)
     ]
     sources, fact_sources = _sources(iri, record_sources)
     record_cites = [s.number for s in sources if not s.of_fact]
@@ -294,7 +298,7 @@ def _page(iri: str, rest: str | None) -> Response:
             value.standing = _standing(value, illustrative)
         row.values.append(value)
     # The fields the shapes give this kind of resource, where the graph has nothing: say so.
-    types = [t.object.value for t in triples if t.subject == subject and t.predicate.value == str(RDF.type)]
+    types = [value_of(t.object) for t in triples if t.subject == subject and t.predicate.value == str(RDF.type)]
     fields = [f for kind in types for f in fields_for(get_store(), kind, g.get("lang", "en"), with_choices=False)]
     for expected in fields:
         if expected.path not in rows and expected.path not in (str(SKOS.prefLabel), str(CIRCE.illustrative)):
@@ -302,7 +306,7 @@ def _page(iri: str, rest: str | None) -> Response:
     labels = {
         t.object.language: t.object.value
         for t in triples
-        if t.subject == subject and t.predicate.value == str(SKOS.prefLabel)
+        if t.subject == subject and t.predicate.value == str(SKOS.prefLabel) and isinstance(t.object, ox.Literal)
     }
     incoming = queries.run(get_store(), "resource-incoming", {"resource": iri}).rows
     changes = queries.run(get_store(), "resource-last-change", {"resource": iri}).rows
@@ -314,7 +318,7 @@ def _page(iri: str, rest: str | None) -> Response:
     circe_link = any(t.subject == subject and t.predicate.value == str(CIRCE.presentedIn) for t in triples)
     # A record of another party's dataset (e.g. ECESP's good practices) says so, whatever its class.
     dataset = next(
-        (t.object.value for t in triples if t.subject == subject and t.predicate.value == VOID_IN_DATASET), None
+        (value_of(t.object) for t in triples if t.subject == subject and t.predicate.value == VOID_IN_DATASET), None
     )
     as_data = request.args.get("view") == "data"  # the graph as it is: every property, by its IRI
     incoming_marks = _marks([r["subject"].value for r in incoming])
@@ -502,8 +506,8 @@ def _field_names(properties: list[str], language: str) -> dict[str, str]:
 def _title_of(iri: str) -> str:
     """A dataset's English title (dct:title), or its short name."""
     for t in queries.run(get_store(), "resource-description", {"resource": iri}).triples or []:
-        if t.subject.value == iri and t.predicate.value == str(DCTERMS.title):
-            return t.object.value
+        if value_of(t.subject) == iri and t.predicate.value == str(DCTERMS.title):
+            return value_of(t.object)
     return compact(iri)
 
 
@@ -545,7 +549,7 @@ def ontology() -> Response | str:
             }
             for row in answer.rows
         ]
-        data = {"terms": terms, "formats": RDF_TYPES, "ontology_iri": ONTOLOGY_IRI}
+        data: dict[str, Any] = {"terms": terms, "formats": RDF_TYPES, "ontology_iri": ONTOLOGY_IRI}
         return twin(data) if as_twin else rendered("linked_data/ontology.html", **data)
     store = get_store()
     graph = next(g for g in store.named_graphs() if g.endswith("/graph/ontology/circe"))

@@ -92,7 +92,7 @@ def _in_words(items: list[Item], facets: list[Facet]) -> tuple[list[Item], list[
                 if name in ALWAYS_SET or value == NONE:
                     values[value] = words.get(label, label)
     for found in facets:
-        for value in found.values:
-            if found.name in ALWAYS_SET or value.value == NONE:
-                value.label = words.get(value.label, value.label)
+        for shown in found.values:
+            if found.name in ALWAYS_SET or shown.value == NONE:
+                shown.label = words.get(shown.label, shown.label)
     return items, facets

@@ -100,8 +100,10 @@ def _parsed(mime: str, body: bytes) -> Results:
         )
     if mime in GRAPH_FORMATS:
         triples = list(ox.parse(body, format=GRAPH_FORMATS[mime]))
-        rows = [[cell(t.subject), cell(t.predicate), cell(t.object)] for t in triples[:MAX_SHOWN_ROWS]]
-        return Results([_("subject"), _("predicate"), _("object")], rows, len(triples))  # type: ignore[arg-type]
+        shown: list[list[Cell | None]] = [
+            [cell(t.subject), cell(t.predicate), cell(t.object)] for t in triples[:MAX_SHOWN_ROWS]
+        ]
+        return Results([_("subject"), _("predicate"), _("object")], shown, len(triples))
     answer = ox.parse_query_results(body, format=SOLUTION_FORMATS[mime])
     if isinstance(answer, ox.QueryBoolean):
         return Results(boolean=bool(answer))

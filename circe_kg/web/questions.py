@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from flask import Blueprint, render_template
 from flask_babel import gettext as _
@@ -246,6 +246,17 @@ class Shared:
     theirs: list[str] = field(default_factory=list)
 
 
+class Similar(TypedDict):
+    """One partner on the similar-regions page, with what it shares with the chosen one."""
+
+    partner: str
+    label: str
+    score: int  # the reasons shown
+    weight: int  # what it ranks by (similarity)
+    illustrative: int  # the illustrative reasons among those shown
+    reasons: list[Shared]
+
+
 def holdings() -> dict[str, dict[str, list[Held]]]:
     """What each partner holds, by kind: its sectors (its partnership's), the barriers it reported with their
     categories (narrower and broader), its opportunities with their ReSOLVE levers, its practices and actions;
@@ -366,7 +377,8 @@ def similar_regions() -> str:
     partners = choices("partners", "partner", "partnerLabel")
     if partner and partner not in dict(partners):
         raise BadParameter("pick a partner from the list")
-    ranked, switch = [], None
+    ranked: list[Similar] = []
+    switch = None
     if partner:
         only, held, transfers = sourced_only(), holdings(), answer_rows("transfers")
         mine, sourced, hidden = held.get(partner, {}), 0, 0

@@ -49,6 +49,7 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as BaseResponse
 
 from .. import queries
 from ..errors import BadParameter, CirceError, NotFound
@@ -466,8 +467,9 @@ def _error(error: CirceError) -> Response:
     """The app's error shape (web/errors.py), in JSON for every client: OpenRefine sends no Accept header."""
     response = jsonify(error.to_dict())
     response.status_code = error.status
-    if getattr(error, "retry_after", None):
-        response.headers["Retry-After"] = str(error.retry_after)
+    retry_after = getattr(error, "retry_after", None)  # only the errors of a busy endpoint have it
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 
@@ -521,7 +523,7 @@ def service() -> Response:
 
 
 @bp.get("/view")
-def view() -> Response:
+def view() -> BaseResponse:
     """The resource's page: /page/… for circe-kg's own resources, /resource?uri=… for a NUTS or NACE one."""
     iri = _resource(_index()).iri
     return redirect(local_href(iri) or url_for("linked_data.any_resource", uri=iri), code=303)

@@ -16,7 +16,7 @@ from flask import Flask, current_app
 
 from ..answer_cache import AnswerCache
 from ..dumps import Dumps
-from ..endpoint.sandbox import QuerySandbox
+from ..endpoint import Engine
 from ..queries import Answer
 from ..search import SearchIndex
 from ..store import Store
@@ -36,7 +36,7 @@ class Services:
     dumps: Dumps
     gate: WriteGate  # every write goes through it
     tokens: dict[str, tuple[str, str]]  # write token -> (agent name, role); empty: writing is off
-    sandbox: QuerySandbox  # answers strangers' queries (endpoint.for_store: the engine the store asks for)
+    sandbox: Engine  # answers strangers' queries (endpoint.for_store: the engine the store asks for)
 
 
 def install(app: Flask, services: Services) -> None:
@@ -82,7 +82,7 @@ def dumps() -> Dumps:
     return services().dumps
 
 
-def sandbox() -> QuerySandbox:
+def sandbox() -> Engine:
     return services().sandbox
 
 

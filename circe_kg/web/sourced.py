@@ -67,7 +67,7 @@ def kept_sourced_choice(response: Response) -> Response:
 def sourced_turn_url() -> str:
     """This page with the switch turned (page number dropped: the other setting has other pages)."""
     args = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in ("sourced", "page")}
-    turned = {**args, "sourced": ["0" if switch_is_on() else "1"]}
+    turned: dict[str, Any] = {**args, "sourced": ["0" if switch_is_on() else "1"]}  # url_for's values
     if request.endpoint is None or request.endpoint in SWITCH_FREE:
         return request.path + "?" + urlencode(turned, doseq=True)
     return url_for(request.endpoint, **(request.view_args or {}), **turned)

@@ -44,7 +44,11 @@ MAX_QUERY_STRING = 64 * 1024
 MAX_QUERY_BODY = 1024 * 1024  # queries are text; uploads (16 MiB) go to the steward paths
 
 ALIASES = {"application/json": "application/sparql-results+json"}
-FORMAT_PARAMETER = {t.name: t.mime for t in [*RESULTS_TYPES, *RDF_TYPES]} | {t.extension: t.mime for t in RDF_TYPES}
+FORMAT_PARAMETER = (
+    {t.name: t.mime for t in RESULTS_TYPES}
+    | {t.name: t.mime for t in RDF_TYPES}
+    | {t.extension: t.mime for t in RDF_TYPES}
+)
 
 
 def _query_text() -> str | None:

@@ -13,6 +13,7 @@ the query as every list query computes them, and shown with the same badges as t
 
 from __future__ import annotations
 
+import datetime
 import re
 import textwrap
 from collections.abc import Callable, Iterable, Mapping
@@ -52,7 +53,7 @@ class Observation:
     sources: tuple[str, ...] = ()
 
     @property
-    def day(self) -> date | None:
+    def day(self) -> datetime.date | None:  # not `date`: in this class, the field of that name hides it
         """The date as a date; None when the data's text is not a date (such an observation is listed, not drawn)."""
         match = _DAY.match(self.date)
         try:

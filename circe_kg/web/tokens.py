@@ -90,8 +90,8 @@ def _file_entries(path: Path, problems: list[str]) -> list[tuple[str, str, str, 
         )
         return []
     except UnicodeDecodeError as error:
-        line = _line_of_byte(path.read_bytes(), error.start)
-        problems.append(f"{path}:{line}: not UTF-8 text; save the file as UTF-8")
+        where = f"{path}:{_line_of_byte(path.read_bytes(), error.start)}"
+        problems.append(f"{where}: not UTF-8 text; save the file as UTF-8")
         return []
     except OSError as error:
         problems.append(

@@ -84,6 +84,12 @@ def _completeness() -> list[dict[str, Any]]:
     return remembered(("truth completeness",), compute, len)
 
 
+def _missing_filters(check: dict[str, Any]) -> dict[str, Any]:
+    """The list filters (url_for's values) that show what `check` finds missing: its dimension "none", and for
+    practices the CircE project's records only, as `_completeness` counts them."""
+    return {check["dimension"]: "none", **({"dataset": CIRCE_KG} if check["kind"] == "practices" else {})}
+
+
 @bp.get("/truth")
 def page() -> Response:
     """The truth page; its twin (?format=json, or Accept preferring application/json) has the same figures, the
@@ -99,12 +105,7 @@ def page() -> Response:
     completeness = [
         {
             **check,
-            "href": url_for(
-                "lists.faceted_list",
-                kind=check["kind"],
-                **{check["dimension"]: "none"},
-                **({"dataset": CIRCE_KG} if check["kind"] == "practices" else {}),
-            ),
+            "href": url_for("lists.faceted_list", kind=check["kind"], **_missing_filters(check)),
         }
         for check in _completeness()
     ]

@@ -30,9 +30,12 @@ def update() -> Response:
     with gate().exclusive():  # no write between reading the graphs and writing what the update made of them
         changes = gate().changes_of_update(text)
         bases = {graph: gate().base(graph) for graph in changes}
-        for graph, current in bases.items() if tags is not None else ():  # the client's versions
-            if tags == ["*"] and not current:
-                raise PreconditionFailed(f"<{graph}> does not exist (If-Match: *)", "send the update without If-Match")
-            if tags != ["*"] and current and current not in tags:
-                raise stale(graph, current)
+        if tags is not None:  # the client's versions
+            for graph, current in bases.items():
+                if tags == ["*"] and not current:
+                    raise PreconditionFailed(
+                        f"<{graph}> does not exist (If-Match: *)", "send the update without If-Match"
+                    )
+                if tags != ["*"] and current and current not in tags:
+                    raise stale(graph, current)
         return apply(changes, "update", checksum(text.encode("utf-8")), expect=bases)

@@ -223,6 +223,11 @@ def _text(g: rdflib.Graph, node: rdflib.term.Node, predicate: rdflib.URIRef, lan
     return by_language.get(language) or by_language.get("en") or (str(values[0]) if values else "")
 
 
+def _count(g: rdflib.Graph, node: rdflib.term.Node, predicate: rdflib.URIRef) -> int:
+    """The node's integer for `predicate` (its lexical form read as a number); 0 when it has none."""
+    return int(str(g.value(node, predicate) or 0))
+
+
 def _page(graph: rdflib.Graph) -> str:
     """The description for people: what the dataset is, where to get it, what it holds — from the same graph."""
     language = content_language()
@@ -240,7 +245,7 @@ def _page(graph: rdflib.Graph) -> str:
         )
     classes = sorted(
         (
-            (str(graph.value(p, VOID["class"])), int(graph.value(p, VOID.entities) or 0))
+            (str(graph.value(p, VOID["class"])), _count(graph, p, VOID.entities))
             for p in graph.objects(DATASET, VOID.classPartition)
         ),
         key=lambda pair: -pair[1],
@@ -252,7 +257,7 @@ def _page(graph: rdflib.Graph) -> str:
         licence=str(graph.value(DATASET, DCTERMS.license) or ""),
         publisher=_text(graph, PUBLISHER, FOAF.name, language),
         endpoint=str(graph.value(DATASET, VOID.sparqlEndpoint) or ""),
-        triples=int(graph.value(DATASET, VOID.triples) or 0),
+        triples=_count(graph, DATASET, VOID.triples),
         uri_space=str(graph.value(DATASET, VOID.uriSpace) or ""),
         distributions=sorted(distributions, key=lambda d: d["title"]),
         classes=classes,
