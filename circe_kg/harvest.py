@@ -647,8 +647,7 @@ def parse_dump(path: Path, dump: Dump) -> dict[str | None, NTriples]:
 # -- the harvest ----------------------------------------------------------------------------------------------
 def last_change(gate: WriteGate, source: Source) -> tuple[int, str, str | None] | None:
     """(number, operation, checksum) of the latest recorded write to any of the source's graphs, or None."""
-    # arg-type: WriteGate.store is typed `object` in writes.py, not Store.
-    rows = queries.run(gate.store, "harvest-last-change", {"prefix": source.prefix}).rows  # type: ignore[arg-type]
+    rows = queries.run(gate.store, "harvest-last-change", {"prefix": source.prefix}).rows
     if not rows:
         return None
     row = rows[0]
