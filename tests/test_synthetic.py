@@ -39,6 +39,8 @@ NOT_ABOUT_DATA = {
     "partners-by-sector": "lists sourced partnerships only: it filters illustrative ones out",
     "graph-versions": "reads the history of writes",
     "harvest-last-change": "reads the history of writes",
+    "recorded-versions": "reads the history of writes",
+    "graph-sizes": "counts only",
     "fact-sources": "the generator sources whole records, not single facts",
     "labels": "names of given resources (tests/test_queries.py)",
     "field-names": "reads the shapes",
