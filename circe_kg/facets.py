@@ -25,6 +25,7 @@ from functools import cache
 from babel import Locale, UnknownLocaleError
 
 from .errors import BadParameter
+from .serialization import safe_csv_text
 
 
 def N_(text: str) -> str:  # noqa: N802 - marks text that the web pages translate (see babel.cfg)
@@ -227,8 +228,7 @@ def to_csv(
     the items have); a value of several is "; "-joined; a record's `source` is the translated word for its kind
     and `source_url` its dct:source URLs (empty for an illustrative example). `translate` translates this
     module's words ("not recorded"…): the names in the items are already in the reader's language. Text that a
-    spreadsheet would run as a formula is prefixed with ' (sheets.workbook.safe_csv_text)."""
-    from .sheets.workbook import safe_csv_text  # here: openpyxl is slow to import, and search has no need of it
+    spreadsheet would run as a formula is prefixed with ' (serialization.safe_csv_text)."""
 
     if dimensions is None:
         dimensions = [n for n in DIMENSIONS if any(n in i.dimensions for i in items)]

@@ -25,6 +25,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
@@ -32,7 +33,9 @@ from .binding import Term, with_values_in_subqueries
 from .config import QUERIES_DIR
 from .errors import BadParameter, UnknownQuery, UsageError
 from .namespaces import XSD, expand
-from .store import QueryResult, Store
+
+if TYPE_CHECKING:  # run on any Store the caller gives: the store package reads named queries too
+    from .store import QueryResult, Store
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
 ROLES = ("questions", "app")  # the folders of queries/, in the order they are listed

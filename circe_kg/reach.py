@@ -96,13 +96,13 @@ class _Collector:
 
 # rdflib's SPARQL parser (pyparsing) is not safe to run in two threads at once, and pages ask in several: one
 # reading at a time (each is kept, so this is paid once per query or shapes graph).
-_PARSING = threading.Lock()
+SPARQL_PARSER_LOCK = threading.Lock()
 
 
 def reach_of(shapes: rdflib.Graph) -> Reach:
     """The access paths of every active shape that selects focus nodes (with a target or as a class), with their
     targets' own paths, and what forces a full validation. Read once per shapes graph."""
-    with _PARSING:
+    with SPARQL_PARSER_LOCK:
         return _reach_cached(_Key(shapes))
 
 
@@ -137,7 +137,7 @@ def reach_of_query(text: str, root: str) -> Reach:
     """The access paths from the variable `root` of a SPARQL query: what its answer for one value of `root` may read.
 
     Raises nothing for a query it cannot bound: the Reach is `wide` and says why."""
-    with _PARSING:
+    with SPARQL_PARSER_LOCK:
         return _query_reach_cached(text, root)
 
 

@@ -23,6 +23,18 @@ import pyoxigraph as ox
 from .binding import AnyTerm, value_of
 from .namespaces import DCTERMS, OWL, PREFIXES, RDF, RDFS, SCHEMA, SKOS, XSD, compact
 
+# A cell a spreadsheet program would run as a formula starts with one of these (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_csv_text(text: str) -> str:
+    """Text a spreadsheet program would read as a formula, prefixed with ' so that it is read as text.
+
+    >>> safe_csv_text("=SUM(A1:A9)"), safe_csv_text("Milano")
+    ("'=SUM(A1:A9)", 'Milano')
+    """
+    return "'" + text if text.startswith(FORMULA_START) else text
+
 
 @dataclass(frozen=True)
 class RdfType:

@@ -11,7 +11,6 @@ import circe_kg
 PACKAGE = Path(circe_kg.__file__).parent
 STORE_TYPES = {"EmbeddedStore", "RemoteStore", "FederatedStore", "StoreFolder"}
 PROTOCOL = {"missing_sources", "forget_missing", "faithful_literals", "query_engine", "answers_max_age", "path"}
-ABOVE_THE_STORE = ("endpoint", "web", "writing", "loader", "cli", "harvest", "answer_cache", "search", "sheets")
 
 
 def _modules(folder: Path = PACKAGE) -> list[Path]:
@@ -47,15 +46,98 @@ def test_no_module_outside_the_store_asks_a_store_its_type():
     assert found == [], "ask the Store interface (store/base.py) instead:\n" + "\n".join(found)
 
 
-def test_the_store_imports_nothing_built_on_it():
+# The layers, lowest first (docs/architecture.md draws them): a module imports from its own layer or one below it.
+LAYERS = {
+    "primitives": "namespaces errors settings config ntriples serialization binding geometry lemmas spelling meaning "
+    "rdf_files diffs",
+    "questions": "queries reach walks",  # the named questions and the access paths read from them and the shapes
+    "store": "store",
+    "validation and reading": "validation incremental answer_cache maintained search search_concepts search_meaning "
+    "facets forms dumps",
+    "endpoint and writing": "endpoint writing",
+    "loader": "loader export_graphs harvest sheets synthetic",
+    "faces": "web cli",
+}
+LAYER_OF = {room: rank for rank, rooms in enumerate(LAYERS.values()) for room in rooms.split()}
+
+
+def _room(dotted: str) -> str:
+    """The room of a module named relative to the package: `store.remote` → store, `facets` → facets."""
+    return dotted.split(".")[0]
+
+
+def _runtime_imports(tree: ast.Module, package: list[str]) -> list[tuple[int, str]]:
+    """(line, module relative to circe_kg) of each import of the package that runs when the module loads or a
+    function runs — not those under `if TYPE_CHECKING:`, which only name types."""
+    skipped = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+        for stmt in node.body
+        for inner in ast.walk(stmt)
+    }
     found = []
-    for path in _modules(PACKAGE / "store"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.level >= 2:
-                top = (node.module or "").split(".")[0]
-                if top in ABOVE_THE_STORE:
-                    found.append(f"{path.relative_to(PACKAGE)}:{node.lineno} from {'.' * node.level}{node.module}")
-    assert found == []
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package[: len(package) - node.level + 1]
+            if node.module:
+                found.append((node.lineno, ".".join([*base, node.module])))
+            else:
+                found += [(node.lineno, ".".join([*base, alias.name])) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("circe_kg."):
+            found.append((node.lineno, node.module.removeprefix("circe_kg.")))
+        elif isinstance(node, ast.Import):
+            found += [
+                (node.lineno, a.name.removeprefix("circe_kg.")) for a in node.names if a.name.startswith("circe_kg.")
+            ]
+    return [(line, name) for line, name in found if name]
+
+
+def upward_imports(sources: dict[str, str]) -> list[str]:
+    """For modules {dotted name relative to circe_kg: source}, each import that runs upward (to a higher layer) or
+    from the web faces into the CLI, as "module:line imports other"; a room missing from LAYERS is reported too."""
+    found = []
+    for name, text in sources.items():
+        package = name.split(".")[:-1]  # a package's __init__ is in the package it starts
+        room = _room(name)
+        if room not in LAYER_OF:
+            found.append(f"{name}: not in a layer (add it to LAYERS and docs/architecture.md)")
+            continue
+        for line, imported in _runtime_imports(ast.parse(text), package):
+            other = _room(imported)
+            if other in LAYER_OF and (LAYER_OF[other] > LAYER_OF[room] or (room == "web" and other == "cli")):
+                found.append(f"{name}:{line} imports {imported}")
+    return found
+
+
+def _package_sources() -> dict[str, str]:
+    return {
+        ".".join(path.relative_to(PACKAGE).with_suffix("").parts): path.read_text(encoding="utf-8")
+        for path in _modules()
+        if path.name != "__init__.py" or path.parent != PACKAGE
+    }
+
+
+def test_imports_run_downward_only():
+    assert upward_imports(_package_sources()) == [], "move the shared part down a layer (docs/architecture.md)"
+
+
+def test_the_layer_check_catches_a_planted_offender():
+    sources = {
+        "store.remote": "from ..web.services import get_store\nfrom ..namespaces import GRAPH\n",
+        "queries": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .store import Store\n",
+        "facets": "def csv():\n    from .sheets.workbook import safe_csv_text\n",
+        "web.home": "from .. import cli\n",
+        "gadgets": "",
+    }
+    assert upward_imports(sources) == [
+        "store.remote:1 imports web.services",
+        "facets:2 imports sheets.workbook",
+        "web.home:1 imports cli",
+        "gadgets: not in a layer (add it to LAYERS and docs/architecture.md)",
+    ]
 
 
 def test_the_check_finds_what_it_looks_for():

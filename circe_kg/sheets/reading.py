@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ..errors import EXIT_INVALID_DATA, CirceError
-from .workbook import FORMULA_START, KEY_ROW, LISTS_SHEET, README_SHEET
+from ..serialization import FORMULA_START
+from .workbook import KEY_ROW, LISTS_SHEET, README_SHEET
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 400 * 1024 * 1024  # a zip that unpacks to more is refused before it is opened
@@ -243,7 +244,7 @@ def _read_csv(data: bytes, name: str) -> Reading:
 
 
 def _unprefixed(text: str) -> str:
-    """Undo the ' an export puts before formula-like text (workbook.safe_csv_text)."""
+    """Undo the ' an export puts before formula-like text (serialization.safe_csv_text)."""
     return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
 
 

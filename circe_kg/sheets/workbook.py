@@ -24,9 +24,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ..serialization import safe_csv_text
 from .layout import ID_HEADER, SEPARATOR, Column, Layout
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 KEY_ROW, FIRST_DATA_ROW = 2, 3
 LISTS_SHEET, README_SHEET = "Lists", "Read me"
 REQUIRED_FILL = PatternFill("solid", fgColor="FFF2CC")
@@ -53,11 +53,6 @@ Import the file with `circe-kg import FILE.xlsx --dry-run` (or the Import page):
 problem is fixed, and each problem names its cell, e.g. Practices!D14. Do not rename, reorder or delete the
 hidden row 2: it tells the importer which field each column is.
 """
-
-
-def safe_csv_text(text: str) -> str:
-    """Text a spreadsheet program would read as a formula, prefixed with ' so that it is read as text."""
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def _comment(column: Column) -> str | None:

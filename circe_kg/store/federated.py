@@ -78,7 +78,7 @@ def fragments_of(sparql: str, bound: Mapping[str, Term | Sequence[Term]] | None 
         name: tuple(str(t) for t in (terms if isinstance(terms, (list, tuple)) else [terms]))
         for name, terms in (bound or {}).items()
     }
-    with reach._PARSING:  # rdflib's SPARQL parser is not thread-safe
+    with reach.SPARQL_PARSER_LOCK:  # rdflib's SPARQL parser is not thread-safe
         algebra = _algebra(sparql)
         if algebra is None:  # rdflib reads less SPARQL than Oxigraph: then ship everything, still exact
             return frozenset([EVERYTHING])
