@@ -98,6 +98,7 @@ def test_heavy_query_times_out_while_a_simple_one_answers(server):
         start = time.monotonic()
         response = requests.get(server + "sparql", params={"query": HEAVY}, timeout=30)
         outcome["heavy"] = (response.status_code, response.json()["error"], time.monotonic() - start)
+        outcome["heavy_done"] = time.monotonic()
 
     thread = threading.Thread(target=heavy)
     thread.start()
@@ -109,10 +110,12 @@ def test_heavy_query_times_out_while_a_simple_one_answers(server):
         headers={"Accept": "application/sparql-results+json"},
         timeout=10,
     )
-    simple_seconds = time.monotonic() - start
+    simple_done = time.monotonic()
     thread.join()
     assert simple.status_code == 200 and simple.json()["boolean"] is True
-    assert simple_seconds < 1.5, simple_seconds
+    # Answered while the heavy query still held its worker, if it still ran when the simple one was asked
+    # (Virtuoso refuses it at once); how fast is bench/load.py's business.
+    assert outcome["heavy_done"] < start or simple_done < outcome["heavy_done"], (simple_done - start, outcome)
     status, error, seconds = outcome["heavy"]
     # Stopped at the limit (Virtuoso refuses it at once, from its own estimate of the cost).
     assert (status, error) == (503, "query-timeout") and seconds < 6
