@@ -121,10 +121,9 @@ def with_values(sparql: str, substitutions: Mapping[str, Term | Sequence[Term]] 
     bound to several terms (an iri-list) gives one row per term, so the query answers for each of them.
 
     >>> import pyoxigraph as ox
-    >>> print(with_values("SELECT ?p WHERE { ?s ?p ?o }", {"s": [ox.NamedNode("http://e/a"), ox.NamedNode("http://e/b")]}))
-    SELECT ?p WHERE {
-      VALUES (?s) { (<http://e/a>) (<http://e/b>) }
-     ?s ?p ?o }
+    >>> bound = with_values("ASK { ?s ?p ?o }", {"s": [ox.NamedNode("http://e/a"), ox.NamedNode("http://e/b")]})
+    >>> "VALUES (?s) { (<http://e/a>) (<http://e/b>) }" in bound
+    True
     """
     if not substitutions:
         return sparql
