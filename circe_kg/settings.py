@@ -251,6 +251,14 @@ SETTINGS: tuple[Setting, ...] = (
         "The SQLite file of the meaning vectors of texts the package does not ship.",
         shown_default="circe-kg/search-vectors.sqlite in the user's cache folder (XDG_CACHE_HOME)",
     ),
+    Setting(
+        "LEMMA_CACHE",
+        "CIRCE_KG_LEMMA_CACHE",
+        None,
+        Path,
+        "The folder of the lemma dictionaries, built once from simplemma's (scripts/setup.sh builds them).",
+        shown_default="circe-kg/lemma-tries in the user's cache folder (XDG_CACHE_HOME)",
+    ),
     # Tuning
     Setting(
         "BULK_WRITE_TRIPLES",

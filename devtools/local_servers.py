@@ -27,6 +27,9 @@ from typing import Any
 import requests
 
 DEBIAN_VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
+# Whether a server process may start now: tests/conftest.py sets it for each test from its `server` marker, so that
+# the fast loop (`-m "not server"`) cannot start one unnoticed. Always true outside the tests.
+starts_allowed = True
 
 
 def free_port() -> int:
@@ -64,7 +67,18 @@ class LocalServer:
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     log: Any = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        self._check_allowed()
+
+    def _check_allowed(self) -> None:
+        if not starts_allowed:
+            raise RuntimeError(
+                f"this test starts {type(self).__name__} but is not marked `server`: mark it "
+                "`@pytest.mark.server` (or its module: `pytestmark = pytest.mark.server`)"
+            )
+
     def _launch(self, command: list[str], log_name: str, env: dict[str, str] | None = None) -> None:
+        self._check_allowed()
         if self.log is not None:
             self.log.close()
         self.log = (self.folder / log_name).open("ab")

@@ -38,6 +38,10 @@ fi
 # Interface translations: compile the .po catalogues (in git) to the .mo files Flask-Babel reads.
 .venv/bin/pybabel compile -d circe_kg/translations >/dev/null
 
+# Search's lemma dictionaries (circe_kg/lemmas.py): built once into the user's cache folder, so that no process
+# waits for them and no two build them at once.
+.venv/bin/python -c 'from circe_kg import lemmas; lemmas.load()'
+
 # The browser tests drive Debian's Chromium with Playwright (Playwright's own browser download cannot work here).
 if [ -n "$extras" ] && [ ! -x /usr/bin/chromium ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \

@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# Set up everything the tests need, then run the whole test suite (lint and format check included).
-# With arguments, one pytest run with them instead (two workers), e.g. the fast loop while editing a page:
-#   scripts/test.sh --backend=embedded -m "not browser and not serial and not fuzz"
+# Set up everything the tests need, then run the whole test suite (lint, format and type checks included).
+#   scripts/test.sh --fast [ARGS]   the fast loop while editing: the embedded store's tests that start no server,
+#                                   no browser and take under a second each (FAST below); lint, no type check
+#   scripts/test.sh ARGS            one pytest run with these arguments instead of the whole suite
 set -euo pipefail
 cd "$(dirname "$0")/.."
+FAST=(--backend=embedded -m "not browser and not server and not serial and not fuzz and not slow")
 scripts/setup.sh --test
 .venv/bin/ruff check circe_kg devtools tests bench
 .venv/bin/ruff format --check circe_kg devtools tests
-.venv/bin/mypy circe_kg  # settings in pyproject.toml [tool.mypy]
 workers="${CIRCE_KG_TEST_WORKERS:-2}"
+if [ "${1:-}" = "--fast" ]; then
+  shift
+  exec .venv/bin/python -m pytest -n "$workers" --dist loadfile "${FAST[@]}" "$@"
+fi
+.venv/bin/mypy circe_kg  # settings in pyproject.toml [tool.mypy]
 if [ "$#" -gt 0 ]; then
   exec .venv/bin/python -m pytest -n "$workers" --dist loadfile "$@"
 fi

@@ -17,6 +17,7 @@ from circe_kg.store import EmbeddedStore
 from circe_kg.store.remote import RemoteStore
 from circe_kg.web.services import services_of
 from circe_kg.writing.gate import WriteGate
+from devtools import local_servers
 from devtools.local_servers import CirceApp, LocalServer, OxigraphServer, VirtuosoServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -230,6 +231,7 @@ LONGEST_FIRST = {
 }
 BACKEND_NAMES = {"embedded": "embedded", "oxigraph": "oxigraph-server", "virtuoso": "virtuoso"}
 SERVER_FIXTURES = {"oxigraph_server": "oxigraph-server", "virtuoso_server": "virtuoso"}
+SERVED_FIXTURES = {"served"}  # a real `circe-kg serve`, whatever its backend
 
 
 def pytest_addoption(parser):
@@ -243,22 +245,24 @@ def pytest_addoption(parser):
 def _backends_of(item) -> set[str]:
     """The backends a test runs on: its parameter, and the servers it asks for by name."""
     callspec = getattr(item, "callspec", None)
-    found = {callspec.params[name] for name in ("loaded_store", "served") if callspec and name in callspec.params}
+    params = callspec.params.values() if callspec else ()
+    found = {value for value in params if isinstance(value, str) and value in BACKENDS}
     found |= {backend for fixture, backend in SERVER_FIXTURES.items() if fixture in item.fixturenames}
     return found
 
 
 def pytest_collection_modifyitems(config, items):
-    """Marks each test by what it needs — `server` (a real Oxigraph or Virtuoso server), `browser` (Chromium) — so
-    that `-m "not browser and not server"` leaves the fast ones; keeps only one backend's tests with --backend; and
-    runs a module marked embedded_only on the embedded store only (what people see of a page does not depend on the
-    backend, and the queries under it run on all three in test_queries.py), and one marked embedded_and_virtuoso on
-    those two (between them they cover both engines and both store paths a served app can take)."""
+    """Marks each test by what it needs — `server` (a server process: Oxigraph, Virtuoso or `circe-kg serve`),
+    `browser` (Chromium) — so that `-m "not browser and not server"` leaves the fast ones; keeps only one backend's
+    tests with --backend; and runs a module marked embedded_only on the embedded store only (what people see of a
+    page does not depend on the backend, and the queries under it run on all three in test_queries.py), and one
+    marked embedded_and_virtuoso on those two (between them they cover both engines and both store paths a served
+    app can take)."""
     only = BACKEND_NAMES.get(config.getoption("--backend") or "")
     kept, dropped = [], []
     for item in items:
         backends = _backends_of(item)
-        if backends - {"embedded"}:
+        if backends - {"embedded"} or SERVED_FIXTURES & set(item.fixturenames):
             item.add_marker(pytest.mark.server)
         module = getattr(item, "module", None)
         if "browser" in item.fixturenames:  # pytest-playwright's, which its `context`, `page` and `new_context` use
@@ -276,3 +280,12 @@ def pytest_collection_modifyitems(config, items):
     # started last would leave one worker waiting alone for it at the end.
     kept.sort(key=lambda item: LONGEST_FIRST.get(Path(str(item.fspath)).name, len(LONGEST_FIRST)))
     items[:] = kept
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """A test that starts a server process must be marked `server` (by its fixtures, above, or by hand), so that
+    `-m "not server"` really starts none: devtools.local_servers refuses to start one for an unmarked test. Set
+    before the test's fixtures are made, so a module fixture that starts a server is checked against the test that
+    first needs it."""
+    local_servers.starts_allowed = item.get_closest_marker("server") is not None

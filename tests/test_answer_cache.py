@@ -29,6 +29,7 @@ def _store() -> EmbeddedStore:
     return store
 
 
+@pytest.mark.slow
 def test_the_same_question_on_the_same_data_is_answered_from_memory():
     store = _store()
     cache = AnswerCache(store)
@@ -39,6 +40,7 @@ def test_the_same_question_on_the_same_data_is_answered_from_memory():
     assert len(cache.run("transfers").rows) < len(first.rows) and cache.misses == 3
 
 
+@pytest.mark.slow
 def test_answers_of_a_server_expire():
     cache = AnswerCache(_store(), max_age_s=0.05)
     first = cache.run("overview-counts")
@@ -48,6 +50,7 @@ def test_answers_of_a_server_expire():
     assert uncached.run("partners") is not uncached.run("partners")
 
 
+@pytest.mark.slow
 def test_an_answer_too_big_for_the_cache_is_not_kept():
     cache = AnswerCache(_store(), max_rows=8)
     assert cache.run("list-practices") is not cache.run("list-practices")  # dozens of rows > max_rows / 4
@@ -70,6 +73,7 @@ def put_practice(client) -> None:
     assert put.status_code == 201, put.get_data(as_text=True)
 
 
+@pytest.mark.slow
 def test_a_write_through_the_app_shows_on_the_next_visit(writable):
     app, client = writable, writable.test_client()
     url = "/questions/practices-for-barrier?barrier=kirchherr:market"
@@ -85,6 +89,7 @@ def test_a_write_through_the_app_shows_on_the_next_visit(writable):
     assert services_of(app).answers.hits == hits + 1  # the list and its facet counts, kept whole
 
 
+@pytest.mark.slow
 def test_triples_answers_are_cached_too():
     cache = AnswerCache(_store())
     described = cache.run("resource-description", {"resource": "practice:albergo-diffuso"})
@@ -92,6 +97,7 @@ def test_triples_answers_are_cached_too():
     assert cache.run("resource-description", {"resource": "practice:albergo-diffuso"}) is described
 
 
+@pytest.mark.slow
 def test_after_a_write_the_questions_asked_before_are_answered_again_in_the_background():
     store = _store()
     cache = AnswerCache(store, warm=True)
@@ -107,6 +113,7 @@ def test_after_a_write_the_questions_asked_before_are_answered_again_in_the_back
     assert len(after["transfers"].rows) < len(before["transfers"].rows), "with the new data"
 
 
+@pytest.mark.slow
 def test_without_warming_nothing_is_asked_before_a_visitor_asks():
     store = _store()
     cache = AnswerCache(store)
@@ -116,6 +123,7 @@ def test_without_warming_nothing_is_asked_before_a_visitor_asks():
     assert cache.warmer is None and cache.misses == 1
 
 
+@pytest.mark.slow
 def test_a_visitor_waits_for_an_answer_being_computed_instead_of_computing_it_again():
     import threading
 
@@ -141,6 +149,7 @@ def test_a_visitor_waits_for_an_answer_being_computed_instead_of_computing_it_ag
     assert second == ["answer"] and len(computed) == 1 and cache.hits == 1
 
 
+@pytest.mark.slow
 def test_a_write_through_the_app_warms_the_pages_asked_before(writable):
     client, answers = writable.test_client(), services_of(writable).answers
     url = "/questions/practices-for-barrier?barrier=kirchherr:market"

@@ -77,6 +77,7 @@ SKIP_TIME_DEPENDENT = {"history", "resource-last-change"}  # they read the load'
 SKIP_RAW_QUADS = {"federation-fragments"}
 
 
+@pytest.mark.server
 @pytest.mark.parametrize(
     "name", [q.name for q in queries.available() if q.name not in SKIP_TIME_DEPENDENT | SKIP_RAW_QUADS]
 )
@@ -102,6 +103,7 @@ class _Joined:
         return iter(self._solutions)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [q.name for q in queries.available() if q.name not in SKIP_TIME_DEPENDENT])
 def test_binding_by_values_means_what_binding_by_substitution_means(name, embedded_reference):
     """Every backend binds parameters with VALUES; pyoxigraph's own substitutions are the reference meaning."""
@@ -151,6 +153,7 @@ def test_values_go_into_the_outermost_where_group_whatever_comes_before_it():
         with_values("CONSTRUCT WHERE { ?s ?p ?o }", {"s": ox.NamedNode("urn:a")})
 
 
+@pytest.mark.server
 @pytest.mark.parametrize("hostile", ['"} ; DROP ALL ; {', 'x" . } DELETE WHERE { ?s ?p ?o } #', "\u202e\x07\\'"])
 def test_a_hostile_parameter_stays_a_literal_on_the_server(hostile, virtuoso_store):
     before = virtuoso_store.count()
@@ -236,6 +239,7 @@ def test_an_update_that_fails_part_way_leaves_the_old_graphs(fresh_server, monke
     assert content() == before
 
 
+@pytest.mark.slow
 def test_a_server_that_is_not_there_is_named_with_exit_code_3(tmp_path):
     url = f"http://127.0.0.1:{free_port()}/query"
     done = subprocess.run(
@@ -249,6 +253,7 @@ def test_a_server_that_is_not_there_is_named_with_exit_code_3(tmp_path):
     assert url in done.stderr and "connection refused" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.server
 def test_a_server_without_the_union_default_graph_is_explained(tmp_path):
     with OxigraphServer(tmp_path / "ox") as server:
         load_files(remote_store_for(server), shipped_files()[:1])
@@ -258,6 +263,7 @@ def test_a_server_without_the_union_default_graph_is_explained(tmp_path):
     assert "--union-default-graph" in refused.value.to_text()
 
 
+@pytest.mark.server
 def test_the_app_says_503_while_the_server_is_away_and_recovers(tmp_path):
     server = OxigraphServer(tmp_path / "ox")
     try:
@@ -277,6 +283,7 @@ def test_the_app_says_503_while_the_server_is_away_and_recovers(tmp_path):
         server.stop()
 
 
+@pytest.mark.server
 def test_the_public_endpoint_forwards_to_the_server_with_its_limits(virtuoso_store, tmp_path):
     app = create_app(
         store=virtuoso_store, config={"TESTING": True, "DUMPS_DIR": tmp_path / "dumps", "SPARQL_MAX_RESULT_BYTES": 2000}

@@ -65,6 +65,7 @@ def _validate(tmp_path: Path, text: str | bytes, name: str = "fixture.ttl"):
 
 
 # -- 1. terms of the project's own vocabulary that the ontology does not define ---------------------------------
+@pytest.mark.slow
 def test_a_misspelt_own_property_is_a_violation_with_its_line_and_the_term_meant(tmp_path):
     report = _validate(tmp_path, MISSPELT_PROPERTY)
     assert not report.conforms and report.violations == 1, report.to_text()
@@ -79,6 +80,7 @@ def test_a_misspelt_own_property_is_a_violation_with_its_line_and_the_term_meant
     assert "sh:conforms false" in turtle and "ontology#sectr" in turtle
 
 
+@pytest.mark.slow
 def test_a_misspelt_own_class_is_a_violation_reported_once(tmp_path):
     report = _validate(tmp_path, MISSPELT_CLASS)
     assert not report.conforms, report.to_text()
@@ -98,11 +100,13 @@ def test_the_check_of_own_terms_needs_no_shapes(tmp_path):
         assert not report.conforms and [r.hint for r in report.results] == [hint], report.to_text()
 
 
+@pytest.mark.slow
 def test_own_terms_in_a_literal_and_external_terms_are_not_checked(tmp_path):
     report = _validate(tmp_path, VALID)
     assert report.conforms and report.results == [], report.to_text()
 
 
+@pytest.mark.slow
 def test_the_shipped_data_uses_only_defined_terms():
     report = validate_files(None, shipped_files())
     assert report.conforms and report.results == [], report.to_text()
@@ -116,6 +120,7 @@ def gate_store(tmp_path_factory):
     store.close()
 
 
+@pytest.mark.slow
 def test_the_write_gate_refuses_a_misspelt_property(gate_store):
     store, gate = gate_store
     triples, _ = parse_text(MISSPELT_PROPERTY, "fixture.ttl")
@@ -130,6 +135,7 @@ def test_the_write_gate_refuses_a_misspelt_property(gate_store):
 
 
 # -- 2. "did you mean" for instances looks at the subclasses of the wanted class --------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "typed, meant",
     [
@@ -155,6 +161,7 @@ def test_a_misspelt_organisation_is_matched_among_the_subclasses(tmp_path, typed
 
 
 # -- 3. a UTF-8 byte-order mark is accepted wherever RDF text is read -------------------------------------------
+@pytest.mark.slow
 def test_files_and_text_with_a_byte_order_mark_parse_and_keep_their_lines(tmp_path):
     path = tmp_path / "bom.ttl"
     path.write_bytes(BOM + MISSPELT_PROPERTY.encode("utf-8"))
@@ -189,6 +196,7 @@ def web(gate_store, tmp_path_factory):
     services_of(app).sandbox.close()
 
 
+@pytest.mark.slow
 def test_the_validate_page_accepts_an_upload_with_a_byte_order_mark(web):
     data = {"file": (io.BytesIO(BOM + VALID.encode("utf-8")), "from-notepad.ttl")}
     response = web.post("/validate", data=data, content_type="multipart/form-data")
@@ -197,6 +205,7 @@ def test_the_validate_page_accepts_an_upload_with_a_byte_order_mark(web):
     assert "\ufeff" not in page
 
 
+@pytest.mark.slow
 def test_the_graph_store_accepts_a_body_with_a_byte_order_mark(web, gate_store):
     store, _ = gate_store
     graph = GRAPH + "-bom"

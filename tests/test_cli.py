@@ -33,6 +33,7 @@ def test_help_on_every_command(runner):
     assert "Exit codes" in runner.invoke(main, ["--help"]).output
 
 
+@pytest.mark.slow
 def test_load_reports_each_graph(runner, store_dir):
     result = runner.invoke(main, ["load", "--store", store_dir])
     assert result.exit_code == 0, result.output
@@ -43,6 +44,7 @@ def test_load_reports_each_graph(runner, store_dir):
     assert counts and counts[0].split("holds ")[1] == again.output.strip().split("holds ")[1]
 
 
+@pytest.mark.slow
 def test_load_of_malformed_turtle_exits_1_and_changes_nothing(runner, loaded_dir):
     before = runner.invoke(main, ["graphs", "--store", loaded_dir]).output
     result = runner.invoke(main, ["load", "--store", loaded_dir, str(FIXTURES / "syntax" / "unknown-prefix.ttl")])
@@ -52,6 +54,7 @@ def test_load_of_malformed_turtle_exits_1_and_changes_nothing(runner, loaded_dir
     assert runner.invoke(main, ["graphs", "--store", loaded_dir]).output == before
 
 
+@pytest.mark.slow
 def test_load_of_invalid_data_exits_1_with_the_report(runner, loaded_dir):
     before = runner.invoke(main, ["graphs", "--store", loaded_dir]).output
     result = runner.invoke(main, ["load", "--store", loaded_dir, str(FIXTURES / "shapes" / "unknown-nuts-code.ttl")])
@@ -61,6 +64,7 @@ def test_load_of_invalid_data_exits_1_with_the_report(runner, loaded_dir):
     assert runner.invoke(main, ["graphs", "--store", loaded_dir]).output == before
 
 
+@pytest.mark.slow
 def test_validate_text_json_turtle_and_exit_status(runner):
     ok = runner.invoke(main, ["validate"])
     assert ok.exit_code == 0 and "Conforms. 0 violations" in ok.output
@@ -80,11 +84,13 @@ def test_validate_text_json_turtle_and_exit_status(runner):
     )
 
 
+@pytest.mark.slow
 def test_validate_warnings_alone_exit_0(runner):
     result = runner.invoke(main, ["validate", str(FIXTURES / "shapes" / "illustrative-without-note.ttl")])
     assert result.exit_code == 0 and "1 warning" in result.output
 
 
+@pytest.mark.slow
 def test_query_formats(runner, loaded_dir, monkeypatch):
     from circe_kg import cli
 
@@ -101,6 +107,7 @@ def test_query_formats(runner, loaded_dir, monkeypatch):
     assert listing.exit_code == 0 and "practices-for-barrier" in listing.output
 
 
+@pytest.mark.slow
 def test_query_usage_errors_exit_2(runner, loaded_dir):
     unknown = runner.invoke(main, ["query", "transfer", "--store", loaded_dir])
     assert unknown.exit_code == 2 and "no query named 'transfer'" in unknown.output and "transfers" in unknown.output
@@ -112,6 +119,7 @@ def test_query_usage_errors_exit_2(runner, loaded_dir):
     assert runner.invoke(main, ["load", "--nope"]).exit_code == 2
 
 
+@pytest.mark.slow
 def test_dump_formats_round_trip(runner, loaded_dir, tmp_path):
     for fmt, parse_as in (("turtle", "turtle"), ("ntriples", "nt"), ("jsonld", "json-ld"), ("rdfxml", "xml")):
         out = tmp_path / f"dump.{fmt}"
@@ -122,6 +130,7 @@ def test_dump_formats_round_trip(runner, loaded_dir, tmp_path):
     assert result.exit_code == 2
 
 
+@pytest.mark.slow
 def test_the_installed_console_command_runs(tmp_path):
     """The real entry point, in a real process, against a real on-disk store."""
     command = Path(sys.executable).parent / "circe-kg"
@@ -134,6 +143,7 @@ def test_the_installed_console_command_runs(tmp_path):
     assert answer.returncode == 0 and "regione-lombardia" in answer.stdout
 
 
+@pytest.mark.slow
 def test_backup_round_trip_keeps_every_graph_and_the_history(runner, loaded_dir, tmp_path):
     """dump --format nquads, then load that file into an empty store: nothing is lost."""
     import pyoxigraph as ox

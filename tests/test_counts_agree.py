@@ -36,6 +36,7 @@ def listed(client, href: str) -> tuple[int, int]:
     return int(shown.group(1)), len(list(csv.reader(io.StringIO(data)))) - 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", ["/", "/truth"])
 def test_every_count_link_opens_a_list_of_exactly_that_many(client, page):
     links = count_links(client, page)
@@ -46,6 +47,7 @@ def test_every_count_link_opens_a_list_of_exactly_that_many(client, page):
         assert listed(client, href) == (number, number), href
 
 
+@pytest.mark.slow
 def test_home_counts_split_into_sourced_and_illustrative_and_include_subclasses(client):
     """Issue 23's bug on Virtuoso: it answered the record kinds' flags (`BOUND` in an OPTIONAL form) as 1/0, with
     other rows than Oxigraph, and the home page's sourced/illustrative split was wrong."""
@@ -100,6 +102,7 @@ def latest_statuses(graph: rdflib.Graph) -> tuple[list[rdflib.term.Node], int]:
     return latest, without
 
 
+@pytest.mark.slow
 def test_the_progress_sentence_says_how_many_statuses_are_sourced_and_illustrative(client):
     graph = shipped_graph()
     latest, without = latest_statuses(graph)

@@ -269,6 +269,7 @@ def _summary(label: str, outcomes: list[tuple[str, str, str]], started: float, o
     )
 
 
+@pytest.mark.slow
 def test_a_killed_load_leaves_the_old_or_the_new_state_of_an_embedded_store(workload, tmp_path):
     started = time.monotonic()
     store, history, log = tmp_path / "store", tmp_path / "history", tmp_path / "load.log"
@@ -341,6 +342,7 @@ def test_a_killed_load_leaves_the_old_or_the_new_state_of_an_embedded_store(work
     _summary("embedded store", outcomes, started, orphans)
 
 
+@pytest.mark.server
 def test_a_killed_oxigraph_server_or_client_leaves_the_old_or_the_new_state(workload, tmp_path):
     """`oxigraph serve` killed mid-write and started again on the same folder (or the client killed, then the
     server killed and restarted so that nothing is still in flight): old or new, never a mix."""

@@ -76,6 +76,7 @@ def dataset_links(path) -> str:
         return "\n".join([home, *(row[column] for row in csv.DictReader(stream))])
 
 
+@pytest.mark.slow
 def test_every_source_url_is_one_that_facts_md_gives():
     """No invented sources: each dct:source in data/ is a URL written in FACTS.md (or the Eurostat NUTS page),
     a record's own link in the third-party dataset its file was made from, or reference geometry that sources
@@ -86,6 +87,7 @@ def test_every_source_url_is_one_that_facts_md_gives():
     assert [message for path in DATA_FILES for message in unknown_sources(path, facts + dataset_links(path))] == []
 
 
+@pytest.mark.slow
 def test_each_ecesp_practice_cites_its_own_ecesp_page():
     """The ECESP terms: every record keeps its own Link as its source — not another record's, not the platform's."""
     table, column, _ = DATASET_FILES["ecesp.ttl"]
@@ -115,6 +117,7 @@ def test_a_source_that_facts_md_lacks_is_named_with_its_file_line_and_resource()
     assert "copy the exact URL" in message
 
 
+@pytest.mark.slow
 def test_every_circe_link_has_a_source_from_facts_md():
     """The attribution rule: a sourced practice is a CircE practice only where a page from FACTS.md ties it
     to the project (an rdf:Statement of its circe:presentedIn with dct:source)."""
@@ -139,6 +142,7 @@ def test_every_circe_link_has_a_source_from_facts_md():
         assert facts is None or all(str(src) in facts for src in sources), (practice, sources)
 
 
+@pytest.mark.slow
 def test_illustrative_content_lives_in_its_own_file():
     for path in DATA_FILES:
         graph = rdflib.Graph().parse(path)
@@ -150,6 +154,7 @@ def test_illustrative_content_lives_in_its_own_file():
             assert marked == set(), f"{path.name} marks {len(marked)} resources illustrative"
 
 
+@pytest.mark.slow
 def test_no_personal_names_of_people():
     """The graph describes organisations and roles, not private persons (FACTS.md lists named leads)."""
     names = ["Sciunnach", "Cañellas", "Frycz", "Huntink", "Crump", "Lazarova", "Kek", "Wiseler"]

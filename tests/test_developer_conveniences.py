@@ -110,6 +110,7 @@ def test_the_context_document_maps_the_prefixes_and_the_common_terms(client):
     assert all(iri.endswith(("/", "#")) for iri in PREFIXES.values())
 
 
+@pytest.mark.slow
 def test_the_ontology_and_the_dump_use_the_same_context(client):
     ontology = client.get("/ontology", headers={"Accept": "application/ld+json"})
     graph = jsonld_graph(client, ontology.data)
@@ -163,6 +164,7 @@ def test_sizes_in_words(size, words):
     assert human_size(size) == words
 
 
+@pytest.mark.slow
 def test_the_dumps_listing_gives_address_size_in_words_and_licence(client):
     listing = dump_listing(client)
     assert len(listing) == len(BY_NAME)  # the full dumps and the sourced-only ones

@@ -41,9 +41,11 @@ def test_the_readme_opens_with_the_two_commands_ci_runs():
 
 
 def test_the_fast_loop_uses_markers_and_backends_that_exist():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    loop = re.search(r'scripts/test\.sh --backend=(\w+) -m "([^"]+)"', readme)
+    script = (ROOT / "scripts" / "test.sh").read_text(encoding="utf-8")
+    loop = re.search(r'FAST=\(--backend=(\w+) -m "([^"]+)"\)', script)
     assert loop is not None
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "scripts/test.sh --fast" in readme and f'`--backend={loop.group(1)} -m "{loop.group(2)}"`' in readme
     pytest_options = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]
     markers = {line.split(":")[0] for line in pytest_options["ini_options"]["markers"]}
     used = set(re.findall(r"\b(?!not\b|and\b|or\b)(\w+)", loop.group(2)))

@@ -51,6 +51,7 @@ def put(client, body: str, accept: str):
     )
 
 
+@pytest.mark.slow
 def test_a_refused_put_names_each_violation_and_its_line_in_json(site):
     app, store = site
     before = store.count()
@@ -62,6 +63,7 @@ def test_a_refused_put_names_each_violation_and_its_line_in_json(site):
     assert store.count() == before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("accept,mimetype", list(FACES.items()))
 def test_a_refused_put_lists_the_violations_in_text_and_html_too(site, accept, mimetype):
     app, store = site
@@ -86,6 +88,7 @@ def test_an_oversized_upload_names_the_limit_and_the_way_to_load_more(site, acce
     assert store.count() == before
 
 
+@pytest.mark.slow
 def test_a_write_reports_warnings_only_about_the_records_it_touched(site):
     app, _ = site
     client = app.test_client()

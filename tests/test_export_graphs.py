@@ -67,6 +67,7 @@ def _add(gate: WriteGate, graph: str, *triples: ox.Triple) -> None:
 
 
 # -- (a) nothing changed: nothing written ---------------------------------------------------------------------------
+@pytest.mark.slow
 def test_an_unchanged_store_leaves_every_file_as_it_is(loaded_disk_store, data_copy):
     before = _files(data_copy)
     plan = plan_export(loaded_disk_store, data_copy)
@@ -77,6 +78,7 @@ def test_an_unchanged_store_leaves_every_file_as_it_is(loaded_disk_store, data_c
 
 
 # -- (b) edits written back, folded, and loaded back ----------------------------------------------------------------
+@pytest.mark.slow
 def test_browser_edits_go_to_their_files_and_load_back_as_the_store_held_them(
     loaded_disk_store, gate, data_copy, tmp_path
 ):
@@ -127,6 +129,7 @@ def test_a_new_illustrative_record_goes_where_the_illustrative_ones_are(loaded_d
     assert changed.path.name == "illustrative.ttl"
 
 
+@pytest.mark.slow
 def test_a_record_that_fits_no_file_stops_the_export(loaded_disk_store, data_copy):
     stray = f"<{ID}thing/stray> a <https://example.org/Unknown> ; <{PREF_LABEL.value}> 'Stray'@en ."
     loaded_disk_store.replace_graphs({EDITS_GRAPH: _turtle(stray)})
@@ -139,6 +142,7 @@ def test_a_record_that_fits_no_file_stops_the_export(loaded_disk_store, data_cop
 
 
 # -- (c) a file edited by hand is not overwritten ---------------------------------------------------------------
+@pytest.mark.slow
 def test_a_file_edited_by_hand_is_refused_and_nothing_is_written_until_force(loaded_disk_store, gate, data_copy):
     store = loaded_disk_store
     _add(gate, GRAPH + "practices", SLOVENE_LABEL)
@@ -166,6 +170,7 @@ def test_a_file_edited_by_hand_is_refused_and_nothing_is_written_until_force(loa
     assert not plan_export(store, data_copy).changed  # the record now names the exported files
 
 
+@pytest.mark.slow
 def test_a_store_without_a_record_of_its_files_refuses_to_guess(loaded_disk_store, gate, data_copy):
     _add(gate, GRAPH + "practices", SLOVENE_LABEL)
     (loaded_disk_store.path / LOADED_FILES).unlink()
@@ -174,6 +179,7 @@ def test_a_store_without_a_record_of_its_files_refuses_to_guess(loaded_disk_stor
 
 
 # -- (d) a dry run writes nothing -------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_dry_run_says_what_would_change_and_writes_nothing(runner, loaded_disk_store, gate, data_copy, tmp_path):
     _add(gate, GRAPH + "practices", SLOVENE_LABEL)
     _add(gate, EDITS_GRAPH, *_turtle(NEW_PRACTICE))
@@ -190,6 +196,7 @@ def test_a_dry_run_says_what_would_change_and_writes_nothing(runner, loaded_disk
 
 
 # -- (e) the command -----------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_the_command_writes_and_says_what_to_do_next(runner, loaded_disk_store, gate, data_copy, tmp_path):
     _add(gate, GRAPH + "practices", SLOVENE_LABEL)
     loaded_disk_store.close()
@@ -201,6 +208,7 @@ def test_the_command_writes_and_says_what_to_do_next(runner, loaded_disk_store, 
     assert runner.invoke(main, args).output.startswith("16 file(s) already hold their graph")
 
 
+@pytest.mark.slow
 def test_the_command_refuses_a_hand_edited_file_with_exit_1(runner, loaded_disk_store, gate, data_copy, tmp_path):
     _add(gate, GRAPH + "practices", SLOVENE_LABEL)
     loaded_disk_store.close()
@@ -219,6 +227,7 @@ def test_the_command_refuses_a_hand_edited_file_with_exit_1(runner, loaded_disk_
     assert text.endswith("# mine\n")  # comments are no triples: kept where they are
 
 
+@pytest.mark.slow
 def test_bad_input_is_a_usage_error_that_writes_nothing(runner, loaded_disk_store, data_copy, tmp_path):
     loaded_disk_store.replace_graphs({GRAPH + "stray": _turtle(f"<{ID}x> <{PREF_LABEL.value}> 'x' .")})
     loaded_disk_store.close()
@@ -306,6 +315,7 @@ def test_a_load_records_each_files_checksum_in_the_store_folder(loaded_disk_stor
     assert (loaded_disk_store.path / LOADED_FILES).exists()  # inside the store's folder: it travels with the store
 
 
+@pytest.mark.slow
 def test_a_write_to_the_store_after_the_plan_stops_the_export_before_any_file_changes(
     loaded_disk_store, gate, data_copy
 ):

@@ -75,6 +75,7 @@ def test_the_csv_has_a_bom_and_the_same_columns_whatever_the_filters(client, kin
         assert rows, filters
 
 
+@pytest.mark.slow
 def test_each_row_gives_its_sources_and_says_what_kind_of_record_it_is(client):
     graph = shipped_graph()
     editorial = {graph.value(m, RDF.subject) for m in graph.subjects(RDF.type, CIRCE.EditorialClassification)}
@@ -149,6 +150,7 @@ def xlsx_records(client, kind: str, **filters: str) -> tuple[list[str], dict[str
     return headers, {expand(row[0]): dict(zip(keys, map(str, row), strict=True)) for row in rows[2:]}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", list(COLUMNS))
 def test_the_xlsx_beside_the_csv_holds_the_same_records_sources_and_marks(app, client, kind):
     for filters in FILTERS[kind][:2]:

@@ -35,6 +35,7 @@ def test_filters_narrow_the_list_and_stay_in_the_url(client):
     assert "Circular Fashion Pact" in textile
 
 
+@pytest.mark.slow
 def test_a_barrier_category_reaches_its_sub_barriers(client):
     # The oracle, read from the files with rdflib: the barriers filed under the category or one narrower.
     graph = rdflib.Graph()
@@ -82,6 +83,7 @@ def test_counts_ignore_the_facets_own_selection():
         facet(rows, {"sector": ["s3"]})
 
 
+@pytest.mark.slow
 def test_long_lists_come_in_pages_that_keep_the_filters(app, client, monkeypatch):
     monkeypatch.setitem(app.config, "LIST_PAGE_SIZE", 12)
     shipped = len(practices_in_data_files())  # good-practice records included: they are practices

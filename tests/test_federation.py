@@ -84,6 +84,7 @@ def _both(federation, name):
         assert store.missing_sources() == []
 
 
+@pytest.mark.server
 @pytest.mark.parametrize("name", QUESTIONS)
 def test_the_federation_answers_as_one_store_holding_everything(federation, name):
     asked = 0
@@ -93,6 +94,7 @@ def test_the_federation_answers_as_one_store_holding_everything(federation, name
     assert asked, f"{name}: neither its example nor no parameters could be asked"
 
 
+@pytest.mark.server
 @pytest.mark.parametrize("name", CROSS_ENDPOINT)
 def test_a_question_joining_two_endpoints_is_exact(federation, name):
     """The joins the fan-out-and-merge federation missed: records of one server matched with another's."""
@@ -108,6 +110,7 @@ def _a_record(whole, listing, part):
     return next(row["resource"].value for row in queries.run(whole, listing).rows if part in row["resource"].value)
 
 
+@pytest.mark.server
 def test_a_join_across_servers_is_found(federation):
     """A practice held on server 0 that addresses a barrier held on server 1 (written here, on purpose): one
     server alone cannot answer it, the federation does."""
@@ -134,6 +137,7 @@ def test_a_join_across_servers_is_found(federation):
         remote_store_for(servers[0]).drop_graphs([graph])
 
 
+@pytest.mark.server
 def test_synthetic_rows_come_from_every_server(federation):
     store, _, servers = federation
     practices = {row["resource"].value for row in queries.run(store, "list-practices").rows}
@@ -141,6 +145,7 @@ def test_synthetic_rows_come_from_every_server(federation):
         assert any(f"/synthetic/practice/s{seed}-" in iri for iri in practices), seed
 
 
+@pytest.mark.server
 def test_the_command_line_writes_a_federated_answer_in_each_results_format(federation):
     """`circe-kg query … --format csv|json --federate …`: the answer written as one store's would be."""
     store, whole, servers = federation
@@ -188,6 +193,7 @@ def test_fragments_keep_constants_read_paths_whole_and_reach_into_every_group():
     assert fragments_of("SELECT * WHERE { <http://e/a> ?p ?o }") == {Fragment("<http://e/a>", None, None)}
 
 
+@pytest.mark.server
 def test_a_server_that_is_down_gives_a_partial_answer_that_says_so(federation, tmp_path):
     store, whole, servers = federation
     servers[2].kill()
@@ -256,6 +262,7 @@ class _Bad(http.server.BaseHTTPRequestHandler):
         pass
 
 
+@pytest.mark.server
 @pytest.mark.parametrize("path", ["/html", "/fails", "/slow"])
 def test_an_endpoint_answering_html_or_500_is_named_missing_and_the_rest_answers(federation, path):
     store, whole, servers = federation
@@ -273,6 +280,7 @@ def test_an_endpoint_answering_html_or_500_is_named_missing_and_the_rest_answers
         site.server_close()
 
 
+@pytest.mark.server
 def test_a_query_reading_more_than_the_limit_is_refused_not_cut(federation):
     store, _, servers = federation
     small = FederatedStore.connect([s.query_url for s in servers], timeout_s=10)

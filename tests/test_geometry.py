@@ -92,6 +92,7 @@ def test_every_partner_region_point_lies_in_its_country(loaded_store):
         assert any(contains(polygon, point) for polygon in country.polygons), partner
 
 
+@pytest.mark.slow
 def test_the_home_map_marks_each_partner_at_its_region_point(client):
     page = client.get("/").get_data(as_text=True)
     x, y = europe_map.project(9.7732, 45.6224)  # Lombardy's point in data/region-centroids.ttl

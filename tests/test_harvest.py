@@ -91,6 +91,7 @@ def run(runner, *args: str):
     return runner.invoke(main, ["harvest", *args])
 
 
+@pytest.mark.slow
 def test_reference_data_the_hub_holds_alike_is_not_copied_again(runner, hub, site):
     """Every circe-kg ships the same taxonomies: a hub that holds them does not keep one more copy per source (each
     would meet every join over the union of graphs once more), and says so."""
@@ -289,6 +290,7 @@ def test_sources_are_named_and_their_graphs_placed_under_one_prefix():
 
 
 # -- two real circe-kg sources ----------------------------------------------------------------------------------
+@pytest.mark.server
 def test_harvesting_two_sources_equals_loading_their_files(runner, hub, sources):
     started = time.monotonic()
     urls = [f"{name}={app.base_url}" for name, app in sources.items()]
@@ -350,6 +352,7 @@ def _get(url: str) -> bytes:
     return requests.get(url, timeout=30).content
 
 
+@pytest.mark.server
 def test_harvesting_again_writes_nothing_unless_the_source_changed(runner, hub, sources, tmp_path):
     urls = [f"{name}={app.base_url}" for name, app in sources.items()]
     assert run(runner, *urls, "--allow-private", "--store", str(hub)).exit_code == 0
@@ -378,6 +381,7 @@ def test_harvesting_again_writes_nothing_unless_the_source_changed(runner, hub, 
 
 
 # -- a source that can be tampered with --------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_corrupted_or_non_conforming_dump_is_refused_and_the_previous_copy_kept(runner, hub, site):
     url = publish(site, "/good", GOOD_DUMP)
     first = run(runner, f"local={url}", "--allow-private", "--store", str(hub))
@@ -496,6 +500,7 @@ BAD_INPUTS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("where", "options", "message", "code"), BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
 def test_each_bad_source_is_refused_with_its_reason_and_nothing_changed(
     runner, hub, site, where, options, message, code
@@ -569,6 +574,7 @@ def test_two_sources_with_one_name_are_a_usage_error(runner, hub, site):
     assert result.exit_code == 2 and "same graphs: x" in result.output
 
 
+@pytest.mark.slow
 def test_a_new_dump_with_the_same_data_writes_nothing(runner, hub, site):
     url = publish(site, "/same", GOOD_DUMP)
     assert run(runner, f"same={url}", "--allow-private", "--store", str(hub)).exit_code == 0
@@ -607,6 +613,7 @@ class HarvestingHub(CirceApp):
         raise AssertionError(f"{text!r} ({count}×) not in the log within {seconds} s:\n{self.output()[-3000:]}")
 
 
+@pytest.mark.server
 def test_serve_harvests_on_a_schedule_and_logs_each_outcome(site, schema_folder, tmp_path):
     import shutil
 
@@ -634,6 +641,7 @@ def test_serve_refuses_a_schedule_without_sources(runner):
     assert result.exit_code == 2 and "not a duration" in result.output
 
 
+@pytest.mark.slow
 def test_a_gzipped_ntriples_dump_in_an_rdfxml_catalogue_goes_to_the_default_graph(runner, hub, site):
     import gzip
 

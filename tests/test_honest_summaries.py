@@ -91,6 +91,7 @@ def test_a_get_form_carries_the_switch(client):
     assert '<input type="hidden" name="sourced" value="1">' in page
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("url", ANSWER_PAGES)
 def test_every_question_page_and_list_honours_the_switch(client, url):
     everything = main(text(client.get(url)))
@@ -153,6 +154,7 @@ def _download(client, name: str) -> bytes:
     return gzip.decompress(body) if name.endswith(".gz") else body
 
 
+@pytest.mark.slow
 def test_the_sourced_only_dump_has_every_sourced_resource_and_no_illustrative_one(app, client, loaded_store):
     _written(app)
     manifest = {d["name"]: d for d in client.get("/dumps/", headers={"Accept": "application/json"}).get_json()}

@@ -14,6 +14,7 @@ TRANSLATIONS = Path(__file__).resolve().parents[1] / "circe_kg" / "translations"
 PARTNER_LANGUAGES = ["bg", "ca", "es", "fr", "it", "nl", "pl", "sl"]
 
 
+@pytest.mark.slow
 def test_accept_language_chooses_italian(client):
     page = client.get("/", headers={"Accept-Language": "it-IT,it;q=0.9,en;q=0.5"})
     text = page.get_data(as_text=True)
@@ -21,6 +22,7 @@ def test_accept_language_chooses_italian(client):
     assert page.headers["Content-Language"] == "it" and "Accept-Language" in page.headers["Vary"]
 
 
+@pytest.mark.slow
 def test_lang_parameter_wins_and_is_remembered(client):
     first = client.get("/?lang=it", headers={"Accept-Language": "en"})
     assert "Cerca" in first.get_data(as_text=True) and "lang=it" in first.headers["Set-Cookie"]
@@ -36,6 +38,7 @@ def test_unknown_language_falls_back_to_english(client):
     assert '<html lang="en">' in text
 
 
+@pytest.mark.slow
 def test_switch_links_keep_the_page_and_its_parameters(client):
     text = client.get("/search?q=textile&lang=en").get_data(as_text=True)
     assert 'href="/search?q=textile&amp;lang=it"' in text
@@ -50,6 +53,7 @@ def test_resource_labels_follow_the_language_with_a_visible_fallback(client):
     client.delete_cookie("lang")
 
 
+@pytest.mark.slow
 def test_search_result_count_is_translated_with_plurals(client):
     text = client.get("/search?q=albergo&lang=it").get_data(as_text=True)
     found = re.search(r"(\d+) risultati per “albergo”\.", text)
@@ -88,6 +92,7 @@ def test_every_interface_text_is_translated_and_marked_for_review(language):
             assert set(placeholder.findall(message.string)) == set(placeholder.findall(message.id)), key
 
 
+@pytest.mark.slow
 def test_faceted_list_in_italian(client):
     page = client.get("/list/practices?lang=it").get_data(as_text=True)
     assert "<h1>Pratiche</h1>" in page and "Settore" in page and "Fatti con fonte" in page
@@ -115,6 +120,7 @@ def test_slovene_content_in_the_slovene_interface(client):
     client.delete_cookie("lang")
 
 
+@pytest.mark.slow
 def test_steward_pages_in_italian(client):
     assert "Valida un file Turtle" in client.get("/validate?lang=it").get_data(as_text=True)
     assert "Cronologia" in client.get("/history?lang=it").get_data(as_text=True)
@@ -126,6 +132,7 @@ def test_steward_pages_in_italian(client):
     client.delete_cookie("lang")
 
 
+@pytest.mark.slow
 def test_question_pages_name_things_in_the_reader_s_language(client):
     """The answers come from queries that name things in English; the page shows the reader's names where the
     graph has them, and says when some stay in English."""

@@ -103,6 +103,7 @@ def test_the_navigation_and_home_page_keep_the_language_too(app):
             assert_every_link_in(app, follow(client, href), "sl")
 
 
+@pytest.mark.slow
 def test_the_language_switcher_links_switch(app):
     page = app.test_client(use_cookies=False).get("/search?q=textile&lang=it").get_data(as_text=True)
     english = [link["href"] for link in links_of(page) if link.get("hreflang") == "en"]

@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import circe_kg
 
 PACKAGE = Path(circe_kg.__file__).parent
@@ -37,6 +39,7 @@ def store_probes(text: str) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_no_module_outside_the_store_asks_a_store_its_type():
     found = [
         f"{path.relative_to(PACKAGE)}:{probe}"
@@ -120,6 +123,7 @@ def _package_sources() -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 def test_imports_run_downward_only():
     assert upward_imports(_package_sources()) == [], "move the shared part down a layer (docs/architecture.md)"
 
@@ -162,6 +166,7 @@ def _imported_tops(tree: ast.AST) -> set[str]:
     return tops
 
 
+@pytest.mark.slow
 def test_the_package_needs_none_of_the_development_tools():
     """devtools/ (servers and helpers for the tests and benchmarks) is not in the wheel: nothing in circe_kg
     imports it, and the wheel takes only circe_kg's packages."""

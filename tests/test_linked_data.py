@@ -80,6 +80,7 @@ def test_unsupported_accept_is_406_listing_the_offer(client):
     assert "text/turtle" in response.get_json()["hint"]
 
 
+@pytest.mark.slow
 def test_hostile_paths_are_404(client):
     for path in (
         "/id/../../etc/passwd",
@@ -103,6 +104,7 @@ def test_ontology_dereferences_to_rdf_and_to_documentation(client):
         assert (rdflib.URIRef("https://w3id.org/circe-kg/ontology"), rdflib.RDF.type, rdflib.OWL.Ontology) in graph
 
 
+@pytest.mark.slow
 def test_dumps_are_listed_and_isomorphic_to_the_store(client, loaded_store):
     manifest = client.get("/dumps/", headers={"Accept": "application/json"}).get_json()
     full = {"circe-kg.ttl", "circe-kg.nt.gz", "circe-kg.nq", "circe-kg.jsonld"}
@@ -155,6 +157,7 @@ def test_id_without_accept_header_redirects_to_the_page(client):
     assert missing.status_code == 404
 
 
+@pytest.mark.slow
 def test_dumps_are_written_in_the_background_and_the_previous_ones_stay_listed(tmp_path):
     """Writing the dumps takes minutes at 10^7 triples: visits wait for them until `wait_s` after the writing
     started, and until they are ready see the files of the previous version (and a note)."""

@@ -29,6 +29,7 @@ def test_shipped_files_load_into_one_graph_each(loaded_disk_store):
     assert all(loaded_disk_store.count(g) > 0 for g in graphs)
 
 
+@pytest.mark.slow
 def test_loading_again_replaces_instead_of_duplicating_and_is_recorded(loaded_disk_store):
     before = _data(loaded_disk_store)
     history = loaded_disk_store.count(PROVENANCE_GRAPH)
@@ -46,6 +47,7 @@ def test_malformed_turtle_changes_nothing(loaded_disk_store):
     assert _snapshot(loaded_disk_store) == before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fixture", ["missing-source", "unknown-nuts-code", "start-after-end", "transfer-to-itself"])
 def test_shape_violations_change_nothing_and_carry_the_report(loaded_disk_store, fixture):
     before = _snapshot(loaded_disk_store)
@@ -57,6 +59,7 @@ def test_shape_violations_change_nothing_and_carry_the_report(loaded_disk_store,
     assert _snapshot(loaded_disk_store) == before
 
 
+@pytest.mark.slow
 def test_a_valid_new_file_is_added_and_can_be_removed(loaded_disk_store):
     before = _snapshot(loaded_disk_store)
     (path,) = sorted((FIXTURES / "valid").glob("*.ttl"))
@@ -68,6 +71,7 @@ def test_a_valid_new_file_is_added_and_can_be_removed(loaded_disk_store):
     assert _data(loaded_disk_store) == {g: n for g, n in before.items() if g != PROVENANCE_GRAPH}
 
 
+@pytest.mark.slow
 def test_removing_a_graph_others_depend_on_is_refused(loaded_disk_store):
     before = _snapshot(loaded_disk_store)
     with pytest.raises(ValidationFailed):
@@ -77,6 +81,7 @@ def test_removing_a_graph_others_depend_on_is_refused(loaded_disk_store):
         remove_graphs(loaded_disk_store, ["https://w3id.org/circe-kg/graph/data/nothing"])
 
 
+@pytest.mark.slow
 def test_the_store_persists_on_disk(tmp_path):
     store = EmbeddedStore(tmp_path / "store")
     load_files(store, shipped_files())
@@ -92,6 +97,7 @@ def test_two_files_for_one_graph_are_refused(tmp_path, disk_store):
         load_files(disk_store, shipped_files()[:2], graph_iri="https://w3id.org/circe-kg/graph/data/x")
 
 
+@pytest.mark.slow
 def test_a_load_records_the_checksum_of_the_bytes_it_read(tmp_path):
     """The provenance of a load names what was loaded: the SHA-256 of the files' bytes, one after the other."""
     import hashlib

@@ -114,6 +114,7 @@ def random_write(store: EmbeddedStore, rng: random.Random) -> str:
     return f"{kind} in {graph.rsplit('/', 1)[-1]} ({picked})"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(4))
 def test_an_answer_updated_after_random_writes_equals_the_question_asked_again(loaded, updates, seed):
     rng = random.Random(seed)
@@ -150,10 +151,12 @@ def counts_agree(rows: list[queries.Row], store: EmbeddedStore) -> bool:
     return overview == asked and truth == by_class
 
 
+@pytest.mark.slow
 def test_the_counts_of_the_pages_agree_with_the_aggregate_questions(loaded):
     assert counts_agree(queries.run(loaded, "record-kinds").rows, loaded)
 
 
+@pytest.mark.slow
 def test_a_write_the_journal_does_not_know_asks_the_whole_list_again(loaded, updates, monkeypatch):
     cache = AnswerCache(loaded)
     before = cache.run("list-practices")
@@ -172,6 +175,7 @@ def test_only_plain_orders_are_kept():
     assert maintained._order_of("SELECT ?a WHERE { ?a ?b ?c } ORDER BY ?a LIMIT 10") is None
 
 
+@pytest.mark.slow
 def test_a_region_moved_three_levels_up_changes_the_country_of_the_practices_below_it(loaded, updates):
     """The country is found by skos:broader* from a practice's region: with a level put between Sofia (BG411) and
     Yugozapaden (BG41), moving BG41 under Italy reaches the practices of BG411 three levels down."""

@@ -133,6 +133,7 @@ def _figure(page: str) -> str:
     return page.split('<div class="map-story"')[1].split("</figure>")[0]
 
 
+@pytest.mark.slow
 def test_home_map_draws_each_transfer_as_an_arrow_with_its_mark(client):
     page = client.get("/").get_data(as_text=True)
     figure = _figure(page)
@@ -150,6 +151,7 @@ def test_home_map_draws_each_transfer_as_an_arrow_with_its_mark(client):
     assert "https://" not in figure  # the list links escape their IRIs whole
 
 
+@pytest.mark.slow
 def test_home_map_partners_open_their_practices(client):
     page = client.get("/").get_data(as_text=True)
     links = re.findall(r'<a href="(/list/practices\?partner=[^"]+)" class="map-partner">', _figure(page))
@@ -278,6 +280,7 @@ def test_a_label_pushed_away_from_its_node_gets_a_leader_line():
         assert _distance_to_box(x1, y1, node.box) < 0.01  # it ends at the label
 
 
+@pytest.mark.slow
 def test_the_map_links_exactly_the_places_the_list_of_practices_has(loaded_store):
     """queries/app/practice-places.rq (what the home map may link to) gives the partners, regions and countries of
     queries/questions/list-practices.rq, without running the whole list on the home page."""

@@ -64,6 +64,7 @@ def test_every_term_has_english_and_italian_label_and_definition():
             assert {"en", "it"} <= langs, f"{term} lacks {prop} in en or it"
 
 
+@pytest.mark.slow
 def test_every_circe_term_used_in_data_shapes_and_queries_is_defined():
     graph = rdflib.Graph().parse(ONTOLOGY_DIR / "circe.ttl")
     defined = {str(s) for s in graph.subjects() if str(s).startswith(str(CIRCE))}

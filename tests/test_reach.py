@@ -169,6 +169,7 @@ def new_practice(name: str, graph_content: list[ox.Triple]) -> list[ox.Triple]:
     ]
 
 
+@pytest.mark.slow
 def test_a_small_write_is_validated_by_the_records_it_affects(gate, full_validations, monkeypatch):
     monkeypatch.setenv("CIRCE_KG_INCREMENTAL_VALIDATION", "on")
     before = list(gate.content(EDITS_GRAPH)) if EDITS_GRAPH in gate.store.named_graphs() else []
@@ -197,6 +198,7 @@ def test_a_small_write_is_validated_by_the_records_it_affects(gate, full_validat
     assert full_validations == [1]
 
 
+@pytest.mark.slow
 def test_a_change_to_the_class_hierarchy_loading_files_or_too_many_records_validate_in_full(
     gate, full_validations, monkeypatch
 ):

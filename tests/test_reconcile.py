@@ -78,6 +78,7 @@ def test_the_schemas_load_and_judge_the_specification_s_examples(schemas):
 
 
 # -- the manifest ----------------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_the_manifest_is_valid_and_its_addresses_answer(client, schemas):
     response = client.get("/reconcile")
     assert response.status_code == 200 and response.headers["Access-Control-Allow-Origin"] == "*"
@@ -111,6 +112,7 @@ def test_the_manifest_is_valid_and_its_addresses_answer(client, schemas):
 
 
 # -- the specification's example batches as input ------------------------------------------------------------------
+@pytest.mark.slow
 def test_every_valid_example_batch_is_answered(client, schemas):
     # example-full and multi-values ask for the type DifferentiatedPerson with type_strict "should": a type this
     # service does not have, tolerated as a preference it cannot meet (without "should" it is refused, below).
@@ -390,6 +392,7 @@ NEW_PRACTICE = """@prefix circe: <https://w3id.org/circe-kg/ontology#> .
 """
 
 
+@pytest.mark.slow
 def test_a_resource_written_a_moment_ago_is_found(writable_app):
     app, _ = writable_app({TOKEN: "reconcile test"})
     client = app.test_client()

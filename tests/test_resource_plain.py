@@ -134,6 +134,7 @@ def many_languages(loaded_disk_store, tmp_path):
     loaded_disk_store.close()
 
 
+@pytest.mark.slow
 def test_a_text_in_the_reader_s_language_first_and_the_others_folded_away(many_languages):
     italian = many_languages.get("/page/practice/plain-words-example?lang=it").get_data(as_text=True)
     summary = _rows(italian)["Sintesi"]

@@ -5,6 +5,7 @@ nothing is left behind when the app stops."""
 from __future__ import annotations
 
 import pyoxigraph as ox
+import pytest
 
 from circe_kg.endpoint.sandbox import Limits, QuerySandbox
 
@@ -27,6 +28,7 @@ def ask(sandbox: QuerySandbox, text: str) -> bool:
     return b"true" in reply.body
 
 
+@pytest.mark.slow
 def test_workers_read_a_snapshot_that_follows_every_write(disk_store):
     disk_store.replace_graphs({GRAPH: labelled("first")})
     sandbox = QuerySandbox(disk_store, Limits(workers=2))
@@ -72,6 +74,7 @@ ALL = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o"
 CSV = "text/csv"
 
 
+@pytest.mark.slow
 def test_a_big_answer_streams_and_equals_the_whole_one(loaded_disk_store):
     whole = QuerySandbox(loaded_disk_store, Limits(workers=1, stream_after_bytes=256 * 1024 * 1024))
     streamed = QuerySandbox(loaded_disk_store, Limits(workers=1, stream_after_bytes=4096))
@@ -89,6 +92,7 @@ def test_a_big_answer_streams_and_equals_the_whole_one(loaded_disk_store):
         streamed.close()
 
 
+@pytest.mark.slow
 def test_a_stream_past_the_cap_is_cut_and_the_worker_comes_back(loaded_disk_store):
     import pytest
 
@@ -108,6 +112,7 @@ def test_a_stream_past_the_cap_is_cut_and_the_worker_comes_back(loaded_disk_stor
         sandbox.close()
 
 
+@pytest.mark.slow
 def test_a_query_waits_for_a_restarting_worker_instead_of_being_told_busy(loaded_disk_store):
     """The only worker's stream was cut, so it is being replaced: no query runs, so the next one waits for the
     fresh worker (however slow the machine starts it) rather than hearing 503 after the short queue wait."""
@@ -119,6 +124,7 @@ def test_a_query_waits_for_a_restarting_worker_instead_of_being_told_busy(loaded
         sandbox.close()
 
 
+@pytest.mark.slow
 def test_a_query_that_finds_every_worker_running_one_is_told_to_come_back(loaded_disk_store):
     import pytest
 

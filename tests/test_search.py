@@ -37,6 +37,7 @@ def fresh(store: EmbeddedStore, text: str) -> set[str]:
     return found(SearchIndex(store), text)
 
 
+@pytest.mark.slow
 def test_a_renamed_practice_is_found_by_its_new_name_after_catching_up(store):
     index = SearchIndex(store)
     assert str(ALBERGO.value) in found(index, "albergo diffuso")
@@ -53,6 +54,7 @@ def test_a_renamed_practice_is_found_by_its_new_name_after_catching_up(store):
         assert found(index, text) == fresh(store, text), text
 
 
+@pytest.mark.slow
 def test_a_removed_resource_is_no_longer_found(store):
     index = SearchIndex(store)
     graph = graph_of(store, ALBERGO)
@@ -61,6 +63,7 @@ def test_a_removed_resource_is_no_longer_found(store):
     assert found(index, "hotel") == fresh(store, "hotel")
 
 
+@pytest.mark.slow
 def test_a_write_to_the_ontology_rebuilds_the_index(store):
     index = SearchIndex(store)
     built = index._current()[0]
@@ -101,6 +104,7 @@ def test_the_journal_says_not_known_for_big_or_forgotten_writes(monkeypatch):
     assert ChangeJournal.of_change(triples[:2], triples[1:2]) == ({f"{ID}x0"}, {triples[0]})
 
 
+@pytest.mark.server
 def test_serve_builds_the_index_as_it_starts(tmp_path):
     """`circe-kg serve` builds the index in the background as it starts (11 s at 10^6 triples), so that the first
     person to search does not wait for it: the log says so before anyone has searched."""

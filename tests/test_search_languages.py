@@ -40,6 +40,7 @@ def test_the_modules_examples_run():
         assert doctest.testmod(module).failed == 0, module.__name__
 
 
+@pytest.mark.slow
 def test_lemmas_meet_another_form_of_the_same_word(index):
     """The Slovene label 'Razpršeni krožni hotel' is found by 'razpršenega hotela' (genitive), by lemma only."""
     pilot = ID + "action/sos-dispersed-circular-hotel-pilot"
@@ -91,6 +92,7 @@ def test_a_name_typed_in_cyrillic_meets_its_latin_spelling(index):
     assert ID + "practice/han-bogrov-biowaste-facility" in hits(index, "Хан Богров", "bg")
 
 
+@pytest.mark.slow
 def test_my_words_only_turns_every_bridge_off(client):
     bridged = client.get("/search", query_string={"q": "appalti pubblici", "lang": "it"}).get_data(as_text=True)
     assert "/id/barrier/sos-public-procurement" in bridged
@@ -99,6 +101,7 @@ def test_my_words_only_turns_every_bridge_off(client):
     assert 'id="exact" name="exact" value="1" checked' in exact.get_data(as_text=True)
 
 
+@pytest.mark.slow
 def test_every_hit_says_why_it_matched(client):
     def why(query: str, lang: str) -> list[str]:
         page = client.get("/search", query_string={"q": query, "lang": lang}).get_data(as_text=True)
@@ -186,6 +189,7 @@ def test_input_that_is_no_search_gets_a_page_not_a_500(client, query):
     client.delete_cookie("lang")
 
 
+@pytest.mark.slow
 def test_a_query_longer_than_the_limit_says_so(client, index):
     response = client.get("/search", query_string={"q": "word " * 60}, headers={"Accept": "application/json"})
     assert response.status_code == 400 and "at most 200 characters" in response.get_json()["message"]

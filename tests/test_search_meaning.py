@@ -59,6 +59,7 @@ def test_passages_are_cut_at_sentences_and_at_most_chunk_words():
     assert meaning.chunks("") == []
 
 
+@pytest.mark.slow
 def test_the_shipped_vectors_cover_every_passage_of_the_shipped_texts(shipped):
     texts = [row["text"].value for row in queries.stream(shipped, "search-documents")]
     keys = {meaning.key(p) for text in texts for p in meaning.chunks(text)}
@@ -72,6 +73,7 @@ def test_the_shipped_vectors_cover_every_passage_of_the_shipped_texts(shipped):
     )
 
 
+@pytest.mark.slow
 def test_a_question_in_another_language_finds_a_new_text_by_meaning_after_a_write(shipped):
     store = EmbeddedStore(None)
     load_files(store, shipped_files())
@@ -92,6 +94,7 @@ def test_a_question_in_another_language_finds_a_new_text_by_meaning_after_a_writ
     store.close()
 
 
+@pytest.mark.slow
 def test_a_long_question_ranks_its_partial_matches_by_meaning(index):
     question = "welke regels belemmeren het gebruik van circulaire alternatieve materialen"
     expected = ID + "practice/gelderland-secondary-biobased-building-materials-schemes"
@@ -102,6 +105,7 @@ def test_a_long_question_ranks_its_partial_matches_by_meaning(index):
     assert "in a question this long, texts with only some of its words are ordered by meaning" in notes
 
 
+@pytest.mark.slow
 def test_a_name_found_by_its_words_brings_no_vaguely_similar_texts(index):
     results = index.search("prinsenhof", lang="it")
     assert [h.match for h in results.ranked()] == ["words"]
@@ -114,6 +118,7 @@ def test_a_short_question_in_another_language_finds_the_text_by_meaning(index):
     assert hits.index(found) == 0
 
 
+@pytest.mark.slow
 def test_with_meaning_sourced_records_still_come_first(index):
     ranked = index.search("textile recycling", 2000, lang="en").ranked()
     standings = [hit.order[0] for hit in ranked]  # the project's own, another dataset's, illustrative
@@ -136,11 +141,13 @@ def test_the_word_order_and_the_meaning_order_are_fused_by_their_ranks(index):
         assert abs(-hit.order[1] - score) < 1 / RRF_K**2, hit.resource
 
 
+@pytest.mark.slow
 def test_a_question_of_no_known_words_finds_nothing_by_meaning(index):
     for text in ("qwertyuiop", "asdf", "zzzqqqxxy"):
         assert [h.match for h in index.search(text, lang="en").ranked() if h.match == "meaning"] == [], text
 
 
+@pytest.mark.slow
 def test_a_long_question_puts_its_exact_matches_first_then_everything_by_nearness(index):
     hits = index.search("difficoltà di accesso alle tecnologie verdi", lang="it").ranked()
     kinds = [h.match for h in hits]
@@ -155,6 +162,7 @@ def test_a_long_question_puts_its_exact_matches_first_then_everything_by_nearnes
     assert found.match == "meaning" and data.index(found) < 10, "found by meaning alone, among the first"
 
 
+@pytest.mark.slow
 def test_the_search_page_says_a_result_matched_by_meaning(tmp_path):
     from circe_kg.web import create_app
 
@@ -179,6 +187,7 @@ def test_the_search_page_says_a_result_matched_by_meaning(tmp_path):
         store.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "text",
     ["😀😀😀", "\x00\x07 control", "ᚠᛇᚻ᛫ᛒᛦᚦ runes", "ملف العربية mixed Кирилица", "the of and a " * 40, "x" * 200],
@@ -210,6 +219,7 @@ def test_passages_the_cache_lacks_are_read_in_the_background_and_counted_meanwhi
     assert again.pending == 0, "read from the cache, not the model"
 
 
+@pytest.mark.slow
 def test_a_cache_that_cannot_be_written_still_serves(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")

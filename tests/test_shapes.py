@@ -29,6 +29,7 @@ def test_shipped_data_conforms(loaded_store):
     assert report.results == [], report.to_text()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fixture", BROKEN, ids=[p.stem for p in BROKEN])
 def test_each_rule_fires_on_its_fixture(loaded_store, fixture):
     expect, severity = _header(fixture, "expect"), _header(fixture, "severity")
@@ -54,6 +55,7 @@ def test_class_hierarchy_is_honoured(loaded_store):
     assert report.conforms and not report.results, report.to_text()
 
 
+@pytest.mark.slow
 def test_hints_name_allowed_values_and_close_matches(loaded_store):
     report = validate_files(loaded_store, [FIXTURES / "shapes" / "partnership-bad-role.ttl"])
     (result,) = [r for r in report.results if "partnerRole" in (r.path or "")]
@@ -67,6 +69,7 @@ def test_hints_name_allowed_values_and_close_matches(loaded_store):
     assert any(r.hint and 'e.g. "2018-04-10"^^xsd:date' in r.hint for r in report.results), report.to_text()
 
 
+@pytest.mark.slow
 def test_report_text_groups_by_focus_node_with_a_summary(loaded_store):
     report = validate_files(loaded_store, [FIXTURES / "shapes" / "observation-bad-status.ttl"])
     text = report.to_text()
@@ -77,6 +80,7 @@ def test_report_text_groups_by_focus_node_with_a_summary(loaded_store):
     assert as_json["violations"] == 1 and as_json["results"][0]["value"] == "status:done"
 
 
+@pytest.mark.slow
 def test_shapes_split_over_the_cores_give_the_same_report(loaded_store, monkeypatch):
     """Big data is checked by several threads, each with part of the shapes (validation.PARALLEL_FROM_TRIPLES):
     the same results, hints and files as one thread, in one standard report with one sh:ValidationReport."""

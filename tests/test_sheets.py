@@ -70,6 +70,7 @@ def test_kinds_by_the_names_people_use():
     assert "practice, barrier" in (error.value.hint or "")
 
 
+@pytest.mark.slow
 def test_template_read_back_by_a_second_reader(runner, store_dir, tmp_path):
     out = tmp_path / "template.xlsx"
     result = run(runner, "template", "practice", "barrier", "-o", str(out), "--store", store_dir)
@@ -130,6 +131,7 @@ def twenty_practices(runner, store_dir: str, path: Path, broken: bool) -> dict[s
     return bad
 
 
+@pytest.mark.slow
 def test_twenty_practices_with_three_broken_cells_name_exactly_those_cells(runner, store_dir, tmp_path):
     before = count(store_dir)
     path = tmp_path / "practices.xlsx"
@@ -161,6 +163,7 @@ def test_twenty_practices_with_three_broken_cells_name_exactly_those_cells(runne
     assert again.exit_code == 1 and "exists already" in again.output
 
 
+@pytest.mark.slow
 def test_a_rule_of_the_shapes_is_reported_at_its_cell(loaded_disk_store, tmp_path):
     gate = WriteGate(loaded_disk_store, tmp_path / "history")
     book = openpyxl.Workbook()
@@ -179,6 +182,7 @@ def test_a_rule_of_the_shapes_is_reported_at_its_cell(loaded_disk_store, tmp_pat
 
 
 # -- export, edit, re-import ------------------------------------------------------------------------
+@pytest.mark.slow
 def test_reimporting_an_unchanged_export_changes_nothing(runner, store_dir, tmp_path):
     path = tmp_path / "everything.xlsx"
     assert run(runner, "export", "-o", str(path), "--store", store_dir).exit_code == 0
@@ -189,6 +193,7 @@ def test_reimporting_an_unchanged_export_changes_nothing(runner, store_dir, tmp_
     assert count(store_dir) == before
 
 
+@pytest.mark.slow
 def test_export_edit_reimport_shows_the_diff_and_changes_only_that(runner, store_dir, tmp_path):
     path = tmp_path / "practices.xlsx"
     assert run(runner, "export", "practice", "-o", str(path), "--store", store_dir).exit_code == 0
@@ -215,6 +220,7 @@ def test_export_edit_reimport_shows_the_diff_and_changes_only_that(runner, store
     assert any(t.predicate.value.endswith("#sector") for t in own)  # untouched fields stay
 
 
+@pytest.mark.slow
 def test_csv_round_trip_and_formula_text_never_runs(runner, store_dir, tmp_path):
     # A summary that a spreadsheet program would run as a formula, imported as the text it is.
     book = openpyxl.load_workbook(_export(runner, store_dir, tmp_path, "barrier", "xlsx"))
@@ -245,6 +251,7 @@ def _export(runner, store_dir: str, folder: Path, kind: str, extension: str) -> 
     return path
 
 
+@pytest.mark.slow
 def test_a_draft_waits_for_review_and_keeps_the_file_name(loaded_disk_store, tmp_path):
     gate = WriteGate(loaded_disk_store, tmp_path / "history")
     book = openpyxl.Workbook()
@@ -374,6 +381,7 @@ def test_cells_the_importer_cannot_take_are_named(loaded_disk_store, tmp_path):
 needs_ecesp = pytest.mark.skipif(not ECESP_CSV.exists(), reason="../shared/datasets/ecesp is not beside this checkout")
 
 
+@pytest.mark.slow
 @needs_ecesp
 def test_the_shipped_ecesp_graph_is_what_the_mapping_makes(loaded_disk_store, tmp_path):
     """data/ecesp.ttl came through the importer: importing the CSV again over the shipped graph changes nothing."""
@@ -391,6 +399,7 @@ def test_the_shipped_ecesp_graph_is_what_the_mapping_makes(loaded_disk_store, tm
     assert "repeats" in reasons and "Type of Organisation" in reasons and "not mapped" in reasons
 
 
+@pytest.mark.slow
 @needs_ecesp
 def test_a_mapped_import_lands_every_cell_or_says_why(tmp_path):
     store = EmbeddedStore(tmp_path / "store")

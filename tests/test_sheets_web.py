@@ -200,6 +200,7 @@ def confirm(client, shown) -> object:
 
 
 # -- downloads -------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_templates_are_workbooks_with_the_headers_in_the_pages_language(web):
     client, _ = web
     one = client.get("/templates/practice.xlsx?lang=en")
@@ -266,6 +267,7 @@ def test_a_lists_xlsx_holds_exactly_its_records(web, filters):
     assert {row[0] for row in rows} == expected
 
 
+@pytest.mark.slow
 def test_the_sourced_filter_leaves_records_out_of_the_xlsx(web):
     client, _ = web
     every = calamine_rows(client.get("/list/practices?format=xlsx&lang=en").data, "Practices")
@@ -274,6 +276,7 @@ def test_the_sourced_filter_leaves_records_out_of_the_xlsx(web):
 
 
 # -- the import journey ----------------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_steward_previews_then_confirms_an_edited_export(web):
     client, store = web
     changed = with_italian_name(export_practices(client), "Albergo diffuso di montagna", clear_sector=True)
@@ -311,6 +314,7 @@ def test_a_steward_previews_then_confirms_an_edited_export(web):
     assert values(store, ALBERGO, PREF_LABEL, "it") == ["Albergo diffuso di montagna"]
 
 
+@pytest.mark.slow
 def test_three_bad_cells_are_named_and_marked_and_nothing_is_written(web):
     client, store = web
     book, ws, keys = workbook(client.get("/templates/practice.xlsx?lang=en").data)
@@ -342,6 +346,7 @@ def test_three_bad_cells_are_named_and_marked_and_nothing_is_written(web):
     assert store.count() == count
 
 
+@pytest.mark.slow
 def test_a_new_practice_from_the_template_gets_its_page(web):
     client, store = web
     book, ws, keys = workbook(client.get("/templates/practice.xlsx?lang=en").data)
@@ -368,6 +373,7 @@ def test_a_new_practice_from_the_template_gets_its_page(web):
     assert values(store, iri, "https://schema.org/startDate") == ["2021-04-03"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "record, other",
     [
@@ -417,6 +423,7 @@ def test_a_preview_changed_by_someone_else_is_not_confirmed(web, record, other):
     # (confirming the new preview writes it: see test_a_csv_names_its_kind_in_the_form)
 
 
+@pytest.mark.slow
 def test_an_editors_import_waits_as_a_draft_until_a_reviewer_publishes_it(web):
     client, store = web
     changed = with_italian_name(export_practices(client), "Albergo diffuso (bozza)")
@@ -485,6 +492,7 @@ def test_a_file_that_is_no_spreadsheet_is_refused_with_its_reason(web, case):
     assert store.count() == count
 
 
+@pytest.mark.slow
 def test_tokens_are_checked_before_the_file_is_read(web):
     client, store = web
     count = store.count()
@@ -498,6 +506,7 @@ def test_tokens_are_checked_before_the_file_is_read(web):
     assert store.count() == count and values(store, ALBERGO, PREF_LABEL, "it") == ["Albergo diffuso"]
 
 
+@pytest.mark.slow
 def test_without_tokens_importing_is_disabled(loaded_disk_store, tmp_path, monkeypatch):
     monkeypatch.delenv("CIRCE_KG_WRITE_TOKEN", raising=False)
     monkeypatch.delenv("CIRCE_KG_TOKENS_FILE", raising=False)
@@ -544,6 +553,7 @@ def test_an_upload_over_the_limit_is_413(web):
     assert store.count() == count
 
 
+@pytest.mark.slow
 def test_a_csv_names_its_kind_in_the_form(web):
     """A CSV file's rows are of the kind the form names when its file name does not say it; the kind stays with
     the upload through a refused confirmation and the new preview."""
@@ -578,6 +588,7 @@ def test_a_csv_names_its_kind_in_the_form(web):
 ECESP_CSV = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "ecesp" / "good-practices.csv"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not ECESP_CSV.exists(), reason="../shared/datasets/ecesp is not beside this checkout")
 def test_another_partys_sheet_goes_in_through_its_saved_mapping(web):
     """The page offers the saved mappings; with ECESP's, a row of ECESP's own sheet with a changed title is

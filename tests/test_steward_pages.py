@@ -65,6 +65,7 @@ def edit_form(client) -> tuple[str, dict[str, list[str]]]:
 # -- signing in ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_sign_in_sets_a_strict_http_only_cookie_and_the_forms_stop_asking_for_the_token(site):
     app, _ = site
     client = app.test_client()
@@ -102,6 +103,7 @@ def test_a_next_address_off_this_site_is_not_followed(site):
     assert response.headers["Location"] in ("/", "http://localhost/")
 
 
+@pytest.mark.slow
 def test_a_signed_in_save_without_the_csrf_token_is_refused_and_keeps_the_input(site):
     app, store = site
     client = app.test_client()
@@ -138,6 +140,7 @@ def test_a_cookie_signed_by_another_server_is_not_a_sign_in(site, tmp_path):
         services_of(other).sandbox.close()
 
 
+@pytest.mark.slow
 def test_sign_out_needs_the_csrf_token_and_then_forgets_the_sign_in(site):
     app, _ = site
     client = app.test_client()
@@ -156,6 +159,7 @@ def test_a_removed_token_ends_the_sign_in(site):
     assert 'name="token"' in client.get(f"/edit/{PRACTICE}").get_data(as_text=True)
 
 
+@pytest.mark.slow
 def test_the_steward_menu_shows_only_where_writing_is_enabled(site, loaded_store, tmp_path):
     app, _ = site
     assert 'aria-label="Stewards"' in app.test_client().get("/").get_data(as_text=True)
@@ -192,6 +196,7 @@ def _history(client) -> list[dict]:
     return [row for row in client.get("/history?format=json").get_json() if row.get("graph")]
 
 
+@pytest.mark.slow
 def test_history_rows_name_the_records_changed_and_link_a_readable_diff(site):
     app, _ = site
     client = app.test_client()
@@ -209,6 +214,7 @@ def test_history_rows_name_the_records_changed_and_link_a_readable_diff(site):
     assert "skos:prefLabel" not in change and PRACTICE_IRI not in change.replace(f'href="/id/{PRACTICE}"', "")
 
 
+@pytest.mark.slow
 def test_restore_from_the_change_page_undoes_it_and_is_recorded(site):
     app, store = site
     client = app.test_client()
@@ -223,6 +229,7 @@ def test_restore_from_the_change_page_undoes_it_and_is_recorded(site):
     assert "restore" in restored and "Razpršeni hotel (sl)" in restored and "<del>" in restored
 
 
+@pytest.mark.slow
 def test_restore_refused_for_an_editor_and_for_a_missing_version_with_the_reason(site):
     app, store = site
     client = app.test_client()
@@ -241,6 +248,7 @@ def test_a_change_that_is_not_recorded_is_a_404_page(site):
     assert response.status_code == 404
 
 
+@pytest.mark.slow
 def test_the_diff_of_a_big_load_is_bounded_and_summarised(site):
     app, _ = site
     client = app.test_client()
@@ -254,6 +262,7 @@ def test_the_diff_of_a_big_load_is_bounded_and_summarised(site):
     assert sum(described) <= max(SHOWN_RESOURCES, FEWEST_SHOWN * len(sections))
 
 
+@pytest.mark.slow
 def test_a_change_of_one_graph_describes_up_to_the_full_number_of_records(site):
     app, _ = site
     client = app.test_client()
@@ -289,6 +298,7 @@ def _draft(app) -> None:
     assert client.post(f"/edit/{PRACTICE}", data=data).status_code == 202
 
 
+@pytest.mark.slow
 def test_review_shows_a_preview_and_the_per_field_diff_and_rejecting_needs_a_reason(site):
     app, _ = site
     _draft(app)

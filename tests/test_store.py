@@ -38,6 +38,7 @@ FORMATS = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "json-ld
 FORMATS["xml"] = ox.RdfFormat.RDF_XML
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("parse_as", FORMATS)
 def test_dumps_in_every_format_are_isomorphic_to_the_store(loaded_disk_store, parse_as):
     union = union_of(loaded_disk_store)
@@ -45,6 +46,7 @@ def test_dumps_in_every_format_are_isomorphic_to_the_store(loaded_disk_store, pa
     assert isomorphic(read_back(loaded_disk_store.dump(FORMATS[parse_as]), parse_as), union)
 
 
+@pytest.mark.slow
 def test_a_dump_of_any_backend_is_isomorphic_to_the_store(loaded_store):
     """A server's dump is its CONSTRUCT answer, serialised as the embedded store's (above) is."""
     union = union_of(loaded_store)
@@ -52,6 +54,7 @@ def test_a_dump_of_any_backend_is_isomorphic_to_the_store(loaded_store):
     assert isomorphic(read_back(loaded_store.dump(ox.RdfFormat.TURTLE), "turtle"), union)
 
 
+@pytest.mark.slow
 def test_nquads_dump_keeps_every_named_graph(loaded_store):
     dataset = rdflib.Dataset()
     dataset.parse(data=loaded_store.dump(ox.RdfFormat.N_QUADS).decode(), format="nquads")
@@ -98,6 +101,7 @@ def _state(store) -> list[tuple[str, int, str]]:
     return rows
 
 
+@pytest.mark.slow
 def test_big_writes_by_generation_hold_what_transactions_hold(tmp_path, monkeypatch):
     from circe_kg.store import EmbeddedStore
 
@@ -119,6 +123,7 @@ def test_big_writes_by_generation_hold_what_transactions_hold(tmp_path, monkeypa
         assert sorted(p.name for p in (tmp_path / "two").iterdir()) == ["current", "g000005", "lock"]
 
 
+@pytest.mark.slow
 def test_dropping_most_of_the_store_copies_what_stays_into_a_new_generation(tmp_path, monkeypatch):
     """A transaction removes ~25k triples/s: a drop of most of the store is made by a new generation instead."""
     from circe_kg.store import EmbeddedStore

@@ -79,6 +79,7 @@ def test_the_interface_is_counted_whole():
     assert {"query", "named_graphs", "count", "triples", "dump", "replace_graphs", "changed_subjects"} <= STORE_METHODS
 
 
+@pytest.mark.slow
 def test_a_put_of_a_shipped_graph_asks_the_store_at_most_eight_times(counted):
     client, store = counted
     tag = client.get(f"/graphs?graph={PRACTICES}").headers["ETag"]

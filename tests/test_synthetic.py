@@ -234,6 +234,7 @@ def _mentions_synthetic(answer: queries.Answer) -> bool:
     return any(isinstance(term, ox.NamedNode) and term.value.startswith(SYNTHETIC) for term in terms)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "query", [q for q in queries.available() if q.name not in NOT_ABOUT_DATA], ids=lambda q: q.name
 )

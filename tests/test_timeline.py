@@ -209,6 +209,7 @@ def test_other_resources_have_no_timeline(client):
     assert 'id="timeline"' not in html
 
 
+@pytest.mark.slow
 def test_the_progress_question_links_each_actions_timeline(client):
     html = client.get("/questions/progress").get_data(as_text=True)
     linked = set(re.findall(r'href="/id/action/([^"#]+)#timeline"', html))

@@ -4,6 +4,7 @@ lists they open, the sourced-only switch, truth-first ranking, and the marks on 
 import html
 import re
 
+import pytest
 import rdflib
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
@@ -28,6 +29,7 @@ def members(graph: rdflib.Graph, cls: rdflib.URIRef) -> set:
     return {r for c in classes for r in graph.subjects(RDF.type, c) if isinstance(r, rdflib.URIRef)}
 
 
+@pytest.mark.slow
 def test_the_truth_page_counts_each_kind_as_the_data_files_do(client):
     graph = shipped_graph()
     truth = client.get("/truth?format=json").get_json()
@@ -85,6 +87,7 @@ def test_every_completeness_count_opens_a_list_of_exactly_that_many(client):
         assert len(whole.strip().splitlines()) - 1 == check["count"], check
 
 
+@pytest.mark.slow
 def test_the_truth_page_lists_the_known_gaps_from_the_graph(client):
     graph = shipped_graph()
     gaps = set(graph.subjects(RDF.type, CIRCE.KnownGap))
@@ -161,6 +164,7 @@ def test_a_bad_sourced_switch_is_a_400_that_names_it(client):
         assert "sourced must be 1" in body["message"] and "?sourced=1" in body["hint"]
 
 
+@pytest.mark.slow
 def test_resource_pages_say_who_states_a_fact_and_whether_a_practice_is_a_circe_record(client):
     documented = client.get("/page/practice/valles-circular").get_data(as_text=True)
     assert "Documented practice in a partner region" in documented

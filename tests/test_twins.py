@@ -211,6 +211,7 @@ def test_the_query_page_twin_has_the_answer_shown_and_format_stays_the_downloads
     assert refused.status_code == 400 and refused.get_json()["error"]["status"] == 400
 
 
+@pytest.mark.slow
 def test_the_validate_twin_is_the_report(client):
     sent = f"<{ID}practice/x> a <https://w3id.org/circe-kg/ontology#Practice> .\n"
     report = client.post("/validate?format=json", data={"text": sent})
@@ -298,6 +299,7 @@ def writable(tmp_path, loaded_disk_store):
     loaded_disk_store.close()
 
 
+@pytest.mark.slow
 def test_the_import_preview_twin_has_the_plan_of_every_row(writable):
     app, store = writable
     client = app.test_client()

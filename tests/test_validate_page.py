@@ -3,6 +3,8 @@
 import io
 from pathlib import Path
 
+import pytest
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -11,6 +13,7 @@ def test_form_renders(client):
     assert '<label for="text">' in page and 'type="file"' in page
 
 
+@pytest.mark.slow
 def test_pasted_violation_shows_line_hint_and_changes_nothing(client, loaded_store):
     before = loaded_store.count()
     text = (FIXTURES / "shapes" / "unknown-nuts-code.ttl").read_text()
@@ -20,6 +23,7 @@ def test_pasted_violation_shows_line_hint_and_changes_nothing(client, loaded_sto
     assert loaded_store.count() == before
 
 
+@pytest.mark.slow
 def test_uploaded_file_and_json(client):
     data = {"file": (io.BytesIO((FIXTURES / "shapes" / "partnership-bad-role.ttl").read_bytes()), "colleague.ttl")}
     report = client.post(
@@ -36,6 +40,7 @@ def test_syntax_error_shows_position_and_caret(client):
     assert response.status_code == 400 and "pasted Turtle:3:5: syntax error" in page and "@prefix circe:" in page
 
 
+@pytest.mark.slow
 def test_valid_text_conforms_and_hostile_text_is_escaped(client):
     ok = client.post("/validate", data={"text": (FIXTURES / "valid" / "good-practice-is-a-practice.ttl").read_text()})
     assert "Conforms: 0 violations" in ok.get_data(as_text=True)

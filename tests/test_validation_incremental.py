@@ -789,6 +789,7 @@ def generate(rng: random.Random, world: World, fresh: Fresh) -> tuple[dict[str, 
     return d.new, "; ".join(told)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("seed", "nodes_limit"),
     [(1, None), (2, None), (3, None), (4, "2")],
@@ -834,6 +835,7 @@ def _write(pair: Pair, world: World, edit: Callable[[Draft], None], told: str, e
     return outcome
 
 
+@pytest.mark.slow
 def test_a_concept_that_hundreds_of_records_point_at(pair: Pair) -> None:
     """Retype and relabel a sector, and mark illustrative a ReSOLVE lever, that hundreds of records point at."""
     world, ix = _index(pair)
@@ -922,6 +924,7 @@ def _bulk(ix: Index, count: int, broken: bool) -> Triples:
     return triples
 
 
+@pytest.mark.slow
 def test_ten_thousand_new_triples(pair: Pair) -> None:
     """About 10^4 new triples in the edits graph: with some broken resources (more than a report shows of an
     unknown property), then without; then a fact of one of them removed under its marker, and the graph dropped."""
@@ -948,6 +951,7 @@ def test_ten_thousand_new_triples(pair: Pair) -> None:
     pair.assert_same_stores()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("graph", ["sectors", "organisations"])
 def test_dropping_a_graph_that_many_records_point_into(pair: Pair, graph: str) -> None:
     """Drop a graph that hundreds of records in other graphs point into, and rename every resource of the

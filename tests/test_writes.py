@@ -54,6 +54,7 @@ def test_no_token_configured_means_writes_are_disabled(tmp_path, loaded_store):
     services_of(app).sandbox.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "headers",
     [
@@ -76,6 +77,7 @@ def test_writes_without_a_valid_token_are_401_and_change_nothing(setup, headers)
     assert fingerprint(store) == before
 
 
+@pytest.mark.slow
 def test_put_get_and_history(setup):
     _, client, store = setup
     created = client.put(f"/graphs?graph={GRAPH}", data=NEW_PRACTICE, content_type="text/turtle", headers=AUTH)
@@ -97,6 +99,7 @@ def test_put_get_and_history(setup):
     assert answer["boolean"] is True
 
 
+@pytest.mark.slow
 def test_invalid_put_is_422_with_the_report_and_changes_nothing(setup):
     _, client, store = setup
     before = fingerprint(store)
@@ -110,6 +113,7 @@ def test_invalid_put_is_422_with_the_report_and_changes_nothing(setup):
     assert fingerprint(store) == before
 
 
+@pytest.mark.slow
 def test_malformed_upload_is_400_with_position(setup):
     _, client, store = setup
     before = fingerprint(store)
@@ -125,6 +129,7 @@ def test_malformed_upload_is_400_with_position(setup):
     assert fingerprint(store) == before
 
 
+@pytest.mark.slow
 def test_oversized_upload_is_413(setup):
     _, client, store = setup
     before = fingerprint(store)
@@ -135,6 +140,7 @@ def test_oversized_upload_is_413(setup):
     assert fingerprint(store) == before
 
 
+@pytest.mark.slow
 def test_update_that_deletes_a_required_property_is_refused(setup):
     _, client, store = setup
     before = fingerprint(store)
@@ -146,6 +152,7 @@ def test_update_that_deletes_a_required_property_is_refused(setup):
     assert fingerprint(store) == before
 
 
+@pytest.mark.slow
 def test_update_with_an_unknown_class_is_refused_with_a_hint(setup):
     _, client, store = setup
     before = fingerprint(store)
@@ -159,6 +166,7 @@ def test_update_with_an_unknown_class_is_refused_with_a_hint(setup):
     assert fingerprint(store) == before
 
 
+@pytest.mark.slow
 def test_update_syntax_errors_and_system_graphs(setup):
     _, client, store = setup
     before = fingerprint(store)
@@ -187,6 +195,7 @@ def test_hostile_strings_are_stored_as_text_and_shown_inert(setup):
     assert "<img src=x" not in page
 
 
+@pytest.mark.slow
 def test_delete_and_restore(setup):
     _, client, store = setup
     client.put(f"/graphs?graph={GRAPH}", data=NEW_PRACTICE, content_type="text/turtle", headers=AUTH)
@@ -215,6 +224,7 @@ def test_delete_and_restore(setup):
     )
 
 
+@pytest.mark.slow
 def test_concurrent_writes_are_serialised(setup):
     _, client, store = setup
     results = []
@@ -254,6 +264,7 @@ def _as(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+@pytest.mark.slow
 def test_an_editors_change_waits_for_review_then_is_published(review_setup):
     client, store = review_setup
     before = fingerprint(store)
@@ -275,6 +286,7 @@ def test_an_editors_change_waits_for_review_then_is_published(review_setup):
     assert again.status_code == 400 and "already published" in again.get_json()["message"]
 
 
+@pytest.mark.slow
 def test_an_invalid_draft_cannot_be_published_and_can_be_rejected(review_setup):
     client, store = review_setup
     broken = NEW_PRACTICE.replace("circe:illustrative true ;", "").replace(
@@ -293,6 +305,7 @@ def test_an_invalid_draft_cannot_be_published_and_can_be_rejected(review_setup):
     assert client.get("/drafts", headers={}).status_code == 401
 
 
+@pytest.mark.slow
 def test_a_draft_made_before_a_later_write_is_not_published_over_it(review_setup):
     """No lost update: publishing a draft whose graph was written since would undo that write — refused (409)."""
     client, store = review_setup
@@ -311,6 +324,7 @@ def test_a_draft_made_before_a_later_write_is_not_published_over_it(review_setup
     assert client.get(f"/drafts/{number}", headers=_as(REVIEWER)).get_json()["status"] == "pending"
 
 
+@pytest.mark.slow
 def test_a_change_made_from_an_old_state_is_refused_by_the_gate(tmp_path):
     store = EmbeddedStore(tmp_path / "store")
     load_files(store, shipped_files())
@@ -358,6 +372,7 @@ class FormFields(HTMLParser):
             self.fields[self._textarea][-1] += data
 
 
+@pytest.mark.slow
 def test_hostile_form_fields_are_stored_as_literals_and_shown_as_text(setup):
     _, client, store = setup
     hostile = '"><img src=x onerror=alert(1)> "} ; DROP ALL ; { \u202e'
@@ -379,6 +394,7 @@ def test_hostile_form_fields_are_stored_as_literals_and_shown_as_text(setup):
     assert values == [hostile.strip()]
 
 
+@pytest.mark.slow
 def test_reviewers_review_and_publish_in_the_browser_page(review_setup):
     client, store = review_setup
     number = client.put(
@@ -416,6 +432,7 @@ def _form_of(client, path: str) -> dict[str, list[str]]:
     return parser.fields
 
 
+@pytest.mark.slow
 def test_a_save_over_a_later_save_is_refused_and_keeps_what_was_typed(setup):
     """Two stewards open the same record; the first saves a Slovene name; the second's save, made from the old
     version, is refused (409) with her input kept and the stored value shown — nothing lost on either side."""
@@ -466,6 +483,7 @@ def test_a_refused_new_record_keeps_what_was_typed(setup):
     assert "A practice typed at length" in page and "/id/practice/albergo-diffuso" in page
 
 
+@pytest.mark.slow
 def test_the_graph_store_protocol_honours_etag_and_if_match(setup):
     _, client, store = setup
     auth = {"Authorization": f"Bearer {STEWARD_BEARER}"}
@@ -498,6 +516,7 @@ def test_the_graph_store_protocol_honours_etag_and_if_match(setup):
     assert client.delete(f"/graphs?graph={GRAPH}", headers={**auth, "If-Match": ok.headers["ETag"]}).status_code == 200
 
 
+@pytest.mark.slow
 def test_sparql_update_through_the_app_honours_if_match(setup):
     _, client, store = setup
     created = client.put(f"/graphs?graph={GRAPH}", data=NEW_PRACTICE, content_type="text/turtle", headers=AUTH)
@@ -523,6 +542,7 @@ def test_sparql_update_through_the_app_honours_if_match(setup):
     assert star.status_code == 412 and "does not exist" in star.get_json()["message"]
 
 
+@pytest.mark.slow
 def test_concurrent_sparql_updates_lose_nothing(setup):
     """Each update is made from the graph as it is when it runs: eight at once all land (none is computed from a
     state another one has changed since)."""
@@ -555,6 +575,7 @@ def test_concurrent_sparql_updates_lose_nothing(setup):
     assert names == {f"Name {n}" for n in range(8)}
 
 
+@pytest.mark.slow
 def test_an_edit_form_sent_twice_saves_once_and_says_saved(setup):
     """A double click sends the form twice with the same base: the second finds its values stored and answers
     as the first did, instead of "someone saved this record after you opened it"."""
@@ -582,6 +603,7 @@ def _new_practice(client, slug: str, name: str) -> tuple[dict[str, list[str]], s
     return {**form, "slug": [slug], label: [name], illustrative: ["true"], "token": [STEWARD_BEARER]}, label
 
 
+@pytest.mark.slow
 def test_a_new_record_form_sent_twice_creates_one_record(setup):
     _, client, store = setup
     sent, label = _new_practice(client, "double-click-demo", "Double click demo")
@@ -595,6 +617,7 @@ def test_a_new_record_form_sent_twice_creates_one_record(setup):
     assert different.status_code == 409 and "exists already" in different.get_data(as_text=True)
 
 
+@pytest.mark.slow
 def test_two_new_records_created_at_once_both_land(setup):
     app, _, store = setup
     statuses: list[int] = []

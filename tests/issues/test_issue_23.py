@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from circe_kg import queries, reach
 
 
+@pytest.mark.slow
 def test_queries_read_in_several_threads_at_once_are_read_right():
     """Pages ask in several threads; rdflib's SPARQL parser is not safe to run in two at once: reading the kept
     answers' queries in several threads made 500s under load."""
