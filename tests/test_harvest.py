@@ -563,6 +563,7 @@ def test_a_name_that_turns_private_after_the_check_is_refused_when_connecting(ru
 
 def test_one_failing_source_does_not_stop_the_others(runner, hub, site):
     url = publish(site, "/good", GOOD_DUMP)
+    site.put("/error", b"oops", "text/plain", status=500)
     result = run(runner, site.url("/error"), f"good={url}", "--allow-private", "--store", str(hub))
     assert result.exit_code == 3
     assert "answered HTTP 500" in result.output and "harvested good" in result.output
