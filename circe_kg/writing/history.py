@@ -226,9 +226,17 @@ class History:
         with self._lock:
             self._known = None
 
-    def wrote(self, generation: int, number: int, new: Mapping[str, NTriples | None], appended: list[str]) -> None:
+    def wrote(
+        self,
+        generation: int,
+        number: int,
+        new: Mapping[str, NTriples | None],
+        appended: list[str],
+        sizes: Mapping[str, int] | None = None,
+    ) -> None:
         """Told by the gate after its write (`generation`: the store's before it) recorded as `number`: what it
-        knew stays known, with the written graphs' new content — unless another write came between."""
+        knew stays known, with the written graphs' new content (and their `sizes` in distinct triples, when the
+        gate counted them) — unless another write came between."""
         with self._lock:
             known = self._known
             if known is None or known.generation != generation or self.store.generation != generation + 1:
@@ -248,7 +256,10 @@ class History:
                 if known.versions is not None and number not in known.versions.setdefault(graph, []):
                     known.versions[graph].append(number)  # (a reader may have seen the record already)
                 if known.sizes is not None:
-                    known.sizes[graph] = 0 if triples is None else len(triples.lines())
+                    counted = (sizes or {}).get(graph)
+                    known.sizes[graph] = (
+                        0 if triples is None else counted if counted is not None else len(triples.lines())
+                    )
                 known.contents.pop(graph, None)
                 if triples is None:
                     known.bases[graph] = ""
