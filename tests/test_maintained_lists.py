@@ -17,7 +17,7 @@ from circe_kg.answer_cache import AnswerCache
 from circe_kg.config import shipped_files
 from circe_kg.loader import load_files
 from circe_kg.store import ChangeJournal, EmbeddedStore
-from circe_kg.web import home, kinds
+from circe_kg.web import home, kinds, truth
 
 LISTS = ("list-practices", "list-barriers", "list-opportunities", "list-instruments", "list-actions")
 ASKED = [(name, {}) for name in LISTS] + [
@@ -35,6 +35,7 @@ ASKED = [(name, {}) for name in LISTS] + [
     ("partners", {}),
     ("record-kinds", {}),
     ("practice-places", {}),
+    ("addresses-link-rows", {}),
     ("instances-of-class", {"type": "circe:Barrier"}),
     ("instances-of-class", {"type": "circe:Sector"}),
     ("labels", {"resource": "practice:albergo-diffuso nuts:ITC4 kirchherr:regulatory organisation:sos", "lang": "it"}),
@@ -166,7 +167,13 @@ def folded_agree(cache: AnswerCache, store: EmbeddedStore) -> bool:
     places = home.PLACES.start()
     for row in queries.run(store, "practice-places").rows:
         home.PLACES.step(places, row, 1)
-    return cache.folded("practice-places", None, home.PLACES) == places
+    if cache.folded("practice-places", None, home.PLACES) != places:
+        return False
+    links = queries.run(store, "addresses-links").rows[0]
+    total, sourced = cache.folded("addresses-link-rows", None, truth.LINKS)
+    return (sourced, total - sourced, total) == tuple(
+        int(links[k].value) if k in links else 0 for k in ("sourced", "illustrative", "total")
+    )
 
 
 def test_the_counts_of_the_pages_agree_with_the_aggregate_questions(loaded):
