@@ -4,7 +4,11 @@ header) is updated for the resources a write can change, instead of being asked 
 The query's access paths from its row variable (reach.py) are walked back from both ends of every triple the
 writes since the answer changed (the store's journal), in the store as it is now (walks.py): those are the
 resources whose rows may differ. Their old rows are dropped and the query is asked for them alone (their values
-bound by VALUES); the rest are kept: an update costs what the write changed, not what the graph holds.
+bound by VALUES); the rest are kept: an update costs what the write changed, not what the graph holds. An answer
+about given resources (its row variable bound, as labels.rq is) asks again only those of them that may change. An
+updated answer carries what pages need to follow it without reading it whole: the texts of the rows it kept
+(Answer.texts) and the rows it dropped and added (Answer.change, for AnswerCache.folded); with nothing to ask again
+it is the same answer.
 tests/test_maintained_lists.py compares updated answers with fresh ones after random writes.
 
 `updated` answers None — ask the whole query — when the journal does not know the writes (too many triples, too
@@ -64,7 +68,7 @@ def updated(
     reach = reach_of_query(query.text, variable)
     if reach.wide or walks.read_everywhere(reach, changed) is not None:
         return None
-    if any(not isinstance(row.get(variable), ox.NamedNode) for row in answer.rows):
+    if answer.change is None and not _about_named_nodes(answer.rows, variable):  # an update's rows were checked
         return None
     try:
         nodes = walks.reading(reach, walks.ends_of(changed), _StoreState(store), MAX_RESOURCES)
@@ -82,7 +86,7 @@ def updated(
     if not again:
         return answer  # the same answer: what was made from it (its texts, sums over it) stands
     fresh = queries.run_for(store, query.name, again, values)
-    if fresh.variables != answer.variables:
+    if fresh.variables != answer.variables or not _about_named_nodes(fresh.rows, variable):
         return None
     gone = set(again)
     texts = answer.kept_texts  # the rows as text, when a page has asked for them: kept with their rows
@@ -100,6 +104,11 @@ def updated(
         return queries.Answer(query, answer.variables, rows, change=change)
     rows, kept_texts = [p[0] for p in pairs], [p[1] for p in pairs]
     return queries.Answer(query, answer.variables, rows, kept_texts=kept_texts, change=change)
+
+
+def _about_named_nodes(rows: list[queries.Row], variable: str) -> bool:
+    """Whether every row's `variable` is an IRI (a blank node cannot be asked about again by VALUES)."""
+    return all(isinstance(row.get(variable), ox.NamedNode) for row in rows)
 
 
 def asked(store: Store, name: str, values: queries.Values | None = None) -> queries.Answer:

@@ -99,6 +99,22 @@ def transfers() -> str:
 def progress() -> str:
     """Each action plan's actions with their latest status, and how many of those are sourced or illustrative.
     With the switch on, illustrative actions are left out, and an illustrative status is not shown."""
+    # Every action grouped into its plan: once per version of the data, reader's language and switch.
+    plans, statuses, split = kept_for_reader(("progress", sourced_only()), _plans, lambda found: len(found[0]))
+    shown, pager = paged(plans)
+    return render_template(
+        "questions/question_progress.html",
+        plans=shown,
+        **pager,
+        switch=switch_counts(*split),
+        statuses=statuses,
+        query_link=query_link("action-plan-progress"),
+    )
+
+
+def _plans() -> tuple[list[dict[str, Any]], dict[str, int], tuple[int, int]]:
+    """The action plans (those with an action shown: the switch's), by partner, each with its actions; the
+    statuses' counts (status_counts); and how many actions are sourced and illustrative (the switch's counts)."""
     rows, switch = truth_split(answer_rows("action-plan-progress"), lambda r: r.get("actionIllustrative") == "true")
     plans: dict[str, dict[str, Any]] = {}
     for row in rows:
@@ -107,15 +123,8 @@ def progress() -> str:
         )
         status = row.get("status", "").rsplit("/", 1)[-1]
         plan["actions"].append({**row, "progress": STATUS_PROGRESS.get(status)})
-    shown, pager = paged(sorted(plans.values(), key=lambda p: p["partner"]))
-    return render_template(
-        "questions/question_progress.html",
-        plans=shown,
-        **pager,
-        switch=switch,
-        statuses=status_counts(rows),
-        query_link=query_link("action-plan-progress"),
-    )
+    by_partner = sorted(plans.values(), key=lambda p: p["partner"])
+    return by_partner, status_counts(rows), (switch["sourced"], switch["illustrative"])
 
 
 def status_counts(rows: list[dict[str, str]]) -> dict[str, int]:
