@@ -29,7 +29,8 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from typing import Any, NamedTuple, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, NamedTuple, TypeVar, cast
 
 import cachetools
 
@@ -38,6 +39,7 @@ from .store import Store
 
 Key = tuple[str, tuple[tuple[str, str | tuple[str, ...]], ...]]
 T = TypeVar("T")
+S = TypeVar("S")
 
 
 def _key(name: str, values: Mapping[str, str | Sequence[str]] | None) -> Key:
@@ -72,6 +74,16 @@ class _Kept(cachetools.TTLCache[Hashable, _Entry]):
         return drained
 
 
+@dataclass(frozen=True, eq=False)
+class Fold(Generic[S]):
+    """A sum over an answer's rows that can take a row back: `start()` the empty sum, `step(sum, row, sign)` adds
+    a row (sign 1) or takes it back (sign -1) in place, `copy(sum)` a copy to step on (the last sum is shared)."""
+
+    start: Callable[[], S]
+    step: Callable[[S, queries.Row, int], None]
+    copy: Callable[[S], S]
+
+
 class AnswerCache:
     def __init__(
         self, store: Store, max_rows: int = 2_000_000, max_age_s: float | None = None, warm: bool = False
@@ -87,6 +99,7 @@ class AnswerCache:
             info=True,
         )(self._computed)
         self._previous: dict[Key, tuple[int, queries.Answer]] = {}  # lists to update: key -> (generation, answer)
+        self._folds: dict[Hashable, tuple[queries.Answer, Any]] = {}  # sums over answers: see folded()
         self.warmer: threading.Thread | None = None
 
     @property
@@ -148,6 +161,38 @@ class AnswerCache:
         if not settings.value("KEPT_ANSWERS"):
             return None
         return maintained.updated(self.store, previous[1], previous[0], dict(key[1])) if previous else None
+
+    def folded(self, name: str, values: Mapping[str, str | Sequence[str]] | None, fold: Fold[S]) -> S:
+        """`fold`'s sum over the rows of queries/{name}.rq's answer (`run`): made from every row once, then, for
+        an answer updated across writes (maintained.py), from the last sum and the rows the update dropped and
+        added — so a count over a list of 10^5 rows costs what a write changed, not what the graph holds.
+        The sum is shared: callers do not change it.
+
+        >>> from circe_kg.store import EmbeddedStore
+        >>> count = Fold(lambda: [0], lambda total, row, sign: total.__setitem__(0, total[0] + sign), list)
+        >>> cache = AnswerCache(EmbeddedStore(None))
+        >>> cache.folded("partners", None, count)
+        [0]
+        """
+        answer = self.run(name, values)
+        key = (_key(name, values), fold)
+        with self._lock:
+            last = self._folds.get(key)
+        if last is not None and last[0] is answer:
+            return cast("S", last[1])
+        if last is not None and answer.change is not None and answer.change[0] == id(last[0]):
+            # id() of an answer this cache still holds (in _folds), so not reused by another
+            total = fold.copy(last[1])
+            for rows, sign in ((answer.change[1], -1), (answer.change[2], 1)):
+                for row in rows:
+                    fold.step(total, row, sign)
+        else:
+            total = fold.start()
+            for row in answer.rows:
+                fold.step(total, row, 1)
+        with self._lock:
+            self._folds[key] = (answer, total)
+        return total
 
     def derived(self, key: Hashable, compute: Callable[[], T], rows: Callable[[T], int]) -> T:
         """`compute()`, kept under `key` for this version of the data like an answer (a page's facet counts

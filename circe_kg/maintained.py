@@ -4,7 +4,11 @@ header) is updated for the resources a write can change, instead of being asked 
 The query's access paths from its row variable (reach.py) are walked back from both ends of every triple the
 writes since the answer changed (the store's journal), in the store as it is now (walks.py): those are the
 resources whose rows may differ. Their old rows are dropped and the query is asked for them alone (their values
-bound by VALUES); the rest are kept: an update costs what the write changed, not what the graph holds.
+bound by VALUES); the rest are kept: an update costs what the write changed, not what the graph holds. An answer
+about given resources (its row variable bound, as labels.rq is) asks again only those of them that may change. An
+updated answer carries what pages need to follow it without reading it whole: the texts of the rows it kept
+(Answer.texts) and the rows it dropped and added (Answer.change, for AnswerCache.folded); with nothing to ask again
+it is the same answer.
 tests/test_maintained_lists.py compares updated answers with fresh ones after random writes.
 
 `updated` answers None — ask the whole query — when the journal does not know the writes (too many triples, too
@@ -30,6 +34,7 @@ from .store import Store
 
 MAX_RESOURCES = 2000  # resources asked again; past it the whole list is asked (VALUES of thousands cost as much)
 _ORDER = re.compile(r"\bORDER\s+BY\s+(.*?)\s*$", re.IGNORECASE | re.DOTALL)
+_GROUPED = re.compile(r"^\s*GROUP\s+BY(\s+\?\w+)+\s*$", re.IGNORECASE)  # groups by variables, unordered
 _KEY = re.compile(r"^(?:\?(\w+)|(ASC|DESC)\s*\(\s*\?(\w+)\s*\))$", re.IGNORECASE)
 
 
@@ -63,7 +68,7 @@ def updated(
     reach = reach_of_query(query.text, variable)
     if reach.wide or walks.read_everywhere(reach, changed) is not None:
         return None
-    if any(not isinstance(row.get(variable), ox.NamedNode) for row in answer.rows):
+    if answer.change is None and not _about_named_nodes(answer.rows, variable):  # an update's rows were checked
         return None
     try:
         nodes = walks.reading(reach, walks.ends_of(changed), _StoreState(store), MAX_RESOURCES)
@@ -72,19 +77,38 @@ def updated(
     again = sorted((n for n in nodes if isinstance(n, ox.NamedNode)), key=lambda n: n.value)
     if len(again) > MAX_RESOURCES:
         return None
-    if variable in (values or {}):  # rows about the resources asked for: kept unless one of them may change
+    if variable in (values or {}):  # rows about the resources asked for: only those of them that may change asked
         bound = queries.bind(query, values or {})[variable]
         asked_for = set(bound) if isinstance(bound, tuple) else {bound}
-        return None if asked_for & set(again) else answer
+        again = [n for n in again if n in asked_for]
+        if again and isinstance(bound, tuple):
+            values = {**(values or {}), variable: [n.value for n in again]}
+    if not again:
+        return answer  # the same answer: what was made from it (its texts, sums over it) stands
+    fresh = queries.run_for(store, query.name, again, values)
+    if fresh.variables != answer.variables or not _about_named_nodes(fresh.rows, variable):
+        return None
     gone = set(again)
-    rows = [row for row in answer.rows if row[variable] not in gone]  # still in order
-    if again:
-        fresh = queries.run_for(store, query.name, again, values)
-        if fresh.variables != answer.variables:
-            return None
-        for row in fresh.rows:  # into their places: keys made for the rows probed, not for all
+    texts = answer.kept_texts  # the rows as text, when a page has asked for them: kept with their rows
+    if texts is None:
+        rows = [row for row in answer.rows if row[variable] not in gone]  # still in order
+    else:
+        pairs = [(row, text) for row, text in zip(answer.rows, texts, strict=True) if row[variable] not in gone]
+    for row in fresh.rows:  # into their places: keys made for the rows probed, not for all
+        if texts is None:
             bisect.insort(rows, row, key=lambda kept: _sort_key(kept, order))
-    return queries.Answer(query, answer.variables, rows)
+        else:
+            bisect.insort(pairs, (row, queries.text_of(row)), key=lambda kept: _sort_key(kept[0], order))
+    change = (id(answer), [row for row in answer.rows if row[variable] in gone], fresh.rows)
+    if texts is None:
+        return queries.Answer(query, answer.variables, rows, change=change)
+    rows, kept_texts = [p[0] for p in pairs], [p[1] for p in pairs]
+    return queries.Answer(query, answer.variables, rows, kept_texts=kept_texts, change=change)
+
+
+def _about_named_nodes(rows: list[queries.Row], variable: str) -> bool:
+    """Whether every row's `variable` is an IRI (a blank node cannot be asked about again by VALUES)."""
+    return all(isinstance(row.get(variable), ox.NamedNode) for row in rows)
 
 
 def asked(store: Store, name: str, values: queries.Values | None = None) -> queries.Answer:
@@ -107,7 +131,7 @@ def _order_of(text: str) -> tuple[tuple[str, bool], ...] | None:
         return None
     found = _ORDER.search(tail)
     if found is None:
-        return () if not tail.strip() else None
+        return () if not tail.strip() or _GROUPED.match(tail) else None
     keys: list[tuple[str, bool]] = []
     for part in re.findall(r"(?:ASC|DESC)\s*\([^)]*\)|\S+", found.group(1), re.IGNORECASE):
         match = _KEY.match(part)

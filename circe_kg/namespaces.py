@@ -1,5 +1,7 @@
 """Namespaces and the URI scheme of circe-kg, defined once."""
 
+from functools import lru_cache
+
 from rdflib import Namespace
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, RDFS, SH, SKOS, XSD
 
@@ -79,7 +81,18 @@ def compact(iri: str, extra: dict[str, str] | None = None) -> str:
     >>> compact("https://example.org/x/y", {"ex": "https://example.org/x/"})
     'ex:y'
     """
-    candidates = sorted({**PREFIXES, **extra}.items(), key=lambda i: -len(i[1])) if extra else _LONGEST_FIRST
+    if not extra:
+        return _compact_known(iri)
+    return _compacted(iri, sorted({**PREFIXES, **extra}.items(), key=lambda i: -len(i[1])))
+
+
+@lru_cache(maxsize=1 << 16)
+def _compact_known(iri: str) -> str:
+    """`compact` with PREFIXES alone, remembered: pages name every row of a list this way, again after each write."""
+    return _compacted(iri, _LONGEST_FIRST)
+
+
+def _compacted(iri: str, candidates: list[tuple[str, str]]) -> str:
     for prefix, namespace in candidates:
         if prefix and namespace and iri.startswith(namespace):
             local = iri[len(namespace) :]

@@ -213,6 +213,30 @@ class Answer:
     rows: list[Row]
     boolean: bool | None = None
     triples: list[ox.Triple] | None = None  # for CONSTRUCT / DESCRIBE
+    kept_texts: list[dict[str, str]] | None = field(default=None, repr=False, compare=False)  # see texts()
+    # An answer updated across writes (maintained.py): id() of the answer it was made from, the rows of that one
+    # it dropped and the rows it added — what a sum over the rows needs to follow it (AnswerCache.folded).
+    change: tuple[int, list[Row], list[Row]] | None = field(default=None, repr=False, compare=False)
+
+    def texts(self) -> list[dict[str, str]]:
+        """The rows as text (each term's value), made once per answer and shared: callers copy a row before they
+        change it. An answer updated across a write (maintained.py) carries the texts of the rows it kept, so
+        that pages turn into text only the rows a write changed.
+
+        >>> answer = Answer(get("labels"), ["resource"], [{"resource": ox.NamedNode("https://example.org/a")}])
+        >>> answer.texts()
+        [{'resource': 'https://example.org/a'}]
+        >>> answer.texts() is answer.texts()
+        True
+        """
+        if self.kept_texts is None:
+            self.kept_texts = [text_of(row) for row in self.rows]
+        return self.kept_texts
+
+
+def text_of(row: Row) -> dict[str, str]:
+    """A row as text: each variable's term by its value."""
+    return {k: v.value for k, v in row.items()}
 
 
 def _execute(store: Store, name: str, values: Values | None) -> tuple[NamedQuery, QueryResult]:

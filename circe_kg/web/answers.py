@@ -26,11 +26,16 @@ QUERY_WORDS = [N_("practice"), N_("action"), N_("sector"), N_("barrier category"
 def answer_rows(name: str, values: dict[str, str] | None = None) -> list[dict[str, str]]:
     """The answer to a named query as text, with names in the reader's language. Shared between requests
     (see kept_for_reader): callers copy a row before they change it."""
-    return kept_for_reader(
-        ("rows", name, _key_of(values)),
-        lambda: _named([{k: v.value for k, v in row.items()} for row in answer(name, values).rows]),
-        len,
-    )
+    return kept_for_reader(("rows", name, _key_of(values)), lambda: _named_texts(answer(name, values)), len)
+
+
+def _named_texts(found: queries.Answer) -> list[dict[str, str]]:
+    """`found`'s rows as text (Answer.texts: kept across writes for the rows a write did not change), with names
+    in the reader's language: in English as they are, else copies renamed (_named)."""
+    texts = found.texts()
+    if g.get("lang", "en") == "en":
+        return texts  # the queries name things in English (in_reader_language): nothing to change
+    return _named([dict(row) for row in texts])
 
 
 def _named(rows: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -122,7 +127,7 @@ def choices(query: str, value: str, label: str, values: dict[str, str] | None = 
     return kept_for_reader(
         ("choices", query, value, label, _key_of(values)),
         lambda: sorted(
-            {(r[value], r.get(label, compact(r[value]))) for r in answer_rows(query, values)}, key=lambda c: c[1]
+            {(r[value], r.get(label) or compact(r[value])) for r in answer_rows(query, values)}, key=lambda c: c[1]
         ),
         len,
     )

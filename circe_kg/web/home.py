@@ -1,16 +1,19 @@
 """The home page: what the graph holds, in counts (each with how many are sourced and illustrative, and a link
 to the list that shows exactly that many), and where to go next."""
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, request, url_for
 
+from ..answer_cache import Fold
+from ..queries import Row
 from . import europe_map, kinds
 from .i18n import in_reader_language
 from .pages import page
-from .services import answer
+from .services import answer, services
 from .sourced import sourced_only
 
 bp = Blueprint("home", __name__)
@@ -93,15 +96,27 @@ def _practices_href(facet: str, value: str, source: str | None = None) -> str:
     return base + ("&" if "?" in base else "?") + query
 
 
-def _listed_practices() -> dict[str, set[str]]:
+def _listed_practices() -> dict[str, Counter[str]]:
     """The partners, regions and countries that the list of practices can be filtered by (a value it does not
-    have is a 400, so the map links only these)."""
-    listed: dict[str, set[str]] = {"partner": set(), "region": set(), "country": set()}
-    for row in answer("practice-places").rows:
-        for name, values in listed.items():
-            if name in row:
-                values.add(row[name].value)
-    return listed
+    have is a 400, so the map links only these), each with its rows of queries/app/practice-places.rq: counted
+    once, then followed across writes by the rows they changed (AnswerCache.folded)."""
+    return services().answers.folded("practice-places", None, PLACES)
+
+
+def _count_place(listed: dict[str, Counter[str]], row: Row, sign: int) -> None:
+    for name, values in listed.items():
+        if name in row:
+            value = row[name].value
+            values[value] += sign
+            if not values[value]:
+                del values[value]  # `in` means listed
+
+
+PLACES = Fold(
+    lambda: {"partner": Counter(), "region": Counter(), "country": Counter()},
+    _count_place,
+    lambda listed: {name: Counter(values) for name, values in listed.items()},
+)
 
 
 def _transfer_arrows(markers: list[dict[str, Any]], only_sourced: bool) -> list[dict[str, Any]]:
@@ -122,7 +137,7 @@ def _transfer_arrows(markers: list[dict[str, Any]], only_sourced: bool) -> list[
 
 
 def _practice_points(
-    by_iso: dict[str, europe_map.Country], listed: dict[str, set[str]], only_sourced: bool
+    by_iso: dict[str, europe_map.Country], listed: dict[str, Counter[str]], only_sourced: bool
 ) -> list[dict[str, Any]]:
     """The practices as points: one per region with a point in the graph, else one per country (at its
     outline's centroid), with how many sourced and illustrative practices are there

@@ -1,19 +1,22 @@
 """How many records of each kind the graph holds, and how many of them are sourced, illustrative or classified by
 the editors: the home page's counts and the truth page's, counted here from queries/app/record-kinds.rq (one row per
-record and kind), which the answer cache keeps across writes. The aggregate questions that ask the same of the store
-(queries/app/overview-counts.rq, queries/questions/truth-by-class.rq) would be asked again of the whole graph after
-every write (bench/after_write.py); tests/test_maintained_lists.py checks that both give the same counts.
+record and kind), which the answer cache keeps across writes; the counts follow it by the rows a write changed. The
+aggregate questions that ask the same of the store (queries/app/overview-counts.rq,
+queries/questions/truth-by-class.rq) would be asked again of the whole graph after every write
+(bench/after_write.py); tests/test_maintained_lists.py checks that both give the same counts, after random writes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
+from ..answer_cache import Fold
 from ..facets import N_
 from ..namespaces import CIRCE
 from ..queries import Row
-from .services import answer, remembered
+from .services import services
 
 
 @dataclass(frozen=True)
@@ -62,23 +65,37 @@ class Counted:
 
 def counted(kinds: tuple[Kind, ...], own_only: bool) -> list[Counted]:
     """Each kind's records (with `own_only`, those of no other party's dataset) and how many are sourced,
-    illustrative, classified by the editors; a kind with no record counts 0. Kept for this version of the data."""
-    return remembered(
-        ("record-kinds", kinds, own_only), lambda: count(answer("record-kinds").rows, kinds, own_only), len
-    )
+    illustrative, classified by the editors; a kind with no record counts 0. Counted once, then followed across
+    writes by the records they changed (AnswerCache.folded)."""
+    totals = services().answers.folded("record-kinds", None, totals_fold(kinds, own_only))
+    return [Counted(kind, *totals[kind.iri]) for kind in kinds]
 
 
 def count(rows: Iterable[Row], kinds: tuple[Kind, ...], own_only: bool) -> list[Counted]:
-    """`counted` of the rows of queries/app/record-kinds.rq."""
-    totals: dict[str, list[int]] = {kind.iri: [0, 0, 0, 0] for kind in kinds}
+    """`counted` of the rows of queries/app/record-kinds.rq, all counted now."""
+    fold = totals_fold(kinds, own_only)
+    totals = fold.start()
     for row in rows:
+        fold.step(totals, row, 1)
+    return [Counted(kind, *totals[kind.iri]) for kind in kinds]
+
+
+@cache  # one Fold per kinds and own_only: the answer cache keeps one sum per Fold
+def totals_fold(kinds: tuple[Kind, ...], own_only: bool) -> Fold[dict[str, list[int]]]:
+    """The sum behind `counted`: per kind's IRI, [records, sourced, illustrative, editorial]."""
+
+    def step(totals: dict[str, list[int]], row: Row, sign: int) -> None:
         kept = totals.get(row["kind"].value)
         if kept is None or (own_only and row["other"].value == "true"):
-            continue
-        kept[0] += 1
+            return
+        kept[0] += sign
         for index, flag in enumerate(("sourced", "illustrative", "editorial"), start=1):
-            kept[index] += row[flag].value == "true"
-    return [Counted(kind, *totals[kind.iri]) for kind in kinds]
+            if row[flag].value == "true":
+                kept[index] += sign
+
+    return Fold(
+        lambda: {kind.iri: [0, 0, 0, 0] for kind in kinds}, step, lambda totals: {k: list(v) for k, v in totals.items()}
+    )
 
 
 def sourced_share() -> tuple[int, int]:

@@ -35,10 +35,11 @@ def practices_for_barrier() -> str:
 
     def barrier_options() -> list[tuple[str, str]]:
         options = []
+        illustrative = " (" + _("illustrative") + ")"  # once, not per row: thousands of barriers at 10^6 triples
         for cls in ("circe:BarrierCategory", "circe:Barrier"):
             for r in answer_rows("instances-of-class", {"type": cls}):
-                mark = " (" + _("illustrative") + ")" if r["illustrative"] == "true" else ""
-                options.append((r["resource"], r.get("label", compact(r["resource"])) + mark))
+                mark = illustrative if r["illustrative"] == "true" else ""
+                options.append((r["resource"], (r.get("label") or compact(r["resource"])) + mark))
         return options
 
     options = kept_for_reader(("barrier options",), barrier_options, len)
@@ -98,6 +99,22 @@ def transfers() -> str:
 def progress() -> str:
     """Each action plan's actions with their latest status, and how many of those are sourced or illustrative.
     With the switch on, illustrative actions are left out, and an illustrative status is not shown."""
+    # Every action grouped into its plan: once per version of the data, reader's language and switch.
+    plans, statuses, split = kept_for_reader(("progress", sourced_only()), _plans, lambda found: len(found[0]))
+    shown, pager = paged(plans)
+    return render_template(
+        "questions/question_progress.html",
+        plans=shown,
+        **pager,
+        switch=switch_counts(*split),
+        statuses=statuses,
+        query_link=query_link("action-plan-progress"),
+    )
+
+
+def _plans() -> tuple[list[dict[str, Any]], dict[str, int], tuple[int, int]]:
+    """The action plans (those with an action shown: the switch's), by partner, each with its actions; the
+    statuses' counts (status_counts); and how many actions are sourced and illustrative (the switch's counts)."""
     rows, switch = truth_split(answer_rows("action-plan-progress"), lambda r: r.get("actionIllustrative") == "true")
     plans: dict[str, dict[str, Any]] = {}
     for row in rows:
@@ -106,15 +123,8 @@ def progress() -> str:
         )
         status = row.get("status", "").rsplit("/", 1)[-1]
         plan["actions"].append({**row, "progress": STATUS_PROGRESS.get(status)})
-    shown, pager = paged(sorted(plans.values(), key=lambda p: p["partner"]))
-    return render_template(
-        "questions/question_progress.html",
-        plans=shown,
-        **pager,
-        switch=switch,
-        statuses=status_counts(rows),
-        query_link=query_link("action-plan-progress"),
-    )
+    by_partner = sorted(plans.values(), key=lambda p: p["partner"])
+    return by_partner, status_counts(rows), (switch["sourced"], switch["illustrative"])
 
 
 def status_counts(rows: list[dict[str, str]]) -> dict[str, int]:
@@ -278,9 +288,9 @@ def holdings() -> dict[str, dict[str, list[Held]]]:
         for query, kind, column in (("list-barriers", "barrier", "category"), ("list-opportunities", "lever", "lever")):
             for row in answer_rows(query):
                 if "partner" in row:
-                    item = add(row["partner"], kind, row["resource"], row.get("label", compact(row["resource"])), row)
+                    item = add(row["partner"], kind, row["resource"], row.get("label") or compact(row["resource"]), row)
                     if column in row:
-                        item.kinds[row[column]] = row.get(column + "Label", compact(row[column]))
+                        item.kinds[row[column]] = row.get(column + "Label") or compact(row[column])
         return {
             partner: {kind: list(items.values()) for kind, items in kinds.items()} for partner, kinds in held.items()
         }
@@ -380,28 +390,11 @@ def similar_regions() -> str:
     ranked: list[Similar] = []
     switch = None
     if partner:
-        only, held, transfers = sourced_only(), holdings(), answer_rows("transfers")
-        mine, sourced, hidden = held.get(partner, {}), 0, 0
-        for other, label in partners:
-            if other == partner:
-                continue
-            between = [t for t in transfers if {t["from"], t["to"]} == {partner, other}]
-            every, weight = similarity(mine, held.get(other, {}), between, False)
-            sourced += sum(r.mark != "illustrative" for r in every)
-            hidden += sum(r.mark == "illustrative" for r in every)
-            reasons = [r for r in every if r.mark != "illustrative"] if only else every
-            illustrative = sum(r.mark == "illustrative" for r in reasons)
-            ranked.append(
-                {
-                    "partner": other,
-                    "label": label,
-                    "score": len(reasons),
-                    "weight": weight,
-                    "illustrative": illustrative,
-                    "reasons": reasons,
-                }
-            )
-        ranked.sort(key=lambda r: (-r["weight"], -r["illustrative"], r["label"]))
+        only = sourced_only()
+        # Every other partner compared with the chosen one: once per version of the data, partner and switch.
+        ranked, sourced, hidden = kept_for_reader(
+            ("similar", partner, only), lambda: _ranked(partner, partners, only), lambda found: len(found[0])
+        )
         switch = switch_counts(sourced, hidden)
     more = max(0, len(ranked) - SIMILAR_SHOWN)
     partners, more_partners = capped(partners, partner)
@@ -418,6 +411,38 @@ def similar_regions() -> str:
         weights=SHARED_WEIGHTS,
         query_link=query_link("partner-profile", {"partner": partner}),
     )
+
+
+def _ranked(partner: str, partners: list[tuple[str, str]], only: bool) -> tuple[list[Similar], int, int]:
+    """The other `partners` ranked by what they share with `partner` (with `only`, sourced reasons alone), and
+    how many sourced and illustrative reasons there are in all (the switch's counts)."""
+    held, transfers = holdings(), answer_rows("transfers")
+    mine, sourced, hidden = held.get(partner, {}), 0, 0
+    with_partner: dict[str, list[dict[str, str]]] = {}  # the transfers between the chosen one and each other
+    for t in transfers:
+        if partner in (t["from"], t["to"]):
+            with_partner.setdefault(t["to"] if t["from"] == partner else t["from"], []).append(t)
+    ranked: list[Similar] = []
+    for other, label in partners:
+        if other == partner:
+            continue
+        every, weight = similarity(mine, held.get(other, {}), with_partner.get(other, []), False)
+        sourced += sum(r.mark != "illustrative" for r in every)
+        hidden += sum(r.mark == "illustrative" for r in every)
+        reasons = [r for r in every if r.mark != "illustrative"] if only else every
+        illustrative = sum(r.mark == "illustrative" for r in reasons)
+        ranked.append(
+            {
+                "partner": other,
+                "label": label,
+                "score": len(reasons),
+                "weight": weight,
+                "illustrative": illustrative,
+                "reasons": reasons,
+            }
+        )
+    ranked.sort(key=lambda r: (-r["weight"], -r["illustrative"], r["label"]))
+    return ranked, sourced, hidden
 
 
 def _compared(partner: str) -> dict[str, list[Held]]:

@@ -8,11 +8,13 @@ from typing import Any
 
 from flask import Blueprint, Response, url_for
 
+from ..answer_cache import Fold
 from ..facets import N_, OWN_DATASET, items_of, missing
+from ..queries import Row
 from . import kinds
 from .pages import page as data_page
 from .pages import twin, wants_twin
-from .services import answer, remembered
+from .services import answer, remembered, services
 
 bp = Blueprint("truth", __name__)
 CIRCE_KG = OWN_DATASET
@@ -61,13 +63,28 @@ def by_class() -> list[ClassTruth]:
     ]
 
 
+def addresses_links() -> dict[str, int]:
+    """How many "addresses" links are sourced at both ends, illustrative at one, and in all (the counts of
+    queries/questions/addresses-links.rq), counted from queries/app/addresses-link-rows.rq once and then followed
+    across writes by the links they changed (AnswerCache.folded): the aggregate would be asked of the whole graph."""
+    total, sourced = services().answers.folded("addresses-link-rows", None, LINKS)
+    return {"sourced": sourced, "illustrative": total - sourced, "total": total}
+
+
+def _count_link(counts: list[int], row: Row, sign: int) -> None:
+    counts[0] += sign
+    counts[1] += sign * int(row["isSourced"].value)
+
+
+LINKS = Fold(lambda: [0, 0], _count_link, list)  # [links, sourced at both ends]
+
+
 def _completeness() -> list[dict[str, Any]]:
     def compute() -> list[dict[str, Any]]:
         found, lists = [], {}
         for kind, dimension, text in CHECKS:
             if kind not in lists:  # each list read once; its items only, not the facet counts
-                rows = [{k: v.value for k, v in row.items()} for row in answer(LIST_QUERIES[kind]).rows]
-                lists[kind] = list(items_of(rows).values())
+                lists[kind] = list(items_of(answer(LIST_QUERIES[kind]).texts()).values())  # texts kept
             # The CircE project's records only: another party's dataset is described apart (other-datasets).
             items = [i for i in lists[kind] if set(i.dimensions.get("dataset", {CIRCE_KG: ""})) == {CIRCE_KG}]
             found.append(
@@ -95,8 +112,7 @@ def page() -> Response:
     """The truth page; its twin (?format=json, or Accept preferring application/json) has the same figures, the
     known gaps as one list (each naming what it is about)."""
     classes = by_class()
-    links = answer("addresses-links").rows[0]
-    addresses = {k: int(links[k].value) if k in links else 0 for k in ("sourced", "illustrative", "total")}
+    addresses = addresses_links()
     gaps: dict[str, list[dict[str, str]]] = {}
     for row in answer("known-gaps").rows:
         about = row["aboutLabel"].value if "aboutLabel" in row else (row["about"].value if "about" in row else "")
