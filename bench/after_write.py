@@ -12,7 +12,7 @@ once; the two modes alternate round by round (the setting read at each write). I
 p95 of the visit right after a write in each mode and the ratio off/on, the cached visit, the writes' median, and
 across sizes the growth exponent b of cost ~ size^b.
 
-Run: .venv/bin/python bench/after_write.py --sizes 1e5,1e6 --runs 3
+Run: .venv/bin/python bench/after_write.py --sizes 1e5,1e6 --runs 3 [--pages faceted,truth]
 This is a benchmark, not a test: it prints figures and never fails on speed.
 """
 
@@ -40,8 +40,8 @@ from circe_kg.web.services import services_of
 MODES = ("off", "on")
 
 
-def measure(size: int, runs: int) -> dict[str, dict[str, list[float]]]:
-    """Per page: the cached visit, and the visits right after a write in each mode (seconds)."""
+def measure(size: int, runs: int, pages: dict[str, str]) -> dict[str, dict[str, list[float]]]:
+    """Per page of `pages`: the cached visit, and the visits right after a write in each mode (seconds)."""
     with tempfile.TemporaryDirectory(prefix=f"circe-after-write-{size}-") as tmp:
         folder = Path(tmp)
         data = folder / "synthetic.nt"
@@ -56,7 +56,7 @@ def measure(size: int, runs: int) -> dict[str, dict[str, list[float]]]:
             client = app.test_client()
             figures: dict[str, dict[str, list[float]]] = {}
             writes: list[float] = []
-            for name, path in PAGES.items():
+            for name, path in pages.items():
                 got = figures[name] = {"cached": [], "off": [], "on": []}
                 client.get(path)
                 started = time.perf_counter()
@@ -92,14 +92,14 @@ def show(name: str, got: dict[str, list[float]]) -> None:
     )
 
 
-def growth(results: dict[int, dict[str, dict[str, list[float]]]]) -> None:
+def growth(results: dict[int, dict[str, dict[str, list[float]]]], pages: dict[str, str]) -> None:
     sizes = sorted(results)
     if len(sizes) < 2:
         return
     print("\n== growth: b in cost ~ size^b between the smallest and the biggest size (1.0 = linear) ==")
     small, big = results[sizes[0]], results[sizes[-1]]
     span = math.log(big["(triples)"]["on"][0] / small["(triples)"]["on"][0])
-    for name in PAGES:
+    for name in pages:
         exponents = [
             math.log(statistics.median(big[name][mode]) / statistics.median(small[name][mode])) / span for mode in MODES
         ]
@@ -110,9 +110,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1e4,1e5", help="comma-separated triple counts, e.g. 1e5,1e6")
     parser.add_argument("--runs", type=int, default=3, help="visits after a write per page and mode")
+    parser.add_argument("--pages", default="", help="comma-separated parts of page names, e.g. 'faceted,truth' (all)")
     args = parser.parse_args()
-    results = {size: measure(size, args.runs) for size in sorted(parse_size(s) for s in args.sizes.split(","))}
-    growth(results)
+    wanted = [part.strip() for part in args.pages.split(",") if part.strip()]
+    pages = {name: path for name, path in PAGES.items() if not wanted or any(part in name for part in wanted)}
+    if not pages:
+        parser.error(f"--pages {args.pages!r} names none of: " + "; ".join(PAGES))
+    results = {size: measure(size, args.runs, pages) for size in sorted(parse_size(s) for s in args.sizes.split(","))}
+    growth(results, pages)
 
 
 if __name__ == "__main__":

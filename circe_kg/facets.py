@@ -15,6 +15,7 @@ The CSV of a list (`to_csv`) has the same columns whatever the filters: those of
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 from collections import Counter
@@ -148,51 +149,157 @@ def page_of(items: list[Item], page: str | None, size: int = 50) -> tuple[list[I
 
 
 def facet(rows: Iterable[Mapping[str, str]], chosen: Mapping[str, list[str]]) -> tuple[list[Item], list[Facet]]:
-    """The items that have every chosen value (sourced ones first), and each dimension's values with their counts.
-    A value that the list does not have is a BadParameter (400), not an empty page."""
-    items = items_of(rows)
-    known: dict[str, dict[str, str]] = {}
-    for item in items.values():
-        for name, labels in item.dimensions.items():
-            known.setdefault(name, {}).update(labels)
-    for name, wanted in chosen.items():
-        if name not in known:
-            raise BadParameter(
-                f"this list cannot be filtered by {name!r}", "filter by one of: " + ", ".join(sorted(known))
-            )
-        for value in wanted:
-            if value not in known[name]:
+    """The items that have every chosen value (sourced ones first), and each dimension's values with their counts
+    (`Listing.facet` of the rows).
+
+    >>> rows = [{"resource": "a", "label": "A", "sector": "s1"}, {"resource": "b", "label": "B", "sector": "s2"}]
+    >>> items, facets = facet(rows, {"sector": ["s1"]})
+    >>> [item.resource for item in items], [(v.value, v.count) for v in facets[0].values]
+    (['a'], [('s1', 1), ('s2', 1)])
+    """
+    return Listing(rows).facet(chosen)
+
+
+SortKey = tuple[bool, bool, str, str]
+
+
+def _sort_key(item: Item) -> SortKey:
+    """Sourced records first — the project's own before those of another party's dataset — then illustrative
+    examples, each kind by name (then address, so that equal names keep one order)."""
+    return (item.illustrative, _from_other_dataset(item), item.label.lower(), item.resource)
+
+
+class Listing:
+    """A faceted list's items (`items_of`), kept by resource in their order, with how many items have each value
+    of each dimension — so that a write changes the items of the rows it changed (`step`, which
+    AnswerCache.folded calls with the rows a write dropped and added) and the unfiltered list and its counts come
+    without reading every item again. The items are shared once the listing is: nobody changes them.
+
+    >>> listing = Listing([{"resource": "b", "label": "B", "sector": "s1"}])
+    >>> listing.step({"resource": "a", "label": "A", "sector": "s1"}, 1)
+    >>> [item.resource for item in listing.ordered()], listing.counts["sector"]["s1"]
+    (['a', 'b'], 2)
+    >>> listing.step({"resource": "b", "label": "B", "sector": "s1"}, -1)
+    >>> [item.resource for item in listing.ordered()], listing.counts["sector"]["s1"]
+    (['a'], 1)
+    """
+
+    def __init__(self, rows: Iterable[Mapping[str, str]] = ()) -> None:
+        self.rows: dict[str, list[Mapping[str, str]]] = {}  # each resource's rows
+        for row in rows:
+            self.rows.setdefault(row["resource"], []).append(row)
+        self._build()
+
+    def _build(self) -> None:
+        """Everything else made from `rows` anew: when a write adds or takes away a whole dimension."""
+        self.items = items_of(row for rows in self.rows.values() for row in rows)
+        self.listed = {name for item in self.items.values() for name in item.dimensions} - ALWAYS_SET
+        self.counts: dict[str, Counter[str]] = {}  # dimension -> value -> items
+        self.labels: dict[str, dict[str, str]] = {}  # dimension -> value -> its name
+        self.having: Counter[str] = Counter()  # dimension -> items with a value recorded in it
+        for item in self.items.values():
+            self._count(item, 1)
+        self.order = sorted((_sort_key(item), item.resource) for item in self.items.values())
+
+    def copy(self) -> Listing:
+        """A listing to `step` on, sharing the items (never changed) and the rows' lists (replaced, not changed)."""
+        other = Listing.__new__(Listing)
+        other.rows, other.items, other.listed = dict(self.rows), dict(self.items), set(self.listed)
+        other.counts = {name: Counter(counts) for name, counts in self.counts.items()}
+        other.labels = {name: dict(labels) for name, labels in self.labels.items()}
+        other.having, other.order = Counter(self.having), list(self.order)
+        return other
+
+    def step(self, row: Mapping[str, str], sign: int) -> None:
+        """The listing with `row` added (sign 1) or taken back (sign -1): its resource's item made again."""
+        resource = row["resource"]
+        rows = self.rows.get(resource, [])
+        if sign > 0:
+            rows = [*rows, row]
+        else:
+            at = rows.index(row)  # ValueError: a row this listing does not hold
+            rows = rows[:at] + rows[at + 1 :]
+        old = self.items.pop(resource, None)
+        if old is not None:
+            self._count(old, -1)
+            del self.order[bisect.bisect_left(self.order, (_sort_key(old), resource))]
+        if rows:
+            self.rows[resource] = rows
+        else:
+            del self.rows[resource]
+        item = items_of(rows).get(resource)
+        recorded = set(item.dimensions) - ALWAYS_SET if item else set()
+        if not recorded <= self.listed or any(self.having[name] == 0 for name in self.listed):
+            self._build()  # a dimension the list did not have, or one no item has any more
+            return
+        if item is not None:
+            for name in self.listed - recorded:
+                item.dimensions[name] = {NONE: NOT_RECORDED}
+            self.items[resource] = item
+            self._count(item, 1)
+            bisect.insort(self.order, (_sort_key(item), resource))
+
+    def _count(self, item: Item, sign: int) -> None:
+        for name, values in item.dimensions.items():
+            counts, labels = self.counts.setdefault(name, Counter()), self.labels.setdefault(name, {})
+            for value, label in values.items():
+                counts[value] += sign
+                if counts[value] > 0:
+                    labels[value] = label
+                else:
+                    del counts[value], labels[value]
+            if NONE not in values:
+                self.having[name] += sign
+        for name in [name for name, counts in self.counts.items() if not counts]:
+            del self.counts[name], self.labels[name]
+
+    def ordered(self) -> list[Item]:
+        """Every item, sourced ones first (_sort_key)."""
+        return [self.items[resource] for _, resource in self.order]
+
+    def facet(self, chosen: Mapping[str, list[str]]) -> tuple[list[Item], list[Facet]]:
+        """The items that have every chosen value (sourced ones first), and each dimension's values with their
+        counts, each within the other dimensions' filters (so choosing a second value of one stays possible).
+        A value that the list does not have is a BadParameter (400), not an empty page."""
+        known = self.labels
+        for name, wanted in chosen.items():
+            if name not in known:
                 raise BadParameter(
-                    f"no {DIMENSIONS.get(name, name).lower()} {value!r} in this list",
-                    "choose one of the values shown beside the list",
+                    f"this list cannot be filtered by {name!r}", "filter by one of: " + ", ".join(sorted(known))
                 )
+            for value in wanted:
+                if value not in known[name]:
+                    raise BadParameter(
+                        f"no {DIMENSIONS.get(name, name).lower()} {value!r} in this list",
+                        "choose one of the values shown beside the list",
+                    )
+        filters = {name: values for name, values in chosen.items() if values}
 
-    def keeps(item: Item, skip: str | None = None) -> bool:
-        return all(
-            any(v in item.dimensions.get(name, {}) for v in values)
-            for name, values in chosen.items()
-            if name != skip and values
-        )
+        def keeps(item: Item, skip: str | None = None) -> bool:
+            return all(
+                any(v in item.dimensions.get(name, {}) for v in values)
+                for name, values in filters.items()
+                if name != skip
+            )
 
-    kept = [item for item in items.values() if keeps(item)]
-    facets = []
-    for name in DIMENSIONS:
-        if name not in known:
-            continue
-        # Counts within the other filters, so choosing a second value of the same facet stays possible.
-        pool = [item for item in items.values() if keeps(item, skip=name)]
-        # One pass over the items, not one per value: a list of many items with thousands of values per facet
-        # would otherwise be read once per value.
-        counts = Counter(value for item in pool for value in item.dimensions.get(name, {}))
-        values = [
-            FacetValue(v, known[name][v], counts[v], v in chosen.get(name, []))
-            for v in sorted(known[name], key=lambda v: (-counts[v], known[name][v]))
-        ]
-        shown = [v for i, v in enumerate(values) if i < FACET_VALUES_SHOWN or v.selected]
-        facets.append(Facet(name, DIMENSIONS[name], shown, len(values) - len(shown)))
-    # Sourced records first — the project's own before those of another party's dataset — then illustrative
-    # examples, each kind by name.
-    return sorted(kept, key=lambda i: (i.illustrative, _from_other_dataset(i), i.label.lower())), facets
+        every = self.ordered()
+        kept = [item for item in every if keeps(item)] if filters else every
+        facets = []
+        for name in DIMENSIONS:
+            if name not in known:
+                continue
+            if filters.keys() - {name}:
+                pool = [item for item in every if keeps(item, skip=name)]
+                counts = Counter(value for item in pool for value in item.dimensions.get(name, {}))
+            else:
+                counts = self.counts[name]  # no other filter: every item counts
+            values = [
+                FacetValue(v, known[name][v], counts[v], v in chosen.get(name, []))
+                for v in sorted(known[name], key=lambda v: (-counts[v], known[name][v]))
+            ]
+            shown = [v for i, v in enumerate(values) if i < FACET_VALUES_SHOWN or v.selected]
+            facets.append(Facet(name, DIMENSIONS[name], shown, len(values) - len(shown)))
+        return kept, facets
 
 
 def _from_other_dataset(item: Item) -> bool:

@@ -15,9 +15,10 @@ import pytest
 from circe_kg import binding, maintained, queries
 from circe_kg.answer_cache import AnswerCache
 from circe_kg.config import shipped_files
+from circe_kg.facets import Listing
 from circe_kg.loader import load_files
 from circe_kg.store import ChangeJournal, EmbeddedStore
-from circe_kg.web import home, kinds, truth
+from circe_kg.web import answers, home, kinds, truth
 
 LISTS = ("list-practices", "list-barriers", "list-opportunities", "list-instruments", "list-actions")
 ASKED = [(name, {}) for name in LISTS] + [
@@ -170,6 +171,11 @@ def folded_agree(cache: AnswerCache, store: EmbeddedStore) -> bool:
         home.PLACES.step(places, row, 1)
     if cache.folded("practice-places", None, home.PLACES) != places:
         return False
+    for name in LISTS:  # the faceted lists, as the list pages and the truth page read them
+        kept = cache.folded(name, None, answers.LISTING)
+        fresh = Listing(queries.text_of(row) for row in queries.run(store, name).rows)
+        if (kept.ordered(), kept.counts, kept.labels) != (fresh.ordered(), fresh.counts, fresh.labels):
+            return False
     links = queries.run(store, "addresses-links").rows[0]
     total, sourced = cache.folded("addresses-link-rows", None, truth.LINKS)
     return (sourced, total - sourced, total) == tuple(

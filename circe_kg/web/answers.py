@@ -12,11 +12,12 @@ from typing import Any, TypeVar
 from flask import current_app, g, request, url_for
 
 from .. import queries, settings
+from ..answer_cache import Fold
 from ..errors import BadParameter
-from ..facets import N_, country_name, page_of
+from ..facets import N_, Listing, country_name, page_of
 from ..namespaces import compact, expand
 from .i18n import in_reader_language
-from .services import answer, remembered
+from .services import answer, remembered, services
 
 T = TypeVar("T")
 # Words that come from the queries (kinds, profile dimensions) but are shown translated.
@@ -27,6 +28,23 @@ def answer_rows(name: str, values: dict[str, str] | None = None) -> list[dict[st
     """The answer to a named query as text, with names in the reader's language. Shared between requests
     (see kept_for_reader): callers copy a row before they change it."""
     return kept_for_reader(("rows", name, _key_of(values)), lambda: _named_texts(answer(name, values)), len)
+
+
+def listing(name: str) -> Listing:
+    """The faceted list of queries/{name}.rq (a list-*.rq) in the reader's language, shared between requests: in
+    English followed across writes by the rows they changed (AnswerCache.folded), in another language made once
+    per version of the data from the rows with their names in it."""
+    if g.get("lang", "en") == "en":
+        return services().answers.folded(name, None, LISTING)
+    return kept_for_reader(("listing", name), lambda: Listing(answer_rows(name)), lambda found: len(found.items))
+
+
+LISTING = Fold(
+    Listing,
+    lambda found, row, sign: found.step(queries.text_of(row), sign),
+    Listing.copy,
+    lambda found: Listing(found.texts()),
+)
 
 
 def _named_texts(found: queries.Answer) -> list[dict[str, str]]:

@@ -1,16 +1,19 @@
 """The faceted lists (/list/<kind>): partners, practices, barriers, opportunities, policy instruments and
 actions, filtered by any facet, paged, and downloadable whole as CSV or as a spreadsheet to edit and import.
-Counting every facet over every item is kept once per version of the data and reader's language.
+Each list is followed across writes by the rows they changed (facets.Listing); a filter's items and counts are kept
+once per version of the data and reader's language.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 
 from ..errors import NotFound
-from ..facets import ALWAYS_SET, N_, NONE, WORDS, Facet, Item, dimensions_of, facet, to_csv
-from .answers import answer_rows, kept_for_reader, paged, query_link
+from ..facets import ALWAYS_SET, N_, NONE, WORDS, Facet, Item, dimensions_of, to_csv
+from .answers import kept_for_reader, listing, paged, query_link
 from .services import answer
 from .sourced import sourced_only
 from .workbooks import XLSX, xlsx_of
@@ -44,10 +47,10 @@ def faceted_list(kind: str) -> Response | str:
     }
     if sourced_only():  # the site-wide switch, the same as choosing "Sourced facts" in the source facet
         chosen["source"] = ["sourced"]
-    # Counting every facet over every item takes seconds at 10^6 triples: once per version of the data.
+    # The items a filter keeps and the counts within the others: once per version of the data and filters.
     key = ("facets", query, tuple(sorted((k, tuple(v)) for k, v in chosen.items())))
     items, facets = kept_for_reader(
-        key, lambda: _in_words(*facet(answer_rows(query), chosen)), lambda found: len(found[0])
+        key, lambda: _facets_in_words(*listing(query).facet(chosen)), lambda found: len(found[0])
     )
     if request.args.get("format") == "csv":  # the whole list, every page, streamed
         words = _words()  # looked up now: the rows are written after the request's context has ended
@@ -60,6 +63,7 @@ def faceted_list(kind: str) -> Response | str:
         response.headers["Content-Disposition"] = f'attachment; filename="circe-kg-{kind}.xlsx"'
         return response
     shown, pager = paged(items)
+    shown = _items_in_words(shown)
     without_source = {k: v for k, v in chosen.items() if k != "source"}
     return render_template(
         "lists/list.html",
@@ -81,16 +85,30 @@ def _words() -> dict[str, str]:
     return {word: _(word) for word in WORDS}
 
 
-def _in_words(items: list[Item], facets: list[Facet]) -> tuple[list[Item], list[Facet]]:
-    """`items` and `facets` (fresh from facet(), not yet shared) with the lists' own values named in the reader's
-    language ("Fatti con fonte", "non registrato"): those of the source and classified facets, and "none" in any.
-    Names from the graph are left as they are (already in the reader's language where the graph has it)."""
+def _items_in_words(items: list[Item]) -> list[Item]:
+    """Copies of `items` (shared: Listing) with the lists' own values named in the reader's language ("Fatti con
+    fonte", "non registrato"): those of the source and classified dimensions, and "none" in any. Names from the
+    graph are left as they are (already in the reader's language where the graph has it)."""
     words = _words()
-    for item in items:
-        for name, values in item.dimensions.items():
-            for value, label in values.items():
-                if name in ALWAYS_SET or value == NONE:
-                    values[value] = words.get(label, label)
+    return [
+        replace(
+            item,
+            dimensions={
+                name: {
+                    value: words.get(label, label) if name in ALWAYS_SET or value == NONE else label
+                    for value, label in values.items()
+                }
+                for name, values in item.dimensions.items()
+            },
+        )
+        for item in items
+    ]
+
+
+def _facets_in_words(items: list[Item], facets: list[Facet]) -> tuple[list[Item], list[Facet]]:
+    """`facets` (fresh from Listing.facet, not yet shared) with the lists' own values named in the reader's language,
+    as _items_in_words names them."""
+    words = _words()
     for found in facets:
         for shown in found.values:
             if found.name in ALWAYS_SET or shown.value == NONE:

@@ -9,9 +9,10 @@ from typing import Any
 from flask import Blueprint, Response, url_for
 
 from ..answer_cache import Fold
-from ..facets import N_, OWN_DATASET, items_of, missing
+from ..facets import N_, OWN_DATASET, missing
 from ..queries import Row
 from . import kinds
+from .answers import LISTING
 from .pages import page as data_page
 from .pages import twin, wants_twin
 from .services import answer, remembered, services
@@ -84,7 +85,7 @@ def _completeness() -> list[dict[str, Any]]:
         found, lists = [], {}
         for kind, dimension, text in CHECKS:
             if kind not in lists:  # each list read once; its items only, not the facet counts
-                lists[kind] = list(items_of(answer(LIST_QUERIES[kind]).texts()).values())  # texts kept
+                lists[kind] = list(services().answers.folded(LIST_QUERIES[kind], None, LISTING).items.values())
             # The CircE project's records only: another party's dataset is described apart (other-datasets).
             items = [i for i in lists[kind] if set(i.dimensions.get("dataset", {CIRCE_KG: ""})) == {CIRCE_KG}]
             found.append(
