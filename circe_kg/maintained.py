@@ -23,6 +23,7 @@ import bisect
 import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from itertools import compress
 from typing import Any
 
 import pyoxigraph as ox
@@ -89,21 +90,17 @@ def updated(
     if fresh.variables != answer.variables or not _about_named_nodes(fresh.rows, variable):
         return None
     gone = set(again)
-    texts = answer.kept_texts  # the rows as text, when a page has asked for them: kept with their rows
-    if texts is None:
-        rows = [row for row in answer.rows if row[variable] not in gone]  # still in order
-    else:
-        pairs = [(row, text) for row, text in zip(answer.rows, texts, strict=True) if row[variable] not in gone]
+    kept = [row[variable] not in gone for row in answer.rows]  # one pass over the rows; the rest in C
+    rows = list(compress(answer.rows, kept))  # still in order
+    texts = None if answer.kept_texts is None else list(compress(answer.kept_texts, kept))  # when a page made them
     for row in fresh.rows:  # into their places: keys made for the rows probed, not for all
-        if texts is None:
-            bisect.insort(rows, row, key=lambda kept: _sort_key(kept, order))
-        else:
-            bisect.insort(pairs, (row, queries.text_of(row)), key=lambda kept: _sort_key(kept[0], order))
-    change = (id(answer), [row for row in answer.rows if row[variable] in gone], fresh.rows)
-    if texts is None:
-        return queries.Answer(query, answer.variables, rows, change=change)
-    rows, kept_texts = [p[0] for p in pairs], [p[1] for p in pairs]
-    return queries.Answer(query, answer.variables, rows, kept_texts=kept_texts, change=change)
+        at = bisect.bisect_right(rows, _sort_key(row, order), key=lambda other: _sort_key(other, order))
+        rows.insert(at, row)
+        if texts is not None:
+            texts.insert(at, queries.text_of(row))
+    dropped = list(compress(answer.rows, (not k for k in kept)))
+    change = (id(answer), dropped, fresh.rows)
+    return queries.Answer(query, answer.variables, rows, kept_texts=texts, change=change)
 
 
 def _about_named_nodes(rows: list[queries.Row], variable: str) -> bool:
