@@ -12,9 +12,10 @@ A list whose rows are each about one resource (`# rows: one per ?resource`) is n
 updated for the resources the write can change (maintained.py), which costs far less than asking it whole.
 
 After a write, the questions that were asked of the previous version are asked again in the background, most
-recent first (`warm`), so that the next visitors find them answered instead of
-waiting for them to be computed. A visitor who asks for an answer being computed (by the warmer or
-another visitor) waits for it rather than computing it a second time on the same two cores.
+recent first (`warm`), so that the next visitors find them answered instead of waiting for them to be computed.
+The warmer starts no answer while a request is being answered (`visitor_arrives`): on two cores it would take
+turns on the interpreter with the visitor who came right after a write. A visitor who asks for an answer being
+computed (by the warmer or another visitor) waits for it rather than computing it a second time.
 
 Storage, eviction (least recently used first, by rows), expiry and that waiting are cachetools' (TTLCache and
 `cached` with a condition); this module adds what is particular to answers: the version of the data they belong to,
@@ -38,6 +39,7 @@ from . import maintained, queries, settings
 from .store import Store
 
 Key = tuple[str, tuple[tuple[str, str | tuple[str, ...]], ...]]
+WARMER_PATIENCE_S = 2.0  # how long the warmer waits for visitors to leave before it starts an answer anyway
 T = TypeVar("T")
 S = TypeVar("S")
 
@@ -103,6 +105,8 @@ class AnswerCache:
         self._previous: dict[Key, tuple[int, queries.Answer]] = {}  # lists to update: key -> (generation, answer)
         self._folds: dict[Hashable, tuple[queries.Answer, Any]] = {}  # sums over answers: see folded()
         self.warmer: threading.Thread | None = None
+        self._visitors = 0  # requests being answered now: the warmer waits for none (visitor_arrives)
+        self._quiet = threading.Condition()
 
     @property
     def hits(self) -> int:
@@ -137,8 +141,28 @@ class AnswerCache:
                 self.warmer.start()
         return generation
 
+    @property
+    def visitors(self) -> int:
+        """Requests being answered now (visitor_arrives, not yet visitor_leaves)."""
+        return self._visitors
+
+    def visitor_arrives(self) -> None:
+        """A request is being answered: the warmer starts no answer until it has left (`visitor_leaves`), so
+        that on two cores a page right after a write computes what it needs without the warmer taking turns on
+        the interpreter with it (what the warmer would have computed the page computes, or waits for)."""
+        with self._quiet:
+            self._visitors += 1
+
+    def visitor_leaves(self) -> None:
+        with self._quiet:
+            self._visitors -= 1
+            if self._visitors <= 0:
+                self._quiet.notify_all()
+
     def _warm(self, generation: int, asked: list[Key]) -> None:
         for name, values in asked:
+            with self._quiet:  # between answers, never in one; a visitor who stays long lets it go on after a while
+                self._quiet.wait_for(lambda: self._visitors <= 0, timeout=WARMER_PATIENCE_S)
             if self.store.generation != generation:
                 return  # another write: its own warmer takes over
             try:

@@ -147,33 +147,105 @@ def with_rows(sparql: str, names: Sequence[str], rows: Sequence[Sequence[str | N
 
 def with_values_in_subqueries(sparql: str, name: str, terms: Sequence[Term]) -> str:
     r"""`sparql` with `?name` also bound by VALUES inside each sub-query that projects it plainly — one without
-    LIMIT or OFFSET whose GROUP BY, if it has one, groups by it — so that a sub-query asked for a few resources is
-    evaluated for those alone (Oxigraph evaluates a sub-query whole before joining it with the outer VALUES). The
-    answer is the same: the outer VALUES (`with_values`) would drop the sub-query's other rows in the join.
+    LIMIT or OFFSET whose GROUP BY, if it has one, groups by it — and inside each UNION branch that binds it in a
+    triple pattern of its own, so that a query asked for a few resources is evaluated for those alone: Oxigraph
+    evaluates a sub-query, and a UNION, whole before joining it with the outer VALUES (a UNION of three
+    branches asked for 4 of 10^5 resources: 146 ms against 1 ms, bench/README.md). The answer is the same: the
+    outer VALUES (`with_values`) would drop the other rows in the join. Nothing is added under a sub-query that
+    does not project ?name plainly (its ?name is another variable), under EXISTS or MINUS, or in a branch that
+    also has OPTIONAL or MINUS of its own, or binds ?name by BIND (those could leave ?name unbound, or bind it
+    apart, before it is joined). A sub-query that is one UNION whose every branch is bound gets no VALUES of its
+    own besides: Oxigraph then evaluates the branches whole again (5 ms against 495 ms in list-instruments).
+    Used on the app's own `# rows: one per ?x` queries, which tests/test_maintained_lists.py checks against
+    their whole answers after random writes.
 
     >>> from circe_kg import queries
     >>> kept = queries.get("action-plan-progress")  # its latest observation per action is a sub-query
     >>> bound = with_values_in_subqueries(kept.text, "action", [ox.NamedNode("https://w3id.org/circe-kg/id/a")])
     >>> bound.count("VALUES (?action)")
     1
+    >>> union = "SELECT * WHERE { { ?r a ?k } UNION { ?p <http://e/p> ?r } UNION { ?x ?y ?z } }"
+    >>> with_values_in_subqueries(union, "r", [ox.NamedNode("http://e/a")]).count("VALUES (?r)")
+    2
     """
     tokens = [t for t in _TOKEN.finditer(sparql) if t.lastgroup != "comment" and not t.group().isspace()]
+    closing = _closing_braces(tokens)
     inserts: list[int] = []
-    depth = 0
+    blocked = [False]  # per open group: whether ?name there may not be the outer one (or may be unbound)
+    next_group_blocked: bool | None = None  # set by a sub-query's SELECT for the group of its WHERE
     for index, token in enumerate(tokens):
         kind = token.lastgroup
         if kind == "open":
-            depth += 1
+            before = tokens[index - 1].group().upper() if index else ""
+            shut = blocked[-1] or before in ("EXISTS", "MINUS") or bool(next_group_blocked)
+            next_group_blocked = None
+            blocked.append(shut)
+            after = closing.get(index, len(tokens)) + 1
+            branch = before == "UNION" or (after < len(tokens) and tokens[after].group().upper() == "UNION")
+            if branch and not shut and _binds_at_top(tokens, index, closing[index], name):
+                inserts.append(token.end())
         elif kind == "close":
-            depth -= 1
-        elif kind == "word" and token.group().upper() == "SELECT" and depth > 0:
+            blocked.pop()
+        elif kind == "word" and token.group().upper() == "SELECT" and len(blocked) > 1:
             at = _pushable(tokens, index, name)
-            if at is not None:
+            if at is not None and not blocked[-1] and not _union_of_bound_branches(tokens, at, closing, name):
                 inserts.append(at)
+            next_group_blocked = at is None
     rows = " ".join(f"({term})" for term in terms)
-    for at in sorted(inserts, reverse=True):
+    for at in sorted(set(inserts), reverse=True):
         sparql = f"{sparql[:at]}\n  VALUES (?{name}) {{ {rows} }}\n{sparql[at:]}"
     return sparql
+
+
+def _closing_braces(tokens: list[re.Match[str]]) -> dict[int, int]:
+    """For each `{` token's index, the index of the `}` that closes it."""
+    closing, opened = {}, []
+    for index, token in enumerate(tokens):
+        if token.lastgroup == "open":
+            opened.append(index)
+        elif token.lastgroup == "close" and opened:
+            closing[opened.pop()] = index
+    return closing
+
+
+def _union_of_bound_branches(tokens: list[re.Match[str]], opened_at: int, closing: dict[int, int], name: str) -> bool:
+    """Whether the group whose `{` ends at offset `opened_at` holds nothing but one UNION of groups, each
+    binding ?name at its top (_binds_at_top)."""
+    index = next(i for i, t in enumerate(tokens) if t.lastgroup == "open" and t.end() == opened_at)
+    end, branch = closing.get(index, len(tokens)), index + 1
+    while branch < end and tokens[branch].lastgroup == "open" and _binds_at_top(tokens, branch, closing[branch], name):
+        after = closing[branch] + 1
+        if after == end:
+            return branch > index + 1
+        if tokens[after].group().upper() != "UNION":
+            return False
+        branch = after + 1
+    return False
+
+
+def _binds_at_top(tokens: list[re.Match[str]], opening: int, closing: int, name: str) -> bool:
+    """Whether the group between tokens[opening] and tokens[closing] has ?name in a triple pattern of its own
+    (not nested, not in parentheses), no OPTIONAL or MINUS of its own and no BIND to ?name."""
+    depth = parens = 0
+    binds = False
+    for index in range(opening + 1, closing):
+        token = tokens[index]
+        text = token.group()
+        depth += token.lastgroup == "open"
+        depth -= token.lastgroup == "close"
+        if depth:
+            continue
+        parens += text == "("
+        parens -= text == ")"
+        if token.lastgroup == "word" and text.upper() in ("OPTIONAL", "MINUS", "SERVICE", "SELECT"):
+            return False
+        if text in "?$" and index + 1 < closing and tokens[index + 1].group() == name:
+            if parens:  # in an expression: BIND(… AS ?name) binds it apart from the patterns
+                if tokens[index - 1].group().upper() == "AS":
+                    return False
+            else:
+                binds = True
+    return binds
 
 
 def _pushable(tokens: list[re.Match[str]], select: int, name: str) -> int | None:

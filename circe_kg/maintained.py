@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from itertools import compress
+from operator import itemgetter, not_
 from typing import Any
 
 import pyoxigraph as ox
@@ -89,16 +90,15 @@ def updated(
     fresh = queries.run_for(store, query.name, again, values)
     if fresh.variables != answer.variables or not _about_named_nodes(fresh.rows, variable):
         return None
-    gone = set(again)
-    kept = [row[variable] not in gone for row in answer.rows]  # one pass over the rows; the rest in C
-    rows = list(compress(answer.rows, kept))  # still in order
-    texts = None if answer.kept_texts is None else list(compress(answer.kept_texts, kept))  # when a page made them
+    dropping = list(map(set(again).__contains__, map(itemgetter(variable), answer.rows)))  # in C, row by row
+    rows = list(compress(answer.rows, map(not_, dropping)))  # still in order
+    texts = None if answer.kept_texts is None else list(compress(answer.kept_texts, map(not_, dropping)))
     for row in fresh.rows:  # into their places: keys made for the rows probed, not for all
         at = bisect.bisect_right(rows, _sort_key(row, order), key=lambda other: _sort_key(other, order))
         rows.insert(at, row)
         if texts is not None:
             texts.insert(at, queries.text_of(row))
-    dropped = list(compress(answer.rows, (not k for k in kept)))
+    dropped = list(compress(answer.rows, dropping))
     change = (id(answer), dropped, fresh.rows)
     return queries.Answer(query, answer.variables, rows, kept_texts=texts, change=change)
 

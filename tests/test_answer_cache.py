@@ -161,3 +161,40 @@ def test_a_write_through_the_app_warms_the_pages_asked_before(writable):
     store.query = lambda text, substitutions=None: asked.append(text) or query(text, substitutions)
     assert "Freshly written practice" in client.get(url).get_data(as_text=True)
     assert asked == [], "the page's answers were ready when it was visited: it asked the store nothing"
+
+
+@pytest.mark.slow
+def test_the_warmer_starts_no_answer_while_a_visitor_is_being_answered():
+    store = _store()
+    cache = AnswerCache(store, warm=True)
+    cache.run("transfers")
+    misses = cache.misses
+    cache.visitor_arrives()
+    store.replace_graphs({"https://w3id.org/circe-kg/graph/data/transfers": []})
+    cache.notice_write()
+    assert cache.warmer is not None
+    cache.warmer.join(timeout=0.5)
+    assert cache.warmer.is_alive() and cache.misses == misses, "it waits while the visitor is answered"
+    cache.visitor_leaves()
+    cache.warmer.join(timeout=60)
+    assert not cache.warmer.is_alive() and cache.misses == misses + 1, "then it asks again what was asked"
+
+
+@pytest.mark.parametrize(
+    "method, path, status",
+    [
+        ("GET", "/", 200),
+        ("GET", "/no/such/page", 404),
+        ("GET", "/list/practices?sector=not-a-sector", 400),
+        ("GET", "/page/practice/no-such-practice", 404),
+        ("POST", "/questions/", 405),
+        ("GET", "/list/practices?format=csv", 200),  # a streamed response: the request ends when its body is read
+    ],
+)
+def test_every_request_lets_the_warmer_go_on_when_it_ends(app, method, path, status):
+    client, answers = app.test_client(), services_of(app).answers
+    response = client.open(path, method=method)
+    assert response.status_code == status
+    response.get_data()
+    response.close()
+    assert answers.visitors == 0

@@ -253,3 +253,49 @@ def test_a_resource_is_bound_inside_a_sub_query_only_where_the_answer_stays_the_
     text = binding.with_values_in_subqueries(query, "r", [ox.NamedNode(f"{ID}a")])
     assert (text.count("VALUES") == 1) == pushed
     assert doctest.testmod(binding).failed == 0
+
+
+# A small graph where a branch that is bound too widely would change the answer: ?r = a has p and q, b has p only,
+# c is linked from x (q) and has no p; d has p to a literal.
+UNION_DATA = """
+@prefix e: <https://w3id.org/circe-kg/id/> .
+e:a e:p e:x ; e:q e:y . e:b e:p e:x . e:x e:q e:c . e:d e:p "text" . e:k e:m e:a .
+"""
+E = "PREFIX e: <https://w3id.org/circe-kg/id/> "
+
+
+@pytest.mark.parametrize(
+    "query, pushed",
+    [
+        (E + "SELECT ?r ?o WHERE { { ?r e:p ?o } UNION { ?o e:q ?r } }", 2),
+        (E + "SELECT ?r ?o WHERE { { ?r e:p ?o } UNION { ?o e:q ?x } }", 1),  # ?r not in the second branch
+        (E + "SELECT * WHERE { { ?r e:p ?o } UNION { ?o e:p ?x OPTIONAL { ?x e:q ?r } ?k e:m ?r } }", 1),
+        (E + "SELECT ?r ?o WHERE { { ?r e:p ?o } UNION { ?x e:m ?o BIND(?o AS ?r) } }", 1),
+        (E + "SELECT ?r WHERE { ?r e:p ?x FILTER NOT EXISTS { { ?r e:q ?y } UNION { ?y e:q ?r } } }", 0),
+        (E + "SELECT ?r WHERE { ?r e:p ?x MINUS { { ?r e:q ?y } UNION { ?y e:q ?r } } }", 0),
+        (
+            E + "SELECT ?r ?n WHERE { ?r e:p ?x { SELECT (COUNT(*) AS ?n) WHERE { { ?r e:p ?o } UNION "
+            "{ ?r e:q ?o } } } }",
+            0,
+        ),
+        # a sub-query that is one UNION of bound branches: the branches bound, not the sub-query besides
+        (
+            E + "SELECT ?r ?o WHERE { ?r e:p ?x OPTIONAL { { SELECT DISTINCT ?r ?o WHERE { { ?r e:q ?o } UNION "
+            "{ ?o e:q ?r } } } } }",
+            2,
+        ),
+        (E + "SELECT ?r ?k WHERE { { VALUES ?k { e:p e:q } ?r ?k ?o } UNION { ?o e:m ?r BIND(e:m AS ?k) } }", 2),
+    ],
+)
+def test_a_resource_is_bound_inside_union_branches_only_where_the_answer_stays_the_same(query, pushed):
+    store = EmbeddedStore(None)
+    store.replace_graphs({f"{ID}graph": list(ox.parse(UNION_DATA.encode(), ox.RdfFormat.TURTLE))})
+    nodes = [ox.NamedNode(f"{ID}{name}") for name in ("a", "c")]
+    text = binding.with_values_in_subqueries(query, "r", nodes)
+    assert text.count("VALUES (?r)") == pushed
+
+    def rows(sparql: str) -> list[str]:
+        found = store.query(sparql, {"r": tuple(nodes)})
+        return sorted(repr(sorted((v.value, str(s[v])) for v in found.variables if s[v] is not None)) for s in found)
+
+    assert rows(text) == rows(query), "the same answer as with the outer VALUES alone"

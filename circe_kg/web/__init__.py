@@ -16,7 +16,7 @@ import atexit
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
 
 from .. import settings
 from ..answer_cache import AnswerCache
@@ -75,6 +75,21 @@ def _report_missing_sources(app: Flask, store: Store) -> None:
     app.context_processor(lambda: {"partial_sources": store.missing_sources})
 
 
+def _hold_the_warmer(app: Flask, answers: AnswerCache) -> None:
+    """The answer cache's warmer starts no answer while a request is answered (AnswerCache.visitor_arrives)."""
+
+    def arrives() -> None:
+        answers.visitor_arrives()
+        g.visiting_answers = True
+
+    def leaves(_: BaseException | None) -> None:
+        if g.pop("visiting_answers", False):
+            answers.visitor_leaves()
+
+    app.before_request(arrives)
+    app.teardown_request(leaves)
+
+
 def create_app(store: Store | None = None, config: dict[str, Any] | None = None) -> Flask:
     """Build the app over `store` (default: the on-disk store at the configured path)."""
     app = Flask(__name__)
@@ -106,6 +121,7 @@ def create_app(store: Store | None = None, config: dict[str, Any] | None = None)
     answers = AnswerCache(store, max_age_s=max_age, warm=bool(int(app.config["ANSWER_CACHE_WARM"])))
     gate.after_write.append(answers.notice_write)
     services.install(app, services.Services(store, answers, index, downloads, gate, tokens, sandbox))
+    _hold_the_warmer(app, answers)  # first: its before_request runs whenever any does
     _report_missing_sources(app, store)
     errors.init_app(app)
     add_security_headers(app)
