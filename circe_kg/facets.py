@@ -171,9 +171,10 @@ def _sort_key(item: Item) -> SortKey:
 
 class Listing:
     """A faceted list's items (`items_of`), kept by resource in their order, with how many items have each value
-    of each dimension — so that a write changes the items of the rows it changed (`step`, which
-    AnswerCache.folded calls with the rows a write dropped and added) and the unfiltered list and its counts come
-    without reading every item again. The items are shared once the listing is: nobody changes them.
+    of each dimension, and how many of the project's own items have none (`own_missing`, of `own`) — so that a
+    write changes the items of the rows it changed (`step`, which AnswerCache.folded calls with the rows a write
+    dropped and added) and the unfiltered list and its counts come without reading every item again. The items
+    are shared once the listing is: nobody changes them.
 
     >>> listing = Listing([{"resource": "b", "label": "B", "sector": "s1"}])
     >>> listing.step({"resource": "a", "label": "A", "sector": "s1"}, 1)
@@ -197,6 +198,8 @@ class Listing:
         self.counts: dict[str, Counter[str]] = {}  # dimension -> value -> items
         self.labels: dict[str, dict[str, str]] = {}  # dimension -> value -> its name
         self.having: Counter[str] = Counter()  # dimension -> items with a value recorded in it
+        self.own = 0  # the CircE project's own items (own_record)
+        self.own_missing: Counter[str] = Counter()  # dimension -> own items with no value in it (the truth page)
         for item in self.items.values():
             self._count(item, 1)
         self.order = sorted((_sort_key(item), item.resource) for item in self.items.values())
@@ -208,6 +211,7 @@ class Listing:
         other.counts = {name: Counter(counts) for name, counts in self.counts.items()}
         other.labels = {name: dict(labels) for name, labels in self.labels.items()}
         other.having, other.order = Counter(self.having), list(self.order)
+        other.own, other.own_missing = self.own, Counter(self.own_missing)
         return other
 
     def step(self, row: Mapping[str, str], sign: int) -> None:
@@ -240,6 +244,11 @@ class Listing:
             bisect.insort(self.order, (_sort_key(item), resource))
 
     def _count(self, item: Item, sign: int) -> None:
+        if own_record(item):
+            self.own += sign
+            for name, values in item.dimensions.items():
+                if NONE in values:
+                    self.own_missing[name] += sign
         for name, values in item.dimensions.items():
             counts, labels = self.counts.setdefault(name, Counter()), self.labels.setdefault(name, {})
             for value, label in values.items():
@@ -300,6 +309,16 @@ class Listing:
             shown = [v for i, v in enumerate(values) if i < FACET_VALUES_SHOWN or v.selected]
             facets.append(Facet(name, DIMENSIONS[name], shown, len(values) - len(shown)))
         return kept, facets
+
+
+def own_record(item: Item) -> bool:
+    """Whether `item` is one of the CircE project's own records: of no dataset but ours (another party's is
+    described apart; one whose list has datasets but that names none is not counted as ours either).
+
+    >>> own_record(Item("a", "A", False)), own_record(Item("b", "B", False, {"dataset": {NONE: NOT_RECORDED}}))
+    (True, False)
+    """
+    return set(item.dimensions.get("dataset", {OWN_DATASET: ""})) == {OWN_DATASET}
 
 
 def _from_other_dataset(item: Item) -> bool:

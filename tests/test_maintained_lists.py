@@ -15,7 +15,7 @@ import pytest
 from circe_kg import binding, maintained, queries
 from circe_kg.answer_cache import AnswerCache
 from circe_kg.config import shipped_files
-from circe_kg.facets import Listing
+from circe_kg.facets import DIMENSIONS, Listing, missing, own_record
 from circe_kg.loader import load_files
 from circe_kg.store import ChangeJournal, EmbeddedStore
 from circe_kg.web import answers, home, kinds, truth
@@ -175,6 +175,13 @@ def folded_agree(cache: AnswerCache, store: EmbeddedStore) -> bool:
         kept = cache.folded(name, None, answers.LISTING)
         fresh = Listing(queries.text_of(row) for row in queries.run(store, name).rows)
         if (kept.ordered(), kept.counts, kept.labels) != (fresh.ordered(), fresh.counts, fresh.labels):
+            return False
+        own = [item for item in fresh.ordered() if own_record(item)]  # the truth page's completeness counts
+        missing_now = {name: missing(own, name) for name in DIMENSIONS}
+        if (kept.own, {k: v for k, v in kept.own_missing.items() if v}) != (
+            len(own),
+            {k: v for k, v in missing_now.items() if v},
+        ):
             return False
     links = queries.run(store, "addresses-links").rows[0]
     total, sourced = cache.folded("addresses-link-rows", None, truth.LINKS)

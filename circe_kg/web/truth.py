@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, url_for
 
 from ..answer_cache import Fold
-from ..facets import N_, OWN_DATASET, missing
+from ..facets import N_, OWN_DATASET
 from ..queries import Row
 from . import kinds
 from .answers import LISTING
@@ -81,20 +81,20 @@ LINKS = Fold(lambda: [0, 0], _count_link, list)  # [links, sourced at both ends]
 
 
 def _completeness() -> list[dict[str, Any]]:
+    """Each check's count among the CircE project's own records (another party's dataset is described apart,
+    other-datasets), read from the followed listings' counts (Listing.own_missing): no item is read again."""
+
     def compute() -> list[dict[str, Any]]:
-        found, lists = [], {}
+        found = []
         for kind, dimension, text in CHECKS:
-            if kind not in lists:  # each list read once; its items only, not the facet counts
-                lists[kind] = list(services().answers.folded(LIST_QUERIES[kind], None, LISTING).items.values())
-            # The CircE project's records only: another party's dataset is described apart (other-datasets).
-            items = [i for i in lists[kind] if set(i.dimensions.get("dataset", {CIRCE_KG: ""})) == {CIRCE_KG}]
+            listing = services().answers.folded(LIST_QUERIES[kind], None, LISTING)
             found.append(
                 {
                     "kind": kind,
                     "dimension": dimension,
                     "text": text,
-                    "count": missing(items, dimension),
-                    "of": len(items),
+                    "count": listing.own_missing[dimension],
+                    "of": listing.own,
                 }
             )
         return found
