@@ -22,6 +22,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import compress
+from operator import itemgetter
 
 from babel import Locale, UnknownLocaleError
 
@@ -198,6 +200,8 @@ class Listing:
         self.counts: dict[str, Counter[str]] = {}  # dimension -> value -> items
         self.labels: dict[str, dict[str, str]] = {}  # dimension -> value -> its name
         self.having: Counter[str] = Counter()  # dimension -> items with a value recorded in it
+        self.holders: dict[str, dict[str, set[str]]] = {}  # dimension -> value -> the items with it (filters)
+        self._mine: dict[int, set[str]] = {}  # the sets of holders this listing made, which it may change
         self.own = 0  # the CircE project's own items (own_record)
         self.own_missing: Counter[str] = Counter()  # dimension -> own items with no value in it (the truth page)
         for item in self.items.values():
@@ -212,6 +216,8 @@ class Listing:
         other.labels = {name: dict(labels) for name, labels in self.labels.items()}
         other.having, other.order = Counter(self.having), list(self.order)
         other.own, other.own_missing = self.own, Counter(self.own_missing)
+        other.holders = {name: dict(values) for name, values in self.holders.items()}  # the sets shared until changed
+        other._mine = {}
         return other
 
     def step(self, row: Mapping[str, str], sign: int) -> None:
@@ -251,16 +257,22 @@ class Listing:
                     self.own_missing[name] += sign
         for name, values in item.dimensions.items():
             counts, labels = self.counts.setdefault(name, Counter()), self.labels.setdefault(name, {})
+            holders = self.holders.setdefault(name, {})
             for value, label in values.items():
                 counts[value] += sign
+                held = holders.get(value)
+                if held is None or id(held) not in self._mine:  # shared with the listing it was copied from
+                    held = holders[value] = set(held or ())
+                    self._mine[id(held)] = held
                 if counts[value] > 0:
                     labels[value] = label
+                    held.add(item.resource) if sign > 0 else held.discard(item.resource)
                 else:
-                    del counts[value], labels[value]
+                    del counts[value], labels[value], holders[value]
             if NONE not in values:
                 self.having[name] += sign
         for name in [name for name, counts in self.counts.items() if not counts]:
-            del self.counts[name], self.labels[name]
+            del self.counts[name], self.labels[name], self.holders[name]
 
     def ordered(self) -> list[Item]:
         """Every item, sourced ones first (_sort_key)."""
@@ -284,24 +296,30 @@ class Listing:
                     )
         filters = {name: values for name, values in chosen.items() if values}
 
-        def keeps(item: Item, skip: str | None = None) -> bool:
-            return all(
-                any(v in item.dimensions.get(name, {}) for v in values)
+        def matching(skip: str | None = None) -> set[str] | None:
+            """The items with a chosen value in every filtered dimension but `skip` (None: no filter)."""
+            sets = [
+                set().union(*(self.holders[name].get(v, ()) for v in values))
                 for name, values in filters.items()
                 if name != skip
-            )
+            ]
+            return set.intersection(*sorted(sets, key=len)) if sets else None
 
-        every = self.ordered()
-        kept = [item for item in every if keeps(item)] if filters else every
+        found = matching()
+        if found is None:
+            kept = self.ordered()
+        else:  # in order, in C: a filter that keeps most of 10^5 items costs no Python step per item
+            resources = list(map(itemgetter(1), self.order))
+            kept = list(map(self.items.__getitem__, compress(resources, map(found.__contains__, resources))))
         facets = []
         for name in DIMENSIONS:
             if name not in known:
                 continue
-            if filters.keys() - {name}:
-                pool = [item for item in every if keeps(item, skip=name)]
-                counts = Counter(value for item in pool for value in item.dimensions.get(name, {}))
-            else:
+            pool = matching(skip=name) if name in filters else found  # each value counted within the others
+            if pool is None:
                 counts = self.counts[name]  # no other filter: every item counts
+            else:
+                counts = Counter({v: len(pool.intersection(held)) for v, held in self.holders[name].items()})
             values = [
                 FacetValue(v, known[name][v], counts[v], v in chosen.get(name, []))
                 for v in sorted(known[name], key=lambda v: (-counts[v], known[name][v]))

@@ -2,7 +2,9 @@
 
 import csv
 import io
+import random
 import re
+from collections import Counter
 
 import pytest
 import rdflib
@@ -10,7 +12,7 @@ from rdflib.namespace import RDF, RDFS
 
 from circe_kg.config import DATA_DIR, ONTOLOGY_DIR
 from circe_kg.errors import BadParameter
-from circe_kg.facets import facet
+from circe_kg.facets import DIMENSIONS, Listing, facet
 from circe_kg.namespaces import CIRCE
 
 TEXTILE = "https://w3id.org/circe-kg/id/sector/textile"
@@ -81,6 +83,67 @@ def test_counts_ignore_the_facets_own_selection():
     assert {v.value: v.count for v in sector.values} == {"s1": 1, "s2": 1}
     with pytest.raises(BadParameter):
         facet(rows, {"sector": ["s3"]})
+
+
+def _facet_by_reading_every_item(listing: Listing, chosen: dict[str, list[str]]) -> tuple[list, dict]:
+    """What Listing.facet answers, found the plain way: every item read for the list and for each count."""
+    filters = {name: values for name, values in chosen.items() if values}
+
+    def keeps(item, skip=None):
+        return all(any(v in item.dimensions.get(n, {}) for v in vs) for n, vs in filters.items() if n != skip)
+
+    every = listing.ordered()
+    counts = {}
+    for name in listing.labels:
+        pool = [item for item in every if keeps(item, skip=name)]
+        counts[name] = Counter(v for item in pool for v in item.dimensions.get(name, {}))
+    return [item.resource for item in every if keeps(item)], counts
+
+
+def _random_row(rng: random.Random) -> dict[str, str]:
+    row = {
+        "resource": f"r{rng.randrange(30)}",
+        "label": f"R{rng.randrange(5)}",
+        "illustrative": rng.choice(["true", "false"]),
+    }
+    for name in ("sector", "region", "barrier"):
+        if rng.random() < 0.7:
+            row[name] = f"{name}{rng.randrange(4)}"
+    return row
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_filtered_lists_and_counts_followed_across_writes_equal_those_read_from_every_item(seed):
+    rng = random.Random(seed)
+    rows = [_random_row(rng) for _ in range(40)]
+    listing = Listing(rows)
+    for _ in range(15):  # a write: rows added and taken back, stepped on a copy
+        before = {name: {v: set(held) for v, held in values.items()} for name, values in listing.holders.items()}
+        shown_before = listing.facet({})
+        following = listing.copy()
+        for _ in range(rng.randrange(1, 4)):
+            if rows and rng.random() < 0.5:
+                gone = rows.pop(rng.randrange(len(rows)))
+                following.step(gone, -1)
+            else:
+                rows.append(_random_row(rng))
+                following.step(rows[-1], 1)
+        assert {n: {v: set(h) for v, h in values.items()} for n, values in listing.holders.items()} == before
+        assert [i.resource for i in listing.facet({})[0]] == [i.resource for i in shown_before[0]], "left as it was"
+        listing = following
+        for _ in range(4):
+            chosen = {
+                name: rng.sample(sorted(listing.labels[name]), rng.randrange(1, 3))
+                for name in rng.sample(sorted(listing.labels), rng.randrange(0, 3))
+                if name in DIMENSIONS
+            }
+            items, facets = listing.facet(chosen)
+            resources, counts = _facet_by_reading_every_item(Listing(rows), chosen)
+            assert [item.resource for item in items] == resources
+            for found in facets:
+                assert {v.value: v.count for v in found.values} == {
+                    v.value: counts[found.name][v.value] for v in found.values
+                }
 
 
 @pytest.mark.slow
