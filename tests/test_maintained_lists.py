@@ -37,6 +37,7 @@ ASKED = [(name, {}) for name in LISTS] + [
     ("record-kinds", {}),
     ("practice-places", {}),
     ("addresses-link-rows", {}),
+    ("other-datasets", {}),
     ("instances-of-class", {"type": "circe:Barrier"}),
     ("instances-of-class", {"type": "circe:Sector"}),
     ("labels", {"resource": "practice:albergo-diffuso nuts:ITC4 kirchherr:regulatory organisation:sos", "lang": "it"}),
