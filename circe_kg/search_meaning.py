@@ -31,21 +31,34 @@ class Near:
 
 
 class MeaningIndex:
+    """The passages' vectors in one matrix, row by row, with whose each row is. A write's passages go into room
+    kept at the matrix's end (grown by a quarter when full), and a removed resource's rows are found by
+    resource: a small write costs what it changes, not a copy of every vector (hundreds of MB at 10^6 triples)."""
+
     def __init__(self, cache: meaning.VectorCache) -> None:
         self.cache = cache
         self._lock = threading.Lock()
-        self._resources: list[str] = []
+        self._resources: list[str] = []  # per row: its resource ("" once removed)
         self._passages: list[tuple[str, str]] = []  # (text, language) per row
         self._keys: list[str] = []
-        self._matrix = np.zeros((0, meaning.DIMENSIONS), dtype=np.float32)
-        self._filled = np.zeros(0, dtype=bool)
+        self._vectors = np.zeros((0, meaning.DIMENSIONS), dtype=np.float32)  # the rows, then room for more
+        self._read_rows = np.zeros(0, dtype=bool)  # per row: its vector is in place
+        self._owner_rows = np.zeros(0, dtype=np.int64)  # per row: its resource's number, -1 once removed
+        self._rows_of: dict[str, list[int]] = {}  # resource -> its rows
         self._todo: dict[str, list[int]] = {}  # key → rows waiting for its vector
         self._texts: dict[str, str] = {}  # key → passage text, for the rows waiting
         self._worker: threading.Thread | None = None
         self._stopped = False
-        self._owner_cache: np.ndarray | None = None
-        self._numbers: dict[str, int] = {}
+        self._numbers: dict[str, int] = {}  # resource -> its number (a removed one keeps it, with no row)
         self._names: list[str] = []
+
+    @property
+    def _matrix(self) -> np.ndarray:
+        return self._vectors[: len(self._resources)]
+
+    @property
+    def _filled(self) -> np.ndarray:
+        return self._read_rows[: len(self._resources)]
 
     @property
     def pending(self) -> int:
@@ -63,37 +76,55 @@ class MeaningIndex:
         known = self.cache.get({k for *_, k in rows})
         with self._lock:
             first = len(self._resources)
-            matrix = np.zeros((len(rows), meaning.DIMENSIONS), dtype=np.float32)
-            filled = np.zeros(len(rows), dtype=bool)
-            for i, (resource, passage, language, k) in enumerate(rows):
+            self._make_room(len(rows))
+            for i, (resource, passage, language, k) in enumerate(rows, start=first):
                 self._resources.append(resource)
                 self._passages.append((passage, language))
                 self._keys.append(k)
+                self._rows_of.setdefault(resource, []).append(i)
+                number = self._numbers.get(resource)
+                if number is None:
+                    number = self._numbers[resource] = len(self._names)
+                    self._names.append(resource)
+                self._owner_rows[i] = number
                 if k in known:
-                    matrix[i] = known[k]
-                    filled[i] = True
+                    self._vectors[i] = known[k]
+                    self._read_rows[i] = True
                 else:
-                    self._todo.setdefault(k, []).append(first + i)
+                    self._todo.setdefault(k, []).append(i)
                     self._texts[k] = passage
-            self._matrix = np.vstack([self._matrix, matrix])
-            self._filled = np.concatenate([self._filled, filled])
-            self._owner_cache = None
             waiting = len(self._todo)
         if waiting and waiting <= SYNC_AT_MOST and (self._worker is None or not self._worker.is_alive()):
             self._read(waiting)
         elif waiting:
             self._start()
 
+    def _make_room(self, extra: int) -> None:
+        """Under the lock: room for `extra` more rows, with some to spare; when full, the arrays grown by at least
+        a quarter (copied: a search holding the old ones reads them unchanged)."""
+        needed = len(self._resources) + extra
+        if needed <= len(self._vectors):
+            return
+        capacity = max(needed + needed // 16 + 64, len(self._vectors) + len(self._vectors) // 4)
+        for name in ("_vectors", "_read_rows", "_owner_rows"):
+            old = getattr(self, name)
+            grown = np.zeros((capacity, *old.shape[1:]), dtype=old.dtype)
+            grown[: len(self._resources)] = old[: len(self._resources)]
+            setattr(self, name, grown)
+
     def remove(self, resources: Iterable[str]) -> None:
         """Forget the passages of `resources` (their rows stay, empty, until the next build)."""
-        gone = set(resources)
         with self._lock:
-            for i, resource in enumerate(self._resources):
-                if resource in gone:
-                    self._owner_cache = None
-                    self._resources[i] = ""
-                    self._filled[i] = False
-                    self._matrix[i] = 0
+            rows = [row for resource in set(resources) for row in self._rows_of.pop(resource, [])]
+            if not rows:
+                return
+            owners = self._owner_rows.copy()  # a search under way keeps reading the arrays it was given
+            owners[rows] = -1
+            self._owner_rows = owners
+            for row in rows:
+                self._resources[row] = ""
+            self._read_rows[rows] = False
+            self._vectors[rows] = 0
 
     def stop(self) -> None:
         """Stop the background reading (the index was replaced)."""
@@ -130,8 +161,8 @@ class MeaningIndex:
             for k, vector in zip(batch, vectors, strict=True):
                 for row in self._todo.pop(k, []):
                     if self._resources[row]:
-                        self._matrix[row] = vector
-                        self._filled[row] = True
+                        self._vectors[row] = vector
+                        self._read_rows[row] = True
                 self._texts.pop(k, None)
         return len(batch)
 
@@ -147,14 +178,7 @@ class MeaningIndex:
 
     def _owners(self) -> tuple[np.ndarray, dict[str, int], list[str]]:
         """Each row's resource as a number (-1 for a removed one), the numbers by resource, the resources in order."""
-        if self._owner_cache is None or len(self._owner_cache) != len(self._resources):
-            numbers: dict[str, int] = {}
-            self._owner_cache = np.array(
-                [numbers.setdefault(r, len(numbers)) if r else -1 for r in self._resources], dtype=np.int64
-            )
-            self._numbers = numbers
-            self._names = list(numbers)
-        return self._owner_cache, self._numbers, self._names
+        return self._owner_rows[: len(self._resources)], self._numbers, self._names
 
 
 UNREAD = -2.0  # below any similarity: a resource none of whose passages is read yet
@@ -185,8 +209,8 @@ class Nearness:
 
     def similarity(self, resource: str) -> float | None:
         """The resource's best passage's similarity, or None when none of its passages is read."""
-        number = self._numbers.get(resource)
-        if number is None or self._best[number] <= UNREAD:
+        number = self._numbers.get(resource)  # shared with the index: one added since has no place in _best
+        if number is None or number >= len(self._best) or self._best[number] <= UNREAD:
             return None
         return float(self._best[number])
 

@@ -229,3 +229,21 @@ def test_a_cache_that_cannot_be_written_still_serves(tmp_path):
     vectors = MeaningIndex(cache)
     vectors.add([("r1", "Reuse centres repair furniture.", "en")])  # read by the model, kept in memory only
     assert vectors.pending == 0 and vectors.nearest(meaning.query("furniture")).top(1)[0].resource == "r1"
+
+
+def test_writes_change_the_rows_they_touch_and_leave_a_search_under_way_as_it_was(tmp_path):
+    cache = meaning.VectorCache(tmp_path / "vectors.sqlite", shipped=None)
+    vectors = MeaningIndex(cache)
+    texts = [(f"r{i}", text, "en") for i, text in enumerate(["Reuse centres repair furniture.", "Food waste."])]
+    vectors.add(texts)
+    assert vectors.wait(timeout=60)
+    before = vectors.nearest(meaning.query("repairing furniture"))
+    for round_ in range(60):  # small writes: one resource renamed, then one added (the arrays grow past their room)
+        vectors.remove(["r0"])
+        vectors.add([("r0", "Reuse centres repair furniture and bicycles.", "en"), (f"n{round_}", "Textiles.", "en")])
+    assert vectors.wait(timeout=60)
+    after = vectors.nearest(meaning.query("repairing furniture"))
+    assert after.top(1)[0].resource == "r0" and after.top(1)[0].passage.endswith("bicycles.")
+    assert len(after.top(100)) == 62, "each resource once, the removed rows not among them"
+    assert [near.resource for near in before.top(2)] == ["r0", "r1"] and before.top(1)[0].passage.endswith("furniture.")
+    assert before.similarity("n59") is None, "a resource added after the search began is not in it"
