@@ -198,3 +198,18 @@ def test_every_request_lets_the_warmer_go_on_when_it_ends(app, method, path, sta
     response.get_data()
     response.close()
     assert answers.visitors == 0
+
+
+@pytest.mark.slow
+def test_a_repeated_search_is_answered_from_memory_until_a_write(writable):
+    app, client = writable, writable.test_client()
+    index, searched = services_of(app).search, []
+    search = index.search
+    index.search = lambda *args, **kwargs: searched.append(args) or search(*args, **kwargs)
+    url = "/search?q=freshly+written&exact=1"
+    first = client.get(url).get_data(as_text=True)
+    assert "Freshly written practice" not in first
+    assert client.get(url).get_data(as_text=True) == first and len(searched) == 1, "the second from memory"
+    put_practice(client)
+    assert "Freshly written practice" in client.get(url).get_data(as_text=True)
+    assert len(searched) == 2, "searched again after the write"

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, g, jsonify, render_template, request
 from ..errors import BadParameter
 from ..facets import N_
 from ..search import MAX_QUERY, METHODS, Results
-from .services import search_index
+from .services import remembered, search_index
 from .sourced import checkbox, sourced_only
 
 bp = Blueprint("search", __name__)
@@ -30,7 +30,7 @@ def search() -> str:
     exact = checkbox("exact", "your words only")  # no lemmas, no concepts
     reader = g.get("lang", "en")
     methods = frozenset({"words"}) if exact else METHODS
-    results = search_index().search(text, lang=reader, methods=methods) if text.strip() else None
+    results = _results(text, reader, methods) if text.strip() else None
     if results is not None and sourced_only():
         results = _sourced_results(results)
     # Only a search that found nothing shows them: counting the kinds takes 30 ms at 10^6 triples.
@@ -60,6 +60,20 @@ def suggest() -> Response:
     response = jsonify(query=text, suggestions=found)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _results(text: str, reader: str, methods: frozenset[str]) -> Results:
+    """The search's results, kept for this version of the data once the index has read every passage's meaning
+    (a repeated search, a page of results revisited, is not searched again); while passages are still being read
+    each visit searches anew, so that what the reading adds shows."""
+    index = search_index()
+
+    def found() -> Results:
+        return index.search(text, lang=reader, methods=methods)
+
+    if index.meaning_pending():
+        return found()
+    return remembered(("search", text, reader, methods), found, lambda results: results.count + 1)
 
 
 def _sourced_results(results: Results) -> Results:
