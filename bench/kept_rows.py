@@ -12,13 +12,12 @@ from __future__ import annotations
 import argparse
 import bisect
 import statistics
-import time
-from collections.abc import Callable
 from functools import partial
 from itertools import compress
 from operator import itemgetter, not_
 
 import pyoxigraph as ox
+from timing import timed
 
 Row = dict[str, ox.NamedNode | ox.Literal]
 
@@ -82,15 +81,6 @@ def main() -> None:
         print(f"{name:18} {medians[name] * 1000:7.1f} ms for {args.rows:,} rows")
     for name in ("masked", "mapped"):
         print(f"ratio baseline/{name}: {medians['paired (baseline)'] / medians[name]:.1f}x")
-
-
-def timed(call: Callable[[], object], runs: int) -> list[float]:
-    seconds = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        call()
-        seconds.append(time.perf_counter() - started)
-    return seconds
 
 
 if __name__ == "__main__":
